@@ -1,0 +1,53 @@
+# Two commands set up everything on a fresh machine:
+#   make run    install into .venv, create the SQLite database, load the demo region, serve on :5000
+#   make test   install the test extras and run the whole suite (SQLite; PostgreSQL too when
+#               MARKETPLACE_TEST_POSTGRES_URL is set, as .ci/run does)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test translations extract-messages serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+translations: $(BIN)/python
+	$(BIN)/pybabel compile --use-fuzzy -f -q -d marketplace/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=Ombruksmarkedet -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
+
+run: install
+	$(BIN)/marketplace init
+	$(BIN)/marketplace demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT) – stop with Ctrl+C."
+	$(BIN)/marketplace run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$MARKETPLACE_TEST_POSTGRES_URL" ]; then \
+		echo "== The same suite on PostgreSQL ($$MARKETPLACE_TEST_POSTGRES_URL) =="; \
+		MARKETPLACE_TEST_DATABASE_URL="$$MARKETPLACE_TEST_POSTGRES_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "(PostgreSQL run skipped: set MARKETPLACE_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run it.)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

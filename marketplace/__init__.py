@@ -1,0 +1,45 @@
+"""Ombruksmarkedet: a reuse marketplace for Norwegian municipalities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config → db → login → csrf → i18n → blueprints → errors → cli."""
+    instance_path = os.environ.get("MARKETPLACE_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from marketplace import config as configuration
+
+    app.config.update(configuration.load(Path(app.instance_path), config))
+
+    from marketplace import errors, i18n, security
+    from marketplace.accounts import permissions
+    from marketplace.accounts import views as accounts_views
+    from marketplace.db import db
+    from marketplace.extensions import csrf
+    from marketplace.pages import views as pages_views
+
+    db.init_app(app)
+    security.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(accounts_views.blueprint)
+    app.register_blueprint(pages_views.blueprint)
+    errors.init_app(app)
+    app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
+
+    from marketplace import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,52 @@
+"""Pure predicates about people and roles; used by services, views and templates alike."""
+
+from __future__ import annotations
+
+from marketplace.accounts.models import Role, User
+from marketplace.organisations.models import Network, Organisation
+
+# Within an organisation, each role includes the powers of the roles before it.
+_ORGANISATION_RANK = {Role.MEMBER: 1, Role.CARETAKER: 2, Role.MUNICIPAL_ADMIN: 3}
+
+
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_site_admin(user: User) -> bool:
+    return is_signed_in(user) and Role.SITE_ADMIN in user.roles
+
+
+def has_organisation_role(user: User, organisation: Organisation | None, role: Role) -> bool:
+    """True if ``user`` holds ``role`` or a higher one in ``organisation``."""
+    if not is_signed_in(user) or organisation is None:
+        return False
+    return any(
+        membership.organisation_id == organisation.id and _ORGANISATION_RANK[membership.role] >= _ORGANISATION_RANK[role]
+        for membership in user.memberships
+        if membership.role in _ORGANISATION_RANK
+    )
+
+
+def is_network_admin(user: User, network: Network) -> bool:
+    return is_signed_in(user) and (
+        is_site_admin(user)
+        or any(m.role == Role.NETWORK_ADMIN and m.network_id == network.id for m in user.memberships)
+    )
+
+
+def can_list_items(user: User) -> bool:
+    """Caretakers and municipal admins list surplus for their own municipality."""
+    return is_signed_in(user) and has_organisation_role(user, user.municipality, Role.CARETAKER)
+
+
+def can_administer_municipality(user: User, municipality: Organisation | None) -> bool:
+    return is_site_admin(user) or has_organisation_role(user, municipality, Role.MUNICIPAL_ADMIN)
+
+
+# The predicates templates may call to decide what to show; the services check them again on every action.
+TEMPLATE_PREDICATES = {
+    "can_list_items": can_list_items,
+    "can_administer_municipality": can_administer_municipality,
+    "is_site_admin": is_site_admin,
+}

@@ -1,0 +1,227 @@
+"""Accounts: creating people, passwords, signing in and out. Functions flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from marketplace.accounts.models import ORGANISATION_ROLES, LoginSession, Membership, Role, User
+from marketplace.audit import services as audit
+from marketplace.db import db, utcnow
+from marketplace.organisations.models import Network, Organisation, Unit
+from marketplace.security import throttle
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is fit to show the user."""
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_KIB"])
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    return _hasher().hash(password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check a password in about the same time whether or not the user exists (no enumeration by timing)."""
+    hasher = _hasher()
+    if user is None or not user.password_hash:
+        try:
+            hasher.verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def _dummy_hash() -> str:
+    cache = current_app.extensions.setdefault("accounts_dummy_hash", {})
+    if "hash" not in cache:
+        cache["hash"] = _hasher().hash(secrets.token_urlsafe(16))
+    return cache["hash"]
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    role: Role,
+    organisation: Organisation | None = None,
+    unit: Unit | None = None,
+    network: Network | None = None,
+    locale: str = "nb",
+) -> User:
+    """Create a user with one membership. Used by the command line and the demo; admin invitations
+    build on it."""
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise AccountError(_("An e-mail address is needed."))
+    if find_user_by_email(email) is not None:
+        raise AccountError(_("A user with the e-mail address %(email)s already exists.", email=email))
+    if not name.strip():
+        raise AccountError(_("A name is needed."))
+    user = User(email=email, name=name.strip(), locale=locale)
+    if password is not None:
+        user.password_hash = hash_password(password)
+    db.session.add(user)
+    add_membership(user, role, organisation=organisation, unit=unit, network=network)
+    db.session.flush()
+    return user
+
+
+def add_membership(
+    user: User,
+    role: Role,
+    *,
+    organisation: Organisation | None = None,
+    unit: Unit | None = None,
+    network: Network | None = None,
+) -> Membership:
+    if role in ORGANISATION_ROLES and organisation is None:
+        raise AccountError(_("The role %(role)s belongs to an organisation: name one.", role=role.value))
+    if role == Role.NETWORK_ADMIN and network is None:
+        raise AccountError(_("A network administrator needs a network."))
+    if unit is not None and (organisation is None or unit.municipality_id != organisation.id):
+        raise AccountError(_("The unit must belong to the user's organisation."))
+    membership = Membership(
+        role=role,
+        organisation=organisation if role in ORGANISATION_ROLES else None,
+        unit=unit,
+        network=network if role == Role.NETWORK_ADMIN else None,
+    )
+    user.memberships.append(membership)
+    return membership
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    token: str  # goes into the signed session cookie; the database keeps only its hash
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str, address: str) -> SignIn | None:
+    """Sign in with e-mail and password from ``address``.
+
+    Returns None for a wrong e-mail or password (the caller says the same in both cases), raises
+    LoginThrottled when this address has failed too often, for this account or for any. Throttling keys on
+    account *and* address, so an attacker elsewhere cannot lock the real user out.
+    """
+    email = normalise_email(email)[:254]
+    for setting, key in (
+        ("LOGIN_FAILURES_PER_ACCOUNT", (email, address)),
+        ("LOGIN_FAILURES_PER_ADDRESS", (address,)),
+    ):
+        if not throttle.allows(setting, "login", *key):
+            raise LoginThrottled(throttle.seconds_until_allowed(setting, "login", *key))
+
+    user = find_user_by_email(email)
+    if not password_matches(user, password) or user is None or not user.active:
+        throttle.hit("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address)
+        throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "login", address)
+        audit.record("login_failed", actor=user, address=address)
+        return None
+
+    throttle.clear("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address)
+    user.last_login_at = utcnow()
+    audit.record("login", actor=user, address=address)
+    return SignIn(user=user, token=start_login_session(user))
+
+
+def start_login_session(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, token_hash=_token_hash(token)))
+    db.session.flush()
+    user.login_session_token = token
+    return token
+
+
+def load_login_session(token: str) -> User | None:
+    """The active user behind a session cookie's token, or None if the session has ended."""
+    if not token or len(token) > 100:
+        return None
+    login_session = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+    )
+    if login_session is None or not login_session.user.active:
+        return None
+    user = login_session.user
+    user.login_session_token = token
+    return user
+
+
+def end_login_session(user: User, address: str | None = None) -> None:
+    if user.login_session_token:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(user.login_session_token))
+            .values(ended_at=utcnow())
+        )
+    audit.record("logout", actor=user, address=address)
+
+
+def end_all_login_sessions(user: User, *, keep_current: bool = False) -> int:
+    """End every session of ``user`` (optionally all but the one this request runs under)."""
+    statement = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if keep_current and user.login_session_token:
+        statement = statement.where(LoginSession.token_hash != _token_hash(user.login_session_token))
+    return db.session.execute(statement.values(ended_at=utcnow())).rowcount
+
+
+def change_password(user: User, current_password: str, new_password: str, address: str | None = None) -> None:
+    """Change the acting user's own password; every other session of theirs ends."""
+    if not password_matches(user, current_password):
+        raise AccountError(_("The current password is wrong."))
+    user.password_hash = hash_password(new_password)
+    end_all_login_sessions(user, keep_current=True)
+    audit.record("password_changed", actor=user, address=address)
+
+
+def set_active(actor: User | None, user: User, active: bool) -> None:
+    """Activate or deactivate ``user``; deactivation ends their sessions at once."""
+    user.active = active
+    if not active:
+        end_all_login_sessions(user)
+    audit.record("user_activated" if active else "user_deactivated", actor=actor, user_id=user.id)
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,82 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import ChangePasswordForm, LoginForm
+from marketplace.db import db
+from marketplace.security import client_address, login_manager, public, safe_next_url
+
+blueprint = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    return services.load_login_session(token)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    target = safe_next_url(form.next.data) or url_for("pages.home")
+    if current_user.is_authenticated:
+        return redirect(target)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            signed_in = services.authenticate(form.email.data, form.password.data, client_address())
+        except services.LoginThrottled as throttled:
+            db.session.commit()
+            minutes = max(1, round(throttled.retry_after / 60))
+            flash(_("Too many failed attempts. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(throttled.retry_after)}
+        db.session.commit()
+        if signed_in is None:
+            # The same words whether the address is unknown or the password wrong: no user enumeration.
+            flash(_("Wrong e-mail address or password."), "error")
+            status = 401
+        else:
+            session.clear()  # a fresh session: nothing from before the sign-in is carried over
+            session["locale"] = signed_in.user.locale
+            login_user(signed_in.user)
+            return redirect(target)
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@blueprint.post("/logout")
+def logout():
+    services.end_login_session(current_user, client_address())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     client_address())
+        except services.AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("pages.home"))
+    return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.post("/account/sign-out-everywhere")
+def sign_out_everywhere():
+    services.end_all_login_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("accounts.login"))

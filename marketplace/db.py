@@ -1,0 +1,200 @@
+"""The database: declarative base, engine and the per-request session, migrations.
+
+One session per application context (so per request, per CLI command, per test thread). Views commit once;
+services only flush. On SQLite, a session that may write starts with ``BEGIN IMMEDIATE`` so it takes the
+write lock up front: two requests can then never both read "7 available" and both write.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A point in time, always timezone-aware UTC in Python, whatever the engine stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use marketplace.db.utcnow()")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """A portable enum: VARCHAR with a CHECK constraint, storing the values (not the Python names)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UtcDateTime()}
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """Holds the engine and hands out the session of the current application context."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
+        app.extensions["db"] = {
+            "engine": engine,
+            "readers": sessionmaker(engine, expire_on_commit=False),
+            "writers": sessionmaker(writer, expire_on_commit=False),
+        }
+        app.teardown_request(self._close_request_session)
+        app.teardown_appcontext(self._close_context_session)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db"]["engine"]
+
+    @property
+    def session(self) -> Session:
+        """The session of the current request (or, outside requests, of the application context).
+
+        Requests that may write (POST, PUT, PATCH, DELETE) get a session that takes SQLite's write lock up
+        front; reads and work outside requests begin deferred, as WAL readers never block writers.
+        """
+        holder = request._get_current_object() if has_request_context() else g._get_current_object()
+        session = getattr(holder, "_db_session", None)
+        if session is None:
+            factories = current_app.extensions["db"]
+            writes = has_request_context() and request.method not in READ_ONLY_METHODS
+            session = factories["writers" if writes else "readers"]()
+            holder._db_session = session
+        return session
+
+    @staticmethod
+    def _close_request_session(_exception: BaseException | None = None) -> None:
+        session = request.__dict__.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+    @staticmethod
+    def _close_context_session(_exception: BaseException | None = None) -> None:
+        session = g.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+    def get_or_404(self, model: type[T], ident: Any) -> T:
+        instance = self.session.get(model, ident)
+        if instance is None:
+            abort(404)
+        return instance
+
+    def table_names(self) -> list[str]:
+        return sorted(Base.metadata.tables)
+
+    def has_schema(self) -> bool:
+        return inspect(self.engine).has_table("alembic_version")
+
+
+db = Database()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config(str(MIGRATIONS_DIR.parent / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

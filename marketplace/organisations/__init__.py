@@ -1,0 +1,1 @@
+"""Networks, municipalities (the tenants), their units and partner organisations."""

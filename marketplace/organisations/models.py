@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, enum_column, utcnow
+
+
+network_members = Table(
+    "network_members",
+    Base.metadata,
+    Column("network_id", ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Network(Base):
+    """A regional network of municipalities that share their surplus."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=network_members, back_populates="networks", order_by="Organisation.name"
+    )
+
+    @property
+    def municipalities(self) -> list[Municipality]:
+        return [org for org in self.organisations if isinstance(org, Municipality)]
+
+    def __repr__(self) -> str:
+        return f"<Network {self.slug}>"
+
+
+class OrganisationKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    PARTNER = "partner"
+
+
+class Organisation(Base):
+    """A municipality (a tenant, owning units, items and reports) or a partner organisation."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Norwegian organisation number (9 digits), optional: partner groups may not have one.
+    org_number: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    networks: Mapped[list[Network]] = relationship(
+        secondary=network_members, back_populates="organisations", order_by=Network.name
+    )
+
+    __mapper_args__ = {"polymorphic_on": "kind"}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.slug}>"
+
+
+class Municipality(Organisation):
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.MUNICIPALITY}
+
+    units: Mapped[list[Unit]] = relationship(
+        back_populates="municipality", order_by="Unit.name", cascade="all, delete-orphan"
+    )
+
+
+class PartnerOrganisation(Organisation):
+    """A charity or voluntary group that may take what no municipality wanted."""
+
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.PARTNER}
+
+
+class UnitKind(StrEnum):
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    LIBRARY = "library"
+    DEPOT = "depot"
+    OFFICE = "office"
+    CARE = "care"
+    CULTURE = "culture"
+    OTHER = "other"
+
+
+class Unit(Base):
+    """A school, library, depot or office of a municipality."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("municipality_id", "name", name="uq_units_municipality_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"), default=UnitKind.OTHER)
+    address: Mapped[str | None] = mapped_column(String(300))
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="units")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name}>"

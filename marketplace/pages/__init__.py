@@ -1,0 +1,1 @@
+"""The home page, language choice and the public information pages."""

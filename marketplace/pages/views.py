@@ -1,0 +1,45 @@
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from marketplace.accounts.models import User
+from marketplace.db import db
+from marketplace.organisations.services import network_neighbours
+from marketplace.security import public, safe_next_url
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.get("/")
+@public
+def home():
+    if not current_user.is_authenticated:
+        return render_template("pages/welcome.html")
+    organisation = current_user.organisation
+    neighbours = network_neighbours(organisation) if organisation else []
+    return render_template("pages/home.html", organisation=organisation, neighbours=neighbours)
+
+
+@blueprint.post("/language")
+@public
+def choose_language():
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        user: User = current_user
+        user.locale = locale
+        db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
+
+
+@blueprint.get("/accessibility")
+@public
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@blueprint.get("/privacy")
+@public
+def privacy():
+    return render_template("pages/privacy.html")

@@ -1,0 +1,45 @@
+"""Test data made through the real services, so the rules that guard production data guard test data too."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role
+from marketplace.organisations import services as organisations
+from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
+from tests.conftest import TEST_PASSWORD
+
+
+def make_user(email, role=Role.MEMBER, organisation=None, unit=None, network=None, name=None, password=TEST_PASSWORD):
+    return accounts.create_user(
+        email=email, name=name or email.split("@")[0].title(), password=password, role=role,
+        organisation=organisation, unit=unit, network=network,
+    )
+
+
+def build_region() -> SimpleNamespace:
+    """Network "vest" with municipalities A and B and a partner; municipality C in another network "nord"."""
+    vest = organisations.create_network("vest", "Vest-nettverket")
+    nord = organisations.create_network("nord", "Nord-nettverket")
+    a = organisations.create_organisation(Municipality, "kommune-a", "A kommune", networks=[vest])
+    b = organisations.create_organisation(Municipality, "kommune-b", "B kommune", networks=[vest])
+    c = organisations.create_organisation(Municipality, "kommune-c", "C kommune", networks=[nord])
+    partner = organisations.create_organisation(PartnerOrganisation, "hjelpen", "Hjelpen", networks=[vest])
+    school_a = organisations.create_unit(a, "A skole", UnitKind.SCHOOL)
+    depot_a = organisations.create_unit(a, "A depot", UnitKind.DEPOT)
+    school_b = organisations.create_unit(b, "B skole", UnitKind.SCHOOL)
+    school_c = organisations.create_unit(c, "C skole", UnitKind.SCHOOL)
+    return SimpleNamespace(
+        vest=vest, nord=nord, a=a, b=b, c=c, partner=partner,
+        school_a=school_a, depot_a=depot_a, school_b=school_b, school_c=school_c,
+        member_a=make_user("member@a.example", Role.MEMBER, a, school_a),
+        caretaker_a=make_user("caretaker@a.example", Role.CARETAKER, a, depot_a),
+        admin_a=make_user("admin@a.example", Role.MUNICIPAL_ADMIN, a),
+        member_b=make_user("member@b.example", Role.MEMBER, b, school_b),
+        caretaker_b=make_user("caretaker@b.example", Role.CARETAKER, b, school_b),
+        member_c=make_user("member@c.example", Role.MEMBER, c, school_c),
+        partner_user=make_user("helper@hjelpen.example", Role.MEMBER, partner),
+        network_admin=make_user("coordinator@vest.example", Role.NETWORK_ADMIN, network=vest),
+        site_admin=make_user("root@site.example", Role.SITE_ADMIN),
+    )
