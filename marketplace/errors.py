@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,16 +30,18 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     title, default_message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     message = message or str(default_message)
     if wants_json():
-        return jsonify(error={"code": code or CODES.get(status, "error"), "message": message}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        body = jsonify(error={"code": code or CODES.get(status, "error"), "message": message})
+    else:
+        body = render_template("errors/error.html", status=status, title=title, message=message)
+    return make_response(body, status)
 
 
 def handle_http_exception(error: HTTPException):
     response = error_response(error.code or 500)
     if error.code == 429 and getattr(error, "retry_after", None):
-        response[0].headers["Retry-After"] = str(error.retry_after)
-    if error.code == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Retry-After"] = str(error.retry_after)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 

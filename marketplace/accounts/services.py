@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from marketplace.accounts.models import ORGANISATION_ROLES, LoginSession, Membership, Role, User
 from marketplace.audit import services as audit
@@ -223,5 +223,9 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
     audit.record("user_activated" if active else "user_deactivated", actor=actor, user_id=user.id)
 
 
-def count_users() -> int:
-    return db.session.scalar(select(func.count(User.id))) or 0
+def set_locale(user: User, locale: str) -> None:
+    """Remember the user's language, so every device of theirs shows it."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_("Unknown language."))
+    user.locale = locale
+

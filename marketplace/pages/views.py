@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from marketplace.accounts.models import User
+from marketplace.accounts import services as accounts
 from marketplace.db import db
 from marketplace.organisations.services import network_neighbours
 from marketplace.security import public, safe_next_url
@@ -27,8 +27,7 @@ def choose_language():
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated:
-        user: User = current_user
-        user.locale = locale
+        accounts.set_locale(current_user, locale)
         db.session.commit()
     return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
 

@@ -70,7 +70,6 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', marketplace.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', marketplace.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', marketplace.db.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),

@@ -1,0 +1,63 @@
+import pytest
+
+from marketplace.accounts import services as accounts
+from marketplace.db import db
+from tests.conftest import login
+
+
+def test_welcome_page_for_visitors(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'href="/login"' in page.get_data(as_text=True)
+
+
+def test_home_shows_my_municipality_unit_and_network(client, region):
+    login(client, "member@a.example")
+    html = client.get("/").get_data(as_text=True)
+    assert "Member" in html and "A kommune" in html and "A skole" in html and "Vest-nettverket" in html
+    assert "B kommune" in html and "Hjelpen" in html  # the network neighbours
+    assert "C kommune" not in html  # another network
+
+
+def test_list_item_shortcut_only_for_those_who_may_list(client, region, web_app):
+    login(client, "member@a.example")
+    caretaker = web_app.test_client()
+    login(caretaker, "caretaker@a.example")
+    caretaker.post("/language", data={"locale": "en"})
+    client.post("/language", data={"locale": "en"})
+    assert "List a surplus item" in caretaker.get("/").get_data(as_text=True)
+    assert "List a surplus item" not in client.get("/").get_data(as_text=True)
+
+
+def test_site_admin_without_municipality_sees_home(client, region):
+    login(client, "root@site.example")
+    assert client.get("/").status_code == 200
+
+
+def test_language_switch_is_remembered_for_the_user(client, region, web_app):
+    login(client, "member@a.example")
+    assert '<html lang="nb">' in client.get("/").get_data(as_text=True)
+    response = client.post("/language", data={"locale": "en", "next": "/account/password"})
+    assert response.headers["Location"] == "/account/password"
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    db.session.expire_all()
+    assert accounts.find_user_by_email("member@a.example").locale == "en"
+    other_device = web_app.test_client()
+    login(other_device, "member@a.example")
+    assert '<html lang="en">' in other_device.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["de", "", "nb'><script>"])
+def test_unknown_language_is_a_clear_400(client, locale):
+    assert client.post("/language", data={"locale": locale}).status_code == 400
+
+
+def test_language_switch_next_stays_on_site(client):
+    response = client.post("/language", data={"locale": "en", "next": "//evil.example"})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("path", ["/accessibility", "/privacy"])
+def test_information_pages_are_public_and_linked_from_the_footer(client, path):
+    assert client.get(path).status_code == 200
+    assert f'href="{path}"' in client.get("/login").get_data(as_text=True)

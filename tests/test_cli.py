@@ -1,0 +1,81 @@
+from sqlalchemy import func, select
+
+from marketplace import demo
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role, User
+from marketplace.db import db
+from marketplace.organisations.models import Municipality, Unit
+
+
+def _counts():
+    db.session.expire_all()
+    return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (User, Municipality, Unit))
+
+
+def test_init_twice_is_harmless(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["init"])
+        assert result.exit_code == 0, result.output
+        assert "newest migration" in result.output
+
+
+def test_demo_loads_the_region_and_twice_is_harmless(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    counts = _counts()
+    assert counts == (len(demo.USERS), 3, sum(len(units) for *_, units in demo.MUNICIPALITIES))
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert _counts() == counts
+    assert "ombruk-demo" in second.output
+    for email, *_ in demo.USERS:
+        assert email in second.output and email.endswith(".example")
+
+
+def test_demo_users_cover_every_role_and_can_sign_in(runner, client):
+    runner.invoke(args=["demo"])
+    roles = {role for _email, _name, role, *_ in demo.USERS}
+    assert roles == set(Role)
+    response = client.post("/login", data={"email": "vaktmester@dulten.example", "password": demo.PASSWORD})
+    assert response.status_code == 302
+
+
+def test_users_create_reads_the_password_from_stdin(runner, region):
+    result = runner.invoke(
+        args=["users", "create", "--email", "Ny@A.example", "--name", "Ny Bruker", "--municipality", "kommune-a",
+              "--unit", "A skole", "--role", "caretaker"],
+        input="et langt passord\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = accounts.find_user_by_email("ny@a.example")
+    assert user.municipality.slug == "kommune-a" and user.unit.name == "A skole"
+    assert user.roles == {Role.CARETAKER}
+    assert accounts.password_matches(user, "et langt passord")
+
+
+def test_users_create_explains_bad_input_and_creates_nothing(runner, region):
+    before = _counts()
+    cases = [
+        (["--municipality", "nowhere"], "No municipality"),
+        (["--municipality", "kommune-a", "--unit", "Månen"], "no unit"),
+        ([], "--municipality is needed"),
+        (["--municipality", "kommune-a", "--email-again"], "No such option"),
+    ]
+    for extra, message in cases:
+        result = runner.invoke(args=["users", "create", "--email", "x@a.example", "--name", "X", *extra],
+                               input="et langt passord\n")
+        assert result.exit_code != 0 and message in result.output, result.output
+    short = runner.invoke(args=["users", "create", "--email", "x@a.example", "--name", "X",
+                                "--municipality", "kommune-a"], input="kort\n")
+    assert short.exit_code != 0 and "at least" in short.output
+    duplicate = runner.invoke(args=["users", "create", "--email", "member@a.example", "--name", "X",
+                                    "--municipality", "kommune-a"], input="et langt passord\n")
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    assert _counts() == before
+
+
+def test_users_create_network_admin(runner, region):
+    result = runner.invoke(args=["users", "create", "--email", "net@vest.example", "--name", "Net",
+                                 "--role", "network_admin", "--network", "vest"], input="et langt passord\n")
+    assert result.exit_code == 0, result.output
+    assert accounts.find_user_by_email("net@vest.example").memberships[0].network.slug == "vest"

@@ -1,0 +1,48 @@
+"""Alembic is the only way the schema changes: upgrade from empty, match the models, downgrade to empty."""
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+import marketplace.models  # noqa: F401
+from marketplace.db import Base, downgrade, head_revision, make_engine, upgrade
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """A database of the engine under test that nothing else uses."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _old = database_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_matches_models_and_downgrade_empties(empty_database_url):
+    upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert context.get_current_revision() == head_revision()
+            differences = compare_metadata(context, Base.metadata)
+            assert differences == [], f"models and migrations disagree: {differences}"
+            assert set(Base.metadata.tables) <= set(inspect(connection).get_table_names())
+        upgrade(empty_database_url)  # a second upgrade is harmless
+        downgrade(empty_database_url, "base")
+        with engine.connect() as connection:
+            assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()

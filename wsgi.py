@@ -1,0 +1,5 @@
+"""Entry point for production servers: `gunicorn wsgi:app`."""
+
+from marketplace import create_app
+
+app = create_app()
