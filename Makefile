@@ -26,7 +26,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(BIN)/python
-	$(BIN)/pybabel compile --use-fuzzy -f -q -d marketplace/translations
+	$(BIN)/pybabel -q compile -d marketplace/translations
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

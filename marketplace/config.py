@@ -98,7 +98,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
     if environment == "testing":
-        config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8192, WTF_CSRF_ENABLED=False)
+        config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=1024, WTF_CSRF_ENABLED=False)
     config.update(overrides)
 
     if not config["SECRET_KEY"]:
