@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.accounts import views as accounts_views
     from marketplace.db import db
     from marketplace.extensions import csrf
+    from marketplace.impact import views as impact_views
+    from marketplace.listings import views as listings_views
     from marketplace.pages import views as pages_views
 
     db.init_app(app)
@@ -36,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     app.register_blueprint(accounts_views.blueprint)
     app.register_blueprint(pages_views.blueprint)
+    app.register_blueprint(listings_views.blueprint)
+    app.register_blueprint(impact_views.blueprint)
     errors.init_app(app)
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
 

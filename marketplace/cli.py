@@ -10,7 +10,9 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
-from marketplace.db import db, head_revision, upgrade
+from marketplace.db import db, head_revision, upgrade, utcnow
+from marketplace.impact import services as impact
+from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
 
 
@@ -26,6 +28,8 @@ def init_command() -> None:
     click.echo(f"Upgrading the database ({db.engine.url.render_as_string(hide_password=True)}) …")
     upgrade(url)
     click.echo(f"The database is at the newest migration ({head_revision()}).")
+    impact.install_default_factors(progress=click.echo)
+    db.session.commit()
 
 
 @click.command("demo")
@@ -35,6 +39,7 @@ def demo_command() -> None:
     from marketplace import demo
 
     upgrade(current_app.config["DATABASE_URL"])
+    impact.install_default_factors(progress=click.echo)
     logins = demo.load(progress=click.echo)
     db.session.commit()
     click.echo("")
@@ -42,6 +47,19 @@ def demo_command() -> None:
     width = max(len(login.email) for login in logins)
     for login in logins:
         click.echo(f"  {login.email:<{width}}  {login.role:<16} {login.where}")
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Periodic work: expire listings, clear abandoned uploads. Safe to run every few minutes."""
+    now = utcnow()
+    expired = listings.expire_items(now)
+    discarded = listings.discard_stale_uploads(now)
+    db.session.commit()
+    removed = listings.remove_unreferenced_files()
+    click.echo(f"Expired {len(expired)} listing(s); discarded {discarded} abandoned upload(s); "
+               f"removed {removed} unused file(s).")
 
 
 users = AppGroup("users", help="Manage users.")
@@ -88,6 +106,7 @@ def create_user_command(email, name, organisation_slug, unit_name, network_slug,
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(tick_command)
     app.cli.add_command(users)
 
 

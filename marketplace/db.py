@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -152,8 +152,9 @@ class Database:
             abort(404)
         return instance
 
-    def table_names(self) -> list[str]:
-        return sorted(Base.metadata.tables)
+    def count(self, query: Select) -> int:
+        """How many rows ``query`` returns, counted in the database."""
+        return self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")

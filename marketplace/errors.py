@@ -13,6 +13,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have access to this page. Ask your municipality's administrator if you need it.")),
     404: (_l("Page not found"), _l("The page does not exist, or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Not possible now"), _l("This cannot be done in the current state. Reload the page and try again.")),
     413: (_l("Too large"), _l("The file or form is too large. Choose a smaller file and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a little and try again.")),
     500: (_l("Something went wrong"), _l("An error on our side stopped the page. It has been logged; try again in a moment.")),
@@ -20,6 +21,18 @@ MESSAGES = {
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "unprocessable",
          429: "too_many_requests", 500: "internal_error"}
+
+
+class Forbidden(Exception):
+    """The acting user may not do this (403). Raised by services; every entry point answers it alike."""
+
+
+class NotVisible(Exception):
+    """The thing does not exist, or the acting user may not see it (404: the two are never told apart)."""
+
+
+class Conflict(Exception):
+    """The request is valid but the thing is not in a state that allows it (409). The message is fit to show."""
 
 
 def wants_json() -> bool:
@@ -50,6 +63,18 @@ def handle_csrf_error(_error: CSRFError):
                           code="csrf_failed")
 
 
+def handle_forbidden(_error: Forbidden):
+    return error_response(403)
+
+
+def handle_not_visible(_error: NotVisible):
+    return error_response(404)
+
+
+def handle_conflict(error: Conflict):
+    return error_response(409, str(error), code="conflict")
+
+
 def handle_unexpected(_error: InternalServerError):
     # Flask has logged the original exception already; make sure nothing half-done is kept.
     from marketplace.db import db
@@ -62,3 +87,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected)
+    # Services raise these; every entry point (page, API, command) answers them the same way.
+    app.register_error_handler(Forbidden, handle_forbidden)
+    app.register_error_handler(NotVisible, handle_not_visible)
+    app.register_error_handler(Conflict, handle_conflict)

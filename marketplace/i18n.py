@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 babel = Babel()
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo_date(moment: datetime) -> date:
+    """The calendar date in Norway at ``moment`` (dates like "advertise until" are Norwegian dates)."""
+    return moment.astimezone(OSLO).date()
 
 
 def select_locale() -> str:
@@ -30,3 +39,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else "–"

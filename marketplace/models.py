@@ -9,3 +9,5 @@ from marketplace.organisations.models import (  # noqa: F401
     PartnerOrganisation,
     Unit,
 )
+from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet  # noqa: F401
+from marketplace.listings.models import Category, Item, Photo  # noqa: F401

@@ -106,5 +106,22 @@ def region(app):
     return built
 
 
+def fresh() -> None:
+    """Forget what the test's session holds, so the next read sees what requests have committed since.
+    (Ending the transaction matters on SQLite, where a read transaction keeps its snapshot.)"""
+    db.session.rollback()
+    db.session.expire_all()
+
+
 def login(client, email: str, password: str = TEST_PASSWORD, **headers):
     return client.post("/login", data={"email": email, "password": password}, headers=headers)
+
+
+@pytest.fixture
+def catalogue(app):
+    """The categories and the default factor set, as `marketplace init` installs them; committed."""
+    from tests.factories import install_catalogue
+
+    factor_set = install_catalogue()
+    db.session.commit()
+    return factor_set

@@ -43,3 +43,52 @@ def build_region() -> SimpleNamespace:
         network_admin=make_user("coordinator@vest.example", Role.NETWORK_ADMIN, network=vest),
         site_admin=make_user("root@site.example", Role.SITE_ADMIN),
     )
+
+
+def install_catalogue():
+    from marketplace.impact.services import install_default_factors
+
+    return install_default_factors()
+
+
+def category(slug):
+    from sqlalchemy import select
+
+    from marketplace.db import db
+    from marketplace.listings.models import Category
+
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def item_input(slug="office_chair", **fields):
+    from decimal import Decimal
+
+    from marketplace.listings.models import Condition
+    from marketplace.listings.services import ItemInput
+
+    values = {"title": "Kontorstoler, grå", "category": category(slug), "condition": Condition.GOOD,
+              "quantity": Decimal("10")}
+    values.update(fields)
+    return ItemInput(**values)
+
+
+def make_item(actor, slug="office_chair", publish=True, now=None, **fields):
+    from marketplace.listings import services
+
+    return services.create_item(actor, item_input(slug, **fields), publish=publish, now=now)
+
+
+def jpeg_bytes(width=800, height=600, colour=(40, 120, 90), gps=False) -> bytes:
+    """A real JPEG made with Pillow; with ``gps`` it carries an EXIF GPS position, as phone photos do."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), colour)
+    exif = Image.Exif()
+    if gps:
+        exif[0x010F] = "PhoneMaker"
+        exif.get_ifd(0x8825).update({1: "N", 2: (59.0, 54.0, 41.0), 3: "E", 4: (10.0, 45.0, 8.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes() if gps else b"")
+    return buffer.getvalue()

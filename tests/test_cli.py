@@ -4,11 +4,12 @@ from marketplace import demo
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.db import db
+from tests.conftest import fresh
 from marketplace.organisations.models import Municipality, Unit
 
 
 def _counts():
-    db.session.expire_all()
+    fresh()
     return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (User, Municipality, Unit))
 
 

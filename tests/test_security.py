@@ -2,19 +2,28 @@
 
 import pytest
 from flask import url_for
+from werkzeug.routing import AnyConverter
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.db import db
-from tests.conftest import TEST_PASSWORD, login
+from tests.conftest import TEST_PASSWORD, login, fresh
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "pages.home", "pages.choose_language", "pages.accessibility",
-                    "pages.privacy"}
+                    "pages.privacy", "impact.method"}
+
+
+def _example_values(rule):
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        values[name] = sorted(converter.items)[0] if isinstance(converter, AnyConverter) else 1
+    return values
 
 
 def _example_url(web_app, rule):
     with web_app.test_request_context():
-        return url_for(rule.endpoint, **{name: 1 for name in rule.arguments})
+        return url_for(rule.endpoint, **_example_values(rule))
 
 
 def _protected_routes(web_app):
@@ -64,7 +73,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(make_app, region
     assert forged.status_code == 400
     assert client.post("/logout").status_code == 400
     assert client.get("/account/password").status_code == 200  # still signed in: the logout was refused
-    db.session.expire_all()
+    fresh()
     assert db.session.scalar(select(User.password_hash).where(User.email == "member@a.example")) == before
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -178,8 +179,13 @@ def load_login_session(token: str) -> User | None:
     """The active user behind a session cookie's token, or None if the session has ended."""
     if not token or len(token) > 100:
         return None
+    oldest = utcnow() - timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
     login_session = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+        select(LoginSession).where(
+            LoginSession.token_hash == _token_hash(token),
+            LoginSession.ended_at.is_(None),
+            LoginSession.created_at > oldest,
+        )
     )
     if login_session is None or not login_session.user.active:
         return None

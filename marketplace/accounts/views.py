@@ -39,6 +39,7 @@ def login():
         else:
             session.clear()  # a fresh session: nothing from before the sign-in is carried over
             session["locale"] = signed_in.user.locale
+            session.permanent = True  # the cookie lives MARKETPLACE_SESSION_HOURS, as does the server-side row
             login_user(signed_in.user)
             return redirect(target)
     elif form.is_submitted():

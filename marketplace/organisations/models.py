@@ -56,6 +56,10 @@ class Organisation(Base):
     # Norwegian organisation number (9 digits), optional: partner groups may not have one.
     org_number: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Staged visibility (municipalities): days after publishing before the network sees an item, and the
+    # further days before partner organisations do (None: never).
+    network_share_days: Mapped[int] = mapped_column(default=3)
+    partner_share_days: Mapped[int | None] = mapped_column(default=14)
 
     networks: Mapped[list[Network]] = relationship(
         secondary=network_members, back_populates="organisations", order_by=Network.name

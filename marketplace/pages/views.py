@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from marketplace.accounts import services as accounts
 from marketplace.db import db
+from marketplace.listings import services as listings
 from marketplace.organisations.services import network_neighbours
 from marketplace.security import public, safe_next_url
 
@@ -16,7 +17,8 @@ def home():
         return render_template("pages/welcome.html")
     organisation = current_user.organisation
     neighbours = network_neighbours(organisation) if organisation else []
-    return render_template("pages/home.html", organisation=organisation, neighbours=neighbours)
+    return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
+                           recent=listings.recent_items(current_user))
 
 
 @blueprint.post("/language")

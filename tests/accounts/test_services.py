@@ -107,3 +107,12 @@ def test_rehash_on_login_when_parameters_grow(make_app, region):
         user = accounts.find_user_by_email("member@a.example")
         assert accounts.password_matches(user, TEST_PASSWORD)
         assert user.password_hash != old_hash and "t=2" in user.password_hash
+
+
+def test_sessions_end_after_their_lifetime(make_app, region):
+    signed_in = accounts.authenticate("member@a.example", TEST_PASSWORD, "10.0.0.1")
+    db.session.commit()
+    assert accounts.load_login_session(signed_in.token) is not None
+    short = make_app(PERMANENT_SESSION_LIFETIME=0)
+    with short.app_context():
+        assert accounts.load_login_session(signed_in.token) is None

@@ -2,7 +2,7 @@ import pytest
 
 from marketplace.accounts import services as accounts
 from marketplace.db import db
-from tests.conftest import login
+from tests.conftest import login, fresh
 
 
 def test_welcome_page_for_visitors(client):
@@ -40,7 +40,7 @@ def test_language_switch_is_remembered_for_the_user(client, region, web_app):
     response = client.post("/language", data={"locale": "en", "next": "/account/password"})
     assert response.headers["Location"] == "/account/password"
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
-    db.session.expire_all()
+    fresh()
     assert accounts.find_user_by_email("member@a.example").locale == "en"
     other_device = web_app.test_client()
     login(other_device, "member@a.example")

@@ -1,0 +1,204 @@
+"""Photos: time and peak memory of the upload pipeline on a 12-megapixel phone JPEG, next to bare Pillow.
+
+The same generated photo (4000 × 3000, grain like a real camera's, EXIF with orientation 6 and a GPS position,
+about 5 MB) goes through
+
+- the pipeline, ``marketplace.listings.photos.process``: header checks, reduced-scale JPEG decoding, full
+  decode, colour conversion, resize to 1600 px, rotation, a 480 px thumbnail, two progressive JPEGs without
+  metadata, the SHA-256 name; and
+- bare Pillow, the naive three lines: ``Image.open``, ``resize`` to the same 1600 × 1200, ``save`` as JPEG at
+  the same quality (one file, no checks, no thumbnail, metadata handling left to Pillow).
+
+Times are medians of ``--runs`` runs each, taken alternately (pipeline, bare, bare, pipeline, …) after one
+warm-up of each, so drifting background load hits both alike. Peak memory is measured in a fresh child process
+per variant, as the growth of the resident set (VmHWM over VmRSS, the high-water mark reset just before the
+work where Linux allows it) while one photo is processed: Pillow allocates pixels in C, where tracemalloc does
+not see them.
+
+Prints one JSON line per measure to stdout; progress goes to stderr.
+
+    .venv/bin/python benchmarks/photos.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from marketplace.listings import photos  # the project is installed into .venv (``pip install -e .``)
+
+BENCHMARK = "photos"
+WIDTH, HEIGHT = 4000, 3000
+BARE_SIZE = (photos.LARGE_SIZE, photos.LARGE_SIZE * HEIGHT // WIDTH)
+
+
+class BenchmarkError(RuntimeError):
+    """The benchmark cannot give a trustworthy number; the message says why."""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def phone_photo(seed: int = 12) -> bytes:
+    """A 12 MP JPEG that compresses like a camera photo: smooth shapes plus sensor grain, EXIF with GPS."""
+    rng = random.Random(seed)
+    smooth = Image.frombytes("RGB", (400, 300), rng.randbytes(400 * 300 * 3)).resize((WIDTH, HEIGHT),
+                                                                                     Image.Resampling.BICUBIC)
+    grain = Image.frombytes("RGB", (WIDTH, HEIGHT), rng.randbytes(WIDTH * HEIGHT * 3))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # held upright: the pipeline has to turn it
+    exif[0x010F] = "Benchmark phone"
+    exif.get_ifd(0x8825).update({1: "N", 2: (59.0, 54.0, 41.88), 3: "E", 4: (10.0, 45.0, 7.25)})
+    buffer = io.BytesIO()
+    Image.blend(smooth, grain, 0.1).save(buffer, "JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
+
+
+def run_pipeline(data: bytes) -> int:
+    photo = photos.process(data)
+    return len(photo.large) + len(photo.thumbnail)
+
+
+def run_bare(data: bytes) -> int:
+    image = Image.open(io.BytesIO(data))
+    resized = image.resize(BARE_SIZE)
+    buffer = io.BytesIO()
+    resized.save(buffer, "JPEG", quality=photos.JPEG_QUALITY)
+    return len(buffer.getvalue())
+
+
+VARIANTS = {"pipeline": run_pipeline, "bare": run_bare}
+
+
+# --- memory, in a child process -----------------------------------------------------------------------------
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise BenchmarkError(f"/proc/self/status has no {field}")
+
+
+def child(variant: str, path: str) -> int:
+    """Process the photo once and print how far the resident set grew above where it stood before."""
+    data = Path(path).read_bytes()
+    function = VARIANTS[variant]
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")  # resets VmHWM to the current resident set
+        method = "VmHWM-VmRSS (reset)"
+    except OSError:
+        method = "VmHWM-VmRSS"
+    before = _status_kib("VmRSS")
+    function(data)
+    peak = _status_kib("VmHWM")
+    print(json.dumps({"peak_mib": round((peak - before) / 1024, 1), "method": method}))
+    return 0
+
+
+def measure_memory(variant: str, path: Path) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", variant, str(path)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        raise BenchmarkError(f"the {variant} memory run failed: {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --- main ---------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=9, help="timed runs of each variant (default 9)")
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(*args.child)
+    if args.runs < 1:
+        raise BenchmarkError("--runs must be at least 1")
+    if not Path("/proc/self/status").exists():
+        raise BenchmarkError("peak memory is read from /proc/self/status, so this benchmark needs Linux")
+
+    log(f"Generating a {WIDTH} × {HEIGHT} JPEG …")
+    data = phone_photo()
+    log(f"  {len(data) / 1e6:.1f} MB")
+
+    log("Warming up …")
+    for function in VARIANTS.values():
+        function(data)
+
+    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    load_average = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    for index in range(args.runs):
+        order = ("pipeline", "bare") if index % 2 == 0 else ("bare", "pipeline")
+        for name in order:
+            started = time.perf_counter()
+            VARIANTS[name](data)
+            times[name].append(time.perf_counter() - started)
+        log(f"  run {index + 1}/{args.runs}: pipeline {times['pipeline'][-1] * 1000:6.1f} ms, "
+            f"bare {times['bare'][-1] * 1000:6.1f} ms")
+
+    log("Measuring peak memory in child processes …")
+    with tempfile.TemporaryDirectory(prefix="photos-bench-") as temporary:
+        path = Path(temporary) / "photo.jpg"
+        path.write_bytes(data)
+        memory = {name: measure_memory(name, path) for name in VARIANTS}
+
+    photo = photos.process(data)
+    common = {
+        "input_megapixels": round(WIDTH * HEIGHT / 1e6, 1),
+        "input_bytes": len(data),
+        "runs": args.runs,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "pillow": Image.__version__,
+        # 1-minute load when the measuring began: above the CPU count, expect noise
+        "load_average": load_average,
+    }
+
+    def emit(measure: str, value: float, unit: str, **extra) -> None:
+        line = {"benchmark": BENCHMARK, "measure": measure, "value": value, "unit": unit, **extra, **common}
+        print(json.dumps(line), flush=True)
+
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    emit("pipeline_seconds", round(medians["pipeline"], 4), "s", minimum=round(min(times["pipeline"]), 4),
+         large_bytes=len(photo.large), thumbnail_bytes=len(photo.thumbnail))
+    emit("bare_seconds", round(medians["bare"], 4), "s", minimum=round(min(times["bare"]), 4),
+         output_bytes=run_bare(data))
+    emit("pipeline_vs_bare_ratio", round(medians["pipeline"] / medians["bare"], 3), "ratio")
+    emit("pipeline_peak_memory", memory["pipeline"]["peak_mib"], "MiB", method=memory["pipeline"]["method"])
+    emit("bare_peak_memory", memory["bare"]["peak_mib"], "MiB", method=memory["bare"]["method"])
+    if memory["bare"]["peak_mib"] > 0:
+        emit("pipeline_vs_bare_memory_ratio",
+             round(memory["pipeline"]["peak_mib"] / memory["bare"]["peak_mib"], 3), "ratio")
+    log(f"pipeline {medians['pipeline'] * 1000:.1f} ms, bare Pillow {medians['bare'] * 1000:.1f} ms, "
+        f"ratio {medians['pipeline'] / medians['bare']:.3f}; "
+        f"peak memory {memory['pipeline']['peak_mib']} MiB "
+        f"vs {memory['bare']['peak_mib']} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchmarkError as error:
+        log(f"photos: error: {error}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        log("photos: interrupted")
+        sys.exit(130)

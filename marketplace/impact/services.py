@@ -1,0 +1,215 @@
+"""Climate factors: the default set with a source per line, municipal overrides, and the figures for an item.
+
+The method is in the shared reference (climate-method.md): avoided CO2e = quantity × (D × E_new × L − …);
+this module supplies E_new, mass and new price, and says where each number came from.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.audit import services as audit
+from marketplace.db import db
+from marketplace.errors import Forbidden
+from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
+from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
+from marketplace.organisations.models import Municipality
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_FACTOR_SET = {
+    "version": "2026.1",
+    "name": "Ombruksmarkedet default factors 2026.1",
+    "effective_from": date(2026, 1, 1),
+    "file": DATA_DIR / "factors-2026.1.csv",
+    "description": "Researched defaults: manufacturer footprints (Boavizta), ADEME/ARCEP, FIRA, WRAP, EPD-Norge, "
+                   "DESNZ/DEFRA 2025, IVL/Inrego. Prices are typical Norwegian new prices, mostly estimates.",
+}
+# ICT that can hold data or configuration; it needs recorded erasure before it leaves its municipality.
+DATA_BEARING_CATEGORIES = {"laptop", "desktop_pc", "tablet", "smartphone", "printer", "mfp", "access_point",
+                           "network_switch", "other_ict"}
+
+
+class FactorError(ValueError):
+    """A factor that cannot be saved; the message is fit to show."""
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The figures in force for one category (or item) and where each came from."""
+
+    kgco2e_new: Decimal | None
+    mass_kg: Decimal | None
+    price_new_nok: Decimal | None
+    sources: str
+    confidence: str
+    factor_set_version: str
+    overridden_by: str | None = None  # "municipality" or "item" when a default was replaced
+
+
+def _decimal(text: str) -> Decimal | None:
+    text = (text or "").strip()
+    return Decimal(text) if text else None
+
+
+def install_default_factors(progress: Callable[[str], object] = lambda _m: None) -> FactorSet:
+    """Create or update the categories and the default factor set from the shipped table. Idempotent."""
+    spec = DEFAULT_FACTOR_SET
+    with open(spec["file"], newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    progress(f"Categories and default factors {spec['version']} ({len(rows)} categories)")
+    categories = {category.slug: category for category in db.session.scalars(select(Category))}
+    for position, row in enumerate(rows):
+        category = categories.get(row["slug"]) or Category(slug=row["slug"])
+        category.group = CategoryGroup(row["group"])
+        category.name_nb, category.name_en = row["name_nb"], row["name_en"]
+        category.unit = MeasureUnit(row["unit"])
+        category.holds_data = row["slug"] in DATA_BEARING_CATEGORIES
+        category.position = position
+        categories[row["slug"]] = category
+        db.session.add(category)
+
+    factor_set = db.session.scalar(select(FactorSet).where(FactorSet.version == spec["version"]))
+    if factor_set is None:
+        factor_set = FactorSet(version=spec["version"], name=spec["name"], effective_from=spec["effective_from"],
+                               description=spec["description"])
+        for row in rows:
+            factor_set.factors.append(CategoryFactor(
+                category=categories[row["slug"]],
+                kgco2e_new=_decimal(row["kgco2e_new"]),
+                kgco2e_low=_decimal(row["kgco2e_low"]),
+                kgco2e_high=_decimal(row["kgco2e_high"]),
+                mass_kg=_decimal(row["mass_kg"]),
+                price_new_nok=_decimal(row["price_new_nok"]),
+                price_is_estimate=row["price_is_estimate"].strip() == "yes",
+                confidence=row["confidence"],
+                sources=row["sources"],
+            ))
+        db.session.add(factor_set)
+    db.session.flush()
+    return factor_set
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position)))
+
+
+def factor_set_in_force(on: date) -> FactorSet | None:
+    return db.session.scalar(
+        select(FactorSet).where(FactorSet.effective_from <= on).order_by(FactorSet.effective_from.desc()).limit(1)
+    )
+
+
+def default_factors(on: date) -> dict[int, CategoryFactor]:
+    factor_set = factor_set_in_force(on)
+    if factor_set is None:
+        return {}
+    return {factor.category_id: factor for factor in factor_set.factors}
+
+
+def overrides_in_force(municipality: Municipality, on: date) -> dict[int, FactorOverride]:
+    """The newest override per category that has taken effect by ``on``."""
+    rows = db.session.scalars(
+        select(FactorOverride)
+        .where(FactorOverride.municipality_id == municipality.id, FactorOverride.effective_from <= on)
+        .order_by(FactorOverride.effective_from, FactorOverride.id)
+    )
+    return {row.category_id: row for row in rows}  # later rows replace earlier ones
+
+
+def factors_in_force(municipality: Municipality | None, on: date) -> dict[int, Factors]:
+    """Per category id: the default figures, replaced field by field by the municipality's override."""
+    factor_set = factor_set_in_force(on)
+    if factor_set is None:
+        return {}
+    overrides = overrides_in_force(municipality, on) if municipality is not None else {}
+    result = {}
+    for default in factor_set.factors:
+        override = overrides.get(default.category_id)
+        if override is None:
+            result[default.category_id] = Factors(default.kgco2e_new, default.mass_kg, default.price_new_nok,
+                                                  default.sources, default.confidence, factor_set.version)
+            continue
+        result[default.category_id] = Factors(
+            kgco2e_new=override.kgco2e_new if override.kgco2e_new is not None else default.kgco2e_new,
+            mass_kg=override.mass_kg if override.mass_kg is not None else default.mass_kg,
+            price_new_nok=override.price_new_nok if override.price_new_nok is not None else default.price_new_nok,
+            sources=f"{override.source} (municipality, from {override.effective_from.isoformat()}); "
+                    f"default: {default.sources}",
+            confidence=default.confidence,
+            factor_set_version=factor_set.version,
+            overridden_by="municipality",
+        )
+    return result
+
+
+def factors_for_item(item: Item, on: date) -> Factors | None:
+    """The figures for one unit of ``item``: its own figures first, then its municipality's, then the default."""
+    base = factors_in_force(item.municipality, on).get(item.category_id)
+    if base is None:
+        return None
+    own = (item.kgco2e_new, item.mass_kg, item.price_new_nok)
+    if all(value is None for value in own):
+        return base
+    return Factors(
+        kgco2e_new=item.kgco2e_new if item.kgco2e_new is not None else base.kgco2e_new,
+        mass_kg=item.mass_kg if item.mass_kg is not None else base.mass_kg,
+        price_new_nok=item.price_new_nok if item.price_new_nok is not None else base.price_new_nok,
+        sources=f"{item.figures_source or 'item'} (this item); {base.sources}",
+        confidence=base.confidence,
+        factor_set_version=base.factor_set_version,
+        overridden_by="item",
+    )
+
+
+def add_override(
+    actor: User,
+    municipality: Municipality,
+    category: Category,
+    *,
+    effective_from: date,
+    kgco2e_new: Decimal | None,
+    mass_kg: Decimal | None,
+    price_new_nok: Decimal | None,
+    source: str,
+) -> FactorOverride:
+    """Record the municipality's own figure for a category from a date on (history is kept)."""
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    source = (source or "").strip()
+    if not source:
+        raise FactorError(_("Say where the figure comes from: every factor needs a source."))
+    if kgco2e_new is None and mass_kg is None and price_new_nok is None:
+        raise FactorError(_("Give at least one figure to override."))
+    try:
+        if any(value is not None and (value < 0 or value > Decimal("1e8")) for value in (kgco2e_new, mass_kg,
+                                                                                             price_new_nok)):
+            raise FactorError(_("Figures must be between 0 and 100 000 000."))
+    except InvalidOperation as error:
+        raise FactorError(_("Figures must be numbers.")) from error
+    override = FactorOverride(
+        municipality_id=municipality.id, category=category, effective_from=effective_from,
+        kgco2e_new=kgco2e_new, mass_kg=mass_kg, price_new_nok=price_new_nok, source=source[:2000],
+        created_by_id=actor.id,
+    )
+    db.session.add(override)
+    db.session.flush()
+    audit.record("factor_override_added", actor=actor, municipality_id=municipality.id, category=category.slug,
+                 effective_from=effective_from.isoformat())
+    return override
+
+
+def override_history(municipality: Municipality) -> list[FactorOverride]:
+    return list(db.session.scalars(
+        select(FactorOverride).where(FactorOverride.municipality_id == municipality.id)
+        .order_by(FactorOverride.effective_from.desc(), FactorOverride.id.desc())
+    ))

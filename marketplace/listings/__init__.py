@@ -1,0 +1,1 @@
+"""Listings: surplus items, their photos, categories and visibility."""

@@ -1,0 +1,171 @@
+"""The listing form: made for a phone, forgiving with Norwegian number formats, strict about the rest."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from marketplace.listings.models import Category, CategoryGroup, Condition, Item
+from marketplace.organisations.models import Unit
+
+CONDITION_LABELS = {
+    Condition.AS_NEW: (_l("As new"), _l("No visible wear; works and looks like new.")),
+    Condition.GOOD: (_l("Good"), _l("Light signs of use; nothing to fix.")),
+    Condition.WORN: (_l("Worn"), _l("Clear signs of use, but works as it should.")),
+    Condition.NEEDS_REPAIR: (_l("Needs repair"), _l("Something must be fixed or replaced before use.")),
+}
+GROUP_LABELS = {
+    CategoryGroup.FURNITURE: _l("Furniture"),
+    CategoryGroup.ICT: _l("ICT equipment"),
+    CategoryGroup.MATERIAL: _l("Materials"),
+}
+UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m3": _l("m³")}
+
+
+def parse_decimal(text: str | None) -> Decimal | None:
+    """Read "2,5", "2.5", "1 200" or "1 200,75" (Norwegian spacing); None for blank."""
+    text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not text:
+        return None
+    if len(text) > 20:
+        raise ValueError(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation as error:
+        raise ValueError(text) from error
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+class DecimalCommaField(Field):
+    """A number field that accepts a decimal comma and shows a numeric keyboard on phones."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(self.data.normalize(), "f")
+        return text.replace(".", ",")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_decimal(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_l("Write a number, like 12 or 2,5.")) from error
+
+
+class ItemForm(FlaskForm):
+    photos = MultipleFileField(
+        _l("Photos"),
+        description=_l("Take or choose up to 8 photos. The first one is shown in lists."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"},
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=140)],
+                        description=_l("What it is, short: “Stackable chairs, grey”."))
+    category = SelectField(_l("Category"), validators=[DataRequired()], coerce=str)
+    condition = RadioField(_l("Condition"), validators=[DataRequired()],
+                           choices=[SelectChoice(value.value, label) for value, (label, _h) in CONDITION_LABELS.items()])
+    quantity = DecimalCommaField(_l("Quantity"), validators=[DataRequired(message=_l("Give the quantity."))],
+                                 description=_l("Pieces, or the amount in the category's unit (kg, tonnes, m³)."))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
+                       description=_l("The school, library, depot or office where it is."))
+    building = StringField(_l("Building"), validators=[Optional(), Length(max=120)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=120)])
+    pickup_instructions = TextAreaField(_l("Pickup instructions"), validators=[Optional(), Length(max=2000)],
+                                        description=_l("Opening hours, who to ask, access by car or lift."))
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    advertise_until = DateField(_l("Advertise until"), validators=[Optional()],
+                                description=_l("After this date the listing expires."))
+    would_be_discarded = BooleanField(_l("Would otherwise be thrown away"),
+                                      description=_l("Tick if it would go to waste if nobody takes it. "
+                                                     "This counts for the waste avoided."))
+    dimensions = StringField(_l("Dimensions"), validators=[Optional(), Length(max=120)],
+                             description=_l("For example 120 × 80 × 72 cm."))
+    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=120)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=120)])
+    colour = StringField(_l("Colour or series"), validators=[Optional(), Length(max=120)],
+                         description=_l("Helps others find matching sets."))
+    asset_tag = StringField(_l("Asset tag"), validators=[Optional(), Length(max=60)])
+    serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
+    kgco2e_new = DecimalCommaField(_l("kg CO2e of a new one"), validators=[Optional()],
+                                   description=_l("Only if you know the product's own footprint (e.g. from an EPD)."))
+    mass_kg = DecimalCommaField(_l("Weight per piece (kg)"), validators=[Optional()])
+    price_new_nok = DecimalCommaField(_l("Price new (NOK)"), validators=[Optional()])
+    figures_source = StringField(_l("Source of these figures"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, categories: list[Category], units: list[Unit], locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", _l("Choose a category"))] + [
+            SelectChoice(category.slug, category.name(locale), optgroup=str(GROUP_LABELS[category.group]))
+            for category in categories
+        ]
+        self.unit.choices = [SelectChoice("", _l("Choose a unit"))] + [SelectChoice(str(unit.id), unit.name)
+                                                                       for unit in units]
+        self._categories = {category.slug: category for category in categories}
+        self._units = {str(unit.id): unit for unit in units}
+
+    def validate_category(self, field):
+        if field.data not in self._categories:
+            raise ValidationError(_l("Choose a category from the list."))
+
+    def validate_unit(self, field):
+        if field.data and field.data not in self._units:
+            raise ValidationError(_l("Choose one of your municipality's units."))
+
+    def selected_category(self) -> Category:
+        return self._categories[self.category.data]
+
+    def selected_unit(self) -> Unit | None:
+        return self._units.get(self.unit.data or "")
+
+    def fill_from(self, item: Item) -> None:
+        """Show an existing item in the form (GET of the edit page)."""
+        for name in ("title", "description", "building", "room", "pickup_instructions", "available_from",
+                     "advertise_until", "would_be_discarded", "dimensions", "brand", "model", "colour",
+                     "asset_tag", "serial_number", "kgco2e_new", "mass_kg", "price_new_nok", "figures_source",
+                     "quantity"):
+            getattr(self, name).data = getattr(item, name)
+        self.category.data = item.category.slug
+        self.condition.data = item.condition.value
+        self.unit.data = str(item.unit_id) if item.unit_id else ""
+
+
+class ErasureForm(FlaskForm):
+    certificate = MultipleFileField(_l("Erasure certificate"),
+                                    description=_l("The report from the erasure tool (PDF), or a photo of it."),
+                                    render_kw={"accept": "application/pdf,image/*"})
+
+
+class PolicyForm(FlaskForm):
+    network_share_days = DecimalCommaField(_l("Days before the network sees new listings"),
+                                           validators=[DataRequired()])
+    partners_allowed = BooleanField(_l("Let partner organisations see listings no municipality took"))
+    partner_share_days = DecimalCommaField(_l("Further days before partner organisations see them"),
+                                           validators=[Optional()])

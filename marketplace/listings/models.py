@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, enum_column, utcnow
+from marketplace.organisations.models import Municipality, Unit
+
+
+class CategoryGroup(StrEnum):
+    FURNITURE = "furniture"
+    ICT = "ict"
+    MATERIAL = "material"
+
+
+class MeasureUnit(StrEnum):
+    """How a category is counted: whole pieces, or an amount by mass or volume."""
+
+    PIECE = "piece"
+    KG = "kg"
+    TONNE = "tonne"
+    M3 = "m3"
+
+    @property
+    def whole_numbers(self) -> bool:
+        return self is MeasureUnit.PIECE
+
+
+class Condition(StrEnum):
+    AS_NEW = "as_new"
+    GOOD = "good"
+    WORN = "worn"
+    NEEDS_REPAIR = "needs_repair"
+
+
+class ItemStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    group: Mapped[CategoryGroup] = mapped_column(enum_column(CategoryGroup, "category_group"))
+    name_nb: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[MeasureUnit] = mapped_column(enum_column(MeasureUnit, "measure_unit"))
+    # ICT that can hold data (disks, memory, configuration) leaves its municipality only after recorded erasure.
+    holds_data: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nb
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+QUANTITY = Numeric(12, 3)
+
+
+class Item(Base):
+    """A surplus item (or a lot of identical ones) listed by a municipality."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_items_status_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "item_status"), default=ItemStatus.DRAFT)
+
+    title: Mapped[str] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text, default="")
+    condition: Mapped[Condition] = mapped_column(enum_column(Condition, "item_condition"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    dimensions: Mapped[str] = mapped_column(String(120), default="")
+    brand: Mapped[str] = mapped_column(String(120), default="")
+    model: Mapped[str] = mapped_column(String(120), default="")
+    colour: Mapped[str] = mapped_column(String(120), default="")  # colour or series, to match sets
+
+    building: Mapped[str] = mapped_column(String(120), default="")
+    room: Mapped[str] = mapped_column(String(120), default="")
+    pickup_instructions: Mapped[str] = mapped_column(Text, default="")
+    available_from: Mapped[date | None]
+    advertise_until: Mapped[date | None]
+    would_be_discarded: Mapped[bool] = mapped_column(default=False)
+
+    # The item's own figures (e.g. from an EPD or the supplier), overriding the category's.
+    kgco2e_new: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    mass_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    price_new_nok: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    figures_source: Mapped[str] = mapped_column(String(300), default="")
+
+    asset_tag: Mapped[str] = mapped_column(String(60), default="")
+    serial_number: Mapped[str] = mapped_column(String(80), default="")
+    erasure_recorded_at: Mapped[datetime | None]
+    erasure_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    erasure_certificate: Mapped[str | None] = mapped_column(String(80))  # stored file name: <sha256>.<ext>
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+    # When the wider circles may see it; fixed at publication from the municipality's policy.
+    network_visible_at: Mapped[datetime | None]
+    partner_visible_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # completed, withdrawn or expired
+
+    municipality: Mapped[Municipality] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    category: Mapped[Category] = relationship(lazy="joined")
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="item", order_by="Photo.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_ict(self) -> bool:
+        return self.category.group == CategoryGroup.ICT
+
+    @property
+    def needs_erasure(self) -> bool:
+        """Data-bearing ICT whose erasure is not yet recorded: it stays inside its municipality."""
+        return self.category.holds_data and self.erasure_recorded_at is None
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.status}>"
+
+
+class Photo(Base):
+    """A photo of an item, stored as two re-encoded variants under its content hash. A photo with no item
+    yet belongs to the form its uploader is filling in, so nothing is lost when the form has errors."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    alt_text: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item | None] = relationship(back_populates="photos")

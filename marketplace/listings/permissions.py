@@ -1,0 +1,75 @@
+"""Who may see and change listings.
+
+Seeing is decided by one SQL condition, ``visible_items_clause``, that every list, detail, photo and export
+query includes; so a count, a page or a photo URL can never show what the condition hides. Changing is
+decided by the predicates below.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
+from marketplace.listings.models import Category, Item, ItemStatus
+from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
+
+
+def _municipalities_in(network_ids: list[int]):
+    return select(network_members.c.organisation_id).where(network_members.c.network_id.in_(network_ids))
+
+
+def _erasure_settled() -> ColumnElement[bool]:
+    """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality."""
+    data_bearing = select(Category.id).where(Category.holds_data.is_(True))
+    return or_(Item.category_id.not_in(data_bearing), Item.erasure_recorded_at.is_not(None))
+
+
+def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
+    """The SQL condition for the items ``user`` may see at ``now``. Deny by default."""
+    if not is_signed_in(user):
+        return false()
+    if is_site_admin(user):
+        return true()
+    published = Item.status == ItemStatus.PUBLISHED
+    conditions = []
+    for membership in user.memberships:
+        organisation = membership.organisation
+        if isinstance(organisation, Municipality):
+            own = Item.municipality_id == organisation.id
+            if has_organisation_role(user, organisation, Role.CARETAKER):
+                conditions.append(own)  # drafts and history too: they handle the municipality's listings
+            else:
+                conditions.append(and_(own, or_(published, Item.created_by_id == user.id)))
+            network_ids = [network.id for network in organisation.networks]
+            if network_ids:
+                conditions.append(and_(
+                    published, Item.municipality_id.in_(_municipalities_in(network_ids)),
+                    Item.network_visible_at <= now, _erasure_settled(),
+                ))
+        elif isinstance(organisation, PartnerOrganisation):
+            network_ids = [network.id for network in organisation.networks]
+            if network_ids:
+                conditions.append(and_(
+                    published, Item.municipality_id.in_(_municipalities_in(network_ids)),
+                    Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, _erasure_settled(),
+                ))
+        elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
+            # The coordinator follows the network's market as the member municipalities see it.
+            conditions.append(and_(
+                published, Item.municipality_id.in_(_municipalities_in([membership.network_id])),
+                Item.network_visible_at <= now, _erasure_settled(),
+            ))
+    return or_(*conditions) if conditions else false()
+
+
+def can_manage_item(user: User, item: Item) -> bool:
+    """Caretakers and admins of the owning municipality edit, publish, withdraw and handle the item."""
+    return is_site_admin(user) or has_organisation_role(user, item.municipality, Role.CARETAKER)
+
+
+def can_list_items_for(user: User, municipality: Municipality | None) -> bool:
+    return municipality is not None and (is_site_admin(user) or has_organisation_role(user, municipality,
+                                                                                       Role.CARETAKER))

@@ -1,0 +1,293 @@
+"""The photo pipeline: check an upload, re-encode it as clean JPEG variants, store them by content hash.
+
+Everything about photo *files* lives here; the listing services own the ``Photo`` rows (order, alt text, the
+limit of ``MAX_PHOTOS_PER_ITEM``) and call these four functions:
+
+- ``process(data)`` decodes the bytes with Pillow and returns a ``ProcessedPhoto`` or raises ``PhotoError``.
+  A file is judged only by decoding it, never by its name or the content type the browser sent. Accepted are
+  JPEG (also the multi-picture "MPO" JPEGs some phones write), PNG, WebP and HEIC/HEIF (through pillow-heif).
+  Size, pixel count and shape are checked from the header *before* any pixel is decoded, so a decompression
+  bomb is refused in microseconds without allocating its pixels. Then the whole image is decoded (a truncated
+  file fails here), the EXIF orientation is applied, colours are converted to sRGB, transparency is
+  flattened onto white, the first frame of an animation is taken, and two JPEGs are encoded from the pixels
+  alone: no EXIF (so no GPS position), no XMP, no ICC profile, no comment survives. Bytes appended to an image
+  (a "polyglot" carrying HTML or script) are dropped, because only decoded pixels reach the output.
+- ``store(photo, upload_dir)`` writes ``photos/<hash[:2]>/<hash>.jpg`` and ``<hash>-thumb.jpg`` atomically
+  (temporary file, then ``os.replace``); storing the same photo twice is harmless.
+- ``path_for(upload_dir, hash, variant)`` is the only way to turn a hash into a path; it refuses anything but
+  64 lowercase hex digits, so a path can never leave the upload directory.
+- ``delete(upload_dir, hash)`` removes both variants (call it only when no row refers to the hash any more).
+
+The thumbnail keeps the whole picture (at most ``THUMBNAIL_SIZE`` on the long side, no crop); pages that want
+square tiles crop with CSS ``object-fit``, so nothing the caretaker photographed is cut away.
+
+The upload size limit (413) is Flask's ``MAX_CONTENT_LENGTH``; it refuses large bodies before they are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageCms, ImageFile
+from pillow_heif import register_heif_opener
+
+# HEIC is what iPhones upload unless set to "Most compatible". Thumbnails, depth maps and auxiliary images
+# embedded in a HEIF file are never used, so pillow-heif is told not to read them.
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+MAX_PHOTOS_PER_ITEM = 8
+LARGE_SIZE = 1600  # px, long side of the large variant
+THUMBNAIL_SIZE = 480  # px, long side of the thumbnail
+MAX_PIXELS = 50_000_000  # width × height of the upload; more is refused before decoding
+MAX_ASPECT = 20  # long side / short side
+MIN_SIDE = 16  # px, each side of the upload
+JPEG_QUALITY = 82
+BACKGROUND = (255, 255, 255)  # transparent areas become white
+
+VARIANTS = {"large": ".jpg", "thumb": "-thumb.jpg"}
+
+# The Pillow plugins tried on an upload; no other parser ever sees the bytes. MPO is how Pillow names a JPEG
+# with extra pictures in it (depth maps, previews), as many phone cameras write.
+_OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+_ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
+_HASH = re.compile(r"[0-9a-f]{64}")
+_ORIENTATION_TAG = 0x0112
+# EXIF orientation → the transposition that shows the picture upright (the table of ImageOps.exif_transpose)
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+# Errors that Pillow and its plugins raise for files they cannot read (truncated, corrupt, not an image).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError, struct.error)
+# Pillow warns about images above its own limit (and refuses twice that); ours, MAX_PIXELS, is lower. Run with
+# warnings as errors, the warning arrives as an exception.
+_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+class PhotoError(ValueError):
+    """The upload is not a photo we accept; ``message`` is a short sentence for the person who sent it."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _not_a_photo() -> PhotoError:
+    return PhotoError(_l("The file is not a photo we can read. Use JPEG, PNG, WebP or HEIC."))
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    content_hash: str  # sha256 hex of ``large``
+    width: int  # of the large variant
+    height: int
+    large: bytes  # JPEG, at most LARGE_SIZE px on the long side
+    thumbnail: bytes  # JPEG, at most THUMBNAIL_SIZE px on the long side, never cropped
+
+    def __repr__(self) -> str:  # keep the bytes out of logs and test reports
+        return f"ProcessedPhoto({self.content_hash[:12]}…, {self.width}×{self.height})"
+
+
+def process(data: bytes) -> ProcessedPhoto:
+    """Check and re-encode an uploaded photo; raise ``PhotoError`` for anything that is not one we accept."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:  # set globally elsewhere, it would let damaged files through
+        raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False for photo uploads")
+    if not data:
+        raise PhotoError(_l("The file is empty. Choose a photo and try again."))
+
+    image = _open_checked(data)
+    try:
+        picture = _upright_srgb(image, _orientation(image))
+    except (OSError, ValueError, MemoryError):  # a decoded image Pillow still cannot convert
+        raise _not_a_photo() from None
+    finally:
+        image.close()
+
+    width, height = picture.size
+    large = _encode(picture)
+    thumbnail = _encode(_resize(picture, THUMBNAIL_SIZE))
+    return ProcessedPhoto(hashlib.sha256(large).hexdigest(), width, height, large, thumbnail)
+
+
+def _open_checked(data: bytes) -> Image.Image:
+    """Open the image (header only), refuse what we do not want before decoding, then decode it fully."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+    except _BOMB:
+        raise _too_many_pixels() from None
+    except _DECODE_ERRORS:
+        raise _not_a_photo() from None
+
+    try:
+        if image.format not in _ACCEPTED_FORMATS:
+            raise _not_a_photo()
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise _too_many_pixels()
+        if min(width, height) < MIN_SIDE:
+            raise PhotoError(_l("The photo is too small. It must be at least %(pixels)s pixels on each side.",
+                                pixels=MIN_SIDE))
+        if max(width, height) > MAX_ASPECT * min(width, height):
+            raise PhotoError(
+                _l("The photo is too long and narrow. Crop it to a more usual shape and try again."))
+
+        if image.format in {"JPEG", "MPO"}:
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale while the long side stays at least LARGE_SIZE:
+            # a 12 MP photo is decoded as 3 MP. Computed from the stored size, so the EXIF rotation (which
+            # keeps the long side long) does not matter.
+            scale = LARGE_SIZE / max(width, height)
+            if scale < 1:
+                image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
+        image.load()  # decodes the first frame in full; truncated or corrupt data fails here
+    except PhotoError:
+        image.close()
+        raise
+    except _BOMB:
+        image.close()
+        raise _too_many_pixels() from None
+    except _DECODE_ERRORS + (MemoryError,):
+        image.close()
+        raise PhotoError(_l("The photo could not be read to the end; the file may be damaged. "
+                            "Try again with the original photo.")) from None
+    return image
+
+
+def _too_many_pixels() -> PhotoError:
+    return PhotoError(_l("The photo has too many pixels. Use one of at most %(megapixels)s megapixels.",
+                         megapixels=MAX_PIXELS // 1_000_000))
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG, 1)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block only costs us the orientation
+        return 1
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1
+
+
+def _upright_srgb(image: Image.Image, orientation: int) -> Image.Image:
+    """A new RGB image in sRGB, at most LARGE_SIZE on the long side, upright, without any metadata.
+
+    The picture is made small first and only then converted, flattened and turned, so that no full-size copy
+    is made beyond the one Pillow needs to resize (a 50-megapixel PNG with alpha would otherwise take 600 MB).
+    """
+    picture = _resize(_resizable(image), LARGE_SIZE)
+    picture = _to_srgb(picture, image.info.get("icc_profile"))
+    if picture.mode in {"RGBA", "LA"}:
+        flattened = Image.new("RGB", picture.size, BACKGROUND)
+        flattened.paste(picture, mask=picture.getchannel("A"))
+        picture = flattened
+    elif picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    if orientation in _TRANSPOSE:
+        picture = picture.transpose(_TRANSPOSE[orientation])
+    picture.info = {}  # Pillow copies info (comments, XMP, ICC, EXIF) to new images, and some savers reuse it
+    return picture
+
+
+def _resizable(image: Image.Image) -> Image.Image:
+    """The image in a mode Pillow resizes well: RGB, RGBA, L, LA or CMYK (transparency as an alpha band)."""
+    mode, transparent = image.mode, "transparency" in image.info
+    if mode in {"RGB", "L"} and transparent:  # a PNG colour key (tRNS)
+        return image.convert("RGBA" if mode == "RGB" else "LA")
+    if mode in {"RGB", "RGBA", "L", "LA", "CMYK"}:
+        return image
+    if mode in {"P", "PA"}:
+        return image.convert("RGBA" if transparent or mode == "PA" or image.palette.mode == "RGBA" else "RGB")
+    if mode.startswith("I;16") or mode == "I":  # 16-bit grey: Pillow would clip it to 8 bits, so scale it
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    return image.convert("RGBA" if "A" in mode else "RGB")
+
+
+def _resize(picture: Image.Image, box: int) -> Image.Image:
+    """A new image at most ``box`` px on its long side, never enlarged, the shape kept."""
+    width, height = picture.size
+    if max(width, height) <= box:
+        return picture.copy()
+    if width >= height:
+        size = (box, max(1, round(height * box / width)))
+    else:
+        size = (max(1, round(width * box / height)), box)
+    # reducing_gap lets Pillow first shrink by a whole factor (cheap), then resample the rest with Lanczos.
+    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _to_srgb(picture: Image.Image, icc: bytes | None) -> Image.Image:
+    """Convert pixels described by an embedded ICC profile (Display P3 on iPhones, Adobe RGB, CMYK) to sRGB,
+    since the profile itself is not kept. Without a usable profile the pixels are taken as sRGB already."""
+    if not icc or picture.mode not in {"RGB", "RGBA", "CMYK", "L"}:
+        return picture
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(picture, source, _SRGB, outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return picture
+    return converted if converted is not None else picture
+
+
+def _encode(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    # Nothing but pixels: exif, icc_profile, xmp and comment are explicitly empty. Progressive JPEGs are
+    # about a tenth smaller and show early on a slow phone connection; libjpeg always optimises their Huffman
+    # tables, so ``optimize`` would change nothing.
+    picture.save(buffer, "JPEG", quality=JPEG_QUALITY, progressive=True,
+                 exif=b"", icc_profile=None, comment=b"", xmp=None)
+    return buffer.getvalue()
+
+
+# --- storage ------------------------------------------------------------------------------------------------
+
+
+def path_for(upload_dir: str | Path, content_hash: str, variant: str) -> Path:
+    """Where a variant ("large" or "thumb") of the photo with this hash is stored."""
+    if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
+        raise ValueError("content_hash must be 64 lowercase hexadecimal digits")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    return Path(upload_dir) / "photos" / content_hash[:2] / f"{content_hash}{VARIANTS[variant]}"
+
+
+def store(photo: ProcessedPhoto, upload_dir: str | Path) -> None:
+    """Write both variants atomically; a variant already stored under this hash is left as it is."""
+    for variant, content in (("thumb", photo.thumbnail), ("large", photo.large)):
+        target = path_for(upload_dir, photo.content_hash, variant)
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(target, content)
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(descriptor, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def delete(upload_dir: str | Path, content_hash: str) -> None:
+    """Remove both variants of a photo, if they are there."""
+    for variant in VARIANTS:
+        path_for(upload_dir, content_hash, variant).unlink(missing_ok=True)

@@ -1,0 +1,419 @@
+"""Listings: create, edit, publish, withdraw and expire surplus items; their photos and data erasure.
+
+Every function takes the acting user explicitly, checks permission itself, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.db import db, utcnow
+from marketplace.errors import Conflict, Forbidden, NotVisible
+from marketplace.i18n import oslo_date
+from marketplace.listings import photos as photo_files
+from marketplace.storage import write_atomically
+from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
+from marketplace.listings.permissions import can_list_items_for, can_manage_item, visible_items_clause
+from marketplace.organisations.models import Municipality, Unit
+
+MAX_PHOTOS = 8
+MAX_QUANTITY = Decimal("1000000")
+PENDING_PHOTO_LIFETIME = timedelta(days=1)
+MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
+
+
+class ListingError(ValueError):
+    """Input that breaks a rule. ``errors`` maps a field name (or "" for the form) to a message fit to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class TransitionError(Conflict):
+    """The item's status does not allow this change (e.g. withdrawing a completed item)."""
+
+
+@dataclass
+class ItemInput:
+    """What a caretaker fills in. Unset fields (None) keep their current value on edit."""
+
+    title: str
+    category: Category
+    condition: Condition
+    quantity: Decimal
+    description: str = ""
+    unit: Unit | None = None
+    dimensions: str = ""
+    brand: str = ""
+    model: str = ""
+    colour: str = ""
+    building: str = ""
+    room: str = ""
+    pickup_instructions: str = ""
+    available_from: date | None = None
+    advertise_until: date | None = None
+    would_be_discarded: bool = False
+    kgco2e_new: Decimal | None = None
+    mass_kg: Decimal | None = None
+    price_new_nok: Decimal | None = None
+    figures_source: str = ""
+    asset_tag: str = ""
+    serial_number: str = ""
+    photo_ids: list[int] = field(default_factory=list)
+    photo_alt_texts: dict[int, str] = field(default_factory=dict)
+
+
+# --- Seeing ---------------------------------------------------------------------------------------------
+
+def visible_items(user: User, now: datetime | None = None) -> Select[tuple[Item]]:
+    """The query every list of items starts from."""
+    return select(Item).where(visible_items_clause(user, now or utcnow()))
+
+
+def find_visible_item(user: User, item_id: int, now: datetime | None = None) -> Item | None:
+    return db.session.scalar(visible_items(user, now).where(Item.id == item_id))
+
+
+def find_manageable_item(user: User, item_id: int) -> Item:
+    """The item, if ``user`` may change it. NotVisible if they cannot see it, Forbidden if they see
+    it but may not change it."""
+    item = find_visible_item(user, item_id)
+    if item is None:
+        raise NotVisible
+    if not can_manage_item(user, item):
+        raise Forbidden
+    return item
+
+
+@dataclass(frozen=True)
+class VisibilityStage:
+    audience: str  # "municipality", "network", "partners"
+    visible_from: datetime | None  # None: not (yet) planned
+    reached: bool
+
+
+def visibility_stages(item: Item, now: datetime | None = None) -> list[VisibilityStage]:
+    """Who can see the item now and from when the wider circles will, for the owner's item page."""
+    now = now or utcnow()
+    published = item.status == ItemStatus.PUBLISHED
+    held_back = item.needs_erasure
+    stages = [VisibilityStage("municipality", item.published_at, published)]
+    for audience, moment in (("network", item.network_visible_at), ("partners", item.partner_visible_at)):
+        moment = None if held_back else moment
+        stages.append(VisibilityStage(audience, moment, published and moment is not None and moment <= now))
+    return stages
+
+
+def recent_items(user: User, limit: int = 6) -> list[Item]:
+    """The newest published items ``user`` can see, for the home page."""
+    query = visible_items(user).where(Item.status == ItemStatus.PUBLISHED)
+    return list(db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)))
+
+
+def published_page(user: User, page: int, per_page: int) -> tuple[list[Item], int]:
+    """One page of the published items ``user`` can see, newest first, and how many there are in all."""
+    query = visible_items(user).where(Item.status == ItemStatus.PUBLISHED)
+    items = db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc())
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), db.count(query)
+
+
+def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None) -> list[Item]:
+    """The items of the user's municipality that they may see, newest first (the "our listings" page)."""
+    municipality = user.municipality
+    if municipality is None:
+        return []
+    query = visible_items(user).where(Item.municipality_id == municipality.id)
+    if statuses:
+        query = query.where(Item.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
+
+
+# --- Changing -------------------------------------------------------------------------------------------
+
+def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
+    errors: dict[str, str] = {}
+    data.title = (data.title or "").strip()
+    if not data.title:
+        errors["title"] = _("Give the item a short title.")
+    elif len(data.title) > 140:
+        errors["title"] = _("The title can be at most 140 characters.")
+    quantity = data.quantity
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = _("The quantity must be more than zero.")
+    elif quantity > MAX_QUANTITY:
+        errors["quantity"] = _("The quantity is too large.")
+    elif data.category.unit.whole_numbers and quantity != quantity.to_integral_value():
+        errors["quantity"] = _("Count this category in whole pieces.")
+    elif quantity != quantity.quantize(Decimal("0.001")):
+        errors["quantity"] = _("Give the amount with at most three decimals.")
+    if data.unit is not None and data.unit.municipality_id != municipality.id:
+        errors["unit"] = _("Choose one of your municipality's units.")
+    if data.available_from and data.advertise_until and data.advertise_until < data.available_from:
+        errors["advertise_until"] = _("The listing must run until a date after it becomes available.")
+    for name in ("kgco2e_new", "mass_kg", "price_new_nok"):
+        value = getattr(data, name)
+        if value is not None and (value < 0 or value > Decimal("100000000")):
+            errors[name] = _("Give a number between 0 and 100 000 000.")
+    if any(getattr(data, name) is not None for name in ("kgco2e_new", "mass_kg", "price_new_nok")) \
+            and not data.figures_source.strip():
+        errors["figures_source"] = _("Say where the item's own figures come from (e.g. the product's EPD).")
+    if errors:
+        raise ListingError(errors)
+
+
+_COPIED_FIELDS = ("title", "category", "condition", "quantity", "description", "unit", "dimensions", "brand",
+                  "model", "colour", "building", "room", "pickup_instructions", "available_from",
+                  "advertise_until", "would_be_discarded", "kgco2e_new", "mass_kg", "price_new_nok",
+                  "figures_source", "asset_tag", "serial_number")
+
+
+def _copy_input(item: Item, data: ItemInput) -> None:
+    for name in _COPIED_FIELDS:
+        value = getattr(data, name)
+        setattr(item, name, value.strip() if isinstance(value, str) else value)
+    item.category_id = data.category.id
+
+
+def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipality: Municipality | None = None,
+                now: datetime | None = None) -> Item:
+    """List a surplus item for the actor's municipality, as a draft or published at once."""
+    municipality = municipality or actor.municipality
+    if not can_list_items_for(actor, municipality):
+        raise Forbidden
+    _check(actor, municipality, data)
+    item = Item(municipality=municipality, created_by_id=actor.id, status=ItemStatus.DRAFT)
+    _copy_input(item, data)
+    if item.unit is None:
+        item.unit = actor.unit if actor.unit and actor.unit.municipality_id == municipality.id else None
+    db.session.add(item)
+    db.session.flush()
+    _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
+    audit.record("item_created", actor=actor, municipality_id=municipality.id, item_id=item.id)
+    if publish:
+        publish_item(actor, item, now=now)
+    return item
+
+
+def update_item(actor: User, item: Item, data: ItemInput) -> Item:
+    if not can_manage_item(actor, item):
+        raise Forbidden
+    if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
+        raise TransitionError(_("A completed listing cannot be changed."))
+    _check(actor, item.municipality, data)
+    _copy_input(item, data)
+    _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
+    db.session.flush()
+    audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    return item
+
+
+def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:
+    """Publish a draft (or republish a withdrawn or expired listing). The visibility stages are fixed now,
+    from the municipality's policy."""
+    if not can_manage_item(actor, item):
+        raise Forbidden
+    if item.status not in (ItemStatus.DRAFT, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
+        raise TransitionError(_("Only drafts, withdrawn and expired listings can be published."))
+    now = now or utcnow()
+    if item.advertise_until and item.advertise_until < oslo_date(now):
+        raise ListingError({"advertise_until": _("The listing would end in the past: choose a later date.")})
+    policy = item.municipality
+    item.status = ItemStatus.PUBLISHED
+    item.published_at = now
+    item.network_visible_at = now + timedelta(days=policy.network_share_days)
+    item.partner_visible_at = (item.network_visible_at + timedelta(days=policy.partner_share_days)
+                               if policy.partner_share_days is not None else None)
+    item.closed_at = None
+    db.session.flush()
+    audit.record("item_published", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    return item
+
+
+def withdraw_item(actor: User, item: Item, now: datetime | None = None) -> Item:
+    if not can_manage_item(actor, item):
+        raise Forbidden
+    if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED):
+        raise TransitionError(_("Only drafts and published listings can be withdrawn."))
+    item.status = ItemStatus.WITHDRAWN
+    item.closed_at = now or utcnow()
+    db.session.flush()
+    audit.record("item_withdrawn", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    return item
+
+
+def delete_draft(actor: User, item: Item) -> None:
+    """Delete a listing that never went out. Published listings are withdrawn instead, to keep the history."""
+    if not can_manage_item(actor, item):
+        raise Forbidden
+    if item.status != ItemStatus.DRAFT:
+        raise TransitionError(_("Only drafts can be deleted; withdraw a published listing instead."))
+    audit.record("item_deleted", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    db.session.delete(item)
+    db.session.flush()
+
+
+def expire_items(now: datetime | None = None) -> list[Item]:
+    """Close published listings whose advertise-until date has passed (Norwegian date). For `tick`."""
+    now = now or utcnow()
+    due = list(db.session.scalars(
+        select(Item).where(Item.status == ItemStatus.PUBLISHED, Item.advertise_until < oslo_date(now))
+    ))
+    for item in due:
+        item.status = ItemStatus.EXPIRED
+        item.closed_at = now
+        audit.record("item_expired", municipality_id=item.municipality_id, item_id=item.id)
+    db.session.flush()
+    return due
+
+
+# --- Photos ---------------------------------------------------------------------------------------------
+
+def upload_photo(actor: User, data: bytes, *, item: Item | None = None, alt_text: str = "") -> Photo:
+    """Validate, clean and store a photo. Without an item it waits for the form being filled in."""
+    if item is not None:
+        if not can_manage_item(actor, item):
+            raise Forbidden
+        if len(item.photos) >= MAX_PHOTOS:
+            raise ListingError({"photos": _("An item can have at most %(count)d photos.", count=MAX_PHOTOS)})
+    elif not can_list_items_for(actor, actor.municipality):
+        raise Forbidden
+    processed = photo_files.process(data)  # raises PhotoError for anything that is not a readable photo
+    photo_files.store(processed, current_app.config["UPLOAD_DIR"])
+    photo = Photo(uploaded_by_id=actor.id, content_hash=processed.content_hash, width=processed.width,
+                  height=processed.height, alt_text=alt_text.strip()[:300])
+    if item is not None:
+        photo.position = len(item.photos)
+        item.photos.append(photo)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def pending_photos(actor: User, photo_ids: list[int]) -> list[Photo]:
+    """The actor's own photos that are not yet attached to an item, in the order given."""
+    if not photo_ids:
+        return []
+    found = {photo.id: photo for photo in db.session.scalars(
+        select(Photo).where(Photo.id.in_(photo_ids), Photo.item_id.is_(None), Photo.uploaded_by_id == actor.id))}
+    return [found[photo_id] for photo_id in photo_ids if photo_id in found]
+
+
+def _attach_photos(actor: User, item: Item, photo_ids: list[int], alt_texts: dict[int, str]) -> None:
+    for photo in pending_photos(actor, photo_ids):
+        if len(item.photos) >= MAX_PHOTOS:
+            raise ListingError({"photos": _("An item can have at most %(count)d photos.", count=MAX_PHOTOS)})
+        photo.position = len(item.photos)
+        item.photos.append(photo)
+    for photo in item.photos:
+        if photo.id in alt_texts:
+            photo.alt_text = alt_texts[photo.id].strip()[:300]
+
+
+def remove_photo(actor: User, item: Item, photo: Photo) -> None:
+    if not can_manage_item(actor, item) or photo.item_id != item.id:
+        raise Forbidden
+    item.photos.remove(photo)
+    for position, remaining in enumerate(item.photos):
+        remaining.position = position
+    db.session.flush()
+
+
+def move_photo(actor: User, item: Item, photo: Photo, offset: int) -> None:
+    """Move a photo earlier (-1) or later (+1); the first photo is the one shown in lists."""
+    if not can_manage_item(actor, item) or photo.item_id != item.id:
+        raise Forbidden
+    ordered = list(item.photos)
+    index = ordered.index(photo)
+    target = max(0, min(len(ordered) - 1, index + offset))
+    ordered.insert(target, ordered.pop(index))
+    for position, each in enumerate(ordered):
+        each.position = position
+    db.session.flush()
+
+
+def find_visible_photo(user: User, photo_id: int) -> Photo | None:
+    """A photo the user may see: of an item they can see, or their own upload still waiting for its form."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        return None
+    if photo.item_id is None:
+        return photo if photo.uploaded_by_id == getattr(user, "id", None) else None
+    return photo if find_visible_item(user, photo.item_id) is not None else None
+
+
+def discard_stale_uploads(now: datetime | None = None) -> int:
+    """Delete photos never attached to an item within a day, and files no photo refers to any more."""
+    now = now or utcnow()
+    stale = list(db.session.scalars(select(Photo).where(Photo.item_id.is_(None),
+                                                        Photo.created_at < now - PENDING_PHOTO_LIFETIME)))
+    for photo in stale:
+        db.session.delete(photo)
+    db.session.flush()
+    return len(stale)
+
+
+def remove_unreferenced_files() -> int:
+    """Delete stored photo files that no photo row refers to (left by deletions or rolled-back uploads).
+    Run after the transaction that deleted rows has committed."""
+    directory = Path(current_app.config["UPLOAD_DIR"]) / "photos"
+    if not directory.is_dir():
+        return 0
+    # Files younger than an hour may belong to an upload whose transaction has not committed yet.
+    settled = time.time() - 3600
+    on_disk = {path.name[:64] for path in directory.glob("*/*.jpg") if path.stat().st_mtime < settled}
+    if not on_disk:
+        return 0
+    used = set(db.session.scalars(select(Photo.content_hash).where(Photo.content_hash.in_(on_disk))))
+    for content_hash in on_disk - used:
+        photo_files.delete(current_app.config["UPLOAD_DIR"], content_hash)
+    return len(on_disk - used)
+
+
+# --- Data erasure (ICT) ---------------------------------------------------------------------------------
+
+def record_erasure(actor: User, item: Item, certificate: bytes | None, now: datetime | None = None) -> Item:
+    """Record that the device's data is erased, with the certificate (PDF, or a photo of it)."""
+    if not can_manage_item(actor, item):
+        raise Forbidden
+    if not item.category.holds_data:
+        raise ListingError({"certificate": _("This category holds no data; no erasure is needed.")})
+    if not certificate:
+        raise ListingError({"certificate": _("Attach the erasure certificate (PDF or a photo of it).")})
+    if len(certificate) > MAX_CERTIFICATE_BYTES:
+        raise ListingError({"certificate": _("The certificate file is too large (at most 10 MB).")})
+    directory = current_app.config["UPLOAD_DIR"]
+    if certificate.startswith(b"%PDF-") and b"%%EOF" in certificate[-2048:]:
+        content, suffix = certificate, "pdf"
+    else:
+        try:
+            processed = photo_files.process(certificate)  # a photo of the report: cleaned like any photo
+        except photo_files.PhotoError as error:
+            raise ListingError({"certificate": _("The certificate must be a PDF or a photo.")}) from error
+        content, suffix = processed.large, "jpg"
+    name = f"{hashlib.sha256(content).hexdigest()}.{suffix}"
+    write_atomically(Path(directory) / "certificates" / name, content)
+    item.erasure_certificate = name
+    item.erasure_recorded_at = now or utcnow()
+    item.erasure_recorded_by_id = actor.id
+    db.session.flush()
+    audit.record("erasure_recorded", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    return item
+
+
+def certificate_path(item: Item) -> Path | None:
+    if not item.erasure_certificate:
+        return None
+    return Path(current_app.config["UPLOAD_DIR"]) / "certificates" / item.erasure_certificate

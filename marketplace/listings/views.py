@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from marketplace.db import db, utcnow
+from marketplace.errors import NotVisible
+from marketplace.i18n import oslo_date
+from marketplace.impact import services as impact
+from marketplace.listings import photos as photo_files
+from marketplace.listings import services
+from marketplace.listings.forms import CONDITION_LABELS, UNIT_LABELS, ErasureForm, ItemForm
+from marketplace.listings.models import Condition, ItemStatus
+from marketplace.listings.permissions import can_list_items_for, can_manage_item
+
+blueprint = Blueprint("listings", __name__)
+PAGE_SIZE = 24
+
+
+@blueprint.record_once
+def add_template_labels(state) -> None:
+    state.app.jinja_env.globals.update(
+        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS,
+        condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
+    )
+
+
+def _item_form(municipality, **kwargs) -> ItemForm:
+    units = [unit for unit in municipality.units if unit.archived_at is None] if municipality else []
+    return ItemForm(categories=impact.categories(), units=units, locale=str(get_locale()), **kwargs)
+
+
+def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
+    return services.ItemInput(
+        title=form.title.data, category=form.selected_category(), condition=Condition(form.condition.data),
+        quantity=form.quantity.data, description=form.description.data or "", unit=form.selected_unit(),
+        dimensions=form.dimensions.data or "", brand=form.brand.data or "", model=form.model.data or "",
+        colour=form.colour.data or "", building=form.building.data or "", room=form.room.data or "",
+        pickup_instructions=form.pickup_instructions.data or "", available_from=form.available_from.data,
+        advertise_until=form.advertise_until.data, would_be_discarded=bool(form.would_be_discarded.data),
+        kgco2e_new=form.kgco2e_new.data, mass_kg=form.mass_kg.data, price_new_nok=form.price_new_nok.data,
+        figures_source=form.figures_source.data or "", asset_tag=form.asset_tag.data or "",
+        serial_number=form.serial_number.data or "", photo_ids=photo_ids, photo_alt_texts=_alt_texts(),
+    )
+
+
+def _alt_texts() -> dict[int, str]:
+    return {int(key.removeprefix("alt-")): value for key, value in request.form.items()
+            if key.startswith("alt-") and key.removeprefix("alt-").isdigit()}
+
+
+def _receive_photos(item=None) -> tuple[list[int], list[str]]:
+    """Store the photos sent with the form, so none are lost if the form has errors. Return the ids of the
+    photos waiting for this form (the earlier ones included) and a message for each file refused."""
+    photo_ids = [int(value) for value in request.form.getlist("photo_ids") if value.isdigit()]
+    refused = []
+    for upload in request.files.getlist("photos"):
+        if not upload or not upload.filename:
+            continue
+        try:
+            photo = services.upload_photo(current_user, upload.read(), item=item)
+        except (photo_files.PhotoError, services.ListingError) as error:
+            refused.append(f"{upload.filename}: {error}")
+            continue
+        if item is None:
+            photo_ids.append(photo.id)
+    return photo_ids, refused
+
+
+def _valid(form: ItemForm, refused: list[str]) -> bool:
+    valid = form.validate_on_submit()
+    form.photos.errors = [*form.photos.errors, *refused]
+    return valid and not refused
+
+
+def _show_errors(form: ItemForm, error: services.ListingError) -> None:
+    for name, message in error.errors.items():
+        field = getattr(form, name, None) or form.photos
+        field.errors = [*field.errors, message]
+
+
+@blueprint.get("/items")
+def browse():
+    page = request.args.get("page", 1, type=int) or 1
+    page = max(1, min(page, 10_000))
+    items, total = services.published_page(current_user, page, PAGE_SIZE)
+    return render_template("listings/browse.html", items=items, total=total, page=page, page_size=PAGE_SIZE)
+
+
+@blueprint.get("/items/ours")
+def ours():
+    if not can_list_items_for(current_user, current_user.municipality):
+        abort(403)
+    status = request.args.get("status", "")
+    statuses = [ItemStatus(status)] if status in {s.value for s in ItemStatus} else None
+    items = services.my_municipality_items(current_user, statuses)
+    return render_template("listings/ours.html", items=items, status=status, statuses=list(ItemStatus))
+
+
+@blueprint.route("/items/new", methods=["GET", "POST"])
+def create():
+    municipality = current_user.municipality
+    if not can_list_items_for(current_user, municipality):
+        abort(403)
+    form = _item_form(municipality)
+    if request.method == "GET":
+        form.unit.data = str(current_user.unit.id) if current_user.unit else ""
+        form.condition.data = Condition.GOOD.value
+        return render_template("listings/edit.html", form=form, item=None, pending=[])
+    photo_ids, refused = _receive_photos()
+    if _valid(form, refused):
+        try:
+            item = services.create_item(current_user, _item_input(form, photo_ids),
+                                        publish="publish" in request.form)
+        except services.ListingError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The item is published.") if item.status == ItemStatus.PUBLISHED
+                  else _("The item is saved as a draft."), "success")
+            return redirect(url_for("listings.detail", item_id=item.id), 303)
+    db.session.commit()  # keep the photos that did arrive, so the user need not send them again
+    pending = services.pending_photos(current_user, photo_ids)
+    return render_template("listings/edit.html", form=form, item=None, pending=pending), 400
+
+
+@blueprint.get("/items/<int:item_id>")
+def detail(item_id: int):
+    item = services.find_visible_item(current_user, item_id)
+    if item is None:
+        raise NotVisible
+    figures = impact.factors_for_item(item, oslo_date(utcnow()))
+    manage = can_manage_item(current_user, item)
+    return render_template(
+        "listings/detail.html", item=item, figures=figures, manage=manage,
+        stages=services.visibility_stages(item) if manage else [], action_form=FlaskForm(),
+    )
+
+
+@blueprint.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+def edit(item_id: int):
+    item = services.find_manageable_item(current_user, item_id)
+    form = _item_form(item.municipality)
+    if request.method == "GET":
+        form.fill_from(item)
+        return render_template("listings/edit.html", form=form, item=item, pending=[])
+    _photo_ids, refused = _receive_photos(item=item)
+    if _valid(form, refused):
+        try:
+            services.update_item(current_user, item, _item_input(form, []))
+            if "publish" in request.form and item.status != ItemStatus.PUBLISHED:
+                services.publish_item(current_user, item)
+        except services.ListingError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("listings.detail", item_id=item.id), 303)
+    db.session.commit()
+    return render_template("listings/edit.html", form=form, item=item, pending=[]), 400
+
+
+@blueprint.post("/items/<int:item_id>/<any(publish, withdraw, delete):action>")
+def change_status(item_id: int, action: str):
+    item = services.find_manageable_item(current_user, item_id)
+    if action == "publish":
+        try:
+            services.publish_item(current_user, item)
+        except services.ListingError as error:
+            flash(" ".join(error.errors.values()), "error")
+            return redirect(url_for("listings.edit", item_id=item.id), 303)
+        message = _("The item is published.")
+    elif action == "withdraw":
+        services.withdraw_item(current_user, item)
+        message = _("The listing is withdrawn.")
+    else:
+        services.delete_draft(current_user, item)
+        db.session.commit()
+        flash(_("The draft is deleted."), "success")
+        return redirect(url_for("listings.ours"), 303)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("listings.detail", item_id=item.id), 303)
+
+
+@blueprint.post("/items/<int:item_id>/photos/<int:photo_id>/<any(remove, earlier, later):action>")
+def change_photo(item_id: int, photo_id: int, action: str):
+    item = services.find_manageable_item(current_user, item_id)
+    photo = next((photo for photo in item.photos if photo.id == photo_id), None)
+    if photo is None:
+        raise NotVisible
+    if action == "remove":
+        services.remove_photo(current_user, item, photo)
+    else:
+        services.move_photo(current_user, item, photo, -1 if action == "earlier" else 1)
+    db.session.commit()
+    return redirect(url_for("listings.edit", item_id=item.id, _anchor="photos"), 303)
+
+
+@blueprint.route("/items/<int:item_id>/erasure", methods=["GET", "POST"])
+def erasure(item_id: int):
+    item = services.find_manageable_item(current_user, item_id)
+    form = ErasureForm()
+    if form.validate_on_submit():
+        upload = next((file for file in request.files.getlist(form.certificate.name) if file and file.filename), None)
+        try:
+            services.record_erasure(current_user, item, upload.read() if upload else None)
+        except services.ListingError as error:
+            form.certificate.errors = list(error.errors.values())
+        else:
+            db.session.commit()
+            flash(_("The data erasure is recorded."), "success")
+            return redirect(url_for("listings.detail", item_id=item.id), 303)
+    return render_template("listings/erasure.html", form=form, item=item), 400 if form.errors else 200
+
+
+@blueprint.get("/items/<int:item_id>/erasure-certificate")
+def erasure_certificate(item_id: int):
+    item = services.find_manageable_item(current_user, item_id)
+    path = services.certificate_path(item)
+    if path is None:
+        raise NotVisible
+    return _private_file(path, download_name=f"erasure-certificate-item-{item.id}{path.suffix}")
+
+
+@blueprint.get("/items/<int:item_id>/print")
+def print_label(item_id: int):
+    item = services.find_visible_item(current_user, item_id)
+    if item is None:
+        raise NotVisible
+    link = url_for("listings.detail", item_id=item.id, _external=True)
+    qr_svg = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
+    return render_template("listings/print.html", item=item, link=link, qr_svg=qr_svg)
+
+
+@blueprint.get("/photos/<int:photo_id>/<any(large, thumb):variant>.jpg")
+def photo(photo_id: int, variant: str):
+    found = services.find_visible_photo(current_user, photo_id)
+    if found is None:
+        raise NotVisible
+    path = photo_files.path_for(current_app.config["UPLOAD_DIR"], found.content_hash, variant)
+    return _private_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
+
+
+def _private_file(path, *, mimetype=None, download_name=None, max_age=0):
+    if not path.is_file():
+        raise NotVisible
+    response = send_file(path, mimetype=mimetype, download_name=download_name, as_attachment=bool(download_name),
+                         max_age=max_age, conditional=True)
+    # Access depends on who asks: browsers may keep it, shared caches may not.
+    response.headers["Cache-Control"] = f"private, max-age={max_age}" + (", immutable" if max_age else "")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
