@@ -77,8 +77,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES", production),
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_HOURS", 12) * 3600,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        # Uploads above this size are refused with 413 before they are read.
-        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Requests above this size are refused with 413 before they are read (8 phone photos fit).
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024,
         "UPLOAD_DIR": _env("UPLOAD_DIR") or str(instance_path / "uploads"),
         # memory:// suits one process; use redis://host:6379/0 when several workers or hosts serve the site.
         "RATELIMIT_STORAGE_URL": _env("RATELIMIT_STORAGE_URL", "memory://"),

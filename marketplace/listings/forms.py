@@ -162,10 +162,3 @@ class ErasureForm(FlaskForm):
                                     description=_l("The report from the erasure tool (PDF), or a photo of it."),
                                     render_kw={"accept": "application/pdf,image/*"})
 
-
-class PolicyForm(FlaskForm):
-    network_share_days = DecimalCommaField(_l("Days before the network sees new listings"),
-                                           validators=[DataRequired()])
-    partners_allowed = BooleanField(_l("Let partner organisations see listings no municipality took"))
-    partner_share_days = DecimalCommaField(_l("Further days before partner organisations see them"),
-                                           validators=[Optional()])

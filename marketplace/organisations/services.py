@@ -7,7 +7,10 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.audit import services as audit
 from marketplace.db import db
+from marketplace.errors import Forbidden
 from marketplace.organisations.models import (
     Municipality,
     Network,
@@ -81,6 +84,23 @@ def create_unit(municipality: Municipality, name: str, kind: UnitKind = UnitKind
     municipality.units.append(unit)
     db.session.flush()
     return unit
+
+
+def update_sharing_policy(
+    actor, municipality: Municipality, *, network_share_days: int, partner_share_days: int | None
+) -> None:
+    """Set how long the municipality keeps new listings to itself, and whether (and when) partners see them.
+    Listings already published keep the schedule they were published with."""
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    for days in (network_share_days, partner_share_days):
+        if days is not None and not 0 <= days <= 365:
+            raise OrganisationError(_("Give a number of days from 0 to 365."))
+    municipality.network_share_days = network_share_days
+    municipality.partner_share_days = partner_share_days
+    db.session.flush()
+    audit.record("sharing_policy_changed", actor=actor, municipality_id=municipality.id,
+                 network_share_days=network_share_days, partner_share_days=partner_share_days)
 
 
 def network_neighbours(organisation: Organisation) -> list[Organisation]:

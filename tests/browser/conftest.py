@@ -81,9 +81,11 @@ def live_server(make_app) -> Iterator[str]:
     """The app with CSRF on, the demo region loaded, served on a free port; yields the base URL."""
     from marketplace import demo
     from marketplace.db import db
+    from marketplace.impact.services import install_default_factors
 
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
+        install_default_factors()
         demo.load()
         db.session.commit()
 

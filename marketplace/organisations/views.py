@@ -1,0 +1,32 @@
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.db import db
+from marketplace.errors import Forbidden
+from marketplace.organisations import services
+from marketplace.organisations.forms import PolicyForm
+
+blueprint = Blueprint("organisations", __name__)
+
+
+@blueprint.route("/admin/sharing", methods=["GET", "POST"])
+def sharing_policy():
+    municipality = current_user.municipality
+    if not can_administer_municipality(current_user, municipality):
+        raise Forbidden
+    form = PolicyForm()
+    if form.validate_on_submit():
+        partner_days = (form.partner_share_days.data or 0) if form.partners_allowed.data else None
+        services.update_sharing_policy(current_user, municipality, network_share_days=form.network_share_days.data,
+                                       partner_share_days=partner_days)
+        db.session.commit()
+        flash(_("The sharing rules are saved. They apply to listings published from now on."), "success")
+        return redirect(url_for("organisations.sharing_policy"), 303)
+    if not form.is_submitted():
+        form.network_share_days.data = municipality.network_share_days
+        form.partners_allowed.data = municipality.partner_share_days is not None
+        form.partner_share_days.data = municipality.partner_share_days
+    return render_template("organisations/sharing.html", form=form, municipality=municipality), \
+        400 if form.errors else 200

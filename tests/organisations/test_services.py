@@ -1,0 +1,54 @@
+import pytest
+
+from marketplace.errors import Forbidden
+from marketplace.organisations import services
+from marketplace.organisations.models import Municipality
+from tests.conftest import fresh, login
+
+
+def test_slugs_and_names_are_checked(app):
+    with pytest.raises(services.OrganisationError):
+        services.create_network("Bad Slug!", "X")
+    network = services.create_network("vest", "Vest")
+    with pytest.raises(services.OrganisationError):
+        services.create_network("vest", "Again")
+    with pytest.raises(services.OrganisationError):
+        services.create_organisation(Municipality, "k", "K", networks=[network], org_number="12")
+    municipality = services.create_organisation(Municipality, "k", "K kommune", networks=[network])
+    services.create_unit(municipality, "Skole")
+    with pytest.raises(services.OrganisationError):
+        services.create_unit(municipality, "Skole")
+    with pytest.raises(services.OrganisationError):
+        services.create_unit(municipality, "  ")
+
+
+def test_network_neighbours(region):
+    assert [org.slug for org in services.network_neighbours(region.a)] == ["kommune-b", "hjelpen"]  # by name: B kommune, Hjelpen
+    assert services.network_neighbours(region.c) == []
+
+
+def test_sharing_policy_only_by_the_municipal_admin(region):
+    services.update_sharing_policy(region.admin_a, region.a, network_share_days=0, partner_share_days=None)
+    assert region.a.network_share_days == 0 and region.a.partner_share_days is None
+    for outsider in (region.caretaker_a, region.admin_a):
+        with pytest.raises(Forbidden):
+            services.update_sharing_policy(outsider, region.b, network_share_days=1, partner_share_days=1)
+    with pytest.raises(services.OrganisationError):
+        services.update_sharing_policy(region.admin_a, region.a, network_share_days=-1, partner_share_days=1)
+
+
+def test_sharing_page(client, region, web_app):
+    login(client, "admin@a.example")
+    assert client.get("/admin/sharing").status_code == 200
+    assert client.post("/admin/sharing", data={"network_share_days": "-4"}).status_code == 400
+    assert client.post("/admin/sharing", data={"network_share_days": "7", "partners_allowed": "y",
+                                               "partner_share_days": "10"}).status_code == 303
+    fresh()
+    municipality = services.find_municipality("kommune-a")
+    assert (municipality.network_share_days, municipality.partner_share_days) == (7, 10)
+    client.post("/admin/sharing", data={"network_share_days": "2"})
+    fresh()
+    assert services.find_municipality("kommune-a").partner_share_days is None
+    member = web_app.test_client()
+    login(member, "caretaker@a.example")
+    assert member.post("/admin/sharing", data={"network_share_days": "0"}).status_code == 403
