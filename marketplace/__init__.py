@@ -30,7 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.extensions import csrf
     from marketplace.impact import views as impact_views
     from marketplace.listings import views as listings_views
+    from marketplace.notifications import views as notifications_views
     from marketplace.organisations import views as organisations_views
+    from marketplace.search import views as search_views
     from marketplace.pages import views as pages_views
 
     db.init_app(app)
@@ -42,6 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(listings_views.blueprint)
     app.register_blueprint(impact_views.blueprint)
     app.register_blueprint(organisations_views.blueprint)
+    app.register_blueprint(search_views.blueprint)
+    app.register_blueprint(notifications_views.blueprint)
     errors.init_app(app)
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_babel import force_locale
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
 from marketplace.db import db, head_revision, upgrade, utcnow
+from marketplace.errors import Forbidden
 from marketplace.impact import services as impact
+from marketplace.listings import importer
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
+from marketplace.search import services as search
 
 
 @click.command("init")
@@ -52,14 +57,16 @@ def demo_command() -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Periodic work: expire listings, clear abandoned uploads. Safe to run every few minutes."""
+    """Periodic work: expire listings, announce saved-search matches, clear abandoned uploads.
+    Safe to run every few minutes."""
     now = utcnow()
     expired = listings.expire_items(now)
     discarded = listings.discard_stale_uploads(now)
+    announced = search.announce_saved_search_matches(now)
     db.session.commit()
     removed = listings.remove_unreferenced_files()
-    click.echo(f"Expired {len(expired)} listing(s); discarded {discarded} abandoned upload(s); "
-               f"removed {removed} unused file(s).")
+    click.echo(f"Expired {len(expired)} listing(s); announced matches for {announced} saved search(es); "
+               f"discarded {discarded} abandoned upload(s); removed {removed} unused file(s).")
 
 
 users = AppGroup("users", help="Manage users.")
@@ -103,14 +110,66 @@ def create_user_command(email, name, organisation_slug, unit_name, network_slug,
     click.echo(f"Created {user.email} ({role}).")
 
 
+import_group = AppGroup("import", help="Import data from files.")
+
+
+@import_group.command("items")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--municipality", "municipality_slug", required=True, help="Short name of the municipality.")
+@click.option("--as", "email", help="E-mail of the caretaker or administrator who lists the items (required).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report the problems; import nothing.")
+@click.option("--publish", is_flag=True, help="Publish the items at once (without it: drafts).")
+def import_items_command(file, municipality_slug, email, dry_run, publish) -> None:
+    """Import listings from a CSV or Excel (.xlsx) file: every row, or none. Columns: docs/import.md."""
+    municipality = organisations.find_municipality(municipality_slug)
+    if municipality is None:
+        raise click.UsageError(f"No municipality with the short name {municipality_slug!r}.")
+    if not email:
+        raise click.UsageError(f"Say who lists the items: --as EMAIL (a caretaker or administrator of "
+                               f"{municipality.name}).")
+    actor = accounts.find_user_by_email(email)
+    if actor is None or not actor.is_active:
+        raise click.UsageError(f"No active user with the e-mail {email!r}.")
+    path = Path(file)
+    with open(path, "rb") as stream:
+        data = stream.read(importer.MAX_FILE_BYTES + 1)
+    with force_locale("en"):  # the command speaks English, like the others
+        try:
+            rows = importer.parse(data, path.name)
+            click.echo(f"{path.name}: {len(rows)} rows to check.")
+            report = importer.import_items(
+                actor, municipality, rows, publish=publish, dry_run=dry_run,
+                progress=lambda done, total: click.echo(f"Checked {done} of {total} rows"))
+        except importer.ImportFileError as error:
+            raise click.ClickException(f"{path.name}: {error}") from error
+        except Forbidden as error:
+            raise click.ClickException(f"{actor.email} may not list items for {municipality.name}: only its "
+                                       f"caretakers and administrators may.") from error
+    if not report.ok:
+        for problem in report.errors:
+            column = f"{problem.column}: " if problem.column else ""
+            click.echo(f"line {problem.line}: {column}{problem.message}")
+        raise click.ClickException(
+            f"{len(report.bad_lines)} of {report.rows} rows have problems, so nothing is imported. Correct the "
+            f"lines above in the file, then run the command again (with --dry-run to only check).")
+    if dry_run:
+        click.echo(f"All {report.rows} rows are fine. Nothing is imported (dry run): run again without --dry-run.")
+        return
+    db.session.commit()
+    click.echo(f"Imported {report.created} items into {municipality.name} as "
+               f"{'published listings' if publish else 'drafts'}.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(users)
+    app.cli.add_command(import_group)
 
 
 def main() -> None:
     from marketplace import create_app
 
     FlaskGroup(create_app=create_app, help="Ombruksmarkedet: the reuse marketplace.").main(prog_name="marketplace")
+

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 import marketplace.models  # noqa: F401  (registers every table on Base.metadata)
-from marketplace.db import Base, make_engine
+from marketplace.db import Base, include_in_autogenerate, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,6 +34,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=True,  # SQLite needs table copies for most ALTERs
                 compare_type=True,
+                include_object=include_in_autogenerate,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from marketplace import create_app
-from marketplace.db import Base, db, make_engine, upgrade
+from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -40,6 +40,8 @@ def _empty_all_tables(app) -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+            for name in UNMODELLED_TABLES:  # on PostgreSQL the cascade above empties them
+                connection.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture

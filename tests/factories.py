@@ -92,3 +92,9 @@ def jpeg_bytes(width=800, height=600, colour=(40, 120, 90), gps=False) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif.tobytes() if gps else b"")
     return buffer.getvalue()
+
+
+def find_user(email):
+    from marketplace.accounts.services import find_user_by_email
+
+    return find_user_by_email(email)

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import marketplace.models  # noqa: F401
-from marketplace.db import Base, downgrade, head_revision, make_engine, upgrade
+from marketplace.db import Base, downgrade, head_revision, include_in_autogenerate, make_engine, upgrade
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url):
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_in_autogenerate})
             assert context.get_current_revision() == head_revision()
             differences = compare_metadata(context, Base.metadata)
             assert differences == [], f"models and migrations disagree: {differences}"

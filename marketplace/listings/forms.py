@@ -6,9 +6,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     Field,
     MultipleFileField,
     RadioField,
@@ -162,3 +164,16 @@ class ErasureForm(FlaskForm):
                                     description=_l("The report from the erasure tool (PDF), or a photo of it."),
                                     render_kw={"accept": "application/pdf,image/*"})
 
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet file"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("CSV or Excel (.xlsx), at most 5000 rows and 10 MB. "
+                                    "The first line names the columns."),
+                     render_kw={"accept": ".csv,.xlsx"})
+    publish = BooleanField(
+        _l("Publish at once"),
+        description=_l("Without this, the items are saved as drafts that you publish later."))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField()
+    publish = HiddenField()

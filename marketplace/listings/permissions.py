@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
@@ -63,6 +63,24 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
                 Item.network_visible_at <= now, _erasure_settled(),
             ))
     return or_(*conditions) if conditions else false()
+
+
+def visible_since_expression(user: User) -> ColumnElement:
+    """When ``item`` became (or becomes) visible to ``user``: publication for their own municipality, the
+    network or partner stage for others, and for data-bearing ICT not before its erasure was recorded."""
+    own_ids = [m.organisation_id for m in user.memberships if isinstance(m.organisation, Municipality)]
+    is_partner = any(isinstance(m.organisation, PartnerOrganisation) for m in user.memberships)
+    stage = Item.partner_visible_at if is_partner else Item.network_visible_at
+    data_bearing = select(Category.id).where(Category.holds_data.is_(True))
+    outside = case(
+        (and_(Item.category_id.in_(data_bearing), Item.erasure_recorded_at > stage), Item.erasure_recorded_at),
+        else_=stage,
+    )
+    if is_site_admin(user):
+        return Item.published_at
+    if own_ids:
+        return case((Item.municipality_id.in_(own_ids), Item.published_at), else_=outside)
+    return outside
 
 
 def can_manage_item(user: User, item: Item) -> bool:

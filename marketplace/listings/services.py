@@ -24,6 +24,7 @@ from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
 from marketplace.storage import write_atomically
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
+from marketplace.search import services as search
 from marketplace.listings.permissions import can_list_items_for, can_manage_item, visible_items_clause
 from marketplace.organisations.models import Municipality, Unit
 
@@ -122,14 +123,6 @@ def recent_items(user: User, limit: int = 6) -> list[Item]:
     return list(db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)))
 
 
-def published_page(user: User, page: int, per_page: int) -> tuple[list[Item], int]:
-    """One page of the published items ``user`` can see, newest first, and how many there are in all."""
-    query = visible_items(user).where(Item.status == ItemStatus.PUBLISHED)
-    items = db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc())
-                               .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(items), db.count(query)
-
-
 def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None) -> list[Item]:
     """The items of the user's municipality that they may see, newest first (the "our listings" page)."""
     municipality = user.municipality
@@ -201,6 +194,7 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     db.session.add(item)
     db.session.flush()
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
+    search.index_item(item)
     audit.record("item_created", actor=actor, municipality_id=municipality.id, item_id=item.id)
     if publish:
         publish_item(actor, item, now=now)
@@ -216,6 +210,7 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
     _copy_input(item, data)
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
     db.session.flush()
+    search.index_item(item)
     audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
     return item
 
@@ -261,6 +256,7 @@ def delete_draft(actor: User, item: Item) -> None:
     if item.status != ItemStatus.DRAFT:
         raise TransitionError(_("Only drafts can be deleted; withdraw a published listing instead."))
     audit.record("item_deleted", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    search.unindex_item(item.id)
     db.session.delete(item)
     db.session.flush()
 

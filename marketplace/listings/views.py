@@ -4,6 +4,7 @@ import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -11,14 +12,22 @@ from marketplace.db import db, utcnow
 from marketplace.errors import NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.impact import services as impact
+from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.listings import importer
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services
-from marketplace.listings.forms import CONDITION_LABELS, UNIT_LABELS, ErasureForm, ItemForm
+from marketplace.listings.forms import (
+    CONDITION_LABELS,
+    UNIT_LABELS,
+    ConfirmImportForm,
+    ErasureForm,
+    ImportForm,
+    ItemForm,
+)
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 
 blueprint = Blueprint("listings", __name__)
-PAGE_SIZE = 24
 
 
 @blueprint.record_once
@@ -81,14 +90,6 @@ def _show_errors(form: ItemForm, error: services.ListingError) -> None:
     for name, message in error.errors.items():
         field = getattr(form, name, None) or form.photos
         field.errors = [*field.errors, message]
-
-
-@blueprint.get("/items")
-def browse():
-    page = request.args.get("page", 1, type=int) or 1
-    page = max(1, min(page, 10_000))
-    items, total = services.published_page(current_user, page, PAGE_SIZE)
-    return render_template("listings/browse.html", items=items, total=total, page=page, page_size=PAGE_SIZE)
 
 
 @blueprint.get("/items/ours")
@@ -255,3 +256,44 @@ def _private_file(path, *, mimetype=None, download_name=None, max_age=0):
     response.headers["Cache-Control"] = f"private, max-age={max_age}" + (", immutable" if max_age else "")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@blueprint.route("/items/import", methods=["GET", "POST"])
+def import_items():
+    """Inventory import for municipal admins: check a CSV or Excel file (a dry run that reports every bad row),
+    then import it all with one click, or nothing."""
+    municipality = current_user.municipality
+    if municipality is None or not can_administer_municipality(current_user, municipality):
+        abort(403)
+    form, confirm, report = ImportForm(), ConfirmImportForm(), None
+    if request.method == "POST" and "token" in request.form:  # "Import": the file checked a moment ago
+        token = confirm.token.data or ""
+        try:
+            rows = importer.parse(*importer.load_pending(current_user, token))
+        except importer.ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            report = importer.import_items(current_user, municipality, rows, publish=confirm.publish.data == "1")
+            importer.discard_pending(current_user, token)
+            if report.ok:
+                db.session.commit()
+                flash(ngettext("%(num)d item is imported.", "%(num)d items are imported.", report.created),
+                      "success")
+                return redirect(url_for("listings.ours"), 303)
+    elif form.validate_on_submit():  # "Check file": a dry run
+        upload = form.file.data
+        data = upload.read(importer.MAX_FILE_BYTES + 1)
+        try:
+            rows = importer.parse(data, upload.filename or "")
+        except importer.ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            report = importer.import_items(current_user, municipality, rows, publish=form.publish.data,
+                                           dry_run=True)
+            if report.ok:
+                confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+                confirm.publish.data = "1" if form.publish.data else ""
+    failed = bool(form.errors) or (report is not None and not report.ok)
+    return render_template("listings/import.html", form=form, confirm=confirm, report=report,
+                           columns=importer.COLUMNS, categories=impact.categories(), municipality=municipality,
+                           max_rows=importer.MAX_ROWS), 400 if failed else 200

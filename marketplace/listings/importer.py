@@ -1,0 +1,565 @@
+"""Inventory import: many listings at once from a CSV or Excel (.xlsx) file.
+
+Two steps, used alike by the admin page and the `marketplace import items` command:
+
+- ``parse(data, filename)`` reads the file into rows. Whatever is wrong with the file as a whole (not a
+  spreadsheet, too large, unknown or missing columns) raises ``ImportFileError`` with a message fit to show.
+- ``import_items(actor, municipality, rows, …)`` checks every row with the same rules as the listing form
+  (each row goes through ``services.create_item`` inside its own savepoint) and reports *every* bad row
+  with its line number. One bad row and nothing is kept: the whole import is rolled back. A dry run always
+  rolls back.
+
+Line numbers are the spreadsheet's: the header is line 1, the first data row line 2. The column set is
+``COLUMNS`` below; docs/import.md describes it for people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.db import db, utcnow
+from marketplace.errors import Forbidden
+from marketplace.listings import services
+from marketplace.listings.forms import parse_decimal
+from marketplace.listings.models import Category, Condition
+from marketplace.listings.permissions import can_list_items_for
+from marketplace.organisations.models import Municipality, Unit
+from marketplace.storage import write_atomically
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_COLUMNS = 60
+# An .xlsx file is a zip archive: refuse archives that unpack to much more than any real inventory list.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+PROGRESS_EVERY = 500
+PENDING_LIFETIME_SECONDS = 24 * 3600
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported; the message says why and is fit to show."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the field of services.ItemInput (and the English header)
+    norwegian: str  # the Norwegian header
+    required: bool
+    help: str  # lazy string: what the column takes
+    max_length: int | None = None
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("title", "tittel", True, _l("Short name of the item, at most 140 characters."), 140),
+    Column("category", "kategori", True,
+           _l("The category's short name (such as office_chair) or its name in Norwegian or English.")),
+    Column("condition", "tilstand", True,
+           _l("as_new, good, worn or needs_repair (in Norwegian: som ny, god, slitt, må repareres).")),
+    Column("quantity", "antall", True,
+           _l("Number of pieces, or the amount in the category's unit (kg, tonnes, m³). "
+              "A decimal comma or point: 2,5 or 2.5.")),
+    Column("unit", "enhet", False,
+           _l("The name of one of your municipality's units (school, depot, office) where the item is.")),
+    Column("description", "beskrivelse", False, _l("Free text, at most 5000 characters."), 5000),
+    Column("building", "bygg", False, _l("Building, at most 120 characters."), 120),
+    Column("room", "rom", False, _l("Room, at most 120 characters."), 120),
+    Column("pickup_instructions", "henting", False, _l("Pickup instructions, at most 2000 characters."),
+           2000),
+    Column("available_from", "tilgjengelig_fra", False, _l("A date: YYYY-MM-DD or DD.MM.YYYY.")),
+    Column("advertise_until", "annonseres_til", False,
+           _l("A date: YYYY-MM-DD or DD.MM.YYYY. After it the listing expires.")),
+    Column("would_be_discarded", "kastes", False,
+           _l("Would otherwise be thrown away: ja/nei, yes/no, true/false or 1/0. Blank means no.")),
+    Column("dimensions", "mål", False, _l("For example 120 × 80 × 72 cm."), 120),
+    Column("brand", "merke", False, _l("Brand, at most 120 characters."), 120),
+    Column("model", "modell", False, _l("Model, at most 120 characters."), 120),
+    Column("colour", "farge", False, _l("Colour or series, at most 120 characters."), 120,
+           aliases=("color",)),
+    Column("asset_tag", "inventarnummer", False, _l("Asset tag, at most 60 characters."), 60),
+    Column("serial_number", "serienummer", False, _l("Serial number, at most 80 characters."), 80),
+)
+_COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+_HEADER_NAMES = {name: column for column in COLUMNS
+                 for name in (column.key, column.norwegian, *column.aliases)}
+
+CONDITION_NAMES = {
+    "as_new": Condition.AS_NEW, "as new": Condition.AS_NEW,
+    "som ny": Condition.AS_NEW, "som_ny": Condition.AS_NEW,
+    "good": Condition.GOOD, "god": Condition.GOOD,
+    "worn": Condition.WORN, "slitt": Condition.WORN,
+    "needs_repair": Condition.NEEDS_REPAIR, "needs repair": Condition.NEEDS_REPAIR,
+    "må repareres": Condition.NEEDS_REPAIR, "må_repareres": Condition.NEEDS_REPAIR,
+}
+TRUE_WORDS = {"ja", "yes", "true", "1", "sann"}
+FALSE_WORDS = {"nei", "no", "false", "0", "usann", ""}
+
+
+@dataclass
+class Row:
+    """One data row: its spreadsheet line and its cells by column key (str from CSV; str, numbers, dates or
+    booleans from Excel). ``headers`` maps each key to the header as written in the file."""
+
+    line: int
+    values: dict[str, object]
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    overflow: bool = False  # cells beyond the header's last column: a separator inside an unquoted value?
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str  # as the file names it
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0  # data rows checked
+    errors: list[RowError] = field(default_factory=list)
+    good_rows: int = 0  # rows that passed every check
+    created: int = 0  # items kept: every row's, or none (a dry run, or any bad row)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({error.line for error in self.errors})
+
+
+# --- Reading the file -----------------------------------------------------------------------------------
+
+def file_kind(data: bytes, filename: str) -> str:
+    """"csv" or "xlsx", from the name and the first bytes (an Excel file renamed to .csv is still read)."""
+    suffix = Path(filename or "").suffix.lower()
+    if data.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".csv", ""):
+        return "xlsx"
+    if suffix == ".xlsx":
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) file. Open it in Excel and save it "
+                                "again as .xlsx, or save it as CSV."))
+    if suffix == ".xls":
+        raise ImportFileError(_("Old Excel files (.xls) cannot be read. Save the file as .xlsx or as CSV."))
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise ImportFileError(_("Choose a CSV or Excel (.xlsx) file."))
+
+
+def parse(data: bytes, filename: str) -> list[Row]:
+    """The data rows of a CSV or .xlsx file, checked for size and columns. Raises ImportFileError."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(_("The file is too large: at most %(mb)d MB. Split it into smaller files.",
+                                mb=MAX_FILE_BYTES // (1024 * 1024)))
+    if not data.strip().removeprefix(b"\xef\xbb\xbf").strip():
+        raise ImportFileError(_("The file is empty."))
+    if file_kind(data, filename) == "xlsx":
+        records = _xlsx_records(data)
+    else:
+        records = _csv_records(data)
+    return _rows(records)
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data:
+        raise ImportFileError(_("The file does not look like a CSV file (it holds binary data). "
+                                "Save it from Excel as “CSV UTF-8” or as .xlsx."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")  # what Norwegian Excel writes for plain "CSV"
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _csv_records(data: bytes):
+    text = _decode(data)
+    first_line, _newline, rest = text.partition("\n")
+    if first_line.strip().lower() in ("sep=;", "sep=,"):  # Excel's hint line; Excel does not show it as a row
+        delimiter, text = first_line.strip()[-1], rest
+    else:
+        delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, record in enumerate(reader, start=1):
+            yield number, [cell.strip() for cell in record]
+    except csv.Error as error:
+        raise ImportFileError(_("Line %(line)d cannot be read as CSV (%(reason)s).",
+                                line=reader.line_num, reason=str(error))) from error
+
+
+def _delimiter(text: str) -> str:
+    """Semicolon (Norwegian Excel) or comma. The header decides when it uses only one of them (no column name
+    holds either); otherwise the sniffer looks at the first lines."""
+    header = text.partition("\n")[0]
+    semicolons, commas = header.count(";"), header.count(",")
+    if bool(semicolons) != bool(commas):
+        return ";" if semicolons else ","
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters=";,").delimiter
+    except csv.Error:
+        return ";" if semicolons >= commas else ","
+
+
+def _xlsx_records(data: bytes):
+    from openpyxl import load_workbook
+
+    unreadable = _("The file is not a readable Excel (.xlsx) file. Open it in Excel and save it again as "
+                   ".xlsx, or save it as CSV.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(unreadable) from error
+    if len(entries) > MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+        raise ImportFileError(_("The Excel file unpacks to far more data than an inventory list holds. "
+                                "Save it again as a plain list, or as CSV."))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a broken file; the user needs one answer
+        raise ImportFileError(unreadable) from error
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("The Excel file has no worksheet."))
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # trust the cells, not the declared size (which may claim a million rows)
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
+            cells = [value.strip() if isinstance(value, str) else value for value in values]
+            while cells and _blank(cells[-1]):
+                cells.pop()
+            yield number, cells
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise ImportFileError(unreadable) from error
+    finally:
+        workbook.close()
+
+
+def _header_key(name: object) -> str:
+    text = str(name or "").strip().lower().rstrip("*").strip()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _rows(records) -> list[Row]:
+    header_line, header = next(((n, cells) for n, cells in records if any(not _blank(c) for c in cells)),
+                               (None, None))
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(_("The file has too many columns (at most %(count)d).", count=MAX_COLUMNS))
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    unknown = []
+    for position, name in enumerate(header):
+        if _blank(name):
+            continue  # an empty header cell: the column is not read
+        column = _HEADER_NAMES.get(_header_key(name))
+        if column is None:
+            unknown.append(str(name).strip())
+        elif column.key in positions:
+            raise ImportFileError(_("The column “%(name)s” appears twice. Keep one of them.",
+                                    name=str(name).strip()))
+        else:
+            positions[column.key] = position
+            headers[column.key] = str(name).strip()
+    accepted = ", ".join(f"{column.key} ({column.norwegian})" for column in COLUMNS)
+    if unknown:
+        raise ImportFileError(_("Unknown column: %(names)s. Rename or remove it. "
+                                "The columns are: %(accepted)s.",
+                                names=", ".join(f"“{name}”" for name in unknown), accepted=accepted))
+    missing = [f"{column.key} ({column.norwegian})" for column in COLUMNS
+               if column.required and column.key not in positions]
+    if missing:
+        raise ImportFileError(_("The file lacks the required column(s): %(names)s. "
+                                "The header (line %(line)d) must name them.",
+                                names=", ".join(missing), line=header_line))
+    rows = []
+    for number, cells in records:
+        values = {key: cells[position] if position < len(cells) else None
+                  for key, position in positions.items()}
+        if all(_blank(value) for value in values.values()):
+            continue  # empty lines, as spreadsheets often have at the end
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(_("The file has more than %(count)d rows. Split it into smaller files.",
+                                    count=MAX_ROWS))
+        overflow = any(not _blank(cell) for cell in cells[len(header):])
+        rows.append(Row(number, values, headers, overflow))
+    if not rows:
+        raise ImportFileError(_("The file has a header but no rows to import."))
+    return rows
+
+
+# --- Reading the cells ----------------------------------------------------------------------------------
+
+class _CellError(ValueError):
+    pass
+
+
+def _text(value: object, column: Column) -> str:
+    if _blank(value):
+        return ""
+    if isinstance(value, bool):
+        text = _("yes") if value else _("no")
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime):
+        text = value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    text = text.replace("\x00", "").strip()
+    if column.max_length and len(text) > column.max_length:
+        raise _CellError(_("At most %(count)d characters (this has %(length)d).",
+                           count=column.max_length, length=len(text)))
+    return text
+
+
+def _quantity(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        raise _CellError(_("Write a number, like 12 or 2,5."))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if _blank(value):
+        raise _CellError(_("Give the quantity."))
+    try:
+        return parse_decimal(str(value))
+    except ValueError as error:
+        raise _CellError(_("Write a number, like 12 or 2,5.")) from error
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+def _date(value: object) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    iso, norwegian = _ISO_DATE.fullmatch(text), _NORWEGIAN_DATE.fullmatch(text)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if norwegian:
+            return date(int(norwegian[3]), int(norwegian[2]), int(norwegian[1]))
+    except ValueError:
+        pass
+    raise _CellError(_("“%(value)s” is not a date. Write YYYY-MM-DD or DD.MM.YYYY, "
+                       "like 2026-08-15 or 15.08.2026.", value=text[:40]))
+
+
+def _yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = "" if value is None else str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise _CellError(_("Write ja or nei (yes or no)."))
+
+
+class _Lookups:
+    """Categories and the municipality's units, read once per import."""
+
+    def __init__(self, municipality: Municipality) -> None:
+        self.categories: dict[str, Category] = {}
+        for category in db.session.scalars(select(Category).order_by(Category.position)):
+            for name in (category.slug, category.name_nb, category.name_en):
+                self.categories.setdefault(name.strip().lower(), category)
+        self.units = {unit.name.strip().lower(): unit for unit in db.session.scalars(
+            select(Unit).where(Unit.municipality_id == municipality.id, Unit.archived_at.is_(None)))}
+        self.municipality = municipality
+
+    def category(self, value: object) -> Category:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            raise _CellError(_("Give the category."))
+        category = self.categories.get(text.lower())
+        if category is None:
+            raise _CellError(_("Unknown category “%(value)s”. Use a short name such as office_chair, or the "
+                               "category's name; the list is on the import page.", value=text[:60]))
+        return category
+
+    def unit(self, value: object) -> Unit | None:
+        text = "" if _blank(value) else str(value).strip()
+        if not text:
+            return None
+        unit = self.units.get(text.lower())
+        if unit is None:
+            raise _CellError(_("%(municipality)s has no unit called “%(value)s”.",
+                               municipality=self.municipality.name, value=text[:60]))
+        return unit
+
+
+def _condition(value: object) -> Condition:
+    text = "" if value is None else re.sub(r"\s+", " ", str(value).strip().lower())
+    if not text:
+        raise _CellError(_("Give the condition."))
+    condition = CONDITION_NAMES.get(text)
+    if condition is None:
+        raise _CellError(_("Unknown condition “%(value)s”. Write as_new, good, worn or needs_repair "
+                           "(som ny, god, slitt, må repareres).", value=text[:40]))
+    return condition
+
+
+_DEFAULTS = {"unit": None, "available_from": None, "advertise_until": None, "would_be_discarded": False}
+
+
+def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, dict[str, str]]:
+    """The row as the service's input, and the cells that could not be read. Cells that fail are left at
+    their defaults, so the service can still check the rest; None if the row lacks what every item needs."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    readers: dict[str, Callable[[object], object]] = {
+        "category": lookups.category, "condition": _condition, "quantity": _quantity, "unit": lookups.unit,
+        "available_from": _date, "advertise_until": _date, "would_be_discarded": _yes_no,
+    }
+    for key, raw in row.values.items():
+        try:
+            values[key] = readers[key](raw) if key in readers else _text(raw, _COLUMNS_BY_KEY[key])
+        except _CellError as error:
+            errors[key] = str(error)
+            values[key] = _DEFAULTS.get(key, "")
+    if any(key in errors for key in ("category", "condition", "quantity")):
+        return None, errors
+    return services.ItemInput(**values), errors
+
+
+# --- Importing ------------------------------------------------------------------------------------------
+
+def import_items(actor: User, municipality: Municipality, rows: list[Row], *, publish: bool,
+                 dry_run: bool = False, progress: Callable[[int, int], object] | None = None,
+                 now: datetime | None = None) -> ImportReport:
+    """Check every row and list them all for ``municipality``, or none: one bad row and the whole import is
+    rolled back. ``progress(done, total)`` is told every PROGRESS_EVERY rows and at the end. Flushes, never
+    commits: the caller commits when the report is ok (and it is not a dry run)."""
+    if not can_list_items_for(actor, municipality):
+        raise Forbidden
+    now = now or utcnow()
+    report = ImportReport(rows=len(rows), dry_run=dry_run)
+    lookups = _Lookups(municipality)
+    whole = db.session.begin_nested()
+    try:
+        for done, row in enumerate(rows, start=1):
+            data, errors = _read_row(row, lookups)
+            if data is not None:
+                errors = {**_service_errors(actor, municipality, data, publish, now), **errors}
+            if row.overflow:
+                errors[""] = _("The row has more cells than the header has columns. Is there a separator inside "
+                               "a value? Put such values in double quotes.")
+            if errors:
+                order = list(row.values)
+                for key in sorted(errors, key=lambda k: order.index(k) if k in order else len(order)):
+                    report.errors.append(RowError(row.line, row.headers.get(key, key), errors[key]))
+            else:
+                report.good_rows += 1
+            if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+                progress(done, len(rows))
+        if report.errors or dry_run:
+            whole.rollback()
+            return report
+        audit.record("items_imported", actor=actor, municipality_id=municipality.id, count=report.good_rows,
+                     published=publish)
+        whole.commit()
+        report.created = report.good_rows
+        return report
+    except BaseException:
+        if whole.is_active:
+            whole.rollback()
+        raise
+
+
+def _service_errors(actor: User, municipality: Municipality, data: services.ItemInput, publish: bool,
+                    now: datetime) -> dict[str, str]:
+    """Create the item inside a savepoint, exactly as the listing form would; keep it only if all is well."""
+    savepoint = db.session.begin_nested()
+    try:
+        services.create_item(actor, data, publish=publish, municipality=municipality, now=now)
+    except services.ListingError as error:
+        savepoint.rollback()
+        return dict(error.errors)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return {}
+
+
+# --- The checked file, kept between "Check" and "Import" on the admin page ---------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}\.(csv|xlsx)")
+
+
+def _pending_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "imports"
+
+
+def save_pending(user: User, data: bytes, filename: str) -> str:
+    """Keep a checked file for the user's "Import" click; return the token that names it. Older files of the
+    same user, and anybody's files older than a day, are removed."""
+    directory = _pending_dir()
+    if directory.is_dir():
+        stale = time.time() - PENDING_LIFETIME_SECONDS
+        for path in directory.iterdir():
+            try:
+                if path.name.startswith(f"{user.id}-") or path.stat().st_mtime < stale:
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:  # removed meanwhile by another request
+                continue
+    token = f"{secrets.token_urlsafe(24)}.{file_kind(data, filename)}"
+    write_atomically(directory / f"{user.id}-{token}", data)
+    return token
+
+
+def _pending_path(user: User, token: str) -> Path | None:
+    if not token or not _TOKEN.fullmatch(token):
+        return None
+    return _pending_dir() / f"{user.id}-{token}"
+
+
+def load_pending(user: User, token: str) -> tuple[bytes, str]:
+    """The file the user checked, and a file name that tells its kind. Only its own uploader can load it."""
+    path = _pending_path(user, token)
+    if path is None or not path.is_file():
+        raise ImportFileError(_("The checked file is no longer here. Choose the file and check it again."))
+    return path.read_bytes(), token
+
+
+def discard_pending(user: User, token: str) -> None:
+    path = _pending_path(user, token)
+    if path is not None:
+        path.unlink(missing_ok=True)

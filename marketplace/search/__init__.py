@@ -1,0 +1,1 @@
+"""Search and browse: full text with Norwegian folding, facets, saved searches."""

@@ -1,0 +1,63 @@
+"""The full-text index behind one interface: SQLite FTS5 or a PostgreSQL tsvector with a GIN index.
+
+Both index the same folded text (see ``text.py``), so a query finds the same items on either engine. The
+index is written by the service layer in the same transaction as the item, so it is never out of step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+
+from marketplace.search.text import query_terms
+
+# SQLite: a virtual FTS5 table keyed by the item id (its rowid). PostgreSQL: a table with a tsvector column.
+# Both are created by migration 0003, outside the ORM models (Alembic is told to ignore them).
+INDEX_TABLE = "item_search"
+
+
+class SearchIndex:
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgresql"
+
+    def save(self, session: Session, item_id: int, document: str) -> None:
+        if self.postgres:
+            session.execute(
+                text(
+                    "INSERT INTO item_search (item_id, document) VALUES (:id, to_tsvector('simple', :doc)) "
+                    "ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document"
+                ),
+                {"id": item_id, "doc": document},
+            )
+        else:
+            session.execute(text("DELETE FROM item_search WHERE rowid = :id"), {"id": item_id})
+            session.execute(text("INSERT INTO item_search (rowid, document) VALUES (:id, :doc)"),
+                            {"id": item_id, "doc": document})
+
+    def remove(self, session: Session, item_id: int) -> None:
+        key = "item_id" if self.postgres else "rowid"
+        session.execute(text(f"DELETE FROM item_search WHERE {key} = :id"), {"id": item_id})
+
+    def matches(self, query: str):
+        """A subquery of (item_id, rank) for the items that match every term of ``query`` (lower rank is
+        better), or None when the query has no searchable words."""
+        terms = query_terms(query)
+        if not terms:
+            return None
+        if self.postgres:
+            tsquery = " & ".join(f"{term}:*" for term in terms)  # terms are [a-z0-9] only: no syntax gets in
+            ts = func.to_tsquery("simple", bindparam("tsquery", tsquery, literal_execute=False))
+            index = table(INDEX_TABLE, column("item_id"), column("document"))
+            return (
+                select(index.c.item_id.label("item_id"), (-func.ts_rank(index.c.document, ts)).label("rank"))
+                .where(index.c.document.op("@@")(ts))
+                .subquery("matches")
+            )
+        expression = " AND ".join(f'"{term}"*' for term in terms)
+        index = table(INDEX_TABLE, column("rowid"))
+        return (
+            select(index.c.rowid.label("item_id"), literal_column("bm25(item_search)").label("rank"))
+            .where(literal_column("item_search").op("MATCH")(bindparam("fts", expression)))
+            .subquery("matches")
+        )
+

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import Base, utcnow
+
+
+class SavedSearch(Base):
+    """A search a user wants to hear about: new matching items that become visible to them are announced."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The search as its URL query parameters (q, group, category, condition, ...), parsed again when run.
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_until: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedSearchHit(Base):
+    """An item already announced for a saved search, so it is announced once only."""
+
+    __tablename__ = "saved_search_hits"
+    __table_args__ = (UniqueConstraint("saved_search_id", "item_id", name="uq_saved_search_hits_search_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    saved_search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,302 @@
+"""Search: what the viewer may see, matched, filtered, counted and ordered, all in the database.
+
+Visibility is part of every query here (never a filter on results afterwards), so totals, facet counts and
+pages can never reveal an item the viewer may not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from urllib.parse import urlencode
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from werkzeug.datastructures import MultiDict
+
+from marketplace.accounts.models import User
+from marketplace.db import db, utcnow
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.i18n import oslo_date
+from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
+from marketplace.listings.permissions import visible_items_clause, visible_since_expression
+from marketplace.notifications import services as notifications
+from marketplace.organisations.models import Organisation, Unit
+from marketplace.search import text
+from marketplace.search.index import SearchIndex
+from marketplace.search.models import SavedSearch, SavedSearchHit
+
+SORTS = ("relevance", "newest", "quantity")
+PER_PAGE_CHOICES = (12, 24, 48)
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    group: str = ""
+    categories: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    unit: int | None = None
+    available_now: bool = False
+    min_quantity: Decimal | None = None
+    sort: str = ""
+    page: int = 1
+    per_page: int = 24
+    ignored: tuple[str, ...] = field(default=(), compare=False)  # parameters that made no sense
+
+    @classmethod
+    def from_args(cls, args) -> SearchParams:
+        """Read a search from URL parameters; nonsense is ignored (and listed), never an error."""
+        ignored: list[str] = []
+
+        def one_of(name: str, allowed) -> str:
+            value = (args.get(name) or "").strip()
+            if value and value not in allowed:
+                ignored.append(name)
+                return ""
+            return value
+
+        def many(name: str, allowed=None) -> tuple[str, ...]:
+            values = [value.strip() for value in args.getlist(name) if value.strip()][:50]
+            kept = tuple(dict.fromkeys(v for v in values if allowed is None or v in allowed))
+            if len(kept) < len(set(values)):
+                ignored.append(name)
+            return kept
+
+        def number(name: str, cast, low, high, default):
+            raw = (args.get(name) or "").strip().replace(",", ".")
+            if not raw:
+                return default
+            try:
+                value = cast(raw)
+            except (ValueError, InvalidOperation):
+                ignored.append(name)
+                return default
+            if not value == value or value < low:  # NaN or too small
+                ignored.append(name)
+                return default
+            return min(value, high)
+
+        per_page = number("per_page", int, 1, max(PER_PAGE_CHOICES), 24)
+        return cls(
+            q=(args.get("q") or "")[:MAX_QUERY_LENGTH].strip(),
+            group=one_of("group", {group.value for group in CategoryGroup}),
+            categories=many("category"),
+            conditions=many("condition", {condition.value for condition in Condition}),
+            municipalities=many("municipality"),
+            unit=number("unit", int, 1, 2**31 - 1, None),
+            available_now=(args.get("available") or "") in {"1", "on", "true", "yes"},
+            min_quantity=number("min_quantity", Decimal, Decimal(0), Decimal(10**9), None),
+            sort=one_of("sort", SORTS),
+            page=number("page", int, 1, MAX_PAGE, 1),
+            per_page=min(PER_PAGE_CHOICES, key=lambda choice: abs(choice - per_page)),
+            ignored=tuple(ignored),
+        )
+
+    def to_args(self, **changes: Any) -> dict[str, Any]:
+        """URL parameters for this search with ``changes``; the page goes back to 1 unless given."""
+        params = replace(self, **({"page": 1} | changes))
+        args: dict[str, Any] = {
+            "q": params.q or None, "group": params.group or None, "category": list(params.categories) or None,
+            "condition": list(params.conditions) or None, "municipality": list(params.municipalities) or None,
+            "unit": params.unit, "available": "1" if params.available_now else None,
+            "min_quantity": format(params.min_quantity.normalize(), "f") if params.min_quantity else None,
+            "sort": params.sort or None, "page": params.page if params.page > 1 else None,
+            "per_page": params.per_page if params.per_page != 24 else None,
+        }
+        return {key: value for key, value in args.items() if value is not None}
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q else "newest")
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.group or self.categories or self.conditions or self.municipalities
+                    or self.unit or self.available_now or self.min_quantity)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    items: list[Item]
+    total: int
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.params.per_page))
+
+
+def search_index() -> SearchIndex:
+    return SearchIndex(db.engine.dialect.name)
+
+
+def index_item(item: Item) -> None:
+    """Write the item's searchable text to the index, in the caller's transaction."""
+    category = item.category
+    document = text.document(
+        [item.title, category.name_nb, category.name_en, item.brand, item.model, item.colour],
+        [item.description],
+    )
+    search_index().save(db.session, item.id, document)
+
+
+def unindex_item(item_id: int) -> None:
+    search_index().remove(db.session, item_id)
+
+
+def _filtered(user: User, params: SearchParams, now: datetime, skip: str = ""):
+    """The visible published items matching ``params``, leaving out the filter named ``skip`` (so a facet
+    can count the alternatives to its own choice). Returns the query and the text-match subquery."""
+    query = select(Item).where(visible_items_clause(user, now), Item.status == ItemStatus.PUBLISHED)
+    matches = search_index().matches(params.q) if params.q else None
+    if matches is not None:
+        query = query.join(matches, matches.c.item_id == Item.id)
+    if (params.group and skip != "group") or (params.categories and skip != "category"):
+        query = query.join(Category, Category.id == Item.category_id)
+        if params.group and skip != "group":
+            query = query.where(Category.group == CategoryGroup(params.group))
+        if params.categories and skip != "category":
+            query = query.where(Category.slug.in_(params.categories))
+    if params.conditions and skip != "condition":
+        query = query.where(Item.condition.in_([Condition(value) for value in params.conditions]))
+    if params.municipalities and skip != "municipality":
+        query = query.where(Item.municipality_id.in_(
+            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
+    if params.unit and skip != "unit":
+        query = query.where(Item.unit_id == params.unit)
+    if params.available_now:
+        query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
+    if params.min_quantity:
+        query = query.where(Item.quantity >= params.min_quantity)
+    return query, matches
+
+
+def _ordered(query: Select, params: SearchParams, matches) -> Select:
+    sort = params.effective_sort
+    if sort == "relevance" and matches is not None:
+        return query.order_by(matches.c.rank, Item.published_at.desc(), Item.id.desc())
+    if sort == "quantity":
+        return query.order_by(Item.quantity.desc(), Item.id.desc())
+    return query.order_by(Item.published_at.desc(), Item.id.desc())
+
+
+def _facet(user, params, now, name, key_column, label_column, join=None, selected=()) -> list[FacetValue]:
+    base, _matches = _filtered(user, params, now, skip=name)
+    ids = base.with_only_columns(Item.id).subquery()
+    query = select(key_column, label_column, func.count()).select_from(Item).join(ids, ids.c.id == Item.id)
+    if join is not None:
+        query = query.join(*join)
+    rows = db.session.execute(query.group_by(key_column, label_column).order_by(label_column)).all()
+    return [FacetValue(str(key), str(label), count, str(key) in selected) for key, label, count in rows]
+
+
+def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
+           with_facets: bool = True) -> SearchResult:
+    now = now or utcnow()
+    query, matches = _filtered(user, params, now)
+    total = db.count(query)
+    items = list(db.session.scalars(
+        _ordered(query, params, matches).limit(params.per_page).offset((params.page - 1) * params.per_page)
+    ))
+    facets: dict[str, list[FacetValue]] = {}
+    if with_facets:
+        name_column = Category.name_en if locale == "en" else Category.name_nb
+        facets["group"] = _facet(user, params, now, "group", Category.group, Category.group,
+                                 (Category, Category.id == Item.category_id), (params.group,))
+        facets["category"] = _facet(user, params, now, "category", Category.slug, name_column,
+                                    (Category, Category.id == Item.category_id), params.categories)
+        facets["condition"] = _facet(user, params, now, "condition", Item.condition, Item.condition,
+                                     None, params.conditions)
+        facets["municipality"] = _facet(user, params, now, "municipality", Organisation.slug, Organisation.name,
+                                        (Organisation, Organisation.id == Item.municipality_id),
+                                        params.municipalities)
+        if params.municipalities or params.unit:
+            facets["unit"] = _facet(user, params, now, "unit", Unit.id, Unit.name, (Unit, Unit.id == Item.unit_id),
+                                    (str(params.unit),) if params.unit else ())
+    return SearchResult(params=params, items=items, total=total, facets=facets)
+
+
+# --- Saved searches -------------------------------------------------------------------------------------
+
+MAX_SAVED_SEARCHES = 20
+MAX_ALERT_ITEMS = 50
+
+
+class SavedSearchError(ValueError):
+    """The search cannot be saved; the message is fit to show."""
+
+
+def saved_searches(user: User) -> list[SavedSearch]:
+    return list(db.session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.created_at.desc())))
+
+
+def save_search(user: User, params: SearchParams, name: str, now: datetime | None = None) -> SavedSearch:
+    """Remember a search; items that become visible to ``user`` after now and match it will be announced."""
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden
+    name = (name or "").strip()[:120] or params.q or _("My search")
+    if not params.is_filtered:
+        raise SavedSearchError(_("Search for something or choose a filter before saving the search."))
+    if len(saved_searches(user)) >= MAX_SAVED_SEARCHES:
+        raise SavedSearchError(_("You can keep at most %(count)d saved searches. Delete one first.",
+                                 count=MAX_SAVED_SEARCHES))
+    saved = SavedSearch(user_id=user.id, name=name, params=params.to_args(page=1), checked_until=now or utcnow())
+    db.session.add(saved)
+    db.session.flush()
+    return saved
+
+
+def delete_saved_search(user: User, saved_search_id: int) -> None:
+    saved = db.session.get(SavedSearch, saved_search_id)
+    if saved is None or saved.user_id != user.id:
+        raise NotVisible
+    db.session.delete(saved)
+    db.session.flush()
+
+
+def announce_saved_search_matches(now: datetime | None = None) -> int:
+    """For `tick`: tell each saved search's owner about matching items that became visible to them since the
+    last check, once per item. Returns how many notifications were made."""
+    now = now or utcnow()
+    made = 0
+    for saved in db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all():
+        user = db.session.get(User, saved.user_id)
+        if user is None or not user.active:
+            continue
+        params = SearchParams.from_args(MultiDict(saved.params))
+        query, _matches = _filtered(user, replace(params, page=1), now)
+        since = visible_since_expression(user)
+        already = select(SavedSearchHit.item_id).where(SavedSearchHit.saved_search_id == saved.id)
+        new_items = list(db.session.scalars(
+            query.where(since > saved.checked_until, since <= now, Item.id.not_in(already))
+            .order_by(Item.published_at.desc(), Item.id.desc()).limit(MAX_ALERT_ITEMS)
+        ))
+        saved.checked_until = now
+        if not new_items:
+            continue
+        for item in new_items:
+            db.session.add(SavedSearchHit(saved_search_id=saved.id, item_id=item.id))
+        link = f"/items/{new_items[0].id}" if len(new_items) == 1 else f"/items?{urlencode(saved.params, doseq=True)}"
+        notifications.notify(user, "saved_search_match",
+                             {"search": saved.name, "item_ids": [item.id for item in new_items],
+                              "title": new_items[0].title}, link)
+        made += 1
+    db.session.flush()
+    return made
