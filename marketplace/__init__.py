@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.listings import views as listings_views
     from marketplace.notifications import views as notifications_views
     from marketplace.organisations import views as organisations_views
+    from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
     from marketplace.pages import views as pages_views
 
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(organisations_views.blueprint)
     app.register_blueprint(search_views.blueprint)
     app.register_blueprint(notifications_views.blueprint)
+    app.register_blueprint(reservations_views.blueprint)
     errors.init_app(app)
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
 

@@ -18,6 +18,7 @@ from marketplace.impact import services as impact
 from marketplace.listings import importer
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
+from marketplace.reservations import services as reservations
 from marketplace.search import services as search
 
 
@@ -57,16 +58,20 @@ def demo_command() -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Periodic work: expire listings, announce saved-search matches, clear abandoned uploads.
+    """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, clear
+    abandoned uploads.
     Safe to run every few minutes."""
     now = utcnow()
     expired = listings.expire_items(now)
+    lapsed = reservations.expire_reservations(now)
+    reminded = reservations.remind_pending(now)
     discarded = listings.discard_stale_uploads(now)
     announced = search.announce_saved_search_matches(now)
     db.session.commit()
     removed = listings.remove_unreferenced_files()
-    click.echo(f"Expired {len(expired)} listing(s); announced matches for {announced} saved search(es); "
-               f"discarded {discarded} abandoned upload(s); removed {removed} unused file(s).")
+    click.echo(f"Expired {len(expired)} listing(s) and {len(lapsed)} reservation(s); sent {reminded} reminder(s); "
+               f"announced matches for {announced} saved search(es); discarded {discarded} abandoned upload(s); "
+               f"removed {removed} unused file(s).")
 
 
 users = AppGroup("users", help="Manage users.")
@@ -160,12 +165,44 @@ def import_items_command(file, municipality_slug, email, dry_run, publish) -> No
                f"{'published listings' if publish else 'drafts'}.")
 
 
+@click.command("bench-data")
+@click.option("--items", type=click.IntRange(0), default=100_000, show_default=True, help="Items to list.")
+@click.option("--municipalities", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--network-size", type=click.IntRange(1), default=10, show_default=True,
+              help="Municipalities per network.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same region.")
+@click.option("--force", is_flag=True, help="Add the region even if the database already has items.")
+@with_appcontext
+def bench_data_command(items, municipalities, network_size, seed, force) -> None:
+    """Generate a large region for benchmarks, in bulk (for an empty benchmark database)."""
+    import time
+
+    from marketplace import benchdata
+
+    started = time.perf_counter()
+    upgrade(current_app.config["DATABASE_URL"])
+    try:
+        region = benchdata.generate(items, municipalities, network_size=network_size, seed=seed, force=force,
+                                    progress=click.echo)
+    except benchdata.BenchDataError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo("Updating the planner statistics …")
+    benchdata.analyze()
+    click.echo(f"Generated {region.items} items ({region.published} published) in {region.municipalities} "
+               f"municipalities, {region.networks} networks, {region.units} units and {region.users} users "
+               f"in {time.perf_counter() - started:.1f} s (items and index: {region.seconds:.1f} s).")
+    click.echo(f"Logins (password {benchdata.PASSWORD}): e.g. {region.member_emails[0]} (member), "
+               f"{region.caretaker_emails[0]} (caretaker).")
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(users)
     app.cli.add_command(import_group)
+    app.cli.add_command(bench_data_command)
 
 
 def main() -> None:

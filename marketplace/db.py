@@ -163,6 +163,30 @@ class Database:
 db = Database()
 
 
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
+
+
+def commit_with_retries(work, attempts: int = 3):
+    """Run ``work()`` and commit; if PostgreSQL aborts it as a serialization failure or deadlock, roll back
+    and run it again, a few times, then answer 409. Returns what ``work`` returned."""
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import DBAPIError
+
+    from marketplace.errors import Conflict
+
+    for attempt in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            if getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
+            if attempt == attempts - 1:
+                raise Conflict(_("The database was busy; try again.")) from error
+
+
 # Tables made by hand in migrations, outside the ORM: the full-text index (and SQLite's FTS5 shadow tables).
 UNMODELLED_TABLES = ("item_search",)
 

@@ -12,6 +12,10 @@ from marketplace import create_app
 from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
 
 TEST_PASSWORD = "correct horse battery"
+SQLITE_LEDGER_GUARD = (  # as migration 0004 creates it
+    "CREATE TRIGGER reuse_events_no_delete BEFORE DELETE ON reuse_events "
+    "BEGIN SELECT RAISE(ABORT, 'reuse_events is append-only: record a reversing event instead'); END"
+)
 
 
 def _reset_database(url: str) -> None:
@@ -38,8 +42,11 @@ def _empty_all_tables(app) -> None:
             names = ", ".join(f'"{table.name}"' for table in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The ledger refuses deletes (append-only): lift the guard for the clean-up only.
+            connection.execute(text("DROP TRIGGER IF EXISTS reuse_events_no_delete"))
             for table in tables:
                 connection.execute(table.delete())
+            connection.execute(text(SQLITE_LEDGER_GUARD))
             for name in UNMODELLED_TABLES:  # on PostgreSQL the cascade above empties them
                 connection.execute(text(f"DELETE FROM {name}"))
 

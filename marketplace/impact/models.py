@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, utcnow
@@ -67,5 +67,51 @@ class FactorOverride(Base):
     source: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    category: Mapped[Category] = relationship(lazy="joined")
+
+
+class ReuseEvent(Base):
+    """One hand-over, logged for the climate report. Append-only: a correction is a new reversing event.
+
+    The event keeps the factors it was computed with, so later factor changes never rewrite history, and it
+    names units and organisations, never people, so erasing a person leaves the ledger whole.
+    """
+
+    __tablename__ = "reuse_events"
+    __table_args__ = (
+        Index("ix_reuse_events_occurred", "occurred_at"),
+        Index("ix_reuse_events_receiver", "receiver_organisation_id", "occurred_at"),
+        Index("ix_reuse_events_giver", "giver_municipality_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"), index=True)
+    reverses_event_id: Mapped[int | None] = mapped_column(ForeignKey("reuse_events.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))  # negative on a reversing event
+    giver_municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    giver_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    receiver_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    receiver_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    would_buy_new: Mapped[str] = mapped_column(String(10))
+    displacement: Mapped[Decimal] = mapped_column(Numeric(4, 3))  # D in the method
+    would_be_discarded: Mapped[bool]
+    # The factors used, per unit, and where they came from.
+    kgco2e_new: Mapped[Decimal | None] = mapped_column(CO2E)
+    mass_kg: Mapped[Decimal | None] = mapped_column(MASS)
+    price_new_nok: Mapped[Decimal | None] = mapped_column(MONEY)
+    factor_set_version: Mapped[str] = mapped_column(String(40))
+    factor_sources: Mapped[str] = mapped_column(Text, default="")
+    overridden_by: Mapped[str | None] = mapped_column(String(20))
+    # The results.
+    co2e_gross_kg: Mapped[Decimal] = mapped_column(CO2E)
+    co2e_net_kg: Mapped[Decimal] = mapped_column(CO2E)
+    waste_kg: Mapped[Decimal] = mapped_column(MASS)
+    money_nok: Mapped[Decimal] = mapped_column(MONEY)
+    note: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[Category] = relationship(lazy="joined")

@@ -74,6 +74,8 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        # Never more reserved than exists: the database itself refuses a negative availability.
+        CheckConstraint("quantity_available >= 0 AND quantity_available <= quantity", name="available_in_range"),
         Index("ix_items_status_published", "status", "published_at"),
     )
 
@@ -88,6 +90,8 @@ class Item(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     condition: Mapped[Condition] = mapped_column(enum_column(Condition, "item_condition"))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    # What nobody holds or has taken yet: quantity − held by reservations and offers − handed over.
+    quantity_available: Mapped[Decimal] = mapped_column(QUANTITY)
     dimensions: Mapped[str] = mapped_column(String(120), default="")
     brand: Mapped[str] = mapped_column(String(120), default="")
     model: Mapped[str] = mapped_column(String(120), default="")

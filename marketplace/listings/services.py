@@ -189,6 +189,7 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     _check(actor, municipality, data)
     item = Item(municipality=municipality, created_by_id=actor.id, status=ItemStatus.DRAFT)
     _copy_input(item, data)
+    item.quantity_available = item.quantity
     if item.unit is None:
         item.unit = actor.unit if actor.unit and actor.unit.municipality_id == municipality.id else None
     db.session.add(item)
@@ -207,12 +208,26 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
     if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
         raise TransitionError(_("A completed listing cannot be changed."))
     _check(actor, item.municipality, data)
+    _lock(item)
+    committed = item.quantity - item.quantity_available  # held by reservations or offers, or handed over
+    if data.quantity < committed:
+        raise ListingError({"quantity": _("%(count)s are already reserved or handed over; the quantity cannot be "
+                                          "less than that.", count=format(committed.normalize(), "f"))})
     _copy_input(item, data)
+    item.quantity_available = item.quantity - committed
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
     db.session.flush()
     search.index_item(item)
     audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
     return item
+
+
+def _lock(item: Item) -> None:
+    """Re-read the item under a row lock on PostgreSQL (SQLite's writers already hold the database lock), so
+    a reservation cannot change its availability between our read and our write."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Item.id).where(Item.id == item.id).with_for_update())
+        db.session.refresh(item, ["quantity", "quantity_available", "status"])
 
 
 def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:

@@ -26,6 +26,8 @@ from marketplace.listings.forms import (
 )
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
+from marketplace.reservations import services as reservations
+from marketplace.reservations.forms import ReserveForm, WaitlistForm
 
 blueprint = Blueprint("listings", __name__)
 
@@ -139,6 +141,8 @@ def detail(item_id: int):
     return render_template(
         "listings/detail.html", item=item, figures=figures, manage=manage,
         stages=services.visibility_stages(item) if manage else [], action_form=FlaskForm(),
+        can_reserve=item.created_by_id != current_user.id, reserve_form=ReserveForm(formdata=None),
+        waitlist_form=WaitlistForm(formdata=None), item_reservations=reservations.reservations_of_item(current_user, item),
     )
 
 

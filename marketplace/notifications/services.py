@@ -50,4 +50,21 @@ def describe(notification: Notification) -> str:
         return ngettext("A new item matches your saved search “%(name)s”: %(title)s",
                         "%(num)d new items match your saved search “%(name)s”.",
                         count, name=data.get("search", ""), title=data.get("title", ""))
-    return _("You have a new notification.")
+    title, quantity = data.get("title", ""), data.get("quantity", "")
+    requester = data.get("requester", "")
+    messages = {
+        "reservation_requested": _("%(requester)s wants to reserve %(quantity)s of “%(title)s”.",
+                                   requester=requester, quantity=quantity, title=title),
+        "reservation_cancelled": _("%(requester)s cancelled the reservation of “%(title)s”.",
+                                   requester=requester, title=title),
+        "reservation_approved": _("Your reservation of “%(title)s” is approved.", title=title),
+        "reservation_rejected": _("Your reservation of “%(title)s” was rejected.", title=title),
+        "reservation_expired": _("Your reservation of “%(title)s” has expired.", title=title),
+        "reservation_collected": _("The hand-over of “%(title)s” is confirmed.", title=title),
+        "reservation_message": _("New message about “%(title)s”.", title=title),
+        "pickup_proposed": _("A pickup time is proposed for “%(title)s”.", title=title),
+        "hold_expiring": _("The reservation of “%(title)s” lapses soon unless you answer it.", title=title),
+        "waitlist_offer": _("%(quantity)s of “%(title)s” is kept for you from the waitlist. Reserve it soon.",
+                            quantity=quantity, title=title),
+    }
+    return messages.get(notification.kind, _("You have a new notification."))

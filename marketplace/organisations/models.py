@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, enum_column, utcnow
@@ -60,6 +61,13 @@ class Organisation(Base):
     # further days before partner organisations do (None: never).
     network_share_days: Mapped[int] = mapped_column(default=3)
     partner_share_days: Mapped[int | None] = mapped_column(default=14)
+    # Reservations (municipalities): days the owner side has to answer a reservation before the hold lapses,
+    # days after the agreed pickup before an uncollected reservation lapses, hours a waitlist offer is kept,
+    # and the displacement D counted when a receiver answers "don't know" to "would you have bought new?".
+    hold_days: Mapped[int] = mapped_column(default=5)
+    pickup_grace_days: Mapped[int] = mapped_column(default=2)
+    waitlist_offer_hours: Mapped[int] = mapped_column(default=48)
+    displacement_unknown: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.700"))
 
     networks: Mapped[list[Network]] = relationship(
         secondary=network_members, back_populates="organisations", order_by=Network.name

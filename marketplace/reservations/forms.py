@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.i18n import OSLO
+from marketplace.listings.forms import DecimalCommaField
+from marketplace.reservations.models import WouldBuyNew
+
+WOULD_BUY_NEW_LABELS = {
+    WouldBuyNew.YES: _l("Yes, we would have bought new"),
+    WouldBuyNew.NO: _l("No, we would have managed without"),
+    WouldBuyNew.UNKNOWN: _l("Don't know"),
+}
+
+
+def oslo_to_utc(moment: datetime | None) -> datetime | None:
+    """A time typed in a form (Norwegian local time) as an aware UTC time."""
+    return moment.replace(tzinfo=OSLO).astimezone(timezone.utc) if moment else None
+
+
+class ReserveForm(FlaskForm):
+    quantity = DecimalCommaField(_l("How many"), validators=[DataRequired(message=_l("Give the quantity."))])
+    would_buy_new = RadioField(
+        _l("Would you otherwise have bought new?"),
+        choices=[SelectChoice(value.value, label) for value, label in WOULD_BUY_NEW_LABELS.items()],
+        validators=[DataRequired(message=_l("Choose an answer: it decides the climate figure."))],
+        description=_l("Your answer decides how much of the climate saving is counted."),
+    )
+    wished_pickup_at = DateTimeLocalField(_l("When would you like to pick it up?"), validators=[Optional()])
+    note = TextAreaField(_l("Message to the owner"), validators=[Optional(), Length(max=2000)],
+                         description=_l("For example which school it is for, or what you need to carry it."))
+
+
+class WaitlistForm(FlaskForm):
+    quantity = DecimalCommaField(_l("How many do you need"), validators=[DataRequired()])
+
+
+class PickupForm(FlaskForm):
+    pickup_at = DateTimeLocalField(_l("Pickup time"), validators=[DataRequired()])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=2000)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import User
+from marketplace.db import Base, enum_column, utcnow
+from marketplace.listings.models import Item
+from marketplace.organisations.models import Organisation, Unit
+
+
+class ReservationStatus(StrEnum):
+    REQUESTED = "requested"  # the quantity is held; the owner side has not answered yet
+    APPROVED = "approved"  # agreed; waiting for the pickup
+    COLLECTED = "collected"  # handed over: a reuse event exists
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def holds_quantity(self) -> bool:
+        return self in (ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
+
+
+class WouldBuyNew(StrEnum):
+    """The receiver's answer to "Would you otherwise have bought new?" (the displacement in the method)."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Reservation(Base):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_reservations_item_status", "item_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    # The owner side: the item's municipality (copied, so lists filter by tenant without a join).
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    requester_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    requester_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    status: Mapped[ReservationStatus] = mapped_column(enum_column(ReservationStatus, "reservation_status"),
+                                                      default=ReservationStatus.REQUESTED)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    would_buy_new: Mapped[WouldBuyNew] = mapped_column(enum_column(WouldBuyNew, "would_buy_new"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    wished_pickup_at: Mapped[datetime | None]
+    pickup_at: Mapped[datetime | None]  # proposed or agreed
+    pickup_confirmed: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected or cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime | None]  # when an unanswered hold, or an uncollected approval, lapses
+    decided_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    requester: Mapped[User | None] = relationship(lazy="joined")
+    requester_organisation: Mapped[Organisation] = relationship(foreign_keys=[requester_organisation_id],
+                                                                lazy="joined")
+    requester_unit: Mapped[Unit | None] = relationship(lazy="joined")
+    messages: Mapped[list[ReservationMessage]] = relationship(
+        back_populates="reservation", order_by="ReservationMessage.created_at", cascade="all, delete-orphan")
+
+
+class ReservationMessage(Base):
+    __tablename__ = "reservation_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reservation: Mapped[Reservation] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # released quantity is kept for this person until offer_expires_at
+    RESERVED = "reserved"
+    LAPSED = "lapsed"
+    LEFT = "left"
+
+
+class WaitlistEntry(Base):
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    status: Mapped[WaitlistStatus] = mapped_column(enum_column(WaitlistStatus, "waitlist_status"),
+                                                   default=WaitlistStatus.WAITING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))  # held for this person
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,582 @@
+"""Reservations: hold a quantity at once, answer, agree a pickup, hand over, and log the reuse.
+
+Availability only ever changes through ``_take`` and ``_give_back``: one conditional UPDATE each, so two
+requests can never both take the last chair, on SQLite (whose writers queue) or PostgreSQL (whose row lock
+re-checks the condition). A CHECK constraint on items refuses a negative availability as the last guard.
+Every function takes the acting user explicitly, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import has_organisation_role, is_site_admin
+from marketplace.audit import services as audit
+from marketplace.db import db, utcnow
+from marketplace.errors import Conflict, Forbidden, NotVisible
+from marketplace.i18n import oslo_date
+from marketplace.impact import services as impact
+from marketplace.impact.models import ReuseEvent
+from marketplace.listings import services as listings
+from marketplace.listings.models import Item, ItemStatus
+from marketplace.listings.permissions import can_manage_item
+from marketplace.notifications import services as notifications
+from marketplace.organisations.models import Municipality
+from marketplace.reservations.models import (
+    Reservation,
+    ReservationMessage,
+    ReservationStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+    WouldBuyNew,
+)
+
+MAX_NOTE = 2000
+PICKUP_WINDOW_DAYS = 14  # an approval without an agreed pickup time is kept this long (plus the grace days)
+CO2E_STEP = Decimal("0.001")
+MONEY_STEP = Decimal("0.01")
+
+
+class ReservationError(ValueError):
+    """Input that breaks a rule; ``errors`` maps a field to a message fit to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class InsufficientQuantity(Conflict):
+    """Less is available than was asked for (409 insufficient_quantity)."""
+
+    code = "insufficient_quantity"
+
+
+class TransitionError(Conflict):
+    """The reservation's status does not allow this (409)."""
+
+
+# --- Who may do what ------------------------------------------------------------------------------------
+
+def is_requester(user: User, reservation: Reservation) -> bool:
+    return getattr(user, "id", None) is not None and reservation.requester_id == user.id
+
+
+def is_owner_side(user: User, reservation: Reservation) -> bool:
+    """Caretakers and admins of the item's municipality handle its reservations."""
+    return can_manage_item(user, reservation.item)
+
+
+def can_see_reservation(user: User, reservation: Reservation) -> bool:
+    if is_site_admin(user) or is_requester(user, reservation) or is_owner_side(user, reservation):
+        return True
+    # Colleagues with the same role on the requesting side (e.g. the unit's caretaker) may follow it too.
+    return has_organisation_role(user, reservation.requester_organisation, Role.CARETAKER)
+
+
+def find_reservation(user: User, reservation_id: int) -> Reservation:
+    reservation = db.session.get(Reservation, reservation_id)
+    if reservation is None or not can_see_reservation(user, reservation):
+        raise NotVisible
+    return reservation
+
+
+def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
+    query = select(Reservation).where(Reservation.requester_id == user.id)
+    if statuses:
+        query = query.where(Reservation.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+
+
+def incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
+    """Reservations of the items of the municipality whose reservations the user handles."""
+    municipality = user.municipality
+    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
+        return []
+    query = select(Reservation).where(Reservation.municipality_id == municipality.id)
+    if statuses:
+        query = query.where(Reservation.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+
+
+def reservations_of_item(user: User, item: Item) -> list[Reservation]:
+    if not can_manage_item(user, item):
+        return []
+    return list(db.session.scalars(
+        select(Reservation).where(Reservation.item_id == item.id).order_by(Reservation.created_at.desc())))
+
+
+# --- Availability ---------------------------------------------------------------------------------------
+
+def _take(item: Item, quantity: Decimal) -> None:
+    """Hold ``quantity`` of a published item, or raise InsufficientQuantity. One conditional UPDATE."""
+    taken = db.session.execute(
+        update(Item)
+        .where(Item.id == item.id, Item.status == ItemStatus.PUBLISHED, Item.quantity_available >= quantity)
+        .values(quantity_available=Item.quantity_available - quantity)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise InsufficientQuantity(_("Not enough is available any more. Reload the page to see what is left."))
+    db.session.refresh(item, ["quantity_available"])
+
+
+def _give_back(item: Item, quantity: Decimal, now: datetime) -> None:
+    db.session.execute(
+        update(Item).where(Item.id == item.id)
+        .values(quantity_available=Item.quantity_available + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(item, ["quantity_available"])
+    _offer_to_waitlist(item, now)
+
+
+def _validate_quantity(item: Item, quantity: Decimal | None) -> Decimal:
+    if quantity is None or not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity <= 0:
+        raise ReservationError({"quantity": _("Reserve more than zero.")})
+    if item.category.unit.whole_numbers and quantity != quantity.to_integral_value():
+        raise ReservationError({"quantity": _("Reserve whole pieces.")})
+    if quantity != quantity.quantize(CO2E_STEP):
+        raise ReservationError({"quantity": _("Give the amount with at most three decimals.")})
+    if quantity > item.quantity:
+        raise InsufficientQuantity(_("That is more than the listing has."))
+    return quantity
+
+
+# --- The life of a reservation --------------------------------------------------------------------------
+
+def reserve(
+    actor: User,
+    item_id: int,
+    quantity: Decimal,
+    *,
+    would_buy_new: WouldBuyNew,
+    note: str = "",
+    wished_pickup_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Reservation:
+    """Hold ``quantity`` of an item the actor can see, for the actor's unit, and tell the owner side."""
+    now = now or utcnow()
+    item = listings.find_visible_item(actor, item_id, now)
+    if item is None:
+        raise NotVisible
+    organisation = actor.organisation
+    if organisation is None:
+        raise Forbidden
+    if item.created_by_id == actor.id:
+        raise ReservationError({"quantity": _("You listed this item yourself.")})
+    if item.status != ItemStatus.PUBLISHED:
+        raise TransitionError(_("Only published listings can be reserved."))
+    quantity = _validate_quantity(item, quantity)
+    if len(note or "") > MAX_NOTE:
+        raise ReservationError({"note": _("The note can be at most %(count)d characters.", count=MAX_NOTE)})
+    offer = _open_offer(actor, item, now)
+    if offer is not None and quantity <= offer.offered_quantity:
+        # The quantity kept for this person by a waitlist offer is theirs already; what they leave goes back.
+        leftover = offer.offered_quantity - quantity
+        offer.status = WaitlistStatus.RESERVED
+        if leftover:
+            _give_back(item, leftover, now)
+    else:
+        _take(item, quantity)
+    reservation = Reservation(
+        item=item, municipality_id=item.municipality_id, requester_id=actor.id,
+        requester_organisation_id=organisation.id, requester_unit_id=actor.unit.id if actor.unit else None,
+        quantity=quantity, would_buy_new=would_buy_new, note=(note or "").strip(), wished_pickup_at=wished_pickup_at,
+        expires_at=now + timedelta(days=item.municipality.hold_days), created_at=now,
+    )
+    db.session.add(reservation)
+    db.session.flush()
+    audit.record("reservation_requested", actor=actor, municipality_id=item.municipality_id,
+                 reservation_id=reservation.id, item_id=item.id, quantity=str(quantity))
+    _tell_owner_side(reservation, "reservation_requested")
+    return reservation
+
+
+def approve(actor: User, reservation: Reservation, *, pickup_at: datetime | None = None,
+            now: datetime | None = None) -> Reservation:
+    now = now or utcnow()
+    _require_owner_side(actor, reservation)
+    _move(reservation, ReservationStatus.APPROVED, ReservationStatus.REQUESTED)
+    reservation.decided_at = now
+    if pickup_at is not None:
+        reservation.pickup_at = pickup_at
+        reservation.pickup_confirmed = True
+    reservation.expires_at = _pickup_deadline(reservation, now)
+    db.session.flush()
+    _log(actor, reservation, "reservation_approved")
+    _tell_requester(reservation, "reservation_approved")
+    return reservation
+
+
+def reject(actor: User, reservation: Reservation, reason: str, now: datetime | None = None) -> Reservation:
+    now = now or utcnow()
+    _require_owner_side(actor, reservation)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReservationError({"reason": _("Say why, so the requester understands.")})
+    _close(reservation, ReservationStatus.REJECTED, now, reason[:MAX_NOTE])
+    _log(actor, reservation, "reservation_rejected")
+    _tell_requester(reservation, "reservation_rejected")
+    return reservation
+
+
+def cancel(actor: User, reservation: Reservation, reason: str = "", now: datetime | None = None) -> Reservation:
+    """The requester withdraws; the quantity is released at once."""
+    now = now or utcnow()
+    if not is_requester(actor, reservation):
+        raise Forbidden
+    _close(reservation, ReservationStatus.CANCELLED, now, (reason or "").strip()[:MAX_NOTE])
+    _log(actor, reservation, "reservation_cancelled")
+    _tell_owner_side(reservation, "reservation_cancelled")
+    return reservation
+
+
+def propose_pickup(actor: User, reservation: Reservation, pickup_at: datetime,
+                   now: datetime | None = None) -> Reservation:
+    """Either side proposes a pickup time; the other side's confirmation makes it agreed."""
+    now = now or utcnow()
+    owner = is_owner_side(actor, reservation)
+    if not owner and not is_requester(actor, reservation):
+        raise Forbidden
+    _require_status(reservation, ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
+    if pickup_at < now - timedelta(hours=1):
+        raise ReservationError({"pickup_at": _("Choose a time in the future.")})
+    reservation.pickup_at = pickup_at
+    reservation.pickup_confirmed = False
+    reservation.expires_at = _pickup_deadline(reservation, now) if reservation.status == ReservationStatus.APPROVED \
+        else reservation.expires_at
+    db.session.flush()
+    _log(actor, reservation, "pickup_proposed", pickup_at=pickup_at.isoformat())
+    (_tell_requester if owner else _tell_owner_side)(reservation, "pickup_proposed")
+    return reservation
+
+
+def confirm_pickup(actor: User, reservation: Reservation, now: datetime | None = None) -> Reservation:
+    now = now or utcnow()
+    if not (is_owner_side(actor, reservation) or is_requester(actor, reservation)):
+        raise Forbidden
+    _require_status(reservation, ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
+    if reservation.pickup_at is None:
+        raise TransitionError(_("No pickup time has been proposed yet."))
+    reservation.pickup_confirmed = True
+    if reservation.status == ReservationStatus.APPROVED:
+        reservation.expires_at = _pickup_deadline(reservation, now)
+    db.session.flush()
+    _log(actor, reservation, "pickup_confirmed")
+    return reservation
+
+
+def add_message(actor: User, reservation: Reservation, body: str) -> ReservationMessage:
+    if not (is_owner_side(actor, reservation) or is_requester(actor, reservation)):
+        raise Forbidden
+    body = (body or "").strip()
+    if not body:
+        raise ReservationError({"body": _("Write a message.")})
+    if len(body) > MAX_NOTE:
+        raise ReservationError({"body": _("The message can be at most %(count)d characters.", count=MAX_NOTE)})
+    message = ReservationMessage(reservation=reservation, author_id=actor.id, body=body)
+    db.session.add(message)
+    db.session.flush()
+    (_tell_requester if is_owner_side(actor, reservation) else _tell_owner_side)(reservation, "reservation_message")
+    return message
+
+
+def collect(actor: User, reservation: Reservation, now: datetime | None = None) -> ReuseEvent:
+    """Confirm the hand-over (either side; the owner side may also record one that already happened while
+    the reservation was still unanswered). Writes the reuse event; completes the item when all is gone."""
+    now = now or utcnow()
+    owner = is_owner_side(actor, reservation)
+    if not owner and not is_requester(actor, reservation):
+        raise Forbidden
+    allowed = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
+    _move(reservation, ReservationStatus.COLLECTED, *allowed)
+    reservation.closed_at = now
+    reservation.expires_at = None
+    event = record_reuse(reservation, now)
+    item = reservation.item
+    if item.quantity_available == 0 and not _has_open_reservations(item):
+        item.status = ItemStatus.COMPLETED
+        item.closed_at = now
+    db.session.flush()
+    _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
+    (_tell_requester if owner else _tell_owner_side)(reservation, "reservation_collected")
+    return event
+
+
+def expire_reservations(now: datetime | None = None) -> list[Reservation]:
+    """For `tick`: release holds nobody answered in time, and approvals nobody collected."""
+    now = now or utcnow()
+    due = list(db.session.scalars(select(Reservation).where(
+        Reservation.status.in_([ReservationStatus.REQUESTED, ReservationStatus.APPROVED]),
+        Reservation.expires_at < now,
+    ).order_by(Reservation.id)))
+    for reservation in due:
+        try:
+            _close(reservation, ReservationStatus.EXPIRED, now, "")
+        except TransitionError:
+            continue  # answered or collected meanwhile
+        audit.record("reservation_expired", municipality_id=reservation.municipality_id,
+                     reservation_id=reservation.id)
+        _tell_requester(reservation, "reservation_expired")
+    _lapse_offers(now)
+    db.session.flush()
+    return due
+
+
+def remind_pending(now: datetime | None = None, before: timedelta = timedelta(days=1)) -> int:
+    """For `tick`: remind the owner side once of a hold that lapses within ``before``."""
+    now = now or utcnow()
+    pending = list(db.session.scalars(select(Reservation).where(
+        Reservation.status == ReservationStatus.REQUESTED, Reservation.reminded_at.is_(None),
+        Reservation.expires_at < now + before, Reservation.expires_at >= now,
+    )))
+    for reservation in pending:
+        reservation.reminded_at = now
+        _tell_owner_side(reservation, "hold_expiring")
+    db.session.flush()
+    return len(pending)
+
+
+# --- The reuse ledger -----------------------------------------------------------------------------------
+
+def displacement(answer: WouldBuyNew, policy: Municipality | None) -> Decimal:
+    if answer == WouldBuyNew.YES:
+        return Decimal(1)
+    if answer == WouldBuyNew.NO:
+        return Decimal(0)
+    return policy.displacement_unknown if policy is not None else Decimal("0.700")
+
+
+def record_reuse(reservation: Reservation, now: datetime) -> ReuseEvent:
+    """Compute and append the reuse event for a hand-over, with the factors in force that day."""
+    item = reservation.item
+    factors = impact.factors_for_item(item, oslo_date(now))
+    receiver = reservation.requester_organisation
+    d = displacement(reservation.would_buy_new,
+                     receiver if isinstance(receiver, Municipality) else item.municipality)
+    quantity = reservation.quantity
+    e_new = factors.kgco2e_new if factors else None
+    mass = factors.mass_kg if factors else None
+    price = factors.price_new_nok if factors else None
+    gross = (quantity * e_new).quantize(CO2E_STEP) if e_new is not None else Decimal(0)
+    event = ReuseEvent(
+        occurred_at=now, item_id=item.id, reservation_id=reservation.id, category_id=item.category_id,
+        quantity=quantity, giver_municipality_id=item.municipality_id, giver_unit_id=item.unit_id,
+        receiver_organisation_id=reservation.requester_organisation_id, receiver_unit_id=reservation.requester_unit_id,
+        would_buy_new=reservation.would_buy_new.value, displacement=d, would_be_discarded=item.would_be_discarded,
+        kgco2e_new=e_new, mass_kg=mass, price_new_nok=price,
+        factor_set_version=factors.factor_set_version if factors else "",
+        factor_sources=factors.sources if factors else "", overridden_by=factors.overridden_by if factors else None,
+        co2e_gross_kg=gross,
+        co2e_net_kg=(gross * d).quantize(CO2E_STEP),
+        waste_kg=(quantity * mass).quantize(CO2E_STEP) if item.would_be_discarded and mass is not None else Decimal(0),
+        money_nok=(quantity * price * d).quantize(MONEY_STEP) if price is not None else Decimal(0),
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def reverse_reuse(actor: User, event: ReuseEvent, note: str, now: datetime | None = None) -> ReuseEvent:
+    """Correct a wrong hand-over with a new event that cancels it; the original stays as it was."""
+    if event.reverses_event_id is not None:
+        raise TransitionError(_("A correction cannot itself be reversed."))
+    giver = db.session.get(Municipality, event.giver_municipality_id)
+    if not (is_site_admin(actor) or has_organisation_role(actor, giver, Role.MUNICIPAL_ADMIN)):
+        raise Forbidden
+    already = db.session.scalar(select(ReuseEvent.id).where(ReuseEvent.reverses_event_id == event.id))
+    if already is not None:
+        raise TransitionError(_("This hand-over has already been reversed."))
+    note = (note or "").strip()
+    if not note:
+        raise ReservationError({"note": _("Say why the hand-over is corrected.")})
+    reversal = ReuseEvent(
+        occurred_at=now or utcnow(), item_id=event.item_id, reservation_id=event.reservation_id,
+        reverses_event_id=event.id, category_id=event.category_id, quantity=-event.quantity,
+        giver_municipality_id=event.giver_municipality_id, giver_unit_id=event.giver_unit_id,
+        receiver_organisation_id=event.receiver_organisation_id, receiver_unit_id=event.receiver_unit_id,
+        would_buy_new=event.would_buy_new, displacement=event.displacement,
+        would_be_discarded=event.would_be_discarded, kgco2e_new=event.kgco2e_new, mass_kg=event.mass_kg,
+        price_new_nok=event.price_new_nok, factor_set_version=event.factor_set_version,
+        factor_sources=event.factor_sources, overridden_by=event.overridden_by,
+        co2e_gross_kg=-event.co2e_gross_kg, co2e_net_kg=-event.co2e_net_kg, waste_kg=-event.waste_kg,
+        money_nok=-event.money_nok, note=note[:MAX_NOTE],
+    )
+    db.session.add(reversal)
+    db.session.flush()
+    audit.record("reuse_reversed", actor=actor, municipality_id=event.giver_municipality_id,
+                 reuse_event_id=event.id, reversal_id=reversal.id)
+    return reversal
+
+
+# --- The waitlist ---------------------------------------------------------------------------------------
+
+def join_waitlist(actor: User, item_id: int, quantity: Decimal, now: datetime | None = None) -> WaitlistEntry:
+    """Queue for an item that has nothing left; released quantity is offered to the first in line."""
+    now = now or utcnow()
+    item = listings.find_visible_item(actor, item_id, now)
+    if item is None:
+        raise NotVisible
+    if item.status != ItemStatus.PUBLISHED or can_manage_item(actor, item):
+        raise TransitionError(_("You cannot join the waitlist of this listing."))
+    quantity = _validate_quantity(item, quantity)
+    if item.quantity_available >= quantity:
+        raise TransitionError(_("Enough is available: reserve it instead."))
+    existing = db.session.scalar(select(WaitlistEntry).where(
+        WaitlistEntry.item_id == item.id, WaitlistEntry.user_id == actor.id,
+        WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED])))
+    if existing is not None:
+        raise TransitionError(_("You are already on the waitlist."))
+    entry = WaitlistEntry(item=item, user_id=actor.id, quantity=quantity, created_at=now)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def leave_waitlist(actor: User, entry: WaitlistEntry, now: datetime | None = None) -> None:
+    if entry.user_id != getattr(actor, "id", None):
+        raise Forbidden
+    if entry.status == WaitlistStatus.OFFERED:
+        entry.status = WaitlistStatus.LEFT
+        _give_back(entry.item, entry.offered_quantity, now or utcnow())
+    elif entry.status == WaitlistStatus.WAITING:
+        entry.status = WaitlistStatus.LEFT
+    db.session.flush()
+
+
+def my_waitlist(user: User) -> list[WaitlistEntry]:
+    return list(db.session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.user_id == user.id,
+        WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED]),
+    ).order_by(WaitlistEntry.created_at)))
+
+
+def _open_offer(user: User, item: Item, now: datetime) -> WaitlistEntry | None:
+    return db.session.scalar(select(WaitlistEntry).where(
+        WaitlistEntry.item_id == item.id, WaitlistEntry.user_id == user.id,
+        WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > now))
+
+
+def _offer_to_waitlist(item: Item, now: datetime) -> None:
+    """Keep released quantity for the first in line, for a limited time, and tell them."""
+    if item.status != ItemStatus.PUBLISHED:
+        return
+    for entry in db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.item_id == item.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)).all():
+        if item.quantity_available <= 0:
+            return
+        offered = min(entry.quantity, item.quantity_available)
+        _take(item, offered)
+        entry.status = WaitlistStatus.OFFERED
+        entry.offered_quantity = offered
+        entry.offered_at = now
+        entry.offer_expires_at = now + timedelta(hours=item.municipality.waitlist_offer_hours)
+        notifications.notify(entry.user_id, "waitlist_offer",
+                             {"title": item.title, "quantity": str(offered.normalize()),
+                              "until": entry.offer_expires_at.isoformat()}, f"/items/{item.id}")
+
+
+def _lapse_offers(now: datetime) -> None:
+    for entry in db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at <= now)).all():
+        entry.status = WaitlistStatus.LAPSED
+        _give_back(entry.item, entry.offered_quantity, now)
+
+
+# --- Helpers --------------------------------------------------------------------------------------------
+
+def _require_owner_side(actor: User, reservation: Reservation) -> None:
+    if not is_owner_side(actor, reservation):
+        raise Forbidden
+
+
+def _require_status(reservation: Reservation, *allowed: ReservationStatus) -> None:
+    if reservation.status not in allowed:
+        raise TransitionError(_("This reservation is %(status)s; that cannot be done now.",
+                                status=status_label(reservation.status)))
+
+
+def _move(reservation: Reservation, new: ReservationStatus, *allowed: ReservationStatus) -> None:
+    """Change the status only if it is still one of ``allowed``, in one conditional UPDATE: of two
+    simultaneous answers (approve and cancel, say) exactly one wins, and the other gets a TransitionError."""
+    _require_status(reservation, *allowed)
+    moved = db.session.execute(
+        update(Reservation).where(Reservation.id == reservation.id, Reservation.status.in_(allowed))
+        .values(status=new).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(reservation, ["status"])
+    if moved != 1:
+        _require_status(reservation, *allowed)  # raises, naming the status that won
+        raise TransitionError(_("Someone else changed this reservation just now. Reload the page."))
+
+
+def status_label(status: ReservationStatus) -> str:
+    return {
+        ReservationStatus.REQUESTED: _("waiting for an answer"),
+        ReservationStatus.APPROVED: _("approved"),
+        ReservationStatus.COLLECTED: _("collected"),
+        ReservationStatus.REJECTED: _("rejected"),
+        ReservationStatus.CANCELLED: _("cancelled"),
+        ReservationStatus.EXPIRED: _("expired"),
+    }[status]
+
+
+def _close(reservation: Reservation, status: ReservationStatus, now: datetime, reason: str) -> None:
+    _move(reservation, status, ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
+    reservation.closed_at = now
+    reservation.expires_at = None
+    if reason:
+        reservation.reason = reason
+    db.session.flush()
+    _give_back(reservation.item, reservation.quantity, now)
+
+
+def _pickup_deadline(reservation: Reservation, now: datetime) -> datetime:
+    """An approved reservation lapses some days after its pickup time, or, with no time agreed, some days
+    after the default pickup window (both from the owner municipality's policy)."""
+    pickup = reservation.pickup_at or now + timedelta(days=PICKUP_WINDOW_DAYS)
+    return max(pickup, now) + timedelta(days=reservation.item.municipality.pickup_grace_days)
+
+
+def _has_open_reservations(item: Item) -> bool:
+    return db.session.scalar(select(Reservation.id).where(
+        Reservation.item_id == item.id,
+        Reservation.status.in_([ReservationStatus.REQUESTED, ReservationStatus.APPROVED])).limit(1)) is not None
+
+
+def _log(actor: User, reservation: Reservation, action: str, **details) -> None:
+    audit.record(action, actor=actor, municipality_id=reservation.municipality_id, reservation_id=reservation.id,
+                 **details)
+
+
+def _owner_side_users(reservation: Reservation) -> list[int]:
+    from marketplace.accounts.models import Membership
+
+    return list(db.session.scalars(select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+        Membership.organisation_id == reservation.municipality_id,
+        Membership.role.in_([Role.CARETAKER, Role.MUNICIPAL_ADMIN]), User.active.is_(True),
+    ).distinct()))
+
+
+def _tell_owner_side(reservation: Reservation, kind: str) -> None:
+    data = _notification_data(reservation)
+    for user_id in _owner_side_users(reservation):
+        if user_id != reservation.requester_id:
+            notifications.notify(user_id, kind, data, f"/reservations/{reservation.id}")
+
+
+def _tell_requester(reservation: Reservation, kind: str) -> None:
+    if reservation.requester_id is not None:
+        notifications.notify(reservation.requester_id, kind, _notification_data(reservation),
+                             f"/reservations/{reservation.id}")
+
+
+def _notification_data(reservation: Reservation) -> dict:
+    return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
+            "requester": reservation.requester_organisation.name, "reservation_id": reservation.id}

@@ -1,0 +1,167 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.audit.models import AuditEvent
+from marketplace.db import commit_with_retries, db
+from marketplace.errors import NotVisible
+from marketplace.reservations import services
+from marketplace.reservations.forms import (
+    WOULD_BUY_NEW_LABELS,
+    MessageForm,
+    PickupForm,
+    RejectForm,
+    ReserveForm,
+    WaitlistForm,
+    oslo_to_utc,
+)
+from marketplace.reservations.models import ReservationStatus, WaitlistEntry, WouldBuyNew
+
+blueprint = Blueprint("reservations", __name__)
+
+
+@blueprint.record_once
+def add_template_labels(state) -> None:
+    state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
+                                       reservation_status_label=services.status_label)
+
+
+def _back_to_item(item_id: int, messages):
+    for message in messages:
+        flash(message, "error")
+    return redirect(url_for("listings.detail", item_id=item_id, _anchor="reserve"), 303)
+
+
+def _form_messages(form) -> list[str]:
+    return [f"{form[name].label.text}: {error}" for name, errors in form.errors.items() if name in form
+            for error in errors]
+
+
+@blueprint.post("/items/<int:item_id>/reserve")
+def reserve(item_id: int):
+    form = ReserveForm()
+    if not form.validate_on_submit():
+        return _back_to_item(item_id, _form_messages(form))
+    try:
+        reservation = commit_with_retries(lambda: services.reserve(
+            current_user, item_id, form.quantity.data, would_buy_new=WouldBuyNew(form.would_buy_new.data),
+            note=form.note.data or "", wished_pickup_at=oslo_to_utc(form.wished_pickup_at.data)))
+    except services.ReservationError as error:
+        return _back_to_item(item_id, error.errors.values())
+    except services.InsufficientQuantity as error:
+        return _back_to_item(item_id, [str(error)])
+    flash(_("Reserved. The quantity is held for you while the owner answers."), "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.post("/items/<int:item_id>/waitlist")
+def join_waitlist(item_id: int):
+    form = WaitlistForm()
+    if not form.validate_on_submit():
+        return _back_to_item(item_id, _form_messages(form))
+    try:
+        services.join_waitlist(current_user, item_id, form.quantity.data)
+    except services.ReservationError as error:
+        return _back_to_item(item_id, error.errors.values())
+    db.session.commit()
+    flash(_("You are on the waitlist. You will be told if something is released."), "success")
+    return redirect(url_for("listings.detail", item_id=item_id), 303)
+
+
+@blueprint.post("/waitlist/<int:entry_id>/leave")
+def leave_waitlist(entry_id: int):
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.user_id != current_user.id:
+        raise NotVisible
+    services.leave_waitlist(current_user, entry)
+    db.session.commit()
+    flash(_("You have left the waitlist."), "info")
+    return redirect(url_for("reservations.overview"), 303)
+
+
+@blueprint.get("/reservations")
+def overview():
+    view = "incoming" if request.args.get("view") == "incoming" else "mine"
+    status = request.args.get("status", "")
+    statuses = [ReservationStatus(status)] if status in {s.value for s in ReservationStatus} else None
+    lister = services.incoming_reservations if view == "incoming" else services.my_reservations
+    pending = len(services.incoming_reservations(current_user, [ReservationStatus.REQUESTED]))
+    return render_template("reservations/overview.html", view=view, status=status, reservations=lister(
+        current_user, statuses), pending=pending, waitlist=services.my_waitlist(current_user),
+        statuses=list(ReservationStatus))
+
+
+@blueprint.get("/reservations/<int:reservation_id>")
+def detail(reservation_id: int):
+    reservation = services.find_reservation(current_user, reservation_id)
+    history = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.municipality_id == reservation.municipality_id,
+        AuditEvent.details["reservation_id"].as_integer() == reservation.id,
+    ).order_by(AuditEvent.at, AuditEvent.id)).all()
+    return render_template(
+        "reservations/detail.html", reservation=reservation, history=history,
+        owner=services.is_owner_side(current_user, reservation),
+        requester=services.is_requester(current_user, reservation),
+        pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
+    )
+
+
+@blueprint.post("/reservations/<int:reservation_id>/<any(approve, cancel, collect, 'confirm-pickup'):action>")
+def act(reservation_id: int, action: str):
+    reservation = services.find_reservation(current_user, reservation_id)
+    work = {
+        "approve": lambda: services.approve(current_user, reservation),
+        "cancel": lambda: services.cancel(current_user, reservation, request.form.get("reason", "")),
+        "collect": lambda: services.collect(current_user, reservation),
+        "confirm-pickup": lambda: services.confirm_pickup(current_user, reservation),
+    }[action]
+    commit_with_retries(work)
+    flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled."),
+           "collect": _("The hand-over is recorded. Thank you for reusing!"),
+           "confirm-pickup": _("The pickup time is agreed.")}[action], "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/reject")
+def reject(reservation_id: int):
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = RejectForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ReservationError({"reason": _("Say why, so the requester understands.")})
+        commit_with_retries(lambda: services.reject(current_user, reservation, form.reason.data))
+    except services.ReservationError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(_("The reservation is rejected, and the quantity is free again."), "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/pickup")
+def propose_pickup(reservation_id: int):
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = PickupForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ReservationError({"pickup_at": _("Choose a date and time.")})
+        services.propose_pickup(current_user, reservation, oslo_to_utc(form.pickup_at.data))
+    except services.ReservationError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        db.session.commit()
+        flash(_("The pickup time is proposed."), "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/messages")
+def message(reservation_id: int):
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = MessageForm()
+    try:
+        services.add_message(current_user, reservation, form.body.data if form.validate_on_submit() else "")
+    except services.ReservationError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)

@@ -1,0 +1,92 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.db import db, utcnow
+from marketplace.impact.models import ReuseEvent
+from marketplace.listings.models import Item
+from marketplace.reservations.models import Reservation, ReservationStatus
+from tests.conftest import fresh, login
+from tests.factories import make_item
+
+
+@pytest.fixture
+def setup(region, catalogue):
+    region.chairs = make_item(region.caretaker_a, "office_chair", quantity=Decimal(10),
+                              now=utcnow() - timedelta(days=5))
+    db.session.commit()
+    return region
+
+
+def test_reserve_approve_collect_through_the_pages(client, setup, web_app):
+    login(client, "member@b.example")
+    page = client.get(f"/items/{setup.chairs.id}").get_data(as_text=True)
+    assert f'action="/items/{setup.chairs.id}/reserve"' in page
+    response = client.post(f"/items/{setup.chairs.id}/reserve", data={"quantity": "4", "would_buy_new": "yes",
+                                                                      "note": "Til 5A"})
+    assert response.status_code == 303
+    fresh()
+    reservation = db.session.scalar(select(Reservation))
+    assert response.headers["Location"] == f"/reservations/{reservation.id}"
+    assert db.session.get(Item, setup.chairs.id).quantity_available == 6
+    caretaker = web_app.test_client()
+    login(caretaker, "caretaker@a.example")
+    incoming = caretaker.get("/reservations?view=incoming").get_data(as_text=True)
+    assert f"/reservations/{reservation.id}" in incoming
+    assert caretaker.post(f"/reservations/{reservation.id}/pickup",
+                          data={"pickup_at": "2030-05-01T10:00"}).status_code == 303
+    assert client.post(f"/reservations/{reservation.id}/confirm-pickup").status_code == 303
+    assert caretaker.post(f"/reservations/{reservation.id}/approve").status_code == 303
+    assert client.post(f"/reservations/{reservation.id}/messages", data={"body": "Vi kommer med varebil"}) \
+        .status_code == 303
+    assert client.post(f"/reservations/{reservation.id}/collect").status_code == 303
+    fresh()
+    assert db.session.get(Reservation, reservation.id).status == ReservationStatus.COLLECTED
+    assert db.session.scalar(select(func.count(ReuseEvent.id))) == 1
+    detail = caretaker.get(f"/reservations/{reservation.id}").get_data(as_text=True)
+    assert "Vi kommer med varebil" in detail
+    assert client.post(f"/reservations/{reservation.id}/cancel").status_code == 409
+
+
+def test_bad_reservation_input_changes_nothing(client, setup):
+    login(client, "member@a.example")
+    for data in ({"quantity": "0", "would_buy_new": "yes"}, {"quantity": "mange", "would_buy_new": "yes"},
+                 {"quantity": "2"}, {"quantity": "2", "would_buy_new": "maybe"}, {"quantity": "11", "would_buy_new": "no"},
+                 {"quantity": "1,5", "would_buy_new": "no"}):
+        response = client.post(f"/items/{setup.chairs.id}/reserve", data=data)
+        assert response.status_code == 303 and response.headers["Location"].endswith("#reserve")
+    fresh()
+    assert db.session.scalar(select(func.count(Reservation.id))) == 0
+    assert db.session.get(Item, setup.chairs.id).quantity_available == 10
+
+
+def test_outsiders_cannot_see_or_answer(client, setup, web_app):
+    login(client, "member@a.example")
+    client.post(f"/items/{setup.chairs.id}/reserve", data={"quantity": "2", "would_buy_new": "no"})
+    fresh()
+    reservation = db.session.scalar(select(Reservation))
+    outsider = web_app.test_client()
+    login(outsider, "member@c.example")
+    assert outsider.get(f"/reservations/{reservation.id}").status_code == 404
+    assert outsider.post(f"/reservations/{reservation.id}/approve").status_code == 404
+    other_side = web_app.test_client()
+    login(other_side, "caretaker@b.example")
+    assert other_side.post(f"/reservations/{reservation.id}/approve").status_code == 404
+    assert client.post(f"/reservations/{reservation.id}/approve").status_code == 403  # the requester
+    assert client.post(f"/reservations/{reservation.id}/reject", data={"reason": "x"}).status_code == 403
+    fresh()
+    assert db.session.get(Reservation, reservation.id).status == ReservationStatus.REQUESTED
+
+
+def test_waitlist_through_the_page(client, setup, web_app):
+    login(client, "member@a.example")
+    client.post(f"/items/{setup.chairs.id}/reserve", data={"quantity": "10", "would_buy_new": "yes"})
+    other = web_app.test_client()
+    login(other, "member@b.example")
+    page = other.get(f"/items/{setup.chairs.id}").get_data(as_text=True)
+    assert f'action="/items/{setup.chairs.id}/waitlist"' in page
+    assert other.post(f"/items/{setup.chairs.id}/waitlist", data={"quantity": "3"}).status_code == 303
+    overview = other.get("/reservations").get_data(as_text=True)
+    assert 'id="waitlist-heading"' in overview and f'href="/items/{setup.chairs.id}"' in overview
