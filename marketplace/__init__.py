@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace import errors, i18n, security
     from marketplace.accounts import permissions
     from marketplace.accounts import views as accounts_views
+    from marketplace.audit import views as audit_views
     from marketplace.db import db
     from marketplace.extensions import csrf
     from marketplace.impact import views as impact_views
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_views.blueprint)
     app.register_blueprint(notifications_views.blueprint)
     app.register_blueprint(reservations_views.blueprint)
+    app.register_blueprint(audit_views.blueprint)
     errors.init_app(app)
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
 
