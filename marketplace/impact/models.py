@@ -80,13 +80,14 @@ class ReuseEvent(Base):
 
     __tablename__ = "reuse_events"
     __table_args__ = (
-        Index("ix_reuse_events_occurred", "occurred_at"),
-        Index("ix_reuse_events_receiver", "receiver_organisation_id", "occurred_at"),
-        Index("ix_reuse_events_giver", "giver_municipality_id", "occurred_at"),
+        Index("ix_reuse_events_occurred", "occurred_on"),
+        Index("ix_reuse_events_receiver", "receiver_organisation_id", "occurred_on"),
+        Index("ix_reuse_events_giver", "giver_municipality_id", "occurred_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime]
+    occurred_on: Mapped[date]  # the Norwegian date of the hand-over: reports are by Oslo dates
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"), index=True)

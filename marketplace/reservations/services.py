@@ -365,7 +365,7 @@ def record_reuse(reservation: Reservation, now: datetime) -> ReuseEvent:
     price = factors.price_new_nok if factors else None
     gross = (quantity * e_new).quantize(CO2E_STEP) if e_new is not None else Decimal(0)
     event = ReuseEvent(
-        occurred_at=now, item_id=item.id, reservation_id=reservation.id, category_id=item.category_id,
+        occurred_at=now, occurred_on=oslo_date(now), item_id=item.id, reservation_id=reservation.id, category_id=item.category_id,
         quantity=quantity, giver_municipality_id=item.municipality_id, giver_unit_id=item.unit_id,
         receiver_organisation_id=reservation.requester_organisation_id, receiver_unit_id=reservation.requester_unit_id,
         would_buy_new=reservation.would_buy_new.value, displacement=d, would_be_discarded=item.would_be_discarded,
@@ -395,8 +395,9 @@ def reverse_reuse(actor: User, event: ReuseEvent, note: str, now: datetime | Non
     note = (note or "").strip()
     if not note:
         raise ReservationError({"note": _("Say why the hand-over is corrected.")})
+    now = now or utcnow()
     reversal = ReuseEvent(
-        occurred_at=now or utcnow(), item_id=event.item_id, reservation_id=event.reservation_id,
+        occurred_at=now, occurred_on=oslo_date(now), item_id=event.item_id, reservation_id=event.reservation_id,
         reverses_event_id=event.id, category_id=event.category_id, quantity=-event.quantity,
         giver_municipality_id=event.giver_municipality_id, giver_unit_id=event.giver_unit_id,
         receiver_organisation_id=event.receiver_organisation_id, receiver_unit_id=event.receiver_unit_id,

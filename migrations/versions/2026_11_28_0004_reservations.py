@@ -87,6 +87,7 @@ def upgrade() -> None:
     op.create_table('reuse_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('occurred_at', marketplace.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
     sa.Column('recorded_at', marketplace.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('reservation_id', sa.Integer(), nullable=True),
@@ -123,10 +124,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reuse_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reuse_events_category_id'), ['category_id'], unique=False)
-        batch_op.create_index('ix_reuse_events_giver', ['giver_municipality_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_reuse_events_giver', ['giver_municipality_id', 'occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_reuse_events_item_id'), ['item_id'], unique=False)
-        batch_op.create_index('ix_reuse_events_occurred', ['occurred_at'], unique=False)
-        batch_op.create_index('ix_reuse_events_receiver', ['receiver_organisation_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_reuse_events_occurred', ['occurred_on'], unique=False)
+        batch_op.create_index('ix_reuse_events_receiver', ['receiver_organisation_id', 'occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_reuse_events_reservation_id'), ['reservation_id'], unique=False)
 
     with op.batch_alter_table('items', schema=None) as batch_op:

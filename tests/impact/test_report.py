@@ -1,0 +1,126 @@
+"""The report's sums against hand-computed figures, on both engines."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from marketplace.db import db
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact import report
+from marketplace.reservations import services as reservations
+from marketplace.reservations.models import WouldBuyNew
+from tests.factories import make_item
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def hand_over(receiver, caretaker, item, quantity, answer, when):
+    reservation = reservations.reserve(receiver, item.id, Decimal(quantity), would_buy_new=answer, now=when)
+    return reservations.collect(caretaker, reservation, now=when + timedelta(hours=1))
+
+
+@pytest.fixture
+def ledger(region, catalogue):
+    """A hand-built ledger: A gives chairs to B (yes) and laptops to itself (unknown); B gives a desk to A (no)."""
+    chairs = make_item(region.caretaker_a, "office_chair", quantity=Decimal(20), would_be_discarded=True, now=T0)
+    laptops = make_item(region.caretaker_a, "keyboard", quantity=Decimal(10), now=T0)
+    desk = make_item(region.caretaker_b, "desk", quantity=Decimal(1), would_be_discarded=True, now=T0)
+    later = T0 + timedelta(days=5)
+    region.e1 = hand_over(region.member_b, region.caretaker_a, chairs, 10, WouldBuyNew.YES, later)
+    region.e2 = hand_over(region.member_a, region.caretaker_a, laptops, 4, WouldBuyNew.UNKNOWN, later)
+    region.e3 = hand_over(region.member_a, region.caretaker_b, desk, 1, WouldBuyNew.NO,
+                          datetime(2026, 4, 30, 22, 30, tzinfo=timezone.utc))  # 1 May in Oslo
+    db.session.commit()
+    return region
+
+
+YEAR = (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_municipality_totals_follow_the_credit_rule(ledger):
+    a = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR)
+    # Received by A: 4 keyboards (10 kg, 500 NOK each; D=0.7) and a desk (90 kg, 4000 NOK; D=0).
+    assert a.totals.co2e_gross_kg == Decimal("130.000")  # 4×10 + 90
+    assert a.totals.co2e_net_kg == Decimal("28.000")  # 4×10×0.7 + 0
+    assert a.totals.money_nok == Decimal("1400.00")  # 4×500×0.7
+    # Given by A and discarded otherwise: 10 chairs × 15 kg (the keyboards were not going to waste).
+    assert a.totals.waste_kg == Decimal("150.000")
+    assert (a.totals.events_received, a.totals.events_given) == (2, 2)
+    b = report.build(report.resolve_scope(None, "municipality:kommune-b"), *YEAR)
+    assert b.totals.co2e_net_kg == Decimal("700.000") and b.totals.waste_kg == Decimal("35.000")
+
+
+def test_network_counts_each_event_once(ledger):
+    network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
+    assert network.totals.co2e_gross_kg == Decimal("830.000")  # 700 + 40 + 90
+    assert network.totals.co2e_net_kg == Decimal("728.000")
+    assert network.totals.waste_kg == Decimal("185.000") and network.totals.events == 3
+    pairs = {(giver, receiver): totals.co2e_gross_kg for giver, receiver, totals in network.matrix}
+    assert pairs == {("A kommune", "A kommune"): Decimal("40.000"), ("A kommune", "B kommune"): Decimal("700.000"),
+                     ("B kommune", "A kommune"): Decimal("90.000")}
+
+
+def test_breakdowns(ledger):
+    a = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR)
+    by_category = {row.key: row.totals.co2e_gross_kg for row in a.by_category}
+    assert by_category == {"keyboard": Decimal("40.000"), "desk": Decimal("90.000"), "office_chair": Decimal(0)}
+    by_month = {row.key: row.totals.co2e_gross_kg for row in a.by_period}
+    assert by_month == {"2026-03": Decimal("40.000"), "2026-05": Decimal("90.000")}  # Oslo dates
+    quarters = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR, bucket="quarter")
+    assert {row.key for row in quarters.by_period} == {"2026-Q1", "2026-Q2"}
+    units = {row.label: (row.totals.co2e_gross_kg, row.totals.waste_kg) for row in a.by_unit}
+    assert units == {"A skole": (Decimal("130.000"), Decimal(0)), "A depot": (Decimal(0), Decimal("150.000"))}
+    assert {factor.category for factor in a.factors} >= {"Skrivebord", "Tastatur"}
+
+
+def test_period_boundaries_are_inclusive_norwegian_dates(ledger):
+    scope = report.resolve_scope(None, "municipality:kommune-a")
+    assert report.build(scope, date(2026, 5, 1), date(2026, 5, 1)).totals.co2e_gross_kg == Decimal("90.000")
+    assert report.build(scope, date(2026, 4, 1), date(2026, 4, 30)).totals.co2e_gross_kg == 0
+
+
+def test_reversing_events_subtract(ledger):
+    reservations.reverse_reuse(ledger.admin_a, ledger.e1, "Registered by mistake")
+    network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
+    assert network.totals.co2e_gross_kg == Decimal("130.000") and network.totals.events == 2
+
+
+def test_scope_permissions(ledger):
+    assert report.resolve_scope(ledger.member_a, "municipality:kommune-a").kind == "municipality"
+    with pytest.raises(Forbidden):
+        report.resolve_scope(ledger.member_a, "municipality:kommune-b")
+    with pytest.raises(Forbidden):
+        report.resolve_scope(ledger.admin_a, "network:vest")
+    assert report.resolve_scope(ledger.network_admin, "municipality:kommune-b").name == "B kommune"
+    assert report.resolve_scope(ledger.network_admin, "network:vest").kind == "network"
+    with pytest.raises(Forbidden):
+        report.resolve_scope(ledger.network_admin, "network:nord")
+    with pytest.raises(Forbidden):
+        report.resolve_scope(ledger.admin_a, "site")
+    with pytest.raises(NotVisible):
+        report.resolve_scope(ledger.admin_a, "municipality:nowhere")
+    with pytest.raises(report.ScopeError):
+        report.resolve_scope(ledger.admin_a, "galaxy:far")
+    with pytest.raises(Forbidden):
+        report.resolve_scope(ledger.member_a, f"unit:{ledger.school_b.id}")
+
+
+def test_plausibility_145_laptops(region, catalogue):
+    laptops = make_item(region.caretaker_a, "laptop", quantity=Decimal(145), now=T0)
+    from marketplace.listings import services as listings
+
+    listings.record_erasure(region.caretaker_a, laptops, b"%PDF-1.4\n%%EOF\n", now=T0)
+    hand_over(region.member_a, region.caretaker_a, laptops, 145, WouldBuyNew.YES, T0 + timedelta(days=1))
+    total = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR).totals
+    assert total.co2e_net_kg == Decimal(145 * 240)  # 145 × the laptop factor
+
+
+def test_furniture_lands_in_the_plausible_band(region, catalogue):
+    """The method file: chairs and desks come out at about 2–5 kg CO2e per kg."""
+    for slug in ("office_chair", "desk", "stackable_chair", "sit_stand_desk"):
+        item = make_item(region.caretaker_a, slug, quantity=Decimal(5), would_be_discarded=True, now=T0)
+        hand_over(region.member_a, region.caretaker_a, item, 5, WouldBuyNew.YES, T0 + timedelta(days=1))
+    a = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR)
+    ratio = a.totals.co2e_gross_kg / a.totals.waste_kg
+    assert Decimal(2) <= ratio <= Decimal(5), ratio
