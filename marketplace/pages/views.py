@@ -4,6 +4,8 @@ from flask_login import current_user
 from marketplace.accounts import services as accounts
 from marketplace.db import db
 from marketplace.listings import services as listings
+from marketplace.reservations import services as reservations
+from marketplace.reservations.models import ReservationStatus
 from marketplace.organisations.services import network_neighbours
 from marketplace.security import public, safe_next_url
 
@@ -17,8 +19,11 @@ def home():
         return render_template("pages/welcome.html")
     organisation = current_user.organisation
     neighbours = network_neighbours(organisation) if organisation else []
+    open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
     return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
-                           recent=listings.recent_items(current_user))
+                           recent=listings.recent_items(current_user),
+                           mine=reservations.my_reservations(current_user, open_statuses)[:5],
+                           pending=len(reservations.incoming_reservations(current_user, [ReservationStatus.REQUESTED])))
 
 
 @blueprint.post("/language")
