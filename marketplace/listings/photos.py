@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import secrets
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,8 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageFile
 from pillow_heif import register_heif_opener
+
+from marketplace.storage import write_atomically
 
 # HEIC is what iPhones upload unless set to "Most compatible". Thumbnails, depth maps and auxiliary images
 # embedded in a HEIF file are never used, so pillow-heif is told not to read them.
@@ -269,22 +269,7 @@ def store(photo: ProcessedPhoto, upload_dir: str | Path) -> None:
         target = path_for(upload_dir, photo.content_hash, variant)
         if target.exists():
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, content)
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        write_atomically(target, content)
 
 
 def delete(upload_dir: str | Path, content_hash: str) -> None:
