@@ -437,7 +437,9 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     def broken_replace(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr(photos.os, "replace", broken_replace)
+    from marketplace import storage
+
+    monkeypatch.setattr(storage.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         photos.store(photo, tmp_path)
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
