@@ -86,7 +86,7 @@ def live_server(make_app) -> Iterator[str]:
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         install_default_factors()
-        demo.load()
+        demo.load(with_listings=False)  # organisations and people; each test lists what it needs
         db.session.commit()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
