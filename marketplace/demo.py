@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace import demo_photos
 from marketplace.accounts import services as accounts
@@ -28,6 +28,7 @@ from marketplace.i18n import oslo_date
 from marketplace.impact import services as impact
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, MeasureUnit
+from marketplace.notifications.models import Notification
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
 from marketplace.reservations import services as reservations
@@ -718,13 +719,15 @@ def _load_reservations(progress: Callable[[str], object], now: datetime) -> None
             receiver = rng.choice([r for r in receivers if r.municipality != giver.municipality])
             # Partners see a listing only after the network's turn and their own further delay.
             asked = published + timedelta(days=18 if receiver.municipality is None else 4, hours=2)
-            share = quantity if rng.random() < 0.7 else (quantity / 2).to_integral_value() or quantity
-            reservation = reservations.reserve(receiver, item.id, share, would_buy_new=rng.choice(answers), now=asked)
+            reservation = reservations.reserve(receiver, item.id, quantity, would_buy_new=rng.choice(answers),
+                                               now=asked)
             reservations.approve(giver, reservation, now=asked + timedelta(hours=20))
             reservations.collect(giver, reservation, now=asked + timedelta(days=rng.randint(2, 6)))
             item.created_at = item.updated_at = published
             events += 1
     progress(f"[5/5] Reuse history: {events} hand-overs")
+    # The history's notifications are old news: the demo users start with an inbox of today's only.
+    db.session.execute(update(Notification).where(Notification.read_at.is_(None)).values(read_at=now))
     _load_open_reservations(now, caretakers)
     db.session.flush()
 
