@@ -17,6 +17,7 @@ from marketplace.errors import Forbidden
 from marketplace.impact import services as impact
 from marketplace.listings import importer
 from marketplace.listings import services as listings
+from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisations
 from marketplace.reservations import services as reservations
 from marketplace.search import services as search
@@ -58,20 +59,23 @@ def demo_command() -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, clear
-    abandoned uploads.
+    """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, send
+    e-mail (immediate and daily digests), clear abandoned uploads.
     Safe to run every few minutes."""
     now = utcnow()
     expired = listings.expire_items(now)
     lapsed = reservations.expire_reservations(now)
-    reminded = reservations.remind_pending(now)
+    reminded = reservations.remind_pending(now) + listings.remind_expiring_items(now)
     discarded = listings.discard_stale_uploads(now)
     announced = search.announce_saved_search_matches(now)
     db.session.commit()
+    emailed = notifications.send_pending_email(now)
     removed = listings.remove_unreferenced_files()
     click.echo(f"Expired {len(expired)} listing(s) and {len(lapsed)} reservation(s); sent {reminded} reminder(s); "
                f"announced matches for {announced} saved search(es); discarded {discarded} abandoned upload(s); "
                f"removed {removed} unused file(s).")
+    failed = f"; {emailed.failed} could not be sent and wait for the next tick" if emailed.failed else ""
+    click.echo(f"Sent {emailed.emails} e-mail(s) about {emailed.notifications} notification(s){failed}.")
 
 
 users = AppGroup("users", help="Manage users.")
@@ -196,6 +200,55 @@ def bench_data_command(items, municipalities, network_size, seed, force) -> None
                f"{region.caretaker_emails[0]} (caretaker).")
 
 
+@click.command("report")
+@click.option("--scope", "scope_text", required=True,
+              help="municipality:SLUG, network:SLUG, unit:ID or site.")
+@click.option("--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day, YYYY-MM-DD (included).")
+@click.option("--to", "end", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Last day, YYYY-MM-DD (included).")
+@click.option("--format", "kind", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
+@click.option("--bucket", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
+              help="Periods of the report over time.")
+@click.option("--locale", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+              help="Language of the headings and category names.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (needed for xlsx unless standard output is redirected).")
+@with_appcontext
+def report_command(scope_text, start, end, kind, bucket, locale, output) -> None:
+    """The climate report for a scope and period, as CSV, JSON or Excel, with the methods appendix."""
+    from marketplace.errors import NotVisible
+    from marketplace.impact import exports, report
+
+    start, end = start.date(), end.date()
+    if end < start:
+        raise click.UsageError("--to must be on or after --from.")
+    if kind == "xlsx" and not output and sys.stdout.isatty():
+        raise click.UsageError("Excel output is binary: give --output FILE, or redirect standard output to a file.")
+    with force_locale(locale):
+        try:
+            scope = report.resolve_scope(None, scope_text)
+        except report.ScopeError as error:
+            raise click.UsageError(f"--scope {scope_text!r}: use municipality:SLUG, network:SLUG, unit:ID or site.") \
+                from error
+        except NotVisible as error:
+            raise click.UsageError(f"--scope {scope_text!r}: no such municipality, network or unit.") from error
+        data = exports.content(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
+        body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
+    if isinstance(body, str):
+        body = body if body.endswith("\n") else body + "\n"
+        if output:
+            Path(output).write_text(body, encoding="utf-8")
+        else:
+            click.echo(body, nl=False)
+    elif output:
+        Path(output).write_bytes(body)
+    else:
+        click.get_binary_stream("stdout").write(body)
+    if output:
+        click.echo(f"Wrote the climate report for {scope.name}, {start} to {end}, to {output}.", err=True)
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
@@ -203,6 +256,7 @@ def init_app(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(import_group)
     app.cli.add_command(bench_data_command)
+    app.cli.add_command(report_command)
 
 
 def main() -> None:

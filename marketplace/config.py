@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production", "testing")
+MAIL_BACKENDS = ("smtp", "outbox")
 
 
 class ConfigurationError(RuntimeError):
@@ -96,9 +97,24 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SITE_NAME": _env("SITE_NAME", "Ombruksmarkedet"),
         "CONTACT_EMAIL": _env("CONTACT_EMAIL", "ombruk@dulten.example"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # E-mail. "outbox" writes each message as an .eml file into MAIL_OUTBOX and sends nothing (the default
+        # everywhere but production, so a developer machine never mails real people); "smtp" sends.
+        "MAIL_BACKEND": _env("MAIL_BACKEND") or ("smtp" if production else "outbox"),
+        "MAIL_OUTBOX": _env("MAIL_OUTBOX") or str(instance_path / "outbox"),
+        "MAIL_FROM": _env("MAIL_FROM", "Ombruksmarkedet <noreply@ombruk.example>"),
+        "SMTP_HOST": _env("SMTP_HOST", ""),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_USERNAME": _env("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),  # upgrade the connection to TLS before logging in
+        "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 30),  # seconds for connecting and for each reply
+        # The site's public address, for links in e-mails (which are made outside any request).
+        "BASE_URL": (_env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
     }
     if environment == "testing":
-        config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=1024, WTF_CSRF_ENABLED=False)
+        # The tests never send real e-mail, whatever the environment says (a test may still override it).
+        config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=1024, WTF_CSRF_ENABLED=False,
+                      MAIL_BACKEND="outbox")
     config.update(overrides)
 
     if not config["SECRET_KEY"]:
@@ -110,4 +126,13 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         config["SECRET_KEY"] = _development_secret_key(instance_path)
     elif production and len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("MARKETPLACE_SECRET_KEY is too short: use at least 32 random characters.")
+    if config["MAIL_BACKEND"] not in MAIL_BACKENDS:
+        raise ConfigurationError(f"MARKETPLACE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
+                                 f"not {config['MAIL_BACKEND']!r}")
+    if production and config["MAIL_BACKEND"] == "smtp" and not config["SMTP_HOST"]:
+        raise ConfigurationError(
+            "MARKETPLACE_SMTP_HOST is not set. In production the app sends e-mail through SMTP and "
+            "refuses to start without a mail server: set MARKETPLACE_SMTP_HOST (and _PORT, _USERNAME, "
+            "_PASSWORD), or set MARKETPLACE_MAIL_BACKEND=outbox to only write the messages to files."
+        )
     return config

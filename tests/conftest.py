@@ -62,6 +62,7 @@ def make_app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "MAIL_OUTBOX": str(tmp_path / "outbox"),
         }
         config.update(overrides)
         app = create_app(config)

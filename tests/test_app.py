@@ -24,7 +24,8 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
 def test_production_sets_secure_cookies_and_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("MARKETPLACE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("MARKETPLACE_SECURE_COOKIES", raising=False)
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+                      "SMTP_HOST": "smtp.example"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/accessibility")
     assert "max-age" in response.headers["Strict-Transport-Security"]

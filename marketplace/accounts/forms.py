@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from marketplace.accounts.models import EmailPreference
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
 
 
@@ -28,4 +29,14 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EmailNotificationsForm(FlaskForm):
+    email_notifications = RadioField(
+        _l("E-mail me about new notifications"),
+        choices=[SelectChoice(EmailPreference.IMMEDIATE.value, _l("At once")),
+                 SelectChoice(EmailPreference.DAILY.value, _l("Once a day")),
+                 SelectChoice(EmailPreference.OFF.value, _l("Never"))],
+        validators=[DataRequired(message=_l("Choose one of the options."))],
     )

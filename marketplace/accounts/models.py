@@ -24,6 +24,14 @@ class Role(StrEnum):
 ORGANISATION_ROLES = (Role.MEMBER, Role.CARETAKER, Role.MUNICIPAL_ADMIN)
 
 
+class EmailPreference(StrEnum):
+    """How a user hears about new notifications by e-mail (the in-app inbox gets them all regardless)."""
+
+    IMMEDIATE = "immediate"  # at the next `marketplace tick` (a few at once come in one e-mail)
+    DAILY = "daily"  # one digest a day, in the morning
+    OFF = "off"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -36,6 +44,10 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    email_notifications: Mapped[EmailPreference] = mapped_column(
+        enum_column(EmailPreference, "email_preference"), default=EmailPreference.IMMEDIATE,
+        server_default=EmailPreference.IMMEDIATE.value)
+    last_digest_at: Mapped[datetime | None]  # when the latest daily digest was due (and sent, if any)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

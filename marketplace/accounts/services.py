@@ -13,7 +13,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from marketplace.accounts.models import ORGANISATION_ROLES, LoginSession, Membership, Role, User
+from marketplace.accounts.models import (
+    ORGANISATION_ROLES,
+    EmailPreference,
+    LoginSession,
+    Membership,
+    Role,
+    User,
+)
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.organisations.models import Network, Organisation, Unit
@@ -235,3 +242,11 @@ def set_locale(user: User, locale: str) -> None:
         raise AccountError(_("Unknown language."))
     user.locale = locale
 
+
+def set_email_notifications(user: User, preference: str) -> None:
+    """The acting user's own choice: e-mail about new notifications at once, in a daily digest, or never."""
+    try:
+        user.email_notifications = EmailPreference(preference)
+    except ValueError as error:
+        raise AccountError(_("Choose one of the options.")) from error
+    db.session.flush()

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import ChangePasswordForm, LoginForm
+from marketplace.accounts.forms import ChangePasswordForm, EmailNotificationsForm, LoginForm
 from marketplace.db import db
 from marketplace.security import client_address, login_manager, public, safe_next_url
 
@@ -71,6 +71,23 @@ def change_password():
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("pages.home"))
     return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/account/notifications", methods=["GET", "POST"])
+def notification_settings():
+    form = EmailNotificationsForm()
+    if not form.is_submitted():
+        form.email_notifications.data = current_user.email_notifications.value
+    if form.validate_on_submit():
+        try:
+            services.set_email_notifications(current_user, form.email_notifications.data)
+        except services.AccountError as error:
+            form.email_notifications.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your e-mail settings are saved."), "success")
+            return redirect(url_for("accounts.notification_settings"), 303)
+    return render_template("accounts/notifications.html", form=form), 400 if form.errors else 200
 
 
 @blueprint.post("/account/sign-out-everywhere")

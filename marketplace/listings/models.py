@@ -123,6 +123,7 @@ class Item(Base):
     network_visible_at: Mapped[datetime | None]
     partner_visible_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # completed, withdrawn or expired
+    expiry_reminded_at: Mapped[datetime | None]  # the owner side was told the listing ends soon
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")

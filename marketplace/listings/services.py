@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Membership, Role, User
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
@@ -24,6 +24,7 @@ from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
 from marketplace.storage import write_atomically
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
+from marketplace.notifications import services as notifications
 from marketplace.search import services as search
 from marketplace.listings.permissions import can_list_items_for, can_manage_item, visible_items_clause
 from marketplace.organisations.models import Municipality, Unit
@@ -32,6 +33,7 @@ MAX_PHOTOS = 8
 MAX_QUANTITY = Decimal("1000000")
 PENDING_PHOTO_LIFETIME = timedelta(days=1)
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
+EXPIRY_REMINDER_DAYS = 2  # the owner side is told when a listing has at most this many days left
 
 
 class ListingError(ValueError):
@@ -213,7 +215,10 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
     if data.quantity < committed:
         raise ListingError({"quantity": _("%(count)s are already reserved or handed over; the quantity cannot be "
                                           "less than that.", count=format(committed.normalize(), "f"))})
+    advertised_until = item.advertise_until
     _copy_input(item, data)
+    if item.advertise_until != advertised_until:
+        item.expiry_reminded_at = None  # a new end date earns a new reminder
     item.quantity_available = item.quantity - committed
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
     db.session.flush()
@@ -247,6 +252,7 @@ def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:
     item.partner_visible_at = (item.network_visible_at + timedelta(days=policy.partner_share_days)
                                if policy.partner_share_days is not None else None)
     item.closed_at = None
+    item.expiry_reminded_at = None
     db.session.flush()
     audit.record("item_published", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
     return item
@@ -288,6 +294,38 @@ def expire_items(now: datetime | None = None) -> list[Item]:
         audit.record("item_expired", municipality_id=item.municipality_id, item_id=item.id)
     db.session.flush()
     return due
+
+
+def remind_expiring_items(now: datetime | None = None) -> int:
+    """For `tick`: tell the caretakers and administrators of the item's municipality, once, when a published
+    listing's advertise-until date (a Norwegian date) is at most EXPIRY_REMINDER_DAYS away."""
+    now = now or utcnow()
+    today = oslo_date(now)
+    due = list(db.session.scalars(select(Item).where(
+        Item.status == ItemStatus.PUBLISHED, Item.expiry_reminded_at.is_(None), Item.advertise_until >= today,
+        Item.advertise_until <= today + timedelta(days=EXPIRY_REMINDER_DAYS),
+    ).order_by(Item.id)))
+    staff: dict[int, list[int]] = {}
+    reminded = 0
+    for item in due:
+        # A conditional UPDATE, so two ticks at once cannot both remind.
+        if db.session.execute(
+            update(Item).where(Item.id == item.id, Item.expiry_reminded_at.is_(None))
+            .values(expiry_reminded_at=now).execution_options(synchronize_session="evaluate")
+        ).rowcount != 1:
+            continue
+        if item.municipality_id not in staff:
+            staff[item.municipality_id] = list(db.session.scalars(
+                select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+                    Membership.organisation_id == item.municipality_id,
+                    Membership.role.in_([Role.CARETAKER, Role.MUNICIPAL_ADMIN]), User.active.is_(True),
+                ).distinct().order_by(Membership.user_id)))
+        for user_id in staff[item.municipality_id]:
+            data = {"title": item.title, "until": item.advertise_until.isoformat(), "item_id": item.id}
+            notifications.notify(user_id, "item_expiring", data, f"/items/{item.id}")
+        reminded += 1
+    db.session.flush()
+    return reminded
 
 
 # --- Photos ---------------------------------------------------------------------------------------------

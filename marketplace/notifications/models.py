@@ -22,3 +22,4 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]  # taken for e-mail (a failed send sets it back to empty)
