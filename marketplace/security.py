@@ -117,6 +117,15 @@ def set_security_headers(response):
     return response
 
 
+def refuse_nul_bytes():
+    """A NUL character has no place in any form field or URL parameter (PostgreSQL refuses it in text):
+    answer 400 before anything reads it."""
+    for values in (request.args, request.form):
+        for _name, value in values.items(multi=True):
+            if "\x00" in value:
+                abort(400)
+
+
 def deny_anonymous_by_default():
     if request.endpoint is None or current_user.is_authenticated:
         return None
@@ -134,5 +143,6 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     login_manager.init_app(app)
     throttle.init_app(app)
+    app.before_request(refuse_nul_bytes)
     app.before_request(deny_anonymous_by_default)
     app.after_request(set_security_headers)

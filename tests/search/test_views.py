@@ -59,11 +59,17 @@ def test_query_count_does_not_grow_with_the_page_size(client, setup, web_app):
     assert len(small) == len(large) <= 14
 
 
-@pytest.mark.parametrize("query", ["?q=%22*()%3A%5E-", "?page=1000000000", "?q=" + "a" * 3000, "?category=%00",
-                                   "?min_quantity=1e999", "?unit=-1&municipality=x"])
+@pytest.mark.parametrize("query", ["?q=%22*()%3A%5E-", "?page=1000000000", "?q=" + "a" * 3000,
+                                   "?min_quantity=1e999", "?unit=-1&municipality=x", "?q=%C3%28"])
 def test_hostile_search_urls_never_fail(client, setup, query):
     login(client, "member@a.example")
     assert client.get("/items" + query).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["?category=%00", "?q=stol%00"])
+def test_nul_bytes_are_a_clear_400(client, setup, query):
+    login(client, "member@a.example")
+    assert client.get("/items" + query).status_code == 400
 
 
 def test_save_a_search_and_see_it_in_the_inbox(client, setup):
