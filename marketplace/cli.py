@@ -249,6 +249,30 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
         click.echo(f"Wrote the climate report for {scope.name}, {start} to {end}, to {output}.", err=True)
 
 
+tokens = AppGroup("tokens", help="Manage personal API tokens.")
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="E-mail of the user the token acts as (with their permissions).")
+@click.option("--name", default="Command line", show_default=True, help="Where the token is used.")
+def create_token_command(email, name) -> None:
+    """Create an API token and print it once (only its hash is stored)."""
+    from marketplace.api import services as api_tokens
+
+    user = accounts.find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.UsageError(f"No active user with the e-mail {email!r}.")
+    with force_locale("en"):
+        try:
+            created = api_tokens.create_token(user, name)
+        except api_tokens.TokenError as error:
+            raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created the token {created.token.prefix}… ({created.token.name}) for {user.email}. "
+               "It is shown only now:", err=True)
+    click.echo(created.secret)
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
@@ -257,6 +281,7 @@ def init_app(app) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(tokens)
 
 
 def main() -> None:

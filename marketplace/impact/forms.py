@@ -1,9 +1,23 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from marketplace.accounts.models import Role
+from marketplace.accounts.permissions import is_site_admin
+from marketplace.db import db
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact import report
 from marketplace.listings.forms import DecimalCommaField
+from marketplace.organisations.models import Network
 
 
 class OverrideForm(FlaskForm):
@@ -15,3 +29,133 @@ class OverrideForm(FlaskForm):
     source = TextAreaField(_l("Source"), validators=[DataRequired(), Length(max=2000)],
                            description=_l("Where the figures come from: an EPD, a supplier's data sheet, a framework "
                                           "agreement price list."))
+
+
+# --- The climate report's choices (read from the query string) ----------------------------------------
+
+PERIODS = {"this_year": _l("This year"), "last_year": _l("Last year"), "custom": _l("Custom period")}
+BUCKETS = {"month": _l("By month"), "quarter": _l("By quarter")}
+_DAY = re.compile(r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\.(\d{1,2})\.(\d{4}))\s*$")
+
+
+class ReportInputError(ValueError):
+    """The report's period or grouping cannot be read; the message is fit to show."""
+
+
+def parse_day(text: str) -> date:
+    """A date as a date field sends it (2026-03-01) or as Norwegians type it (1.3.2026)."""
+    match = _DAY.match(text or "")
+    if not match:
+        raise ValueError(text)
+    if match.group(1):
+        year, month, day = (int(part) for part in match.group(1, 2, 3))
+    else:
+        day, month, year = (int(part) for part in match.group(4, 5, 6))
+    if not 1900 <= year <= 2999:
+        raise ValueError(text)
+    return date(year, month, day)
+
+
+@dataclass
+class ReportParams:
+    """What the report page and its exports were asked for, as typed (so a form can show it again)."""
+
+    scope: str = ""
+    period: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    bucket: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> ReportParams:
+        def text(name: str, limit: int = 100) -> str:
+            return (args.get(name) or "").strip()[:limit]
+
+        params = cls(scope=text("scope", 200), period=text("period"), date_from=text("from"), date_to=text("to"),
+                     bucket=text("bucket"))
+        if not params.period and (params.date_from or params.date_to):
+            params.period = "custom"
+        return params
+
+    def dates(self, today: date) -> tuple[date, date]:
+        """The first and last day of the period (both included)."""
+        period = self.period or "this_year"
+        if period == "this_year":
+            return date(today.year, 1, 1), date(today.year, 12, 31)
+        if period == "last_year":
+            return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+        if period != "custom":
+            raise ReportInputError(_("Choose this year, last year or a custom period."))
+        if not self.date_from or not self.date_to:
+            raise ReportInputError(_("A custom period needs both a first and a last day."))
+        try:
+            start = parse_day(self.date_from)
+            end = parse_day(self.date_to)
+        except ValueError as error:
+            raise ReportInputError(_("Write the dates as YYYY-MM-DD, for example 2026-01-31.")) from error
+        if end < start:
+            raise ReportInputError(_("The period must end on or after its first day."))
+        return start, end
+
+    def grouping(self) -> str:
+        bucket = self.bucket or "month"
+        if bucket not in BUCKETS:
+            raise ReportInputError(_("Choose months or quarters for the report over time."))
+        return bucket
+
+    def to_args(self, scope_key: str, start: date, end: date, bucket: str) -> dict[str, str]:
+        """The query string that asks for the same report (for the export links)."""
+        args = {"scope": scope_key, "period": self.period or "this_year", "bucket": bucket}
+        if args["period"] == "custom":
+            args.update({"from": start.isoformat(), "to": end.isoformat()})
+        return args
+
+
+def scope_choices(actor, current=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The scopes ``actor`` may see, grouped for a select: [(group label, [(key, name), ...]), ...].
+
+    A site admin gets the whole site and every network; a network admin the network and each member
+    municipality; staff their municipality and its units. Each is checked with ``report.resolve_scope``.
+    ``current``, a scope the page shows but the list lacks (a site admin looking at one municipality), is added.
+    """
+    wanted: list[tuple[str, str]] = []
+    if is_site_admin(actor):
+        wanted.append(("site", "site"))
+        wanted += [("network", f"network:{network.slug}")
+                   for network in db.session.scalars(select(Network).order_by(Network.name))]
+    for membership in actor.memberships:
+        if membership.role == Role.NETWORK_ADMIN and membership.network is not None:
+            wanted.append(("network", f"network:{membership.network.slug}"))
+            wanted += [("municipality", f"municipality:{municipality.slug}")
+                       for municipality in membership.network.municipalities]
+    if actor.municipality is not None:
+        wanted.append(("municipality", f"municipality:{actor.municipality.slug}"))
+        wanted += [("unit", f"unit:{unit.id}") for unit in actor.municipality.units]
+
+    groups = {"site": _("Whole site"), "network": _("Networks"), "municipality": _("Municipalities"),
+              "unit": _("Units")}
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in groups}
+    seen: set[str] = set()
+    for kind, key in wanted:
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            scope = report.resolve_scope(actor, key)
+        except (Forbidden, NotVisible, report.ScopeError):
+            continue
+        found[kind].append((scope.key, scope.name))
+    if current is not None and current.key not in seen:
+        found[current.kind].insert(0, (current.key, current.name))
+    return [(groups[kind], options) for kind, options in found.items() if options]
+
+
+def read_report_request(actor, params: ReportParams, today: date):
+    """(scope, first day, last day, bucket) for ``params``, checked for ``actor``. Raises ReportInputError or
+    report.ScopeError (400), marketplace.errors.Forbidden (403) or NotVisible (404)."""
+    text = params.scope or report.default_scope(actor)
+    if not text:
+        raise Forbidden  # no municipality, network or site to report on
+    scope = report.resolve_scope(actor, text)
+    start, end = params.dates(today)
+    return scope, start, end, params.grouping()

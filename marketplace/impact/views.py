@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,13 +6,29 @@ from wtforms import SelectChoice
 
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.db import db, utcnow
-from marketplace.errors import Forbidden
+from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
-from marketplace.impact import services
-from marketplace.impact.forms import OverrideForm
+from marketplace.impact import charts, exports, report, services
+from marketplace.impact.forms import (
+    BUCKETS,
+    PERIODS,
+    OverrideForm,
+    ReportInputError,
+    ReportParams,
+    read_report_request,
+    scope_choices,
+)
 from marketplace.security import public
 
 blueprint = Blueprint("impact", __name__)
+
+
+@blueprint.record_once
+def add_report_helpers(state) -> None:
+    state.app.jinja_env.globals.update(
+        report_shown=exports.shown, report_value=exports.value, report_overridden=exports.overridden_label,
+        report_periods=PERIODS, report_buckets=BUCKETS, factor_headings=exports.FACTOR_HEADINGS,
+    )
 
 
 @blueprint.get("/how-we-calculate")
@@ -56,3 +72,36 @@ def overrides():
                            history=services.override_history(municipality),
                            in_force=services.factors_in_force(municipality, today), categories=categories,
                            ), 400 if form.errors or form.form_errors else 200
+
+
+@blueprint.get("/report", endpoint="report")
+def report_page():
+    """The climate report for a scope and period: totals, breakdowns with charts, and the methods appendix."""
+    params = ReportParams.from_args(request.args)
+    try:
+        scope, start, end, bucket = read_report_request(current_user, params, oslo_date(utcnow()))
+    except (ReportInputError, report.ScopeError) as error:
+        return render_template("impact/report.html", params=params, error=str(error), data=None, charts={},
+                               choices=scope_choices(current_user), scope_key=params.scope), 400
+    data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    return render_template("impact/report.html", params=params, error=None, data=data,
+                           charts=charts.report_charts(data.sections), choices=scope_choices(current_user, scope),
+                           scope_key=scope.key, export_args=params.to_args(scope.key, start, end, bucket))
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@blueprint.get("/report/export.<any(csv, xlsx):kind>", endpoint="report_export")
+def report_export(kind: str):
+    """The same report as a CSV file or an Excel workbook."""
+    params = ReportParams.from_args(request.args)
+    try:
+        scope, start, end, bucket = read_report_request(current_user, params, oslo_date(utcnow()))
+    except (ReportInputError, report.ScopeError) as error:
+        return error_response(400, str(error))
+    data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    body = ("\ufeff" + exports.to_csv(data)).encode("utf-8") if kind == "csv" else exports.to_xlsx(data)
+    return Response(body, mimetype=EXPORT_TYPES[kind], headers={
+        "Content-Disposition": f'attachment; filename="{exports.filename(data.report, kind)}"'})
