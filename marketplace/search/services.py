@@ -203,7 +203,10 @@ def _facet(user, params, now, name, key_column, label_column, join=None, selecte
     if join is not None:
         query = query.join(*join)
     rows = db.session.execute(query.group_by(key_column, label_column).order_by(label_column)).all()
-    return [FacetValue(str(key), str(label), count, str(key) in selected) for key, label, count in rows]
+    values = [FacetValue(str(key), str(label), count, str(key) in selected) for key, label, count in rows]
+    # A chosen value that no longer matches anything stays in the panel (with 0), so it can be unticked.
+    shown = {value.value for value in values}
+    return values + [FacetValue(str(key), str(key), 0, True) for key in selected if key and str(key) not in shown]
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,

@@ -204,3 +204,9 @@ def test_only_the_owner_deletes_a_saved_search(setup):
         services.delete_saved_search(setup.member_b, saved.id)
     services.delete_saved_search(setup.member_a, saved.id)
     assert services.saved_searches(setup.member_a) == []
+
+
+def test_a_chosen_filter_value_without_matches_stays_visible(setup):
+    _found, result = ids(setup.member_a, q="hev senk", condition="worn")
+    conditions = {value.value: (value.count, value.selected) for value in result.facets["condition"]}
+    assert conditions["worn"] == (0, True)
