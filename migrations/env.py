@@ -27,8 +27,14 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(_url())
+    sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as connection:
+            if sqlite:
+                # Batch migrations copy and drop tables; with foreign keys on, dropping `users` would fire
+                # every ON DELETE CASCADE that points at it. Off for the migration (outside any transaction,
+                # where SQLite honours it), and checked afterwards.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
@@ -38,6 +44,10 @@ def run_migrations_online() -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows whose references do not exist: {broken[:5]}")
     finally:
         engine.dispose()
 

@@ -47,3 +47,27 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url):
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
     finally:
         engine.dispose()
+
+
+def test_upgrading_keeps_existing_rows(empty_database_url):
+    """Batch migrations on SQLite copy tables: nothing that points at them may be lost on the way."""
+    upgrade(empty_database_url, "0004")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO organisations (id, kind, slug, name, created_at, network_share_days, hold_days, "
+                "pickup_grace_days, waitlist_offer_hours, displacement_unknown) "
+                "VALUES (1, 'municipality', 'k', 'K', '2026-01-01 00:00:00', 3, 5, 2, 48, 0.7)"))
+            connection.execute(text(
+                "INSERT INTO users (id, email, name, locale, active, created_at) "
+                "VALUES (1, 'a@k.example', 'A', 'nb', true, '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO memberships (user_id, role, organisation_id, created_at) "
+                "VALUES (1, 'member', 1, '2026-01-01 00:00:00')"))
+        upgrade(empty_database_url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM memberships")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    finally:
+        engine.dispose()
