@@ -209,29 +209,76 @@ def _facet(user, params, now, name, key_column, label_column, join=None, selecte
     return values + [FacetValue(str(key), str(key), 0, True) for key in selected if key and str(key) not in shown]
 
 
+def _grouped_counts(user, params, now):
+    """One pass over the full filter, counted by category, condition and municipality: enough for the
+    total and for every facet whose own filter is not set."""
+    query, _matches = _filtered(user, params, now)
+    grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
+        .group_by(Item.category_id, Item.condition, Item.municipality_id).order_by(None)
+    return db.session.execute(grouped).all()
+
+
+def _facets_from_counts(rows, params, locale) -> dict[str, list[FacetValue]]:
+    categories = {category.id: category for category in db.session.scalars(select(Category))}
+    municipality_ids = {row[2] for row in rows}
+    names = dict(db.session.execute(select(Organisation.id, Organisation.slug).where(
+        Organisation.id.in_(municipality_ids))).all()) if municipality_ids else {}
+    labels = dict(db.session.execute(select(Organisation.slug, Organisation.name).where(
+        Organisation.id.in_(municipality_ids))).all()) if municipality_ids else {}
+    tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {}}
+    for category_id, condition, municipality_id, count in rows:
+        category = categories[category_id]
+        for facet, key in (("group", category.group.value), ("category", category.slug),
+                           ("condition", Condition(condition).value), ("municipality", names[municipality_id])):
+            tallies[facet][key] = tallies[facet].get(key, 0) + count
+    by_slug = {category.slug: category for category in categories.values()}
+    label_of = {
+        "group": lambda key: key,
+        "category": lambda key: by_slug[key].name(locale),
+        "condition": lambda key: key,
+        "municipality": lambda key: labels.get(key, key),
+    }
+    selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
+                "municipality": params.municipalities}
+    facets = {}
+    for facet, counts in tallies.items():
+        values = sorted((FacetValue(key, label_of[facet](key), count, key in selected[facet])
+                         for key, count in counts.items()), key=lambda value: value.label)
+        facets[facet] = values + [FacetValue(str(key), str(key), 0, True) for key in selected[facet]
+                                  if key and key not in counts]
+    return facets
+
+
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
            with_facets: bool = True) -> SearchResult:
     now = now or utcnow()
     query, matches = _filtered(user, params, now)
-    total = db.count(query)
     items = list(db.session.scalars(
         _ordered(query, params, matches).limit(params.per_page).offset((params.page - 1) * params.per_page)
     ))
-    facets: dict[str, list[FacetValue]] = {}
-    if with_facets:
-        name_column = Category.name_en if locale == "en" else Category.name_nb
+    if not with_facets:
+        return SearchResult(params=params, items=items, total=db.count(query), facets={})
+    rows = _grouped_counts(user, params, now)
+    total = sum(row[3] for row in rows)
+    facets = _facets_from_counts(rows, params, locale)
+    # A facet whose own filter is set counts its alternatives without that filter (so they can be added).
+    name_column = Category.name_en if locale == "en" else Category.name_nb
+    if params.group:
         facets["group"] = _facet(user, params, now, "group", Category.group, Category.group,
                                  (Category, Category.id == Item.category_id), (params.group,))
+    if params.categories:
         facets["category"] = _facet(user, params, now, "category", Category.slug, name_column,
                                     (Category, Category.id == Item.category_id), params.categories)
+    if params.conditions:
         facets["condition"] = _facet(user, params, now, "condition", Item.condition, Item.condition,
                                      None, params.conditions)
+    if params.municipalities:
         facets["municipality"] = _facet(user, params, now, "municipality", Organisation.slug, Organisation.name,
                                         (Organisation, Organisation.id == Item.municipality_id),
                                         params.municipalities)
-        if params.municipalities or params.unit:
-            facets["unit"] = _facet(user, params, now, "unit", Unit.id, Unit.name, (Unit, Unit.id == Item.unit_id),
-                                    (str(params.unit),) if params.unit else ())
+    if params.municipalities or params.unit:
+        facets["unit"] = _facet(user, params, now, "unit", Unit.id, Unit.name, (Unit, Unit.id == Item.unit_id),
+                                (str(params.unit),) if params.unit else ())
     return SearchResult(params=params, items=items, total=total, facets=facets)
 
 

@@ -65,6 +65,8 @@ def query_terms(text: str) -> list[str]:
     """The prefix terms of a query: folded, stemmed, bounded in number and length, never syntax."""
     terms: list[str] = []
     for word in words(text)[: MAX_QUERY_TERMS * 2]:
+        if len(word) < 2 and not word.isdigit():
+            continue  # one letter would match nearly everything, slowly: it narrows nothing
         term = stem(word)[:MAX_TERM_LENGTH]
         if term and term not in terms:
             terms.append(term)
