@@ -129,8 +129,16 @@ def _to_decimal(value, scale: int) -> Decimal:
     return Decimal(int(value or 0)).scaleb(-scale)
 
 
-def _measures(received, given):
-    """The aggregate columns: each measure credited by the rule, plus event counts on each side."""
+def _measures(received, given, *, once: bool = False):
+    """The aggregate columns: each measure credited by the rule, plus event counts on each side. When the
+    scope counts each event once (network, site), the WHERE clause has already chosen the events, so the
+    columns are plain sums instead of a test per row and measure."""
+    if once:
+        columns = [_exact_sum(getattr(ReuseEvent, name), _SCALES[name]).label(name) for name in MEASURES]
+        quantity = _exact_sum(ReuseEvent.quantity, 3)
+        events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1))
+        return columns + [quantity.label("quantity_received"), quantity.label("quantity_given"),
+                          events.label("events_received"), events.label("events_given")]
     credited = {"co2e_net_kg": received, "co2e_gross_kg": received, "money_nok": received, "waste_kg": given}
     columns = [_exact_sum(case((credited[name], getattr(ReuseEvent, name)), else_=0), _SCALES[name]).label(name)
                for name in MEASURES]
@@ -214,7 +222,7 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     received, given = _credit(scope)
     in_period = and_(ReuseEvent.occurred_on >= start, ReuseEvent.occurred_on <= end)
     relevant = and_(in_period, or_(received, given))
-    measures = _measures(received, given)
+    measures = _measures(received, given, once=scope.counts_each_event_once)
 
     def grouped(key, label, *joins, where=None):
         query = select(key.label("key"), label.label("label"), *measures).select_from(ReuseEvent)
