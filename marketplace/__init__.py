@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace import errors, i18n, security
     from marketplace.accounts import permissions
     from marketplace.accounts import views as accounts_views
+    from marketplace.api import views as api_views
     from marketplace.audit import views as audit_views
     from marketplace.db import db
     from marketplace.extensions import csrf
@@ -50,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_views.blueprint)
     app.register_blueprint(reservations_views.blueprint)
     app.register_blueprint(audit_views.blueprint)
+    app.register_blueprint(api_views.blueprint)
+    app.register_blueprint(api_views.account_blueprint)
+    csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge
     errors.init_app(app)
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
 

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
 from marketplace.accounts.models import LoginSession, Membership, User  # noqa: F401
+from marketplace.api.models import ApiToken  # noqa: F401
 from marketplace.audit.models import AuditEvent  # noqa: F401
 from marketplace.organisations.models import (  # noqa: F401
     Municipality,

@@ -1,0 +1,33 @@
+"""Categories with the factors in force, and the caller."""
+
+from datetime import date
+from decimal import Decimal
+
+from marketplace.db import db
+from marketplace.impact import services as impact
+from tests.factories import category
+
+
+def test_categories_carry_the_factors_in_force_for_the_callers_municipality(api, setup):
+    impact.add_override(setup.admin_a, setup.a, category("office_chair"), effective_from=date(2026, 1, 1),
+                        kgco2e_new=Decimal("55.5"), mass_kg=None, price_new_nok=None, source="Vår EPD")
+    db.session.commit()
+    a = {row["slug"]: row for row in api.get("/categories", "member_a").get_json()["categories"]}
+    b = {row["slug"]: row for row in api.get("/categories", "member_b").get_json()["categories"]}
+    assert a["office_chair"]["kgco2e_new"] == "55.5" and a["office_chair"]["overridden_by"] == "municipality"
+    assert "Vår EPD" in a["office_chair"]["sources"]
+    assert b["office_chair"]["kgco2e_new"] == "70" and b["office_chair"]["overridden_by"] is None
+    chair = b["office_chair"]
+    assert set(chair) >= {"slug", "name", "group", "unit", "kgco2e_new", "mass_kg", "price_new_nok", "sources",
+                          "factor_set"}
+    assert chair["name"] == "Kontorstol" and chair["group"] == "furniture" and chair["unit"] == "piece"
+    assert chair["factor_set"] == "2026.1" and chair["sources"]
+    assert b["grit_sand"]["unit"] == "tonne" and b["laptop"]["holds_data"] is True
+
+
+def test_me_for_roles_without_a_municipality(api, setup):
+    coordinator = api.get("/me", "network_admin").get_json()
+    assert coordinator["municipality"] is None and coordinator["roles"] == ["network_admin"]
+    partner = api.get("/me", "partner_user").get_json()
+    assert partner["municipality"] is None and partner["organisation"]["kind"] == "partner"
+    assert api.get("/me", "caretaker_a").get_json()["roles"] == ["caretaker"]
