@@ -4,9 +4,10 @@ migrated once per run with Alembic, emptied after every test."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from marketplace import create_app
 from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
@@ -114,6 +115,22 @@ def region(app):
     built = build_region()
     db.session.commit()
     return built
+
+
+@contextmanager
+def counting_queries(app):
+    """Collect one entry per SQL statement the app's engine runs inside the block."""
+    statements = []
+    engine = app.extensions["db"]["engine"]
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def fresh() -> None:

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,12 +14,11 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from marketplace.db import db
 from marketplace.impact import charts, exports, report
 from marketplace.reservations.models import WouldBuyNew
-from tests.conftest import login
+from tests.conftest import counting_queries, login
 from tests.factories import make_item
 from tests.impact.test_report import T0, YEAR, hand_over, ledger  # noqa: F401  (ledger is a fixture)
 
@@ -56,21 +54,6 @@ def csv_sections(text: str) -> dict[str, list[list[str]]]:
 def text_of(html: str) -> str:
     """The page's visible text, roughly: tags out, non-breaking spaces as spaces."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ").replace("\u202f", " ")
-
-
-@contextmanager
-def counting_queries(app):
-    statements = []
-    engine = app.extensions["db"]["engine"]
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # --- The page -----------------------------------------------------------------------------------------

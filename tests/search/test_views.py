@@ -1,14 +1,12 @@
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.db import db, utcnow
 from marketplace.notifications import services as notifications
 from marketplace.search import services
-from tests.conftest import fresh, login
+from tests.conftest import counting_queries, fresh, login
 from tests.factories import make_item
 
 
@@ -21,21 +19,6 @@ def setup(region, catalogue):
     make_item(region.caretaker_b, "desk", title="Skrivebord i eik", now=long_ago)
     db.session.commit()
     return region
-
-
-@contextmanager
-def counting_queries(app):
-    statements = []
-    engine = app.extensions["db"]["engine"]
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_search_page_renders_results_facets_and_keeps_the_search_in_the_url(client, setup):
