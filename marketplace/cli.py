@@ -19,6 +19,7 @@ from marketplace.listings import importer
 from marketplace.listings import services as listings
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisations
+from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
 from marketplace.reservations import services as reservations
 from marketplace.search import services as search
 
@@ -273,11 +274,80 @@ def create_token_command(email, name) -> None:
     click.echo(created.secret)
 
 
+organisations_group = AppGroup("organisations", help="Set up networks, municipalities, partners and units.")
+
+
+@organisations_group.command("add-network")
+@click.argument("slug")
+@click.argument("name")
+def add_network_command(slug, name) -> None:
+    """Create a regional network, e.g. `add-network dulten-regionen Dulten-regionen`."""
+    _run_or_explain(lambda: organisations.create_network(slug, name), f"Created the network {slug}.")
+
+
+@organisations_group.command("add-municipality")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--network", "network_slugs", multiple=True, required=True, help="Network(s) it belongs to.")
+@click.option("--org-number", help="The nine-digit organisation number.")
+def add_municipality_command(slug, name, network_slugs, org_number) -> None:
+    """Create a municipality (a tenant) in one or more networks."""
+    networks = _networks(network_slugs)
+    _run_or_explain(lambda: organisations.create_organisation(Municipality, slug, name, networks=networks,
+                                                              org_number=org_number),
+                    f"Created the municipality {slug}.")
+
+
+@organisations_group.command("add-partner")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--network", "network_slugs", multiple=True, required=True, help="Network(s) it belongs to.")
+def add_partner_command(slug, name, network_slugs) -> None:
+    """Create a partner organisation (a charity or voluntary group) in one or more networks."""
+    networks = _networks(network_slugs)
+    _run_or_explain(lambda: organisations.create_organisation(PartnerOrganisation, slug, name, networks=networks),
+                    f"Created the partner organisation {slug}.")
+
+
+@organisations_group.command("add-unit")
+@click.argument("municipality_slug")
+@click.argument("name")
+@click.option("--kind", type=click.Choice([kind.value for kind in UnitKind]), default=UnitKind.OTHER.value,
+              show_default=True)
+@click.option("--address", help="Street address, shown for pickups.")
+def add_unit_command(municipality_slug, name, kind, address) -> None:
+    """Create a unit (school, library, depot, office …) of a municipality."""
+    municipality = organisations.find_municipality(municipality_slug)
+    if municipality is None:
+        raise click.UsageError(f"No municipality with the short name {municipality_slug!r}.")
+    _run_or_explain(lambda: organisations.create_unit(municipality, name, UnitKind(kind), address),
+                    f"Created the unit {name} in {municipality.name}.")
+
+
+def _networks(slugs) -> list:
+    networks = [organisations.find_network(slug) for slug in slugs]
+    missing = [slug for slug, network in zip(slugs, networks, strict=True) if network is None]
+    if missing:
+        raise click.UsageError(f"No network with the short name {', '.join(missing)}: add it first with "
+                               f"`marketplace organisations add-network`.")
+    return networks
+
+
+def _run_or_explain(work, done: str) -> None:
+    try:
+        work()
+    except organisations.OrganisationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(done)
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(users)
+    app.cli.add_command(organisations_group)
     app.cli.add_command(import_group)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(report_command)

@@ -199,3 +199,30 @@ def test_demo_photos_are_drawn_the_same_every_time():
     for slug in {listing.category for listing in demo.LISTINGS} | {"unknown"}:
         with Image.open(io.BytesIO(demo_photos.render(slug, view=2))) as image:
             assert (image.format, image.size) == ("JPEG", (1200, 900))
+
+
+def test_organisations_are_set_up_from_the_command_line(runner, app):
+    from marketplace.organisations import services as organisations
+
+    steps = [
+        ["organisations", "add-network", "vestland", "Vestland ombruk"],
+        ["organisations", "add-municipality", "fjordby", "Fjordby kommune", "--network", "vestland",
+         "--org-number", "123456789"],
+        ["organisations", "add-partner", "kirkens", "Kirkens bymisjon", "--network", "vestland"],
+        ["organisations", "add-unit", "fjordby", "Fjordby skole", "--kind", "school"],
+    ]
+    for args in steps:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    fresh()
+    municipality = organisations.find_municipality("fjordby")
+    assert [unit.name for unit in municipality.units] == ["Fjordby skole"]
+    assert [org.slug for org in organisations.network_neighbours(municipality)] == ["kirkens"]
+    for args, message in [
+        (["organisations", "add-municipality", "x", "X", "--network", "nowhere"], "add-network"),
+        (["organisations", "add-network", "Bad Slug", "X"], "Bad Slug"),
+        (["organisations", "add-unit", "fjordby", "Fjordby skole"], "Fjordby skole"),
+        (["organisations", "add-unit", "nowhere", "Skole"], "nowhere"),
+    ]:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and message in result.output, result.output
