@@ -10,7 +10,8 @@ from marketplace.db import db
 from tests.conftest import TEST_PASSWORD, login, fresh
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "pages.home", "pages.choose_language", "pages.accessibility",
-                    "pages.privacy", "impact.method", "api.openapi_json", "api.docs"}
+                    "pages.privacy", "impact.method", "accounts.forgot_password", "accounts.reset_password",
+                    "api.openapi_json", "api.docs"}
 
 
 def _example_values(rule):

@@ -10,6 +10,8 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -234,6 +236,77 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
     if not active:
         end_all_login_sessions(user)
     audit.record("user_activated" if active else "user_deactivated", actor=actor, user_id=user.id)
+
+
+# --- Password reset by e-mail ---------------------------------------------------------------------------
+
+PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link works
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a link works once: after the reset it no longer matches."""
+    return hashlib.sha256(f"{user.id}:{user.password_hash or ''}".encode()).hexdigest()[:24]
+
+
+def request_password_reset(email: str, address: str) -> tuple[User, str] | None:
+    """A reset link's token for an active user with this address, or None (the caller answers the same way
+    in both cases: no user enumeration). Throttled per address."""
+    if not throttle.allows("LOGIN_FAILURES_PER_ADDRESS", "reset", address):
+        raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ADDRESS", "reset", address))
+    throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "reset", address)
+    user = find_user_by_email(email[:254])
+    if user is None or not user.active:
+        return None
+    audit.record("password_reset_requested", actor=user, address=address)
+    return user, _reset_serializer().dumps({"user": user.id, "fingerprint": _password_fingerprint(user)})
+
+
+def send_password_reset(email: str, address: str) -> None:
+    """E-mail a reset link if the address belongs to an active user; say nothing either way."""
+    from marketplace.notifications import mail
+
+    found = request_password_reset(email, address)
+    if found is None:
+        return
+    user, token = found
+    with force_locale(user.locale):
+        message = mail.build_message(
+            to_name=user.name, to_address=user.email, subject=_("Set a new password"),
+            template="accounts/email/password_reset", locale=user.locale, user=user,
+            link=mail.absolute_url(f"/password/reset/{token}"), minutes=PASSWORD_RESET_MAX_AGE // 60,
+        )
+    sender = mail.transport()
+    try:
+        sender.send(message)
+    except mail.MailError:
+        current_app.logger.exception("The password reset e-mail to user %s could not be sent", user.id)
+    finally:
+        sender.close()
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link is for, if the link is genuine, fresh and not used yet."""
+    try:
+        data = _reset_serializer().loads(token, max_age=PASSWORD_RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired, ValueError, TypeError) as error:
+        raise AccountError(_("The link is not valid any more. Ask for a new one.")) from error
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fingerprint") != _password_fingerprint(user):
+        raise AccountError(_("The link is not valid any more. Ask for a new one."))
+    return user
+
+
+def reset_password(token: str, new_password: str, address: str | None = None) -> User:
+    """Set a new password from a reset link; every session of the user ends."""
+    user = user_for_reset_token(token)
+    user.password_hash = hash_password(new_password)
+    end_all_login_sessions(user)
+    audit.record("password_reset", actor=user, address=address)
+    return user
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -3,7 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import ChangePasswordForm, EmailNotificationsForm, LoginForm
+from marketplace.accounts.forms import (
+    ChangePasswordForm,
+    EmailNotificationsForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from marketplace.db import db
 from marketplace.security import client_address, login_manager, public, safe_next_url
 
@@ -98,3 +104,37 @@ def sign_out_everywhere():
     session.clear()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.send_password_reset(form.email.data, client_address())
+        except services.LoginThrottled as throttled:
+            db.session.commit()
+            flash(_("Too many attempts. Wait %(minutes)d minutes and try again.",
+                    minutes=max(1, round(throttled.retry_after / 60))), "error")
+            return render_template("accounts/forgot_password.html", form=form), 429
+        db.session.commit()
+        # The same answer whether or not the address is known: no user enumeration.
+        return render_template("accounts/forgot_password.html", form=None, sent_to=form.email.data)
+    return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    try:
+        services.user_for_reset_token(token)
+        if form.validate_on_submit():
+            services.reset_password(token, form.new_password.data, client_address())
+            db.session.commit()
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.login"), 303)
+    except services.AccountError as error:
+        return render_template("accounts/reset_password.html", form=None, problem=str(error)), 400
+    return render_template("accounts/reset_password.html", form=form, problem=None), 400 if form.errors else 200
