@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import force_locale
 
+from marketplace.accounts import privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
 from marketplace.db import db, head_revision, upgrade, utcnow
@@ -340,6 +341,37 @@ def _run_or_explain(work, done: str) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(done)
+
+
+@users.command("export")
+@click.option("--email", required=True)
+def export_user_command(email) -> None:
+    """Print what is stored about a person (JSON), for a subject access request."""
+    import json
+
+    user = _user_or_fail(email)
+    click.echo(json.dumps(privacy.export_personal_data(None, user), ensure_ascii=False, indent=2))
+
+
+@users.command("erase")
+@click.option("--email", required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_user_command(email, yes) -> None:
+    """Erase a person's personal data for good; the reuse ledger and reports stay whole."""
+    user = _user_or_fail(email)
+    if not yes:
+        click.confirm(f"Erase {user.name} <{user.email}> for good?", abort=True)
+    privacy.erase_user(None, user)
+    db.session.commit()
+    click.echo(f"Erased user {user.id}: name, e-mail, phone, password, sessions, tokens, saved searches, "
+               f"waitlist, notifications, their notes and messages; the log keeps what happened, not who.")
+
+
+def _user_or_fail(email):
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.UsageError(f"No user with the e-mail {email!r}.")
+    return user
 
 
 def init_app(app) -> None:

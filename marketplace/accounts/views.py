@@ -1,8 +1,8 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import privacy, services
 from marketplace.accounts.forms import (
     ChangePasswordForm,
     EmailNotificationsForm,
@@ -138,3 +138,12 @@ def reset_password(token: str):
     except services.AccountError as error:
         return render_template("accounts/reset_password.html", form=None, problem=str(error)), 400
     return render_template("accounts/reset_password.html", form=form, problem=None), 400 if form.errors else 200
+
+
+@blueprint.get("/account/export")
+def export_my_data():
+    """Download what we store about you, as JSON."""
+    data = privacy.export_personal_data(current_user, current_user)
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = 'attachment; filename="ombruksmarkedet-my-data.json"'
+    return response

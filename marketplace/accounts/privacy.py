@@ -1,0 +1,103 @@
+"""Personal data: what we hold about a person, as a download, and erasure that keeps the reuse ledger whole.
+
+The reuse ledger and the reports name units and organisations, never people, so erasing a person changes no
+figure. Erasure keeps the user row (other rows point at it) but empties every personal field, and removes or
+blanks what the person wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+
+from marketplace.accounts.models import LoginSession, User
+from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
+from marketplace.accounts.services import end_all_login_sessions
+from marketplace.api.models import ApiToken
+from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
+from marketplace.db import db
+from marketplace.errors import Forbidden
+from marketplace.listings.models import Item
+from marketplace.notifications.models import Notification
+from marketplace.reservations.models import Reservation, ReservationMessage, WaitlistEntry
+from marketplace.search.models import SavedSearch
+
+ERASED_NAME = "Slettet bruker"
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export_personal_data(actor: User | None, user: User) -> dict[str, Any]:
+    """Everything stored about ``user`` as a person, for the person or their municipality's admin
+    (``actor`` None: the operator on the command line)."""
+    if actor is not None and actor.id != user.id and not _may_administer(actor, user):
+        raise Forbidden
+    reservations = db.session.scalars(select(Reservation).where(Reservation.requester_id == user.id)).all()
+    messages = db.session.scalars(select(ReservationMessage).where(ReservationMessage.author_id == user.id)).all()
+    return {
+        "profile": {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone,
+                    "locale": user.locale, "active": user.active, "created_at": _when(user.created_at),
+                    "last_login_at": _when(user.last_login_at),
+                    "email_notifications": str(getattr(user, "email_notifications", ""))},
+        "memberships": [{"role": m.role.value, "organisation": m.organisation.name if m.organisation else None,
+                         "unit": m.unit.name if m.unit else None, "network": m.network.name if m.network else None}
+                        for m in user.memberships],
+        "sign_ins": [{"started": _when(s.created_at), "ended": _when(s.ended_at)} for s in db.session.scalars(
+            select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.created_at))],
+        "audit_log": [{"at": _when(e.at), "action": e.action, "address": e.address} for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at))],
+        "reservations": [{"id": r.id, "item": r.item.title, "quantity": str(r.quantity), "status": r.status.value,
+                          "note": r.note, "created_at": _when(r.created_at)} for r in reservations],
+        "messages": [{"reservation": m.reservation_id, "body": m.body, "at": _when(m.created_at)} for m in messages],
+        "saved_searches": [{"name": s.name, "search": s.params} for s in db.session.scalars(
+            select(SavedSearch).where(SavedSearch.user_id == user.id))],
+        "waitlist": [{"item": w.item.title, "quantity": str(w.quantity), "status": w.status.value}
+                     for w in db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id))],
+        "notifications": [{"kind": n.kind, "at": _when(n.created_at), "read": n.read_at is not None}
+                          for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))],
+        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": _when(t.created_at),
+                        "last_used_at": _when(t.last_used_at)} for t in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id))],
+        "items_listed": [{"id": i.id, "title": i.title} for i in db.session.scalars(
+            select(Item).where(Item.created_by_id == user.id))],
+    }
+
+
+def erase_user(actor: User | None, user: User) -> None:
+    """Remove a person's personal data for good, as their municipality's admin or the operator (``actor``
+    None). The reuse ledger, reports and listings stay as they are."""
+    if actor is not None and (actor.id == user.id or not _may_administer(actor, user)):
+        raise Forbidden
+    end_all_login_sessions(user)
+    user.email = f"erased-{user.id}@invalid"
+    user.name = ERASED_NAME
+    user.phone = None
+    user.password_hash = None
+    user.active = False
+    for model in (Notification, SavedSearch, WaitlistEntry, ApiToken, LoginSession):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    db.session.execute(update(Reservation).where(Reservation.requester_id == user.id).values(note=""))
+    db.session.execute(update(ReservationMessage).where(ReservationMessage.author_id == user.id)
+                       .values(body=_("[deleted]")))
+    # The log keeps what happened, not who, nor from where.
+    db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None, address=None))
+    db.session.flush()
+    audit.record("user_erased", actor=actor, municipality_id=_municipality_id(user), user_id=user.id)
+
+
+def _municipality_id(user: User) -> int | None:
+    membership = next((m for m in user.memberships if m.organisation_id is not None), None)
+    return membership.organisation_id if membership else None
+
+
+def _may_administer(actor: User, user: User) -> bool:
+    if is_site_admin(actor):
+        return True
+    organisations = [m.organisation for m in user.memberships if m.organisation is not None]
+    return bool(organisations) and all(can_administer_municipality(actor, org) for org in organisations)
+
