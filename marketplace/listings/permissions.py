@@ -13,12 +13,18 @@ from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
+from marketplace.db import db
 from marketplace.listings.models import Category, Item, ItemStatus
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
 
-def _municipalities_in(network_ids: list[int]):
-    return select(network_members.c.organisation_id).where(network_members.c.network_id.in_(network_ids))
+def _municipalities_in(network_ids: list[int]) -> list[int]:
+    """The member ids of these networks, read once, so the visibility condition is a plain list the
+    planner can use with the items' municipality index."""
+    if not network_ids:
+        return []
+    return list(db.session.scalars(select(network_members.c.organisation_id)
+                                   .where(network_members.c.network_id.in_(network_ids)).distinct()))
 
 
 def _erasure_settled() -> ColumnElement[bool]:
@@ -35,34 +41,41 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
         return true()
     published = Item.status == ItemStatus.PUBLISHED
     conditions = []
+    reachable: set[int] = set()  # every municipality whose items the user may see at all
     for membership in user.memberships:
         organisation = membership.organisation
         if isinstance(organisation, Municipality):
             own = Item.municipality_id == organisation.id
+            reachable.add(organisation.id)
             if has_organisation_role(user, organisation, Role.CARETAKER):
                 conditions.append(own)  # drafts and history too: they handle the municipality's listings
             else:
                 conditions.append(and_(own, or_(published, Item.created_by_id == user.id)))
-            network_ids = [network.id for network in organisation.networks]
-            if network_ids:
+            neighbours = _municipalities_in([network.id for network in organisation.networks])
+            if neighbours:
+                reachable.update(neighbours)
                 conditions.append(and_(
-                    published, Item.municipality_id.in_(_municipalities_in(network_ids)),
+                    published, Item.municipality_id.in_(neighbours),
                     Item.network_visible_at <= now, _erasure_settled(),
                 ))
         elif isinstance(organisation, PartnerOrganisation):
-            network_ids = [network.id for network in organisation.networks]
-            if network_ids:
+            neighbours = _municipalities_in([network.id for network in organisation.networks])
+            if neighbours:
+                reachable.update(neighbours)
                 conditions.append(and_(
-                    published, Item.municipality_id.in_(_municipalities_in(network_ids)),
+                    published, Item.municipality_id.in_(neighbours),
                     Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, _erasure_settled(),
                 ))
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
+            members = _municipalities_in([membership.network_id])
+            reachable.update(members)
             conditions.append(and_(
-                published, Item.municipality_id.in_(_municipalities_in([membership.network_id])),
-                Item.network_visible_at <= now, _erasure_settled(),
+                published, Item.municipality_id.in_(members), Item.network_visible_at <= now, _erasure_settled(),
             ))
-    return or_(*conditions) if conditions else false()
+    if not conditions or not reachable:
+        return false()
+    return and_(Item.municipality_id.in_(sorted(reachable)), or_(*conditions))
 
 
 def visible_since_expression(user: User) -> ColumnElement:
