@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField, DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 
@@ -19,4 +19,25 @@ class PolicyForm(FlaskForm):
         _l("Further days before partner organisations see them"),
         validators=[Optional(), NumberRange(min=0, max=365)],
         render_kw={"inputmode": "numeric"},
+    )
+
+    hold_days = IntegerField(
+        _l("Days the owner side has to answer a reservation"),
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
+        description=_l("An unanswered reservation lapses after this, and the quantity is free again."),
+        render_kw={"inputmode": "numeric"},
+    )
+    pickup_grace_days = IntegerField(
+        _l("Days after the agreed pickup before an uncollected reservation lapses"),
+        validators=[InputRequired(), NumberRange(min=0, max=60)], render_kw={"inputmode": "numeric"},
+    )
+    waitlist_offer_hours = IntegerField(
+        _l("Hours released quantity is kept for the first on the waitlist"),
+        validators=[InputRequired(), NumberRange(min=1, max=24 * 14)], render_kw={"inputmode": "numeric"},
+    )
+    displacement_unknown = DecimalField(
+        _l("Share counted when the receiver does not know whether they would have bought new"),
+        validators=[InputRequired(), NumberRange(min=0, max=1)], places=2,
+        description=_l("Between 0 and 1. 0.7 is a cautious choice; 1 counts every such reuse as a purchase avoided."),
+        render_kw={"inputmode": "decimal"},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -101,6 +102,26 @@ def update_sharing_policy(
     db.session.flush()
     audit.record("sharing_policy_changed", actor=actor, municipality_id=municipality.id,
                  network_share_days=network_share_days, partner_share_days=partner_share_days)
+
+
+def update_reservation_policy(actor, municipality: Municipality, *, hold_days: int, pickup_grace_days: int,
+                              waitlist_offer_hours: int, displacement_unknown) -> None:
+    """How long reservations and waitlist offers are kept, and the displacement counted for "don't know".
+    Reuse already recorded keeps the displacement it was computed with."""
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    displacement = Decimal(str(displacement_unknown))
+    if not (1 <= hold_days <= 60 and 0 <= pickup_grace_days <= 60 and 1 <= waitlist_offer_hours <= 24 * 14
+            and 0 <= displacement <= 1):
+        raise OrganisationError(_("One of the numbers is outside what is allowed."))
+    municipality.hold_days = hold_days
+    municipality.pickup_grace_days = pickup_grace_days
+    municipality.waitlist_offer_hours = waitlist_offer_hours
+    municipality.displacement_unknown = displacement.quantize(Decimal("0.001"))
+    db.session.flush()
+    audit.record("reservation_policy_changed", actor=actor, municipality_id=municipality.id, hold_days=hold_days,
+                 pickup_grace_days=pickup_grace_days, waitlist_offer_hours=waitlist_offer_hours,
+                 displacement_unknown=str(displacement))
 
 
 def network_neighbours(organisation: Organisation) -> list[Organisation]:

@@ -21,12 +21,19 @@ def sharing_policy():
         partner_days = (form.partner_share_days.data or 0) if form.partners_allowed.data else None
         services.update_sharing_policy(current_user, municipality, network_share_days=form.network_share_days.data,
                                        partner_share_days=partner_days)
+        services.update_reservation_policy(
+            current_user, municipality, hold_days=form.hold_days.data, pickup_grace_days=form.pickup_grace_days.data,
+            waitlist_offer_hours=form.waitlist_offer_hours.data, displacement_unknown=form.displacement_unknown.data)
         db.session.commit()
-        flash(_("The sharing rules are saved. They apply to listings published from now on."), "success")
+        flash(_("The rules are saved. They apply to listings and reservations from now on."), "success")
         return redirect(url_for("organisations.sharing_policy"), 303)
     if not form.is_submitted():
         form.network_share_days.data = municipality.network_share_days
         form.partners_allowed.data = municipality.partner_share_days is not None
         form.partner_share_days.data = municipality.partner_share_days
+        form.hold_days.data = municipality.hold_days
+        form.pickup_grace_days.data = municipality.pickup_grace_days
+        form.waitlist_offer_hours.data = municipality.waitlist_offer_hours
+        form.displacement_unknown.data = municipality.displacement_unknown
     return render_template("organisations/sharing.html", form=form, municipality=municipality), \
         400 if form.errors else 200

@@ -40,15 +40,20 @@ def test_sharing_policy_only_by_the_municipal_admin(region):
 def test_sharing_page(client, region, web_app):
     login(client, "admin@a.example")
     assert client.get("/admin/sharing").status_code == 200
-    assert client.post("/admin/sharing", data={"network_share_days": "-4"}).status_code == 400
+    rules = {"hold_days": "5", "pickup_grace_days": "2", "waitlist_offer_hours": "48", "displacement_unknown": "0.7"}
+    assert client.post("/admin/sharing", data={"network_share_days": "-4", **rules}).status_code == 400
+    assert client.post("/admin/sharing", data={"network_share_days": "3", **rules,
+                                               "displacement_unknown": "1.5"}).status_code == 400
     assert client.post("/admin/sharing", data={"network_share_days": "7", "partners_allowed": "y",
-                                               "partner_share_days": "10"}).status_code == 303
+                                               "partner_share_days": "10", **rules, "hold_days": "9",
+                                               "displacement_unknown": "0.5"}).status_code == 303
     fresh()
     municipality = services.find_municipality("kommune-a")
     assert (municipality.network_share_days, municipality.partner_share_days) == (7, 10)
-    client.post("/admin/sharing", data={"network_share_days": "2"})
+    assert (municipality.hold_days, str(municipality.displacement_unknown)) == (9, "0.500")
+    client.post("/admin/sharing", data={"network_share_days": "2", **rules})
     fresh()
     assert services.find_municipality("kommune-a").partner_share_days is None
     member = web_app.test_client()
     login(member, "caretaker@a.example")
-    assert member.post("/admin/sharing", data={"network_share_days": "0"}).status_code == 403
+    assert member.post("/admin/sharing", data={"network_share_days": "0", **rules}).status_code == 403
