@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField
+from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
+
+from marketplace.listings.forms import DecimalCommaField
 
 
 class PolicyForm(FlaskForm):
@@ -35,9 +37,8 @@ class PolicyForm(FlaskForm):
         _l("Hours released quantity is kept for the first on the waitlist"),
         validators=[InputRequired(), NumberRange(min=1, max=24 * 14)], render_kw={"inputmode": "numeric"},
     )
-    displacement_unknown = DecimalField(
+    displacement_unknown = DecimalCommaField(
         _l("Share counted when the receiver does not know whether they would have bought new"),
-        validators=[InputRequired(), NumberRange(min=0, max=1)], places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=1)],
         description=_l("Between 0 and 1. 0.7 is a cautious choice; 1 counts every such reuse as a purchase avoided."),
-        render_kw={"inputmode": "decimal"},
     )

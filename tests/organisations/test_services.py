@@ -46,7 +46,7 @@ def test_sharing_page(client, region, web_app):
                                                "displacement_unknown": "1.5"}).status_code == 400
     assert client.post("/admin/sharing", data={"network_share_days": "7", "partners_allowed": "y",
                                                "partner_share_days": "10", **rules, "hold_days": "9",
-                                               "displacement_unknown": "0.5"}).status_code == 303
+                                               "displacement_unknown": "0,5"}).status_code == 303
     fresh()
     municipality = services.find_municipality("kommune-a")
     assert (municipality.network_share_days, municipality.partner_share_days) == (7, 10)
