@@ -4,6 +4,7 @@ migrated once per run with Alembic, emptied after every test."""
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -36,7 +37,20 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _empty_all_tables(app) -> None:
+def _empty_all_tables(app, attempts: int = 5) -> None:
+    """Empty every table; retried if a straggling connection (a browser test's last request) deadlocks it."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return _empty_tables_once(app)
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
+def _empty_tables_once(app) -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
     with app.app_context(), db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":

@@ -90,6 +90,8 @@ def live_server(make_app) -> Iterator[str]:
         db.session.commit()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Request threads are joined on close, so no request still holds the database when the tables are emptied.
+    server.daemon_threads = False
     # A short poll interval: shutdown() waits for the serving loop to notice, 0.5 s by default.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server",
                               daemon=True)
