@@ -172,6 +172,9 @@ class Totals:
             events_received=int(values["events_received"] or 0), events_given=int(values["events_given"] or 0),
         )
 
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(**{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__})
+
     @property
     def events(self) -> int:
         return max(self.events_received, self.events_given)
@@ -235,9 +238,14 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     totals = Totals.from_row(db.session.execute(select(*measures).where(relevant)).one())
     name = Category.name_en if locale == "en" else Category.name_nb
     report = Report(scope=scope, start=start, end=end, totals=totals, bucket=bucket)
-    report.by_group = grouped(Category.group, Category.group, (Category, Category.id == ReuseEvent.category_id))
-    report.by_category = grouped(Category.slug, name, (Category, Category.id == ReuseEvent.category_id))
-    report.by_period = grouped(_bucket(bucket), _bucket(bucket))
+    # Grouped by ids and days in SQL (few, cheap groups), labelled and bucketed here, with exact addition.
+    categories = {category.id: category for category in db.session.scalars(select(Category))}
+    by_category_id = grouped(ReuseEvent.category_id, ReuseEvent.category_id)
+    report.by_category = sorted((Row(categories[int(row.key)].slug, categories[int(row.key)].name(locale),
+                                     row.totals) for row in by_category_id), key=lambda row: row.label)
+    report.by_group = _regroup(by_category_id, lambda key: categories[int(key)].group.value)
+    report.by_period = _regroup(grouped(ReuseEvent.occurred_on, ReuseEvent.occurred_on),
+                                lambda day: _period_key(date.fromisoformat(day[:10]), bucket))
     report.by_unit = _by_unit(scope, received, given, relevant, measures)
     if scope.counts_each_event_once:
         report.matrix = _matrix(relevant, measures)
@@ -245,16 +253,18 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     return report
 
 
-def _bucket(bucket: str):
-    """The period key of an event's Norwegian date: 2026-03 for months, 2026-Q1 for quarters."""
-    if db.engine.dialect.name == "postgresql":
-        if bucket == "quarter":
-            return func.to_char(ReuseEvent.occurred_on, 'YYYY-"Q"Q')
-        return func.to_char(ReuseEvent.occurred_on, "YYYY-MM")
-    if bucket == "quarter":
-        quarter = (cast(func.strftime("%m", ReuseEvent.occurred_on), Integer) + 2) / 3
-        return func.printf("%s-Q%d", func.strftime("%Y", ReuseEvent.occurred_on), quarter)
-    return func.strftime("%Y-%m", ReuseEvent.occurred_on)
+def _period_key(day: date, bucket: str) -> str:
+    """2026-03 for months, 2026-Q1 for quarters: the period of a Norwegian date."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if bucket == "quarter" else f"{day:%Y-%m}"
+
+
+def _regroup(rows: list[Row], key_of) -> list[Row]:
+    """Add rows up under a coarser key (categories into groups, days into months), keeping exact sums."""
+    sums: dict[str, Totals] = {}
+    for row in rows:
+        key = key_of(row.key)
+        sums[key] = sums.get(key, Totals()) + row.totals
+    return [Row(key, key, sums[key]) for key in sorted(sums)]
 
 
 def _by_unit(scope: Scope, received, given, relevant, measures) -> list[Row]:
