@@ -36,6 +36,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _databases import drop_postgres, prepare_postgres  # noqa: E402  (beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = Path(__file__).resolve().parent
 BENCHMARK = "baseline"
@@ -404,31 +406,8 @@ def percentile(sorted_values, fraction: float) -> float:
 # --- databases ----------------------------------------------------------------------------------------------
 
 
-def prepare_postgres(url: str) -> str:
-    """Create a fresh ``marketplace_bench`` database next to the one in ``url``; return its URL."""
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    given = make_url(url)
-    with psycopg.connect(host=given.host, port=given.port, user=given.username, password=given.password,
-                         dbname="postgres", autocommit=True) as connection:
-        name = sql.Identifier(PG_BENCH_DATABASE)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    return given.set(database=PG_BENCH_DATABASE).render_as_string(hide_password=False)
 
 
-def drop_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    given = make_url(url)
-    with psycopg.connect(host=given.host, port=given.port, user=given.username, password=given.password,
-                         dbname="postgres", autocommit=True) as connection:
-        name = sql.Identifier(given.database)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 def run_cli(marketplace: Path, command: str, env: dict) -> None:
@@ -489,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url = f"sqlite:///{temporary / 'marketplace.db'}"
         elif args.database_url.startswith(("postgresql", "postgres:")) and not args.reuse_database:
             try:
-                database_url = prepare_postgres(args.database_url)
+                database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
             except Exception as error:  # psycopg.OperationalError and friends: say it plainly
                 message = f"cannot create {PG_BENCH_DATABASE!r} on that PostgreSQL server: {error}"
                 raise BenchmarkError(message) from error

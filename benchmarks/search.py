@@ -44,6 +44,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _databases import drop_postgres, prepare_postgres  # noqa: E402  (beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -100,33 +102,10 @@ def summary(samples: list[float]) -> dict:
 # --- databases --------------------------------------------------------------------------------------------------
 
 
-def _postgres_admin(url: str):
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    given = make_url(url)
-    return given, psycopg.connect(host=given.host, port=given.port, user=given.username, password=given.password,
-                                  dbname="postgres", autocommit=True)
 
 
-def prepare_postgres(url: str) -> str:
-    """Create a fresh ``marketplace_bench_search`` database next to the one in ``url``; return its URL."""
-    from psycopg import sql
-
-    given, connection = _postgres_admin(url)
-    with connection:
-        name = sql.Identifier(PG_BENCH_DATABASE)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    return given.set(database=PG_BENCH_DATABASE).render_as_string(hide_password=False)
 
 
-def drop_postgres(url: str) -> None:
-    from psycopg import sql
-
-    given, connection = _postgres_admin(url)
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(given.database)))
 
 
 # --- the app ----------------------------------------------------------------------------------------------------
@@ -414,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url = f"sqlite:///{temporary / 'marketplace.db'}"
         elif args.database_url.startswith(("postgresql", "postgres:")) and not args.reuse_database:
             try:
-                database_url = prepare_postgres(args.database_url)
+                database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
             except Exception as error:  # psycopg.OperationalError and friends: say it plainly
                 raise BenchmarkError(f"cannot create {PG_BENCH_DATABASE!r} on that PostgreSQL server: {error}") \
                     from error
