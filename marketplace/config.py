@@ -77,6 +77,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", production),
         "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES", production),
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_HOURS", 12) * 3600,
+        # Days an invitation link works before the admin must send a new one.
+        "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Requests above this size are refused with 413 before they are read (8 phone photos fit).
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024,

@@ -11,6 +11,7 @@ from tests.conftest import TEST_PASSWORD, login, fresh
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "pages.home", "pages.choose_language", "pages.accessibility",
                     "pages.privacy", "impact.method", "accounts.forgot_password", "accounts.reset_password",
+                    "accounts.accept_invitation",
                     "api.openapi_json", "api.docs"}
 
 

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from marketplace.accounts.models import EmailPreference
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
@@ -51,3 +51,49 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email"})
 
+
+
+def _role_labels():
+    from marketplace.accounts.models import Role
+
+    return {Role.MEMBER.value: _l("Member: searches and reserves"),
+            Role.CARETAKER.value: _l("Caretaker: also lists items and handles reservations"),
+            Role.MUNICIPAL_ADMIN.value: _l("Administrator: also users, units, rules and reports")}
+
+
+class MembershipForm(FlaskForm):
+    """A role and (for a municipality) a unit; the choices come from the organisation."""
+
+    role = RadioField(_l("Role"), validators=[DataRequired(message=_l("Choose one of the roles."))])
+    unit = SelectField(_l("Unit"), validators=[Optional()])
+
+    def __init__(self, *args, roles, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = _role_labels()
+        self.role.choices = [SelectChoice(role.value, labels[role.value]) for role in roles]
+        self.unit.choices = [SelectChoice("", _l("No particular unit"))] + [
+            SelectChoice(str(unit.id), unit.name) for unit in units]
+        if not units:
+            del self.unit
+
+    def unit_id(self) -> int | None:
+        field = getattr(self, "unit", None)
+        value = field.data if field is not None else ""
+        return int(value) if value and value.isdigit() else None
+
+
+class InvitationForm(MembershipForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "off", "inputmode": "email"})
+
+
+class AcceptInvitationForm(ResetPasswordForm):
+    """A new account's name and password (the invitation link's page)."""
+
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+
+
+class ConfirmForm(FlaskForm):
+    """A button only (the CSRF token is the point)."""

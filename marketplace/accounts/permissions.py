@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace.accounts.models import Role, User
-from marketplace.organisations.models import Network, Organisation
+from marketplace.organisations.models import Municipality, Network, Organisation
 
 # Within an organisation, each role includes the powers of the roles before it.
 _ORGANISATION_RANK = {Role.MEMBER: 1, Role.CARETAKER: 2, Role.MUNICIPAL_ADMIN: 3}
@@ -44,9 +44,20 @@ def can_administer_municipality(user: User, municipality: Organisation | None) -
     return is_site_admin(user) or has_organisation_role(user, municipality, Role.MUNICIPAL_ADMIN)
 
 
+def can_manage_users(user: User, organisation: Organisation | None) -> bool:
+    """Invite, change, deactivate and erase the people of ``organisation``: a municipality's own admins; for
+    a partner organisation, the admins of a network it belongs to; site admins everywhere."""
+    if organisation is None or not is_signed_in(user):
+        return False
+    if isinstance(organisation, Municipality):
+        return can_administer_municipality(user, organisation)
+    return is_site_admin(user) or any(is_network_admin(user, network) for network in organisation.networks)
+
+
 # The predicates templates may call to decide what to show; the services check them again on every action.
 TEMPLATE_PREDICATES = {
     "can_list_items": can_list_items,
     "can_administer_municipality": can_administer_municipality,
+    "can_manage_users": can_manage_users,
     "is_site_admin": is_site_admin,
 }

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from marketplace.accounts.models import LoginSession, User
-from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
+from marketplace.accounts.permissions import can_manage_users, is_site_admin
 from marketplace.accounts.services import end_all_login_sessions
 from marketplace.api.models import ApiToken
 from marketplace.audit import services as audit
@@ -99,5 +99,5 @@ def _may_administer(actor: User, user: User) -> bool:
     if is_site_admin(actor):
         return True
     organisations = [m.organisation for m in user.memberships if m.organisation is not None]
-    return bool(organisations) and all(can_administer_municipality(actor, org) for org in organisations)
+    return bool(organisations) and all(can_manage_users(actor, org) for org in organisations)
 

@@ -144,7 +144,8 @@ class SignIn:
     token: str  # goes into the signed session cookie; the database keeps only its hash
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a secret token (sessions, invitations): its SHA-256, so a stolen database gives none."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -178,7 +179,7 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
 
 def start_login_session(user: User) -> str:
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user=user, token_hash=_token_hash(token)))
+    db.session.add(LoginSession(user=user, token_hash=token_hash(token)))
     db.session.flush()
     user.login_session_token = token
     return token
@@ -191,7 +192,7 @@ def load_login_session(token: str) -> User | None:
     oldest = utcnow() - timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
     login_session = db.session.scalar(
         select(LoginSession).where(
-            LoginSession.token_hash == _token_hash(token),
+            LoginSession.token_hash == token_hash(token),
             LoginSession.ended_at.is_(None),
             LoginSession.created_at > oldest,
         )
@@ -207,7 +208,7 @@ def end_login_session(user: User, address: str | None = None) -> None:
     if user.login_session_token:
         db.session.execute(
             update(LoginSession)
-            .where(LoginSession.token_hash == _token_hash(user.login_session_token))
+            .where(LoginSession.token_hash == token_hash(user.login_session_token))
             .values(ended_at=utcnow())
         )
     audit.record("logout", actor=user, address=address)
@@ -217,7 +218,7 @@ def end_all_login_sessions(user: User, *, keep_current: bool = False) -> int:
     """End every session of ``user`` (optionally all but the one this request runs under)."""
     statement = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
     if keep_current and user.login_session_token:
-        statement = statement.where(LoginSession.token_hash != _token_hash(user.login_session_token))
+        statement = statement.where(LoginSession.token_hash != token_hash(user.login_session_token))
     return db.session.execute(statement.values(ended_at=utcnow())).rowcount
 
 
@@ -230,12 +231,15 @@ def change_password(user: User, current_password: str, new_password: str, addres
     audit.record("password_changed", actor=user, address=address)
 
 
-def set_active(actor: User | None, user: User, active: bool) -> None:
-    """Activate or deactivate ``user``; deactivation ends their sessions at once."""
+def set_active(actor: User | None, user: User, active: bool, *, organisation_id: int | None = None,
+               address: str | None = None) -> None:
+    """Activate or deactivate ``user``; deactivation ends their sessions at once. (The permission check is
+    the caller's: see accounts.administration.)"""
     user.active = active
     if not active:
         end_all_login_sessions(user)
-    audit.record("user_activated" if active else "user_deactivated", actor=actor, user_id=user.id)
+    audit.record("user_activated" if active else "user_deactivated", actor=actor, address=address,
+                 municipality_id=organisation_id, user_id=user.id)
 
 
 # --- Password reset by e-mail ---------------------------------------------------------------------------

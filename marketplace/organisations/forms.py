@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.listings.forms import DecimalCommaField
 
@@ -42,3 +42,30 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=1)],
         description=_l("Between 0 and 1. 0.7 is a cautious choice; 1 counts every such reuse as a purchase avoided."),
     )
+
+
+def _unit_kind_choices():
+    from marketplace.organisations.models import UnitKind
+
+    labels = {UnitKind.SCHOOL: _l("School"), UnitKind.KINDERGARTEN: _l("Kindergarten"),
+              UnitKind.LIBRARY: _l("Library"), UnitKind.DEPOT: _l("Depot"), UnitKind.OFFICE: _l("Office"),
+              UnitKind.CARE: _l("Care and health"), UnitKind.CULTURE: _l("Culture and sport"),
+              UnitKind.OTHER: _l("Other")}
+    return [(kind.value, label) for kind, label in labels.items()]
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name of the unit"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_unit_kind_choices, validators=[DataRequired()])
+
+
+class MergeUnitForm(FlaskForm):
+    into = SelectField(_l("Merge into"), validators=[DataRequired(message=_l("Choose a unit."))])
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.into.choices = [("", _l("Choose a unit"))] + [(str(unit.id), unit.name) for unit in units]
+
+
+class ArchiveUnitForm(FlaskForm):
+    archived = HiddenField(validators=[AnyOf(["0", "1"])])

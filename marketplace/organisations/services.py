@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.audit import services as audit
-from marketplace.db import db
-from marketplace.errors import Forbidden
+from marketplace.db import db, utcnow
+from marketplace.errors import Forbidden, NotVisible
 from marketplace.organisations.models import (
     Municipality,
     Network,
@@ -132,3 +133,136 @@ def network_neighbours(organisation: Organisation) -> list[Organisation]:
             if other.id != organisation.id:
                 seen[other.id] = other
     return sorted(seen.values(), key=lambda org: org.name)
+
+
+# --- Unit administration (a municipality's admins) ------------------------------------------------------------
+
+def municipality_for_unit_admin(actor, slug: str) -> Municipality:
+    """The municipality whose units ``actor`` administers: 403 for its own people without the right, 404 for
+    everyone else."""
+    municipality = find_municipality(slug[:60])
+    if municipality is None:
+        raise NotVisible
+    if not can_administer_municipality(actor, municipality):
+        if any(m.organisation_id == municipality.id for m in actor.memberships):
+            raise Forbidden
+        raise NotVisible
+    return municipality
+
+
+def unit_for_admin(actor, municipality: Municipality, unit_id: int) -> Unit:
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.municipality_id != municipality.id:
+        raise NotVisible
+    return unit
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit: Unit
+    items: int
+    users: int
+
+
+def unit_summaries(actor, municipality: Municipality) -> list[UnitSummary]:
+    """Every unit of the municipality (archived last) with its number of items and users: three queries."""
+    from marketplace.accounts.models import Membership
+    from marketplace.listings.models import Item
+
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    units = db.session.scalars(select(Unit).where(Unit.municipality_id == municipality.id)
+                               .order_by(Unit.archived_at.is_not(None), Unit.name)).all()
+    ids = [unit.id for unit in units]
+    items = dict(db.session.execute(select(Item.unit_id, func.count()).where(Item.unit_id.in_(ids))
+                                    .group_by(Item.unit_id)).all())
+    users = dict(db.session.execute(select(Membership.unit_id, func.count()).where(Membership.unit_id.in_(ids))
+                                    .group_by(Membership.unit_id)).all())
+    return [UnitSummary(unit, items.get(unit.id, 0), users.get(unit.id, 0)) for unit in units]
+
+
+def _check_unit_name(municipality: Municipality, name: str, unit: Unit | None = None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise OrganisationError(_("A unit needs a name."))
+    if len(name) > 200:
+        raise OrganisationError(_("The name is too long."))
+    # Unique within the municipality (a constraint says so too); compared without case, as people read them.
+    if any(other.name.casefold() == name.casefold() and other is not unit for other in municipality.units):
+        raise OrganisationError(_("%(municipality)s already has a unit called %(name)s.",
+                                  municipality=municipality.name, name=name))
+    return name
+
+
+def add_unit(actor, municipality: Municipality, name: str, kind: str, address: str | None = None) -> Unit:
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    try:
+        unit_kind = UnitKind(kind)
+    except ValueError as error:
+        raise OrganisationError(_("Choose one of the kinds.")) from error
+    unit = create_unit(municipality, _check_unit_name(municipality, name), unit_kind, address)
+    audit.record("unit_created", actor=actor, municipality_id=municipality.id, unit_id=unit.id, name=unit.name)
+    return unit
+
+
+def rename_unit(actor, municipality: Municipality, unit_id: int, name: str, kind: str) -> Unit:
+    unit = unit_for_admin(actor, municipality, unit_id)
+    new_name = _check_unit_name(municipality, name, unit)
+    try:
+        unit_kind = UnitKind(kind)
+    except ValueError as error:
+        raise OrganisationError(_("Choose one of the kinds.")) from error
+    if (new_name, unit_kind) != (unit.name, unit.kind):
+        audit.record("unit_renamed", actor=actor, municipality_id=municipality.id, unit_id=unit.id,
+                     name_from=unit.name, name_to=new_name, kind=unit_kind.value)
+        unit.name, unit.kind = new_name, unit_kind
+        db.session.flush()
+    return unit
+
+
+def set_unit_archived(actor, municipality: Municipality, unit_id: int, archived: bool) -> Unit:
+    """An archived unit is offered for no new listing or membership; what it did stays (items, the ledger)."""
+    unit = unit_for_admin(actor, municipality, unit_id)
+    if (unit.archived_at is not None) != archived:
+        unit.archived_at = utcnow() if archived else None
+        db.session.flush()
+        audit.record("unit_archived" if archived else "unit_unarchived", actor=actor,
+                     municipality_id=municipality.id, unit_id=unit.id)
+    return unit
+
+
+def merge_units(actor, municipality: Municipality, source_id: int, target_id: int) -> dict[str, int]:
+    """Move everything that is now at unit ``source`` to ``target``, and archive ``source``.
+
+    Items, memberships, reservations (the requester's unit) and invitations move. Reuse events do not: the
+    ledger is append-only and says where reuse happened at the time, so reports by unit keep ``source``'s
+    history under its name (docs/decisions.md). Returns how many rows of each kind moved.
+    """
+    from marketplace.accounts.models import Invitation, Membership
+    from marketplace.listings.models import Item
+    from marketplace.reservations.models import Reservation
+
+    source = unit_for_admin(actor, municipality, source_id)
+    target = unit_for_admin(actor, municipality, target_id)
+    if source.id == target.id:
+        raise OrganisationError(_("Choose another unit to merge into."))
+    if target.archived_at is not None:
+        raise OrganisationError(_("%(name)s is archived: unarchive it first, or choose another unit.",
+                                  name=target.name))
+    moved = {}
+    for label, column in (("items", Item.unit_id), ("memberships", Membership.unit_id),
+                          ("reservations", Reservation.requester_unit_id), ("invitations", Invitation.unit_id)):
+        moved[label] = db.session.execute(
+            update(column.class_).where(column == source.id).values({column.key: target.id})
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.expire_all()  # the moved rows' relationships are stale in this session
+    source = db.session.get(Unit, source_id)
+    if source.archived_at is None:
+        source.archived_at = utcnow()
+    db.session.flush()
+    audit.record("units_merged", actor=actor, municipality_id=municipality.id, unit_id=source_id,
+                 into_unit_id=target_id, **moved)
+    return moved
