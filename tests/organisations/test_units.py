@@ -1,0 +1,190 @@
+"""Unit administration: create, rename, archive and merge, for a municipality's admins only."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts import invitations
+from marketplace.accounts.models import Membership
+from marketplace.audit.models import AuditEvent
+from marketplace.db import db
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact.models import ReuseEvent
+from marketplace.listings.models import Item
+from marketplace.organisations import services
+from marketplace.organisations.models import Unit
+from marketplace.reservations import services as reservations
+from marketplace.reservations.models import WouldBuyNew
+from tests.conftest import fresh, login
+from tests.factories import find_user, make_item
+
+UNITS_A = "/admin/organisations/kommune-a/units"
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def unit_named(name):
+    return db.session.scalar(select(Unit).where(Unit.name == name))
+
+
+# --- Services -----------------------------------------------------------------------------------------------
+
+def test_create_rename_archive(region):
+    unit = services.add_unit(region.admin_a, region.a, "  A   bibliotek ", "library")
+    assert unit.name == "A bibliotek" and unit.municipality == region.a
+    with pytest.raises(services.OrganisationError):
+        services.add_unit(region.admin_a, region.a, "a BIBLIOTEK", "library")  # unique, whatever the case
+    with pytest.raises(services.OrganisationError):
+        services.rename_unit(region.admin_a, region.a, unit.id, "A skole", "school")
+    with pytest.raises(services.OrganisationError):
+        services.add_unit(region.admin_a, region.a, "X", "castle")
+    services.add_unit(region.admin_a, region.a, "B skole", "school")  # a name B uses: fine in A
+    services.rename_unit(region.admin_a, region.a, unit.id, "A hovedbibliotek", "library")
+    services.set_unit_archived(region.admin_a, region.a, unit.id, True)
+    assert unit.name == "A hovedbibliotek" and unit.archived_at is not None
+    services.set_unit_archived(region.admin_a, region.a, unit.id, False)
+    assert unit.archived_at is None
+    assert [e for e in db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))] == [
+        "unit_created", "unit_created", "unit_renamed", "unit_archived", "unit_unarchived"]
+
+
+def test_only_the_municipalitys_admin(region):
+    for actor in (region.member_a, region.caretaker_a, region.network_admin):
+        with pytest.raises(Forbidden):
+            services.add_unit(actor, region.a, "X", "other")
+    with pytest.raises(NotVisible):  # B's unit through A
+        services.rename_unit(region.admin_a, region.a, region.school_b.id, "X", "school")
+    with pytest.raises(Forbidden):
+        services.unit_summaries(region.admin_a, region.b)
+    with pytest.raises(NotVisible):
+        services.municipality_for_unit_admin(region.admin_a, "kommune-b")
+    with pytest.raises(NotVisible):
+        services.municipality_for_unit_admin(region.network_admin, "hjelpen")  # a partner has no units
+    with pytest.raises(Forbidden):
+        services.municipality_for_unit_admin(region.member_a, "kommune-a")
+
+
+def test_summaries_count_items_and_users(region, catalogue):
+    make_item(region.caretaker_a, unit=region.school_a)
+    make_item(region.caretaker_a, unit=region.school_a)
+    counts = {s.unit.name: (s.items, s.users) for s in services.unit_summaries(region.admin_a, region.a)}
+    assert counts == {"A skole": (2, 1), "A depot": (0, 1)}
+
+
+def test_merge_moves_everything_but_the_ledger(region, catalogue):
+    chairs = make_item(region.caretaker_a, unit=region.school_a, quantity=Decimal(10), now=T0)
+    given = reservations.reserve(region.member_a, chairs.id, Decimal(2), would_buy_new=WouldBuyNew.YES,
+                                 now=T0 + timedelta(hours=1))
+    reservations.approve(region.caretaker_a, given, now=T0 + timedelta(hours=2))
+    event = reservations.collect(region.caretaker_a, given, now=T0 + timedelta(hours=3))
+    open_one = reservations.reserve(region.member_a, chairs.id, Decimal(1), would_buy_new=WouldBuyNew.NO,
+                                    now=T0 + timedelta(hours=4))
+    invitation, _token = invitations.invite(region.admin_a, region.a, email="ny@a.example", name="Ny",
+                                            role="member", unit_id=region.school_a.id)
+    db.session.commit()
+    school, depot = region.school_a.id, region.depot_a.id
+    assert event.giver_unit_id == school and event.receiver_unit_id == school
+
+    moved = services.merge_units(region.admin_a, region.a, school, depot)
+    db.session.commit()
+    fresh()
+    assert moved == {"items": 1, "memberships": 1, "reservations": 2, "invitations": 1}
+    assert db.session.get(Item, chairs.id).unit_id == depot
+    assert find_user("member@a.example").unit.id == depot
+    assert db.session.get(type(open_one), open_one.id).requester_unit_id == depot
+    assert db.session.get(type(invitation), invitation.id).unit_id == depot
+    ledger = db.session.get(ReuseEvent, event.id)
+    assert ledger.giver_unit_id == school and ledger.receiver_unit_id == school  # history stays
+    assert db.session.get(Unit, school).archived_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.unit_id == school)) == 0
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "units_merged")).one()
+    assert audit.details["into_unit_id"] == depot and audit.details["items"] == 1
+
+
+def test_merge_refuses_itself_an_archived_target_and_another_municipality(region):
+    with pytest.raises(services.OrganisationError):
+        services.merge_units(region.admin_a, region.a, region.school_a.id, region.school_a.id)
+    services.set_unit_archived(region.admin_a, region.a, region.depot_a.id, True)
+    with pytest.raises(services.OrganisationError):
+        services.merge_units(region.admin_a, region.a, region.school_a.id, region.depot_a.id)
+    with pytest.raises(NotVisible):
+        services.merge_units(region.admin_a, region.a, region.school_a.id, region.school_b.id)
+    assert region.school_a.archived_at is None
+
+
+# --- Pages --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("email, status", [
+    ("admin@a.example", 200), ("root@site.example", 200),
+    ("member@a.example", 403), ("caretaker@a.example", 403),
+    ("member@b.example", 404), ("coordinator@vest.example", 404), ("helper@hjelpen.example", 404),
+])
+def test_who_sees_the_unit_pages(client, region, email, status):
+    login(client, email)
+    assert client.get(UNITS_A).status_code == status
+    assert client.get(f"{UNITS_A}/{region.school_a.id}").status_code == status
+
+
+def test_create_rename_archive_merge_by_page(client, region):
+    login(client, "admin@a.example")
+    assert client.get("/admin/units").headers["Location"].endswith(UNITS_A)
+    html = client.get(UNITS_A).get_data(as_text=True)
+    assert "A skole" in html and "B skole" not in html
+    assert client.post(UNITS_A, data={"name": "A bibliotek", "kind": "library"}).status_code == 303
+    fresh()
+    library = unit_named("A bibliotek")
+    assert library.municipality_id == region.a.id
+    assert client.post(f"{UNITS_A}/{library.id}", data={"name": "A folkebibliotek", "kind": "library"}
+                       ).status_code == 303
+    assert client.post(f"{UNITS_A}/{library.id}/archive", data={"archived": "1"}).status_code == 303
+    assert client.post(f"{UNITS_A}/{region.school_a.id}/merge", data={"into": str(region.depot_a.id)}
+                       ).status_code == 303
+    fresh()
+    assert db.session.get(Unit, library.id).name == "A folkebibliotek"
+    assert db.session.get(Unit, library.id).archived_at is not None
+    assert db.session.get(Unit, region.school_a.id).archived_at is not None
+    assert find_user("member@a.example").unit.id == region.depot_a.id
+
+
+def test_bad_unit_input_is_a_400_and_changes_nothing(client, region):
+    login(client, "admin@a.example")
+    for data in ({"name": "A skole", "kind": "school"}, {"name": "a depot", "kind": "depot"},
+                 {"name": "", "kind": "school"}, {"name": "X", "kind": "castle"}, {"name": "x" * 201, "kind": "other"}):
+        response = client.post(UNITS_A, data=data)
+        assert response.status_code == 400, data
+    assert 'aria-invalid="true"' in client.post(UNITS_A, data={"name": "A skole", "kind": "school"}).get_data(
+        as_text=True)
+    assert client.post(f"{UNITS_A}/{region.depot_a.id}", data={"name": "A skole", "kind": "depot"}).status_code == 400
+    assert client.post(f"{UNITS_A}/{region.depot_a.id}/merge", data={"into": str(region.depot_a.id)}
+                       ).status_code == 400
+    assert client.post(f"{UNITS_A}/{region.depot_a.id}/merge", data={"into": str(region.school_b.id)}
+                       ).status_code == 400
+    assert client.post(f"{UNITS_A}/{region.depot_a.id}/archive", data={"archived": "x"}).status_code == 400
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 4
+    assert db.session.get(Unit, region.depot_a.id).name == "A depot"
+    assert db.session.get(Unit, region.depot_a.id).archived_at is None
+
+
+def test_another_municipalitys_unit_by_id_is_404(client, region):
+    login(client, "admin@a.example")
+    assert client.get(f"{UNITS_A}/{region.school_b.id}").status_code == 404
+    assert client.post(f"{UNITS_A}/{region.school_b.id}", data={"name": "Mine", "kind": "school"}).status_code == 404
+    assert client.post(f"{UNITS_A}/{region.school_b.id}/archive", data={"archived": "1"}).status_code == 404
+    assert client.post(f"{UNITS_A}/{region.school_b.id}/merge",
+                       data={"into": str(region.depot_a.id)}).status_code == 404
+    assert client.get("/admin/organisations/kommune-b/units").status_code == 404
+    fresh()
+    assert db.session.get(Unit, region.school_b.id).name == "B skole"
+    assert db.session.get(Unit, region.school_b.id).archived_at is None
+
+
+def test_archived_units_are_not_offered_for_new_listings_or_invitations(client, region, catalogue):
+    services.set_unit_archived(region.admin_a, region.a, region.school_a.id, True)
+    db.session.commit()
+    login(client, "admin@a.example")
+    for page in ("/items/new", "/admin/organisations/kommune-a/users/invite"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'<option value="{region.depot_a.id}">A depot</option>' in html
+        assert ">A skole</option>" not in html
