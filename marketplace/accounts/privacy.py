@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
-from marketplace.accounts.models import LoginSession, User
+from marketplace.accounts.models import Invitation, LoginSession, User
 from marketplace.accounts.permissions import can_manage_users, is_site_admin
 from marketplace.accounts.services import end_all_login_sessions
 from marketplace.api.models import ApiToken
@@ -63,6 +63,9 @@ def export_personal_data(actor: User | None, user: User) -> dict[str, Any]:
         "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": _when(t.created_at),
                         "last_used_at": _when(t.last_used_at)} for t in db.session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id))],
+        "invitations": [{"organisation": i.organisation.name, "name": i.name, "role": i.role.value,
+                         "created_at": _when(i.created_at), "accepted_at": _when(i.accepted_at)}
+                        for i in db.session.scalars(select(Invitation).where(_invitations_of(user)))],
         "items_listed": [{"id": i.id, "title": i.title} for i in db.session.scalars(
             select(Item).where(Item.created_by_id == user.id))],
     }
@@ -74,6 +77,7 @@ def erase_user(actor: User | None, user: User) -> None:
     if actor is not None and (actor.id == user.id or not _may_administer(actor, user)):
         raise Forbidden
     end_all_login_sessions(user)
+    db.session.execute(delete(Invitation).where(_invitations_of(user)))
     user.email = f"erased-{user.id}@invalid"
     user.name = ERASED_NAME
     user.phone = None
@@ -88,6 +92,10 @@ def erase_user(actor: User | None, user: User) -> None:
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None, address=None))
     db.session.flush()
     audit.record("user_erased", actor=actor, municipality_id=_municipality_id(user), user_id=user.id)
+
+
+def _invitations_of(user: User):
+    return or_(Invitation.email == user.email, Invitation.accepted_by_id == user.id)
 
 
 def _municipality_id(user: User) -> int | None:

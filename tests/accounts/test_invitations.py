@@ -247,3 +247,14 @@ def test_inviting_a_member_again_is_a_400_form_error(client, region):
     fresh()
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
     assert db.session.scalar(select(func.count()).select_from(Membership)) == 9
+
+
+def test_erasure_removes_the_persons_invitations(region):
+    from marketplace.accounts.privacy import erase_user, export_personal_data
+
+    _invitation, token = invite(region, role="member")
+    invitations.accept(token, signed_in=None, password=NEW_PASSWORD)
+    user = find_user_by_email("ny@a.example")
+    assert [i["name"] for i in export_personal_data(user, user)["invitations"]] == ["Nina Ny"]
+    erase_user(region.admin_a, user)
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
