@@ -166,6 +166,8 @@ class ItemCreate(Body):
     figures_source: text(300) = ""
     asset_tag: text(60) = ""
     serial_number: text(80) = ""
+    safety_check_note: text(500, description="Who checked an electrical (ICT) item and how; required to publish "
+                                             "where the municipality says so.") = ""
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -299,6 +301,7 @@ class ItemOut(Out):
     figures_source: str
     asset_tag: str
     serial_number: str
+    safety_check_note: str
     erasure_recorded: bool
     can_manage: bool = Field(description="Whether the caller may change, publish and withdraw it.")
     created_at: datetime

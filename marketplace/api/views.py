@@ -307,7 +307,8 @@ def item_out(item: Item) -> S.ItemOut:
         would_be_discarded=item.would_be_discarded, kgco2e_new=_plain(item.kgco2e_new),
         mass_kg=_plain(item.mass_kg), price_new_nok=_plain(item.price_new_nok),
         figures_source=item.figures_source or "", asset_tag=item.asset_tag or "",
-        serial_number=item.serial_number or "", erasure_recorded=item.erasure_recorded_at is not None,
+        serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
+        erasure_recorded=item.erasure_recorded_at is not None,
         can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
         published_at=item.published_at, web_url=url_for("listings.detail", item_id=item.id, _external=True),
     )
@@ -427,7 +428,8 @@ def _unit(unit_id: int | None, municipality: Municipality) -> Unit | None:
 
 _PLAIN_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
                  "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
-                 "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "quantity")
+                 "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "safety_check_note",
+                 "quantity")
 
 
 def _item_input(values: dict[str, Any], municipality: Municipality, item: Item | None = None) -> listings.ItemInput:

@@ -116,6 +116,8 @@ class ItemForm(FlaskForm):
                          description=_l("Helps others find matching sets."))
     asset_tag = StringField(_l("Asset tag"), validators=[Optional(), Length(max=60)])
     serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
+    safety_check_note = TextAreaField(_l("Safety check (electrical items)"), validators=[Optional(), Length(max=500)],
+                                      description=_l("Who checked cable, plug and function, and when."))
     kgco2e_new = DecimalCommaField(_l("kg CO2e of a new one"), validators=[Optional()],
                                    description=_l("Only if you know the product's own footprint (e.g. from an EPD)."))
     mass_kg = DecimalCommaField(_l("Weight per piece (kg)"), validators=[Optional()])

@@ -61,6 +61,11 @@ class Category(Base):
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb
 
+    @property
+    def electrical(self) -> bool:
+        """Runs on power (the ICT group): a municipality may ask for a safety-check note before it is listed."""
+        return self.group == CategoryGroup.ICT
+
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"
 
@@ -112,6 +117,8 @@ class Item(Base):
 
     asset_tag: Mapped[str] = mapped_column(String(60), default="")
     serial_number: Mapped[str] = mapped_column(String(80), default="")
+    # Who checked an electrical item, how and when (cable, plug, function); required where the municipality says.
+    safety_check_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     erasure_recorded_at: Mapped[datetime | None]
     erasure_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     erasure_certificate: Mapped[str | None] = mapped_column(String(80))  # stored file name: <sha256>.<ext>

@@ -74,6 +74,7 @@ class ItemInput:
     figures_source: str = ""
     asset_tag: str = ""
     serial_number: str = ""
+    safety_check_note: str = ""
     photo_ids: list[int] = field(default_factory=list)
     photo_alt_texts: dict[int, str] = field(default_factory=dict)
 
@@ -172,7 +173,7 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
 _COPIED_FIELDS = ("title", "category", "condition", "quantity", "description", "unit", "dimensions", "brand",
                   "model", "colour", "building", "room", "pickup_instructions", "available_from",
                   "advertise_until", "would_be_discarded", "kgco2e_new", "mass_kg", "price_new_nok",
-                  "figures_source", "asset_tag", "serial_number")
+                  "figures_source", "asset_tag", "serial_number", "safety_check_note")
 
 
 def _copy_input(item: Item, data: ItemInput) -> None:
@@ -189,6 +190,8 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     if not can_list_items_for(actor, municipality):
         raise Forbidden
     _check(actor, municipality, data)
+    if publish:  # refused before anything is stored
+        _check_safety_note(municipality, data.category, data.safety_check_note)
     item = Item(municipality=municipality, created_by_id=actor.id, status=ItemStatus.DRAFT)
     _copy_input(item, data)
     item.quantity_available = item.quantity
@@ -216,6 +219,8 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
         raise ListingError({"quantity": _("%(count)s are already reserved or handed over; the quantity cannot be "
                                           "less than that.", count=format(committed.normalize(), "f"))})
     advertised_until = item.advertise_until
+    if item.status == ItemStatus.PUBLISHED:
+        _check_safety_note(item.municipality, data.category, data.safety_check_note)
     _copy_input(item, data)
     if item.advertise_until != advertised_until:
         item.expiry_reminded_at = None  # a new end date earns a new reminder
@@ -235,6 +240,14 @@ def _lock(item: Item) -> None:
         db.session.refresh(item, ["quantity", "quantity_available", "status"])
 
 
+def _check_safety_note(municipality: Municipality, category: Category, note: str) -> None:
+    """Where the municipality asks for it, an electrical item is published only with a safety-check note."""
+    if municipality.electrical_safety_note_required and category.electrical and not note.strip():
+        raise ListingError({"safety_check_note": _("%(municipality)s asks for a safety-check note on electrical "
+                                                   "items before they are published.",
+                                                   municipality=municipality.name)})
+
+
 def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:
     """Publish a draft (or republish a withdrawn or expired listing). The visibility stages are fixed now,
     from the municipality's policy."""
@@ -245,6 +258,7 @@ def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:
     now = now or utcnow()
     if item.advertise_until and item.advertise_until < oslo_date(now):
         raise ListingError({"advertise_until": _("The listing would end in the past: choose a later date.")})
+    _check_safety_note(item.municipality, item.category, item.safety_check_note)
     policy = item.municipality
     item.status = ItemStatus.PUBLISHED
     item.published_at = now

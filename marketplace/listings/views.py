@@ -55,7 +55,8 @@ def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
         advertise_until=form.advertise_until.data, would_be_discarded=bool(form.would_be_discarded.data),
         kgco2e_new=form.kgco2e_new.data, mass_kg=form.mass_kg.data, price_new_nok=form.price_new_nok.data,
         figures_source=form.figures_source.data or "", asset_tag=form.asset_tag.data or "",
-        serial_number=form.serial_number.data or "", photo_ids=photo_ids, photo_alt_texts=_alt_texts(),
+        serial_number=form.serial_number.data or "", safety_check_note=form.safety_check_note.data or "",
+        photo_ids=photo_ids, photo_alt_texts=_alt_texts(),
     )
 
 

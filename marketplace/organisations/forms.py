@@ -23,6 +23,12 @@ class PolicyForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
 
+    electrical_safety_note_required = BooleanField(
+        _l("Electrical items need a safety-check note"),
+        description=_l("ICT and other electrical items can only be published with a note on who checked cable, "
+                       "plug and function."),
+    )
+
     hold_days = IntegerField(
         _l("Days the owner side has to answer a reservation"),
         validators=[InputRequired(), NumberRange(min=1, max=60)],

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, enum_column, utcnow
@@ -68,6 +68,8 @@ class Organisation(Base):
     pickup_grace_days: Mapped[int] = mapped_column(default=2)
     waitlist_offer_hours: Mapped[int] = mapped_column(default=48)
     displacement_unknown: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.700"))
+    # Listings (municipalities): publishing an electrical item (the ICT group) needs a safety-check note.
+    electrical_safety_note_required: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     networks: Mapped[list[Network]] = relationship(
         secondary=network_members, back_populates="organisations", order_by=Network.name

@@ -105,6 +105,17 @@ def update_sharing_policy(
                  network_share_days=network_share_days, partner_share_days=partner_share_days)
 
 
+def update_listing_policy(actor, municipality: Municipality, *, electrical_safety_note_required: bool) -> None:
+    """Whether electrical items need a safety-check note to be published (listings already published stay)."""
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    if municipality.electrical_safety_note_required != electrical_safety_note_required:
+        municipality.electrical_safety_note_required = electrical_safety_note_required
+        db.session.flush()
+        audit.record("listing_policy_changed", actor=actor, municipality_id=municipality.id,
+                     electrical_safety_note_required=electrical_safety_note_required)
+
+
 def update_reservation_policy(actor, municipality: Municipality, *, hold_days: int, pickup_grace_days: int,
                               waitlist_offer_hours: int, displacement_unknown) -> None:
     """How long reservations and waitlist offers are kept, and the displacement counted for "don't know".

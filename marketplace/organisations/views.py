@@ -21,6 +21,8 @@ def sharing_policy():
         partner_days = (form.partner_share_days.data or 0) if form.partners_allowed.data else None
         services.update_sharing_policy(current_user, municipality, network_share_days=form.network_share_days.data,
                                        partner_share_days=partner_days)
+        services.update_listing_policy(current_user, municipality,
+                                       electrical_safety_note_required=form.electrical_safety_note_required.data)
         services.update_reservation_policy(
             current_user, municipality, hold_days=form.hold_days.data, pickup_grace_days=form.pickup_grace_days.data,
             waitlist_offer_hours=form.waitlist_offer_hours.data, displacement_unknown=form.displacement_unknown.data)
@@ -31,6 +33,7 @@ def sharing_policy():
         form.network_share_days.data = municipality.network_share_days
         form.partners_allowed.data = municipality.partner_share_days is not None
         form.partner_share_days.data = municipality.partner_share_days
+        form.electrical_safety_note_required.data = municipality.electrical_safety_note_required
         form.hold_days.data = municipality.hold_days
         form.pickup_grace_days.data = municipality.pickup_grace_days
         form.waitlist_offer_hours.data = municipality.waitlist_offer_hours

@@ -1,5 +1,5 @@
 """Invitations: an admin invites a person by e-mail to an organisation (only the SHA-256 hash of each link's
-token is stored).
+token is stored). Policy: electrical items may need a safety-check note (organisations, items).
 
 Revision ID: 0009
 Revises: 0006
@@ -41,10 +41,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_organisation_id'), ['organisation_id'], unique=False)
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('safety_check_note', sa.String(length=500), server_default='', nullable=False))
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('electrical_safety_note_required', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_column('electrical_safety_note_required')
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_column('safety_check_note')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_organisation_id'))
 
