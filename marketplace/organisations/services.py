@@ -165,7 +165,7 @@ def apply_network_policy(network: Network, municipality: Municipality) -> None:
 
 def administered_networks(actor) -> list[Network]:
     """The networks ``actor`` administers, by name: every network for a site admin."""
-    query = select(Network).order_by(Network.name)
+    query = select(Network).options(selectinload(Network.organisations)).order_by(Network.name)
     if not is_site_admin(actor):
         ids = [m.network_id for m in actor.memberships if m.role == Role.NETWORK_ADMIN]
         query = query.where(Network.id.in_(ids))

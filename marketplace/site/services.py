@@ -36,9 +36,7 @@ def put_setting(key: str, value: dict[str, Any], actor=None) -> None:
     statement = insert(SiteSetting).values(**row)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[SiteSetting.key], set_={name: statement.excluded[name] for name in row if name != "key"}))
-    stored = db.session.get(SiteSetting, key)
-    if stored is not None:  # the session may hold the row from before the upsert
-        db.session.refresh(stored)
+    db.session.get(SiteSetting, key, populate_existing=True)  # the session may hold the row from before
 
 
 def record_tick(started_at: datetime, seconds: float, **counts: int) -> None:

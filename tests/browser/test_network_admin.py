@@ -68,3 +68,21 @@ def test_create_a_municipality_in_the_network_by_keyboard_and_edit_the_statement
     assert "<b>Skriv</b> til oss." in admin.locator("#statement").inner_text()
     assert_no_axe_violations(admin)
     assert_no_horizontal_scroll(admin)
+
+
+def test_site_admin_creates_a_network_and_moves_a_municipality_into_it(new_page):
+    page = new_page("desktop")
+    login(page, SITE_ADMIN)
+    page.goto("/admin/networks")
+    page.locator("#new-name").fill("Sør-nettverket")
+    page.locator("#new-slug").fill("sor")
+    with page.expect_navigation():
+        page.locator("#new-slug").press("Enter")
+    assert page.url.endswith("/admin/networks/sor")
+    page.goto("/admin/municipalities")
+    page.locator("#move-sorli-network").select_option("sor")
+    with page.expect_navigation():
+        page.locator("form[action='/admin/municipalities/sorli/move'] button").click()
+    row = page.locator("#municipalities tr", has_text="Sørli kommune")
+    assert "Sør-nettverket" in row.inner_text()
+    assert_no_axe_violations(page)
