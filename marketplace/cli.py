@@ -63,7 +63,12 @@ def demo_command() -> None:
 def tick_command() -> None:
     """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, send
     e-mail (immediate and daily digests), clear abandoned uploads.
-    Safe to run every few minutes."""
+    Safe to run every few minutes. Each run that finishes is recorded for the system status page."""
+    import time
+
+    from marketplace.site import services as site
+
+    started = time.perf_counter()
     now = utcnow()
     expired = listings.expire_items(now)
     lapsed = reservations.expire_reservations(now)
@@ -78,6 +83,10 @@ def tick_command() -> None:
                f"removed {removed} unused file(s).")
     failed = f"; {emailed.failed} could not be sent and wait for the next tick" if emailed.failed else ""
     click.echo(f"Sent {emailed.emails} e-mail(s) about {emailed.notifications} notification(s){failed}.")
+    site.record_tick(now, time.perf_counter() - started, expired_listings=len(expired),
+                     lapsed_reservations=len(lapsed), reminders=reminded, emails=emailed.emails,
+                     emails_failed=emailed.failed)
+    db.session.commit()
 
 
 users = AppGroup("users", help="Manage users.")

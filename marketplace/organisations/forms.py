@@ -75,3 +75,73 @@ class MergeUnitForm(FlaskForm):
 
 class ArchiveUnitForm(FlaskForm):
     archived = HiddenField(validators=[AnyOf(["0", "1"])])
+# --------------------------------------------------------------------------------------------------------------
+# Network and site administration
+# --------------------------------------------------------------------------------------------------------------
+
+class NetworkPolicyForm(FlaskForm):
+    """The defaults a network gives municipalities created in it or joining it: the same fields, labels and
+    limits as a municipality's own rules (PolicyForm), taken from there field by field."""
+
+    network_share_days = PolicyForm.network_share_days
+    partners_allowed = PolicyForm.partners_allowed
+    partner_share_days = PolicyForm.partner_share_days
+    hold_days = PolicyForm.hold_days
+    pickup_grace_days = PolicyForm.pickup_grace_days
+    waitlist_offer_hours = PolicyForm.waitlist_offer_hours
+    displacement_unknown = PolicyForm.displacement_unknown
+
+    def fill(self, source) -> None:
+        """Show the policy of ``source`` (a network)."""
+        for name in ("network_share_days", "partner_share_days", "hold_days", "pickup_grace_days",
+                     "waitlist_offer_hours", "displacement_unknown"):
+            getattr(self, name).data = getattr(source, name)
+        self.partners_allowed.data = source.partner_share_days is not None
+
+    def values(self) -> dict:
+        """The policy as the services take it: no partner days when partners are not allowed."""
+        return {
+            "network_share_days": self.network_share_days.data,
+            "partner_share_days": (self.partner_share_days.data or 0) if self.partners_allowed.data else None,
+            "hold_days": self.hold_days.data,
+            "pickup_grace_days": self.pickup_grace_days.data,
+            "waitlist_offer_hours": self.waitlist_offer_hours.data,
+            "displacement_unknown": self.displacement_unknown.data,
+        }
+
+
+SLUG_HELP = _l("Lower-case letters, digits and hyphens, e.g. nordvik-kommune. Used in addresses; cannot be changed.")
+
+
+class NetworkNameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+
+
+class NewNetworkForm(NetworkNameForm):
+    slug = StringField(_l("Short name"), description=SLUG_HELP,
+                       validators=[InputRequired(), Length(max=60)])
+
+
+class NewOrganisationForm(NewNetworkForm):
+    org_number = StringField(_l("Organisation number (optional)"), description=_l("Nine digits."),
+                             validators=[Optional(), Length(max=9)], render_kw={"inputmode": "numeric"})
+
+
+class NewMunicipalityForm(NewOrganisationForm):
+    """The site admin's form: a new municipality and the network it starts in."""
+
+    network = SelectField(_l("Network"), validators=[InputRequired()])
+
+
+class ChooseOrganisationForm(FlaskForm):
+    """Bring an existing municipality or partner organisation into the network (choices set by the view)."""
+
+    organisation = SelectField(_l("Organisation"), validators=[InputRequired()])
+
+
+class MoveMunicipalityForm(FlaskForm):
+    network = SelectField(_l("Move to network"), validators=[InputRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only posts the CSRF token: for confirmations."""

@@ -27,6 +27,15 @@ class Network(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Policy defaults: a municipality created in the network, or joining it from no other network, starts with
+    # these (see Organisation below for what each means); it may change its own afterwards.
+    network_share_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    partner_share_days: Mapped[int | None] = mapped_column(default=14, server_default="14")
+    hold_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    pickup_grace_days: Mapped[int] = mapped_column(default=2, server_default="2")
+    waitlist_offer_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    displacement_unknown: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.700"),
+                                                          server_default="0.700")
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=network_members, back_populates="networks", order_by="Organisation.name"
@@ -36,8 +45,17 @@ class Network(Base):
     def municipalities(self) -> list[Municipality]:
         return [org for org in self.organisations if isinstance(org, Municipality)]
 
+    @property
+    def partners(self) -> list[PartnerOrganisation]:
+        return [org for org in self.organisations if isinstance(org, PartnerOrganisation)]
+
     def __repr__(self) -> str:
         return f"<Network {self.slug}>"
+
+
+# The policy a municipality keeps on its row, and a network keeps as the default for new members.
+POLICY_FIELDS = ("network_share_days", "partner_share_days", "hold_days", "pickup_grace_days",
+                 "waitlist_offer_hours", "displacement_unknown")
 
 
 class OrganisationKind(StrEnum):

@@ -1,12 +1,28 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.accounts.models import Role
+from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
 from marketplace.db import db
-from marketplace.errors import Forbidden
+from marketplace.errors import Forbidden, NotVisible
 from marketplace.organisations import services
-from marketplace.organisations.forms import ArchiveUnitForm, MergeUnitForm, PolicyForm, UnitForm
+from marketplace.organisations.forms import (
+    ArchiveUnitForm,
+    ChooseOrganisationForm,
+    ConfirmForm,
+    MergeUnitForm,
+    MoveMunicipalityForm,
+    NetworkNameForm,
+    NetworkPolicyForm,
+    NewMunicipalityForm,
+    NewNetworkForm,
+    NewOrganisationForm,
+    PolicyForm,
+    UnitForm,
+)
+from marketplace.organisations.models import Municipality, PartnerOrganisation
 
 blueprint = Blueprint("organisations", __name__)
 
@@ -125,3 +141,257 @@ def merge_unit(slug: str, unit_id: int):
             flash(_("The unit is merged and archived."), "success")
             return redirect(url_for("organisations.units", slug=slug), 303)
     return _unit_page(municipality, unit, UnitForm(obj=unit, formdata=None), merge_form, 400)
+# --------------------------------------------------------------------------------------------------------------
+# Network administration (a network's admins and site admins) and site administration (site admins).
+# --------------------------------------------------------------------------------------------------------------
+
+MEMBER_KINDS = {"municipality": Municipality, "partner": PartnerOrganisation}
+ROLE_NAMES = {Role.MEMBER: _l("Member"), Role.CARETAKER: _l("Caretaker"), Role.MUNICIPAL_ADMIN: _l("Administrator")}
+
+
+@blueprint.get("/admin/networks")
+def networks():
+    administered = services.administered_networks(current_user)
+    if not is_site_admin(current_user):
+        if not administered:
+            raise Forbidden
+        if len(administered) == 1:
+            return redirect(url_for("organisations.network", slug=administered[0].slug))
+    return _networks_page(administered, NewNetworkForm(prefix="new"))
+
+
+@blueprint.post("/admin/networks")
+def create_network():
+    form = NewNetworkForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            network = services.add_network(current_user, form.slug.data, form.name.data)
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The network %(name)s is created.", name=network.name), "success")
+            return redirect(url_for("organisations.network", slug=network.slug), 303)
+    if not is_site_admin(current_user):
+        raise Forbidden
+    return _networks_page(services.administered_networks(current_user), form)
+
+
+def _networks_page(networks, form):
+    return render_template("organisations/network_list.html", networks=networks, form=form), \
+        400 if form.errors or form.form_errors else 200
+
+
+@blueprint.get("/admin/networks/<slug>")
+def network(slug):
+    network = services.administered_network(current_user, slug)
+    return _network_page(network, NetworkNameForm(prefix="rename", name=network.name))
+
+
+@blueprint.post("/admin/networks/<slug>/name")
+def rename_network(slug):
+    network = services.administered_network(current_user, slug)
+    form = NetworkNameForm(prefix="rename")
+    if form.validate_on_submit():
+        try:
+            services.rename_network(current_user, network, form.name.data)
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The network is renamed."), "success")
+            return redirect(url_for("organisations.network", slug=network.slug), 303)
+    if not is_site_admin(current_user):
+        raise Forbidden
+    return _network_page(network, form)
+
+
+def _network_page(network, rename_form):
+    members = services.network_overview(current_user, network)
+    return render_template(
+        "organisations/network.html", network=network, rename_form=rename_form,
+        municipalities=[row for row in members if isinstance(row.organisation, Municipality)],
+        partners=[row for row in members if isinstance(row.organisation, PartnerOrganisation)],
+    ), 400 if rename_form.errors or rename_form.form_errors else 200
+
+
+@blueprint.get("/admin/networks/<slug>/add/<kind>")
+def add_member(slug, kind):
+    network = services.administered_network(current_user, slug)
+    return _add_member_page(network, kind, ChooseOrganisationForm(prefix="join"), NewOrganisationForm(prefix="new"))
+
+
+@blueprint.post("/admin/networks/<slug>/add/<kind>/existing")
+def add_existing_member(slug, kind):
+    network = services.administered_network(current_user, slug)
+    form = ChooseOrganisationForm(prefix="join")
+    candidates = _candidates(network, kind)
+    form.organisation.choices = [(org.slug, org.name) for org in candidates]
+    if form.validate_on_submit():
+        organisation = next(org for org in candidates if org.slug == form.organisation.data)
+        services.add_to_network(current_user, network, organisation)
+        db.session.commit()
+        flash(_("%(name)s is now in %(network)s.", name=organisation.name, network=network.name), "success")
+        return redirect(url_for("organisations.network", slug=network.slug), 303)
+    return _add_member_page(network, kind, form, NewOrganisationForm(prefix="new"))
+
+
+@blueprint.post("/admin/networks/<slug>/add/<kind>/new")
+def create_member(slug, kind):
+    network = services.administered_network(current_user, slug)
+    form = NewOrganisationForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_in_network(current_user, network, _kind(kind), form.slug.data,
+                                                      form.name.data, form.org_number.data)
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is created in %(network)s.", name=organisation.name, network=network.name), "success")
+            return redirect(url_for("organisations.network", slug=network.slug), 303)
+    return _add_member_page(network, kind, ChooseOrganisationForm(prefix="join"), form)
+
+
+def _kind(kind: str):
+    if kind not in MEMBER_KINDS:
+        abort(404)
+    return MEMBER_KINDS[kind]
+
+
+def _candidates(network, kind):
+    return services.joinable_organisations(current_user, network, _kind(kind))
+
+
+def _add_member_page(network, kind, join_form, new_form):
+    candidates = _candidates(network, kind)
+    join_form.organisation.choices = [(org.slug, org.name) for org in candidates]
+    failed = join_form.errors or new_form.errors or new_form.form_errors
+    return render_template("organisations/network_add.html", network=network, kind=kind, candidates=candidates,
+                           join_form=join_form, new_form=new_form), 400 if failed else 200
+
+
+@blueprint.route("/admin/networks/<slug>/members/<member>/remove", methods=["GET", "POST"])
+def remove_member(slug, member):
+    network = services.administered_network(current_user, slug)
+    organisation = services.network_member(current_user, network, member)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.remove_from_network(current_user, network, organisation)
+        db.session.commit()
+        flash(_("%(name)s has left %(network)s.", name=organisation.name, network=network.name), "success")
+        return redirect(url_for("organisations.network", slug=network.slug), 303)
+    remaining = [other for other in organisation.networks if other.id != network.id]
+    return render_template("organisations/network_remove.html", network=network, organisation=organisation,
+                           form=form, stranded=services.open_reservations_lost(organisation, remaining)), \
+        400 if form.is_submitted() else 200
+
+
+@blueprint.get("/admin/networks/<slug>/partners/<member>")
+def partner(slug, member):
+    network = services.administered_network(current_user, slug)
+    organisation = services.network_member(current_user, network, member)
+    if not isinstance(organisation, PartnerOrganisation):
+        raise NotVisible
+    return render_template("organisations/network_partner.html", network=network, partner=organisation,
+                           memberships=services.partner_users(current_user, network, organisation),
+                           role_names=ROLE_NAMES)
+
+
+@blueprint.route("/admin/networks/<slug>/policy", methods=["GET", "POST"])
+def network_policy(slug):
+    network = services.administered_network(current_user, slug)
+    form = NetworkPolicyForm()
+    if form.validate_on_submit():
+        try:
+            services.update_network_policy(current_user, network, **form.values())
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The defaults are saved. They apply to municipalities that join the network from now on."),
+                  "success")
+            return redirect(url_for("organisations.network", slug=network.slug), 303)
+    if not form.is_submitted():
+        form.fill(network)
+    return render_template("organisations/network_policy.html", network=network, form=form), \
+        400 if form.errors or form.form_errors else 200
+
+
+@blueprint.get("/admin/municipalities")
+def municipalities():
+    return _municipalities_page(NewMunicipalityForm(prefix="new"))
+
+
+@blueprint.post("/admin/municipalities")
+def create_municipality():
+    form = NewMunicipalityForm(prefix="new")
+    networks = _network_choices(form.network)
+    if form.validate_on_submit():
+        network = next(n for n in networks if n.slug == form.network.data)
+        try:
+            municipality = services.create_in_network(current_user, network, Municipality, form.slug.data,
+                                                      form.name.data, form.org_number.data)
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is created in %(network)s.", name=municipality.name, network=network.name), "success")
+            return redirect(url_for("organisations.municipalities"), 303)
+    return _municipalities_page(form)
+
+
+@blueprint.post("/admin/municipalities/<slug>/move")
+def move_municipality(slug):
+    if not is_site_admin(current_user):
+        raise Forbidden
+    municipality = services.find_municipality(slug)
+    form = MoveMunicipalityForm(prefix=f"move-{slug}")
+    networks = _network_choices(form.network)
+    if municipality is None:
+        raise NotVisible
+    if form.validate_on_submit():
+        network = next(n for n in networks if n.slug == form.network.data)
+        try:
+            services.move_municipality(current_user, municipality, network)
+        except services.OrganisationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now in %(network)s.", name=municipality.name, network=network.name), "success")
+            return redirect(url_for("organisations.municipalities"), 303)
+    return _municipalities_page(NewMunicipalityForm(prefix="new"), failed_move=(municipality, form))
+
+
+def _network_choices(select_field):
+    networks = services.administered_networks(current_user) if is_site_admin(current_user) else []
+    select_field.choices = [(network.slug, network.name) for network in networks]
+    return networks
+
+
+def _municipalities_page(form, failed_move=None):
+    municipalities = services.all_municipalities(current_user)  # site admins only
+    _network_choices(form.network)
+    move_forms = {}
+    for municipality in municipalities:
+        move_form = MoveMunicipalityForm(prefix=f"move-{municipality.slug}", formdata=None)
+        if failed_move and failed_move[0].id == municipality.id:
+            move_form = failed_move[1]
+        _network_choices(move_form.network)
+        move_forms[municipality.id] = move_form
+    failed = form.errors or form.form_errors or (failed_move and (failed_move[1].errors or failed_move[1].form_errors))
+    return render_template("organisations/site_municipalities.html", municipalities=municipalities, form=form,
+                           move_forms=move_forms), 400 if failed else 200
+
+
+@blueprint.get("/admin/status")
+def system_status():
+    from marketplace.site import services as site
+
+    return render_template("organisations/site_status.html", status=site.system_status(current_user))

@@ -1,5 +1,11 @@
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from marketplace.accounts.permissions import is_site_admin
+from marketplace.errors import Forbidden
+from marketplace.pages import services
+from marketplace.pages.forms import AccessibilityStatementForm
 
 from marketplace.accounts import services as accounts
 from marketplace.db import db
@@ -42,10 +48,34 @@ def choose_language():
 @blueprint.get("/accessibility")
 @public
 def accessibility():
-    return render_template("pages/accessibility.html")
+    statement = services.accessibility_statement()
+    return render_template("pages/accessibility.html", statement=statement,
+                           body=services.render_statement(statement.text))
 
 
 @blueprint.get("/privacy")
 @public
 def privacy():
     return render_template("pages/privacy.html")
+
+
+@blueprint.route("/admin/accessibility", methods=["GET", "POST"])
+def edit_accessibility():
+    if not is_site_admin(current_user):
+        raise Forbidden
+    statement = services.accessibility_statement()
+    form = AccessibilityStatementForm()
+    if form.validate_on_submit():
+        try:
+            services.update_accessibility_statement(current_user, form.text.data)
+        except services.StatementError as error:
+            db.session.rollback()
+            form.text.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The accessibility statement is saved and published."), "success")
+            return redirect(url_for("pages.accessibility"), 303)
+    if not form.is_submitted():
+        form.text.data = statement.text
+    return render_template("pages/accessibility_edit.html", form=form, statement=statement), \
+        400 if form.errors else 200

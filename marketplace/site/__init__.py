@@ -1,0 +1,1 @@
+"""Site-wide settings (a small key-value table) and the system status for site administrators."""
