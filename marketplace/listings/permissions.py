@@ -28,8 +28,10 @@ def _municipalities_in(network_ids: list[int]) -> list[int]:
 
 
 def _erasure_settled() -> ColumnElement[bool]:
-    """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality."""
-    data_bearing = select(Category.id).where(Category.holds_data.is_(True))
+    """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality. The few
+    data-bearing category ids are read here, in the same transaction, so each item row is checked against a
+    plain list (cheaper than a subquery per row, and answerable from the items' visibility index)."""
+    data_bearing = list(db.session.scalars(select(Category.id).where(Category.holds_data.is_(True))))
     return or_(Item.category_id.not_in(data_bearing), Item.erasure_recorded_at.is_not(None))
 
 
@@ -42,6 +44,17 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
     published = Item.status == ItemStatus.PUBLISHED
     conditions = []
     reachable: set[int] = set()  # every municipality whose items the user may see at all
+    # A member sees at least every published item of their own municipalities, which covers what any network
+    # or partner stage would show there; so those stages list only the other municipalities, and the parts
+    # of the condition never overlap (the planner answers each from the index without merging row sets).
+    own_ids = {membership.organisation_id for membership in user.memberships
+               if isinstance(membership.organisation, Municipality)}
+
+    def others(network_ids: list[int]) -> list[int]:
+        return [municipality_id for municipality_id in _municipalities_in(network_ids)
+                if municipality_id not in own_ids]
+
+    settled = None  # the erasure condition, built once (it reads the data-bearing categories)
     for membership in user.memberships:
         organisation = membership.organisation
         if isinstance(organisation, Municipality):
@@ -51,28 +64,31 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
                 conditions.append(own)  # drafts and history too: they handle the municipality's listings
             else:
                 conditions.append(and_(own, or_(published, Item.created_by_id == user.id)))
-            neighbours = _municipalities_in([network.id for network in organisation.networks])
+            neighbours = others([network.id for network in organisation.networks])
             if neighbours:
                 reachable.update(neighbours)
+                settled = settled if settled is not None else _erasure_settled()
                 conditions.append(and_(
-                    published, Item.municipality_id.in_(neighbours),
-                    Item.network_visible_at <= now, _erasure_settled(),
+                    published, Item.municipality_id.in_(neighbours), Item.network_visible_at <= now, settled,
                 ))
         elif isinstance(organisation, PartnerOrganisation):
-            neighbours = _municipalities_in([network.id for network in organisation.networks])
+            neighbours = others([network.id for network in organisation.networks])
             if neighbours:
                 reachable.update(neighbours)
+                settled = settled if settled is not None else _erasure_settled()
                 conditions.append(and_(
                     published, Item.municipality_id.in_(neighbours),
-                    Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, _erasure_settled(),
+                    Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, settled,
                 ))
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
-            members = _municipalities_in([membership.network_id])
-            reachable.update(members)
-            conditions.append(and_(
-                published, Item.municipality_id.in_(members), Item.network_visible_at <= now, _erasure_settled(),
-            ))
+            members = others([membership.network_id])
+            if members:
+                reachable.update(members)
+                settled = settled if settled is not None else _erasure_settled()
+                conditions.append(and_(
+                    published, Item.municipality_id.in_(members), Item.network_visible_at <= now, settled,
+                ))
     if not conditions or not reachable:
         return false()
     return and_(Item.municipality_id.in_(sorted(reachable)), or_(*conditions))

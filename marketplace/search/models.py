@@ -3,10 +3,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, utcnow
+from marketplace.listings.models import Item
+
+# Every search, count and facet runs under the visibility condition (listings.permissions.visible_items_clause):
+# status, then one municipality at a time, then the network stage. Led by those columns and holding every other
+# column a search filters, groups or sorts on, this index answers them without reading the (wide) item rows:
+# the planner seeks status and each reachable municipality, and counts, groups and picks a page's ids in the
+# index alone. The rows are read only for the page it shows.
+Index(
+    "ix_items_visibility",
+    Item.status, Item.municipality_id, Item.network_visible_at, Item.partner_visible_at, Item.category_id,
+    Item.erasure_recorded_at, Item.created_by_id, Item.condition, Item.published_at, Item.quantity, Item.unit_id,
+    Item.available_from,
+)
 
 
 class SavedSearch(Base):
