@@ -38,9 +38,9 @@ def _erasure_settled() -> ColumnElement[bool]:
 def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
     """The SQL condition for the items ``user`` may see at ``now``. Deny by default.
 
-    Its shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE
-    municipality_id WHEN ... THEN (what the user sees there) END``. The first part is what the items'
-    visibility index seeks; the CASE is checked on each index entry (no row is read) and, being opaque to
+    Its shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE WHEN
+    municipality_id IN (...) THEN (what the user sees there) ... ELSE false END``. The first part is what the
+    items' visibility index seeks; the CASE is checked on each index entry (no row is read) and, being opaque to
     the planners, it is neither split into several index scans nor badly estimated as a chain of ORs.
     """
     if not is_signed_in(user):
