@@ -160,10 +160,11 @@ def unindex_item(item_id: int) -> None:
     search_index().remove(db.session, item_id)
 
 
-def _filtered(user: User, params: SearchParams, now: datetime, skip: str = ""):
-    """The visible published items matching ``params``, leaving out the filter named ``skip`` (so a facet
-    can count the alternatives to its own choice). Returns the query and the text-match subquery."""
-    query = select(Item).where(visible_items_clause(user, now), Item.status == ItemStatus.PUBLISHED)
+def _filtered(visible, params: SearchParams, now: datetime, skip: str = ""):
+    """The published items matching ``params`` under the visibility condition ``visible`` (the viewer's
+    ``visible_items_clause``, built once per search), leaving out the filter named ``skip`` (so a facet can
+    count the alternatives to its own choice). Returns the query and the text-match subquery."""
+    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED)
     matches = search_index().matches(params.q) if params.q else None
     if matches is not None:
         query = query.join(matches, matches.c.item_id == Item.id)
@@ -196,89 +197,110 @@ def _ordered(query: Select, params: SearchParams, matches) -> Select:
     return query.order_by(Item.published_at.desc(), Item.id.desc())
 
 
-def _facet(user, params, now, name, key_column, label_column, join=None, selected=()) -> list[FacetValue]:
-    base, _matches = _filtered(user, params, now, skip=name)
-    ids = base.with_only_columns(Item.id).subquery()
-    query = select(key_column, label_column, func.count()).select_from(Item).join(ids, ids.c.id == Item.id)
-    if join is not None:
-        query = query.join(*join)
-    rows = db.session.execute(query.group_by(key_column, label_column).order_by(label_column)).all()
-    values = [FacetValue(str(key), str(label), count, str(key) in selected) for key, label, count in rows]
-    # A chosen value that no longer matches anything stays in the panel (with 0), so it can be unticked.
-    shown = {value.value for value in values}
-    return values + [FacetValue(str(key), str(key), 0, True) for key in selected if key and str(key) not in shown]
+def _page(query: Select, params: SearchParams, matches) -> list[Item]:
+    """The items of the page: first their ids, picked and ordered from the items' visibility index alone (a
+    deep page skips thousands of entries, not thousands of rows), then the rows of those ids only."""
+    ids = list(db.session.scalars(
+        _ordered(query.with_only_columns(Item.id), params, matches)
+        .limit(params.per_page).offset((params.page - 1) * params.per_page)
+    ))
+    if not ids:
+        return []
+    by_id = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    return [by_id[item_id] for item_id in ids]
 
 
-def _grouped_counts(user, params, now):
-    """One pass over the full filter, counted by category, condition and municipality: enough for the
-    total and for every facet whose own filter is not set."""
-    query, _matches = _filtered(user, params, now)
+def _grouped_counts(visible, params, now, skip: str = ""):
+    """One pass over the filter (without the filter named ``skip``), counted by category, condition and
+    municipality in the items' visibility index alone: enough for the total and for every facet whose own
+    filter is not set, and, with ``skip``, for the alternatives of the facet whose filter is set."""
+    query, _matches = _filtered(visible, params, now, skip)
     grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
         .group_by(Item.category_id, Item.condition, Item.municipality_id).order_by(None)
     return db.session.execute(grouped).all()
 
 
-def _facets_from_counts(rows, params, locale) -> dict[str, list[FacetValue]]:
-    categories = {category.id: category for category in db.session.scalars(select(Category))}
-    municipality_ids = {row[2] for row in rows}
-    names = dict(db.session.execute(select(Organisation.id, Organisation.slug).where(
-        Organisation.id.in_(municipality_ids))).all()) if municipality_ids else {}
-    labels = dict(db.session.execute(select(Organisation.slug, Organisation.name).where(
-        Organisation.id.in_(municipality_ids))).all()) if municipality_ids else {}
-    tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {}}
-    for category_id, condition, municipality_id, count in rows:
-        category = categories[category_id]
-        for facet, key in (("group", category.group.value), ("category", category.slug),
-                           ("condition", Condition(condition).value), ("municipality", names[municipality_id])):
-            tallies[facet][key] = tallies[facet].get(key, 0) + count
-    by_slug = {category.slug: category for category in categories.values()}
-    label_of = {
-        "group": lambda key: key,
-        "category": lambda key: by_slug[key].name(locale),
-        "condition": lambda key: key,
-        "municipality": lambda key: labels.get(key, key),
-    }
-    selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
-                "municipality": params.municipalities}
-    facets = {}
-    for facet, counts in tallies.items():
-        values = sorted((FacetValue(key, label_of[facet](key), count, key in selected[facet])
-                         for key, count in counts.items()), key=lambda value: value.label)
-        facets[facet] = values + [FacetValue(str(key), str(key), 0, True) for key in selected[facet]
-                                  if key and key not in counts]
-    return facets
+def _unit_counts(visible, params, now) -> dict[int, int]:
+    query, _matches = _filtered(visible, params, now, "unit")
+    grouped = query.with_only_columns(Item.unit_id, func.count()).where(Item.unit_id.is_not(None)) \
+        .group_by(Item.unit_id).order_by(None)
+    return dict(db.session.execute(grouped).all())
+
+
+def _facet_values(counts: dict[str, int], label_of, selected) -> list[FacetValue]:
+    """The facet's values by label; a chosen value that no longer matches anything stays in the panel (with
+    0), so it can be unticked."""
+    values = sorted((FacetValue(key, label_of(key), count, key in selected) for key, count in counts.items()),
+                    key=lambda value: value.label)
+    return values + [FacetValue(str(key), str(key), 0, True) for key in selected if key and key not in counts]
+
+
+class _Facets:
+    """Turns grouped counts into facet values; labels come from a few small reads, not from joins."""
+
+    def __init__(self, params: SearchParams, locale: str) -> None:
+        self.params = params
+        self.locale = locale
+        self.categories = {category.id: category for category in db.session.scalars(select(Category))}
+        self.by_slug = {category.slug: category for category in self.categories.values()}
+        self.municipalities: dict[int, tuple[str, str]] = {}  # id → (slug, name), read as needed
+
+    def _municipality(self, ids) -> None:
+        missing = set(ids) - self.municipalities.keys()
+        if missing:
+            self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
+                select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
+
+    def from_rows(self, rows) -> dict[str, list[FacetValue]]:
+        """Every facet of category, condition and municipality from ``_grouped_counts`` rows."""
+        self._municipality({row[2] for row in rows})
+        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {}}
+        for category_id, condition, municipality_id, count in rows:
+            category = self.categories[category_id]
+            for facet, key in (("group", category.group.value), ("category", category.slug),
+                               ("condition", Condition(condition).value),
+                               ("municipality", self.municipalities[municipality_id][0])):
+                tallies[facet][key] = tallies[facet].get(key, 0) + count
+        names = {slug: name for slug, name in self.municipalities.values()}
+        label_of = {
+            "group": lambda key: key,
+            "category": lambda key: self.by_slug[key].name(self.locale),
+            "condition": lambda key: key,
+            "municipality": lambda key: names.get(key, key),
+        }
+        params = self.params
+        selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
+                    "municipality": params.municipalities}
+        return {facet: _facet_values(counts, label_of[facet], selected[facet]) for facet, counts in tallies.items()}
+
+    def units(self, counts: dict[int, int]) -> list[FacetValue]:
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(counts)))).all()) \
+            if counts else {}
+        return _facet_values({str(key): count for key, count in counts.items()},
+                             lambda key: names.get(int(key), key),
+                             (str(self.params.unit),) if self.params.unit else ())
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
            with_facets: bool = True) -> SearchResult:
     now = now or utcnow()
-    query, matches = _filtered(user, params, now)
-    items = list(db.session.scalars(
-        _ordered(query, params, matches).limit(params.per_page).offset((params.page - 1) * params.per_page)
-    ))
+    visible = visible_items_clause(user, now)  # built once: every query of this search shares it
+    query, matches = _filtered(visible, params, now)
+    items = _page(query, params, matches)
     if not with_facets:
         return SearchResult(params=params, items=items, total=db.count(query), facets={})
-    rows = _grouped_counts(user, params, now)
+    rows = _grouped_counts(visible, params, now)
     total = sum(row[3] for row in rows)
-    facets = _facets_from_counts(rows, params, locale)
+    counter = _Facets(params, locale)
+    facets = counter.from_rows(rows)
     # A facet whose own filter is set counts its alternatives without that filter (so they can be added).
-    name_column = Category.name_en if locale == "en" else Category.name_nb
-    if params.group:
-        facets["group"] = _facet(user, params, now, "group", Category.group, Category.group,
-                                 (Category, Category.id == Item.category_id), (params.group,))
-    if params.categories:
-        facets["category"] = _facet(user, params, now, "category", Category.slug, name_column,
-                                    (Category, Category.id == Item.category_id), params.categories)
-    if params.conditions:
-        facets["condition"] = _facet(user, params, now, "condition", Item.condition, Item.condition,
-                                     None, params.conditions)
-    if params.municipalities:
-        facets["municipality"] = _facet(user, params, now, "municipality", Organisation.slug, Organisation.name,
-                                        (Organisation, Organisation.id == Item.municipality_id),
-                                        params.municipalities)
+    chosen = {"group": params.group, "category": params.categories, "condition": params.conditions,
+              "municipality": params.municipalities}
+    for facet, choice in chosen.items():
+        if choice:
+            facets[facet] = counter.from_rows(_grouped_counts(visible, params, now, skip=facet))[facet]
     if params.municipalities or params.unit:
-        facets["unit"] = _facet(user, params, now, "unit", Unit.id, Unit.name, (Unit, Unit.id == Item.unit_id),
-                                (str(params.unit),) if params.unit else ())
+        facets["unit"] = counter.units(_unit_counts(visible, params, now))
     return SearchResult(params=params, items=items, total=total, facets=facets)
 
 
@@ -331,7 +353,7 @@ def announce_saved_search_matches(now: datetime | None = None) -> int:
         if user is None or not user.active:
             continue
         params = SearchParams.from_args(MultiDict(saved.params))
-        query, _matches = _filtered(user, replace(params, page=1), now)
+        query, _matches = _filtered(visible_items_clause(user, now), replace(params, page=1), now)
         since = visible_since_expression(user)
         already = select(SavedSearchHit.item_id).where(SavedSearchHit.saved_search_id == saved.id)
         new_items = list(db.session.scalars(

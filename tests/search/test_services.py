@@ -210,3 +210,27 @@ def test_a_chosen_filter_value_without_matches_stays_visible(setup):
     _found, result = ids(setup.member_a, q="hev senk", condition="worn")
     conditions = {value.value: (value.count, value.selected) for value in result.facets["condition"]}
     assert conditions["worn"] == (0, True)
+
+
+def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
+    """The speed of search at scale rests on this: under the viewer's visibility condition, the grouped count
+    and a page in date order read index entries only, never the item rows (SQLite shows it plainly)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's choice depends on its statistics")
+    from marketplace.listings.permissions import visible_items_clause
+    from marketplace.listings.models import Item
+
+    visible = visible_items_clause(setup.member_b, LATER)
+    query, matches = services._filtered(visible, SearchParams(), LATER)
+    grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
+        .group_by(Item.category_id, Item.condition, Item.municipality_id)
+    page = services._ordered(query.with_only_columns(Item.id), SearchParams(), matches).limit(24).offset(480)
+
+    def plan(statement) -> str:
+        compiled = statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
+        rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
+                                                       tuple(compiled.params[name] for name in compiled.positiontup))
+        return " | ".join(row[3] for row in rows)
+
+    assert "COVERING INDEX ix_items_visibility " in plan(grouped)
+    assert "COVERING INDEX ix_items_visibility_newest" in plan(page)
