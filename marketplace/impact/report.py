@@ -124,9 +124,14 @@ def _exact_sum(expression, scale: int):
     return func.coalesce(func.sum(cast(func.round(expression * (10 ** scale)), Integer)), 0)
 
 
+_QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in set(_SCALES.values())}
+
+
 def _to_decimal(value, scale: int) -> Decimal:
-    if db.engine.dialect.name == "postgresql":
-        return Decimal(value or 0).quantize(Decimal(1).scaleb(-scale))
+    """A sum as read back: NUMERIC arrives as a Decimal (PostgreSQL), whole grams or øre as an int (SQLite).
+    Told apart by type, not by asking the engine, since this runs for every number of the report."""
+    if isinstance(value, Decimal):
+        return value.quantize(_QUANTA[scale])
     return Decimal(int(value or 0)).scaleb(-scale)
 
 
