@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, false, func, or_, select, true
+from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, false, func, literal_column, or_, select,
+                        true)
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_network_admin, is_site_admin
@@ -123,9 +124,14 @@ def _exact_sum(expression, scale: int):
     return func.coalesce(func.sum(cast(func.round(expression * (10 ** scale)), Integer)), 0)
 
 
+_QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in set(_SCALES.values())}
+
+
 def _to_decimal(value, scale: int) -> Decimal:
-    if db.engine.dialect.name == "postgresql":
-        return Decimal(value or 0).quantize(Decimal(1).scaleb(-scale))
+    """A sum as read back: NUMERIC arrives as a Decimal (PostgreSQL), whole grams or øre as an int (SQLite).
+    Told apart by type, not by asking the engine, since this runs for every number of the report."""
+    if isinstance(value, Decimal):
+        return value.quantize(_QUANTA[scale])
     return Decimal(int(value or 0)).scaleb(-scale)
 
 
@@ -219,38 +225,82 @@ class Report:
 
 
 def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale: str = "nb") -> Report:
-    """The whole report: totals and every breakdown, each one aggregate query."""
+    """The whole report in four aggregate queries, each one pass over the period's events, grouped by ids.
+
+    One query groups by (category, factors used, month) and gives the totals, the categories and their groups,
+    the months or quarters and the factors appendix; one each groups by receiving unit and by giving unit (each
+    with only the measures its side is credited with); the network matrix groups by (giver, receiver). The
+    database does every sum, exactly; Python only adds a few hundred exact subtotals up under coarser keys and
+    puts names on ids, so no event is loaded.
+    """
     if end < start:
         raise ScopeError(_("The period must end on or after its first day."))
     received, given = _credit(scope)
     in_period = and_(ReuseEvent.occurred_on >= start, ReuseEvent.occurred_on <= end)
-    relevant = and_(in_period, or_(received, given))
     measures = _measures(received, given, once=scope.counts_each_event_once)
-
-    def grouped(key, label, *joins, where=None):
-        query = select(key.label("key"), label.label("label"), *measures).select_from(ReuseEvent)
-        for target, condition in joins:
-            query = query.join(target, condition)
-        query = query.where(relevant if where is None else and_(relevant, where))
-        rows = db.session.execute(query.group_by(key, label).order_by(label)).all()
-        return [Row(str(row.key), str(row.label), Totals.from_row(row)) for row in rows]
-
-    totals = Totals.from_row(db.session.execute(select(*measures).where(relevant)).one())
-    name = Category.name_en if locale == "en" else Category.name_nb
-    report = Report(scope=scope, start=start, end=end, totals=totals, bucket=bucket)
-    # Grouped by ids and days in SQL (few, cheap groups), labelled and bucketed here, with exact addition.
+    factors = _factor_months(and_(in_period, or_(received, given)), measures)
     categories = {category.id: category for category in db.session.scalars(select(Category))}
-    by_category_id = grouped(ReuseEvent.category_id, ReuseEvent.category_id)
-    report.by_category = sorted((Row(categories[int(row.key)].slug, categories[int(row.key)].name(locale),
-                                     row.totals) for row in by_category_id), key=lambda row: row.label)
-    report.by_group = _regroup(by_category_id, lambda key: categories[int(key)].group.value)
-    report.by_period = _regroup(grouped(ReuseEvent.occurred_on, ReuseEvent.occurred_on),
-                                lambda day: _period_key(date.fromisoformat(day[:10]), bucket))
-    report.by_unit = _by_unit(scope, received, given, relevant, measures)
+    report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
+                    bucket=bucket)
+    by_category = _fold(factors, lambda row: row.category_id)
+    report.by_category = sorted((Row(categories[key].slug, categories[key].name(locale), totals)
+                                 for key, totals in by_category.items()), key=lambda row: row.label)
+    by_group = _fold(factors, lambda row: categories[row.category_id].group.value)
+    report.by_group = [Row(key, key, by_group[key]) for key in sorted(by_group)]
+    by_period = _fold(factors, lambda row: _period_key(row.month, bucket))
+    report.by_period = [Row(key, key, by_period[key]) for key in sorted(by_period)]
+    report.factors = _factors_used(factors, categories, locale)
+    if scope.kind != "unit":
+        report.by_unit = _by_unit(scope, in_period, received, given)
     if scope.counts_each_event_once:
-        report.matrix = _matrix(relevant, measures)
-    report.factors = _factors_used(relevant, name)
+        report.matrix = _matrix(and_(in_period, or_(received, given)), measures)
     return report
+
+
+# --- The queries --------------------------------------------------------------------------------------
+
+_FACTOR_COLUMNS = (ReuseEvent.category_id, ReuseEvent.factor_set_version, ReuseEvent.kgco2e_new,
+                   ReuseEvent.mass_kg, ReuseEvent.price_new_nok, ReuseEvent.factor_sources, ReuseEvent.overridden_by)
+
+
+@dataclass
+class _FactorMonth:
+    """The events of one month computed with one category's factors: the finest subtotal the report needs."""
+    category_id: int
+    factors: tuple  # factor_set_version, kgco2e_new, mass_kg, price_new_nok, factor_sources, overridden_by
+    month: date
+    event_rows: int  # events, reversing ones included (the appendix counts what was computed with the factors)
+    totals: Totals
+
+
+def _month(column):
+    """The first day of the month of a date column, in the engine's own terms (SQLite keeps ISO text)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date_trunc(literal_column("'month'"), cast(column, DateTime))
+    return func.substr(column, literal_column("1"), literal_column("7"))
+
+
+def _first_of_month(value) -> date:
+    if isinstance(value, str):  # SQLite: "2026-03"
+        return date(int(value[:4]), int(value[5:7]), 1)
+    return date(value.year, value.month, 1)
+
+
+def _factor_months(where, measures) -> list[_FactorMonth]:
+    month = _month(ReuseEvent.occurred_on)
+    query = (select(*_FACTOR_COLUMNS, month.label("month"), func.count().label("event_rows"), *measures)
+             .where(where).group_by(*_FACTOR_COLUMNS, month))
+    return [_FactorMonth(row.category_id, tuple(row[1:len(_FACTOR_COLUMNS)]), _first_of_month(row.month), row.event_rows,
+                         Totals.from_row(row)) for row in db.session.execute(query)]
+
+
+def _fold(rows, key_of) -> dict:
+    """Add subtotals up under a coarser key (categories, groups, months or quarters), exactly."""
+    sums: dict = {}
+    for row in rows:
+        key = key_of(row)
+        sums[key] = sums[key] + row.totals if key in sums else row.totals
+    return sums
 
 
 def _period_key(day: date, bucket: str) -> str:
@@ -258,61 +308,61 @@ def _period_key(day: date, bucket: str) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if bucket == "quarter" else f"{day:%Y-%m}"
 
 
-def _regroup(rows: list[Row], key_of) -> list[Row]:
-    """Add rows up under a coarser key (categories into groups, days into months), keeping exact sums."""
-    sums: dict[str, Totals] = {}
-    for row in rows:
-        key = key_of(row.key)
-        sums[key] = sums.get(key, Totals()) + row.totals
-    return [Row(key, key, sums[key]) for key in sorted(sums)]
+def _factors_used(factors: list[_FactorMonth], categories: dict, locale: str) -> list[FactorUsed]:
+    """Every distinct factor the report's events were computed with, with its source and how many events."""
+    events: dict[tuple, int] = {}
+    for row in factors:
+        key = (row.category_id, *row.factors)
+        events[key] = events.get(key, 0) + row.event_rows
+    used = [FactorUsed(categories[category_id].name(locale), version, kgco2e_new, mass_kg, price_new_nok, sources,
+                       overridden_by, count)
+            for (category_id, version, kgco2e_new, mass_kg, price_new_nok, sources, overridden_by), count
+            in events.items()]
+    return sorted(used, key=lambda line: (line.category, line.factor_set_version, line.overridden_by or "",
+                                          line.sources))
 
 
-def _by_unit(scope: Scope, received, given, relevant, measures) -> list[Row]:
-    """Per unit: what each unit received (CO2e, money) and gave (waste), merged into one row per unit."""
-    if scope.kind == "unit":
-        return []
-    rows: dict[int, Row] = {}
-    for side, column in (("received", ReuseEvent.receiver_unit_id), ("given", ReuseEvent.giver_unit_id)):
-        condition = received if side == "received" else given
-        side_measures = _measures(condition, condition) if scope.kind == "municipality" else measures
-        query = (select(Unit.id.label("key"), Unit.name.label("label"), Organisation.name.label("owner"), *side_measures)
-                 .select_from(ReuseEvent).join(Unit, Unit.id == column)
-                 .join(Organisation, Organisation.id == Unit.municipality_id)
-                 .where(relevant, condition))
-        if scope.kind == "municipality":
-            query = query.where(Unit.municipality_id == scope.id)
-        for row in db.session.execute(query.group_by(Unit.id, Unit.name, Organisation.name)).all():
-            found = Totals.from_row(row)
-            label = row.label if scope.kind == "municipality" else f"{row.label} ({row.owner})"
-            current = rows.setdefault(row.key, Row(str(row.key), label, Totals()))
-            if side == "received":
-                for name in ("co2e_net_kg", "co2e_gross_kg", "money_nok", "quantity_received", "events_received"):
-                    setattr(current.totals, name, getattr(found, name))
-            else:
-                for name in ("waste_kg", "quantity_given", "events_given"):
-                    setattr(current.totals, name, getattr(found, name))
-    return sorted(rows.values(), key=lambda row: row.label)
+# What each side of a hand-over is credited with: Totals attribute → (ReuseEvent column, decimal places).
+_RECEIVED = {"co2e_net_kg": ("co2e_net_kg", 3), "co2e_gross_kg": ("co2e_gross_kg", 3),
+             "money_nok": ("money_nok", 2), "quantity_received": ("quantity", 3)}
+_GIVEN = {"waste_kg": ("waste_kg", 3), "quantity_given": ("quantity", 3)}
+
+
+def _by_unit(scope: Scope, in_period, received, given) -> list[Row]:
+    """Per unit: what each unit received (CO2e, money) and gave (waste), one query per side grouped by unit
+    id with only that side's measures, merged into one row per unit. A municipality lists only its own units."""
+    sides = ((ReuseEvent.receiver_unit_id, received, _RECEIVED, "events_received"),
+             (ReuseEvent.giver_unit_id, given, _GIVEN, "events_given"))
+    found: dict[int, Totals] = {}
+    for unit_column, credited, credits, events in sides:
+        sums = [_exact_sum(getattr(ReuseEvent, column), scale).label(name)
+                for name, (column, scale) in credits.items()]
+        query = (select(unit_column.label("unit_id"), *sums,
+                        func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1)).label(events))
+                 .where(in_period, credited, unit_column.is_not(None)).group_by(unit_column))
+        for row in db.session.execute(query):
+            values = row._mapping
+            totals = found.setdefault(row.unit_id, Totals())
+            for name, (_column, scale) in credits.items():
+                setattr(totals, name, _to_decimal(values[name], scale))
+            setattr(totals, events, int(values[events] or 0))
+    units = db.session.execute(select(Unit.id, Unit.name, Unit.municipality_id, Organisation.name.label("owner"))
+                               .join(Organisation, Organisation.id == Unit.municipality_id)
+                               .where(Unit.id.in_(found))).all() if found else []
+    rows = [Row(str(unit.id), unit.name if scope.kind == "municipality" else f"{unit.name} ({unit.owner})",
+                found[unit.id])
+            for unit in units if scope.kind != "municipality" or unit.municipality_id == scope.id]
+    return sorted(rows, key=lambda row: row.label)
 
 
 def _matrix(relevant, measures) -> list[tuple[str, str, Totals]]:
-    giver = Organisation.__table__.alias("giver")
-    receiver = Organisation.__table__.alias("receiver")
-    query = (select(giver.c.name.label("giver"), receiver.c.name.label("receiver"), *measures)
-             .select_from(ReuseEvent)
-             .join(giver, giver.c.id == ReuseEvent.giver_municipality_id)
-             .join(receiver, receiver.c.id == ReuseEvent.receiver_organisation_id)
-             .where(relevant).group_by(giver.c.name, receiver.c.name).order_by(giver.c.name, receiver.c.name))
-    return [(row.giver, row.receiver, Totals.from_row(row)) for row in db.session.execute(query).all()]
-
-
-def _factors_used(relevant, name) -> list[FactorUsed]:
-    """Every distinct factor the report's events were computed with, with its source."""
-    query = (select(name.label("category"), ReuseEvent.factor_set_version, ReuseEvent.kgco2e_new, ReuseEvent.mass_kg,
-                    ReuseEvent.price_new_nok, ReuseEvent.factor_sources, ReuseEvent.overridden_by,
-                    func.count(ReuseEvent.id).label("events"))
-             .join(Category, Category.id == ReuseEvent.category_id).where(relevant)
-             .group_by(name, ReuseEvent.factor_set_version, ReuseEvent.kgco2e_new, ReuseEvent.mass_kg,
-                       ReuseEvent.price_new_nok, ReuseEvent.factor_sources, ReuseEvent.overridden_by)
-             .order_by(name))
-    return [FactorUsed(row.category, row.factor_set_version, row.kgco2e_new, row.mass_kg, row.price_new_nok,
-                       row.factor_sources, row.overridden_by, row.events) for row in db.session.execute(query).all()]
+    """Giver municipality → receiving organisation, grouped by ids and named here."""
+    query = (select(ReuseEvent.giver_municipality_id.label("giver"), ReuseEvent.receiver_organisation_id.label("receiver"),
+                    *measures).where(relevant)
+             .group_by(ReuseEvent.giver_municipality_id, ReuseEvent.receiver_organisation_id))
+    pairs = [(row.giver, row.receiver, Totals.from_row(row)) for row in db.session.execute(query)]
+    ids = {giver for giver, _r, _t in pairs} | {receiver for _g, receiver, _t in pairs}
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) \
+        if ids else {}
+    return sorted(((names[giver], names[receiver], totals) for giver, receiver, totals in pairs),
+                  key=lambda pair: (pair[0], pair[1]))

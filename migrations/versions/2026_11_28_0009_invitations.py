@@ -2,7 +2,7 @@
 token is stored). Policy: electrical items may need a safety-check note (organisations, items).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-28 22:04:29.844420
 """
 
@@ -12,7 +12,7 @@ import marketplace.db
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

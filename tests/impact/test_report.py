@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
@@ -124,3 +125,42 @@ def test_furniture_lands_in_the_plausible_band(region, catalogue):
     a = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR)
     ratio = a.totals.co2e_gross_kg / a.totals.waste_kg
     assert Decimal(2) <= ratio <= Decimal(5), ratio
+
+
+def test_factors_appendix_lists_each_factor_with_its_events(ledger):
+    """An override part-way through the year gives the category a second factor line; every line counts the
+    events computed with it, and the categories and months still add up to the totals."""
+    from marketplace.impact import services as impact
+    from marketplace.listings.models import Category
+
+    chair = db.session.scalar(select(Category).where(Category.slug == "office_chair"))
+    impact.add_override(ledger.admin_a, ledger.a, chair, effective_from=date(2026, 6, 1), kgco2e_new=Decimal("55"),
+                        mass_kg=None, price_new_nok=None, source="EPD HÅG Capisco")
+    chairs = make_item(ledger.caretaker_a, "office_chair", quantity=Decimal(5), now=T0)
+    hand_over(ledger.member_b, ledger.caretaker_a, chairs, 2, WouldBuyNew.YES,
+              datetime(2026, 6, 10, 9, tzinfo=timezone.utc))
+    db.session.commit()
+    network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
+    lines = sorted((line.kgco2e_new, line.events, line.overridden_by) for line in network.factors
+                   if line.category == chair.name_nb)
+    assert lines == [(Decimal("55.000"), 1, "municipality"), (Decimal("70.000"), 1, None)]
+    assert sum(line.events for line in network.factors) == 4
+    assert network.totals.co2e_gross_kg == Decimal("940.000")  # 830 + 2 × 55
+    for breakdown in (network.by_category, network.by_group, network.by_period):
+        assert sum((row.totals for row in breakdown), report.Totals()) == network.totals
+    assert {row.key for row in network.by_period} == {"2026-03", "2026-05", "2026-06"}
+
+
+def test_months_and_units_across_a_year_boundary(ledger):
+    scope = report.resolve_scope(None, "network:vest")
+    december = make_item(ledger.caretaker_a, "desk", quantity=Decimal(1),
+                         now=datetime(2025, 12, 1, tzinfo=timezone.utc))
+    hand_over(ledger.member_b, ledger.caretaker_a, december, 1, WouldBuyNew.YES,
+              datetime(2025, 12, 31, 22, 30, tzinfo=timezone.utc))  # 1 January 2026 in Oslo
+    db.session.commit()
+    both = report.build(scope, date(2025, 12, 1), date(2026, 12, 31), bucket="quarter")
+    assert [(row.key, row.totals.co2e_gross_kg) for row in both.by_period] == [
+        ("2026-Q1", Decimal("830.000")), ("2026-Q2", Decimal("90.000"))]
+    units = {row.label: row.totals for row in both.by_unit}
+    assert units["A depot (A kommune)"].waste_kg == Decimal("150.000")  # a network lists units with their owner
+    assert units["B skole (B kommune)"].events_received == 2
