@@ -237,8 +237,9 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
         raise ScopeError(_("The period must end on or after its first day."))
     received, given = _credit(scope)
     in_period = and_(ReuseEvent.occurred_on >= start, ReuseEvent.occurred_on <= end)
+    relevant = and_(in_period, or_(received, given))
     measures = _measures(received, given, once=scope.counts_each_event_once)
-    factors = _factor_months(and_(in_period, or_(received, given)), measures)
+    factors = _factor_months(relevant, measures)
     categories = {category.id: category for category in db.session.scalars(select(Category))}
     report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
                     bucket=bucket)
@@ -253,7 +254,7 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     if scope.kind != "unit":
         report.by_unit = _by_unit(scope, in_period, received, given)
     if scope.counts_each_event_once:
-        report.matrix = _matrix(and_(in_period, or_(received, given)), measures)
+        report.matrix = _matrix(relevant, measures)
     return report
 
 
