@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import wraps
 from typing import TypeVar
 from urllib.parse import urlsplit
 

@@ -3,7 +3,7 @@
 import pytest
 from flask import url_for
 from werkzeug.routing import AnyConverter
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.db import db

@@ -141,7 +141,3 @@ class ChooseOrganisationForm(FlaskForm):
 
 class MoveMunicipalityForm(FlaskForm):
     network = SelectField(_l("Move to network"), validators=[InputRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only posts the CSRF token: for confirmations."""

@@ -1,9 +1,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
@@ -11,7 +10,6 @@ from marketplace.organisations import services
 from marketplace.organisations.forms import (
     ArchiveUnitForm,
     ChooseOrganisationForm,
-    ConfirmForm,
     MergeUnitForm,
     MoveMunicipalityForm,
     NetworkNameForm,
@@ -146,7 +144,6 @@ def merge_unit(slug: str, unit_id: int):
 # --------------------------------------------------------------------------------------------------------------
 
 MEMBER_KINDS = {"municipality": Municipality, "partner": PartnerOrganisation}
-ROLE_NAMES = {Role.MEMBER: _l("Member"), Role.CARETAKER: _l("Caretaker"), Role.MUNICIPAL_ADMIN: _l("Administrator")}
 
 
 @blueprint.get("/admin/networks")
@@ -297,8 +294,7 @@ def partner(slug, member):
     if not isinstance(organisation, PartnerOrganisation):
         raise NotVisible
     return render_template("organisations/network_partner.html", network=network, partner=organisation,
-                           memberships=services.partner_users(current_user, network, organisation),
-                           role_names=ROLE_NAMES)
+                           memberships=services.partner_users(current_user, network, organisation))
 
 
 @blueprint.route("/admin/networks/<slug>/policy", methods=["GET", "POST"])
