@@ -15,3 +15,4 @@ from marketplace.listings.models import Category, Item, Photo  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.search.models import SavedSearch, SavedSearchHit  # noqa: F401
 from marketplace.reservations.models import Reservation, ReservationMessage, WaitlistEntry  # noqa: F401
+from marketplace.wanted.models import Need, WantedAnswer, WantedNotice  # noqa: F401

@@ -68,6 +68,10 @@ class Organisation(Base):
     pickup_grace_days: Mapped[int] = mapped_column(default=2)
     waitlist_offer_hours: Mapped[int] = mapped_column(default=48)
     displacement_unknown: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.700"))
+    # Reuse-first check (municipalities): days a registered need stays out as a wanted notice, and whether
+    # buying new needs a municipal administrator's approval.
+    need_open_days: Mapped[int] = mapped_column(default=14)
+    need_approval_required: Mapped[bool] = mapped_column(default=False)
 
     networks: Mapped[list[Network]] = relationship(
         secondary=network_members, back_populates="organisations", order_by=Network.name
