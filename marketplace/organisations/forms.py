@@ -42,3 +42,14 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=1)],
         description=_l("Between 0 and 1. 0.7 is a cautious choice; 1 counts every such reuse as a purchase avoided."),
     )
+
+    need_open_days = IntegerField(
+        _l("Days a registered need stays out as a wanted notice"),
+        validators=[Optional(), NumberRange(min=1, max=365)],
+        description=_l("The network's stock is searched at once; the notice catches what turns up later."),
+        render_kw={"inputmode": "numeric"},
+    )
+    need_approval_required = BooleanField(
+        _l("Buying new needs a municipal administrator's approval"),
+        description=_l("When a need is not met by reuse, an administrator approves the reason before it closes."),
+    )

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from marketplace.accounts.models import Membership, Role, User
+from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
@@ -266,6 +267,20 @@ def answer_notice(actor: User, notice: WantedNotice, item_id: int, now: datetime
 
 
 # --- Needs: the reuse-first check -----------------------------------------------------------------------
+
+def update_need_policy(actor: User, municipality: Municipality, *, open_days: int, approval_required: bool) -> None:
+    """How long a registered need stays out as a wanted notice, and whether buying new needs approval.
+    Needs already registered keep their period."""
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    if not 1 <= open_days <= 365:
+        raise WantedError({"need_open_days": _("Give a number of days from 1 to 365.")})
+    municipality.need_open_days = open_days
+    municipality.need_approval_required = approval_required
+    db.session.flush()
+    audit.record("need_policy_changed", actor=actor, municipality_id=municipality.id, need_open_days=open_days,
+                 need_approval_required=approval_required)
+
 
 def find_need(user: User, need_id: int) -> Need:
     need = db.session.get(Need, need_id)
