@@ -10,6 +10,7 @@ from marketplace.db import db, utcnow
 from marketplace.impact import services as impact
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
+from marketplace.wanted import report as needs_report
 from marketplace.wanted.forms import REASON_LABELS, NeedForm, NoticeForm, OutcomeForm
 from marketplace.wanted.models import NeedStatus, NoticeStatus
 
@@ -18,7 +19,8 @@ blueprint = Blueprint("wanted", __name__)
 
 @blueprint.record_once
 def add_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES, buy_new_reason_labels=REASON_LABELS)
+    state.app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES, buy_new_reason_labels=REASON_LABELS,
+                                       needs_lines=needs_report.lines)
 
 
 def _form(form_class, **kwargs):
