@@ -92,7 +92,7 @@ def detail(notice_id: int):
 def answer(notice_id: int):
     notice = services.find_visible_notice(current_user, notice_id)
     item_id = request.form.get("item_id", "")
-    if not item_id.isdigit():
+    if not item_id.isdigit() or len(item_id) > 9:  # an id the database can hold
         abort(400)
     try:
         services.answer_notice(current_user, notice, int(item_id))
@@ -171,7 +171,8 @@ def outcome(need_id: int):
         try:
             services.record_outcome(
                 current_user, need, reason=form.reason.data or "", reason_text=form.reason_text.data or "",
-                reservation_ids=[int(value) for value in request.form.getlist("reservation_ids") if value.isdigit()])
+                reservation_ids=[int(value) for value in request.form.getlist("reservation_ids")
+                                 if value.isdigit() and len(value) <= 9])
         except services.WantedError as error:
             for name, message in error.errors.items():
                 field = getattr(form, name, None) or form.reason

@@ -110,4 +110,4 @@ def test_fuzz_the_whole_api_from_its_own_document(web_app, fuzz_region):
             case.validate_response(response, checks=CHECKS)
 
         exercise()
-    assert time.monotonic() - started < 120
+    assert time.monotonic() - started < 180  # 120 s for the 21 operations before #9, in proportion for 31

@@ -75,6 +75,7 @@ def test_a_caretaker_of_another_municipality_answers_from_the_notice(client, set
     assert f'value="{setup.b_chairs.id}"' in page and 'id="matches"' not in page
     assert client.post(f"/wanted/{notice.id}/answer", data={"item_id": str(setup.a_chairs.id)}).status_code == 404
     assert client.post(f"/wanted/{notice.id}/answer", data={"item_id": "x"}).status_code == 400
+    assert client.post(f"/wanted/{notice.id}/answer", data={"item_id": "9" * 30}).status_code == 400
     assert client.post(f"/wanted/{notice.id}/answer", data={"item_id": str(setup.b_chairs.id)}).status_code == 303
     poster = web_app.test_client()
     login(poster, "member@a.example")
