@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
     from marketplace.pages import views as pages_views
+    from marketplace.wanted import views as wanted_views
 
     db.init_app(app)
     security.init_app(app)
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_views.blueprint)
     app.register_blueprint(reservations_views.blueprint)
     app.register_blueprint(audit_views.blueprint)
+    app.register_blueprint(wanted_views.blueprint)
     app.register_blueprint(api_views.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge

@@ -23,6 +23,7 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
 from marketplace.reservations import services as reservations
 from marketplace.search import services as search
+from marketplace.wanted import services as wanted
 
 
 @click.command("init")
@@ -74,11 +75,13 @@ def tick_command() -> None:
     lapsed = reservations.expire_reservations(now)
     reminded = reservations.remind_pending(now) + listings.remind_expiring_items(now)
     discarded = listings.discard_stale_uploads(now)
+    closed = wanted.expire_notices(now)  # before the alerts: a closed notice announces nothing more
     announced = search.announce_saved_search_matches(now)
     db.session.commit()
     emailed = notifications.send_pending_email(now)
     removed = listings.remove_unreferenced_files()
     click.echo(f"Expired {len(expired)} listing(s) and {len(lapsed)} reservation(s); sent {reminded} reminder(s); "
+               f"closed {len(closed)} wanted notice(s) past their date; "
                f"announced matches for {announced} saved search(es); discarded {discarded} abandoned upload(s); "
                f"removed {removed} unused file(s).")
     failed = f"; {emailed.failed} could not be sent and wait for the next tick" if emailed.failed else ""

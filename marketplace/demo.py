@@ -810,5 +810,45 @@ def load(progress: Callable[[str], object] = lambda _message: None, *, with_list
         now = utcnow()
         _load_listings(progress, now=now)
         _load_reservations(progress, now=now)
+        _load_wanted(now)
     return logins
+
+
+def _load_wanted(now: datetime) -> None:
+    """A few wanted notices and needs (the reuse-first check), once: one met by reuse, one bought new against
+    a returned laptop (the caretaker registers the laptop from the need's page), one still open."""
+    from marketplace.reservations.models import ReservationStatus
+    from marketplace.wanted import services as wanted
+    from marketplace.wanted.models import WantedNotice
+
+    if db.session.scalar(select(WantedNotice.id).limit(1)) is not None:
+        return
+    person = accounts.find_user_by_email
+    categories = {category.slug: category for category in db.session.scalars(select(Category))}
+    today = oslo_date(now)
+    wanted.post_notice(person("skole@nordvik.example"), wanted.NoticeInput(
+        title="24 elevstoler til 5. trinn", category=categories["pupil_chair"], quantity=Decimal(24),
+        needed_by=today + timedelta(days=60), description="Helst like stoler, gjerne stablebare."),
+        now=now - timedelta(days=5))
+    wanted.post_notice(person("bibliotek@dulten.example"), wanted.NoticeInput(
+        title="Bokhyller til lesesalen", category=categories["bookshelf"], quantity=Decimal(6),
+        needed_by=today + timedelta(days=30)), now=now - timedelta(days=2))
+    wanted.register_need(person("skole@dulten.example"), wanted.NeedInput(
+        title="Pulter til nytt klasserom", category=categories["pupil_desk"], quantity=Decimal(12),
+        needed_by=today + timedelta(days=45)), now=now - timedelta(days=1))
+    laptop = wanted.register_need(person("skole@sorli.example"), wanted.NeedInput(
+        title="Ny bærbar PC til lærer", category=categories["laptop"], quantity=Decimal(1),
+        returned_asset_tag="SOR-0412"), now=now - timedelta(days=20))
+    wanted.record_outcome(person("skole@sorli.example"), laptop, reservation_ids=[],
+                          reason="nothing_suitable", now=now - timedelta(days=6))
+    school = person("skole@nordvik.example")
+    reservation = db.session.scalar(select(Reservation).where(
+        Reservation.requester_id == school.id, Reservation.status == ReservationStatus.COLLECTED)
+        .order_by(Reservation.created_at.desc()).limit(1))
+    if reservation is not None:
+        met = wanted.register_need(school, wanted.NeedInput(
+            title=reservation.item.title, category=reservation.item.category, quantity=reservation.quantity),
+            now=now - timedelta(days=3))
+        wanted.record_outcome(school, met, reservation_ids=[reservation.id], now=now - timedelta(days=1))
+    db.session.flush()
 

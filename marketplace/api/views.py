@@ -52,6 +52,9 @@ from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
 from marketplace.search import services as search
 from marketplace.security import login_manager, public, throttle
+from marketplace.wanted import services as wanted
+from marketplace.wanted.models import Need, NoticeStatus, WantedNotice
+from marketplace.wanted.permissions import can_manage_notice
 
 PREFIX = "/api/v1"
 VERSION = "1.0.0"
@@ -771,3 +774,147 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token %(prefix)s… is revoked. It no longer works.", prefix=token.prefix), "success")
     return redirect(url_for("api_tokens.account_tokens"), 303)
+
+
+# --- Wanted notices and needs ---------------------------------------------------------------------------
+
+NOTICE = (S.WantedOut, "The wanted notice.")
+NEED = (S.NeedOut, "The need.")
+
+
+@blueprint.errorhandler(wanted.WantedError)
+def _wanted_rule_broken(error: wanted.WantedError):
+    return error_json(422, "validation_failed", " ".join(error.errors.values()),
+                      {name or "body": message for name, message in error.errors.items()})
+
+
+def notice_out(notice: WantedNotice) -> S.WantedOut:
+    category = notice.category
+    return S.WantedOut(
+        id=notice.id, title=notice.title, description=notice.description or "", category=category.slug,
+        category_name=category.name(_locale()), quantity=_plain(notice.quantity), unit=str(category.unit),
+        municipality=_municipality(notice.municipality), unit_id=notice.unit_id,
+        unit_name=notice.unit.name if notice.unit else None, status=str(notice.status), needed_by=notice.needed_by,
+        open_until=notice.open_until, created_at=notice.created_at, closed_at=notice.closed_at,
+        can_manage=can_manage_notice(current_user, notice),
+        web_url=url_for("wanted.detail", notice_id=notice.id, _external=True),
+    )
+
+
+def need_out(need: Need) -> S.NeedOut:
+    category = need.category
+    return S.NeedOut(
+        id=need.id, title=need.title, description=need.description or "", category=category.slug,
+        category_name=category.name(_locale()), quantity=_plain(need.quantity), unit=str(category.unit),
+        municipality=_municipality(need.municipality), unit_id=need.unit_id,
+        unit_name=need.unit.name if need.unit else None, status=str(need.status), needed_by=need.needed_by,
+        notice_id=need.notice_id, found_count=need.found_count,
+        outcome=str(need.outcome) if need.outcome else None, reused_quantity=_plain(need.reused_quantity),
+        reservation_ids=[reservation.id for reservation in need.reservations],
+        buy_new_reason=str(need.buy_new_reason) if need.buy_new_reason else None,
+        buy_new_reason_text=need.buy_new_reason_text or "", returned_asset_tag=need.returned_asset_tag or "",
+        no_return_reason=need.no_return_reason or "", returned_item_id=need.returned_item_id,
+        created_at=need.created_at, decided_at=need.decided_at, approved_at=need.approved_at,
+        closed_at=need.closed_at, certificate_url=url_for("wanted.certificate", need_id=need.id, _external=True),
+        web_url=url_for("wanted.need", need_id=need.id, _external=True),
+    )
+
+
+def _notice_input(body: S.WantedCreate, input_class=wanted.NoticeInput, **extra):
+    municipality = current_user.municipality
+    if municipality is None:
+        raise Forbidden
+    return input_class(title=body.title, category=_category(body.category), quantity=body.quantity,
+                       needed_by=body.needed_by, description=body.description,
+                       unit=_unit(body.unit_id, municipality), **extra)
+
+
+@registry.route(blueprint, "GET", "/wanted", summary="Wanted notices", tag="wanted", query=S.WantedQuery,
+                responses={200: (S.WantedList, "A page of notices.")})
+def list_wanted():
+    """Open notices the caller can see (their municipality's at once, the network's by the sharing stages),
+    soonest needed first; or, with `view=ours`, the caller's municipality's notices of every status."""
+    query = parse_query(S.WantedQuery)
+    rows = wanted.our_notices(current_user) if query.view == "ours" else wanted.open_notices(current_user)
+    return respond(S.WantedList(notices=[notice_out(notice) for notice in _paged(rows, query.page, query.per_page)],
+                                total=len(rows), page=query.page, per_page=query.per_page))
+
+
+@registry.route(blueprint, "POST", "/wanted", summary="Post a wanted notice", tag="wanted", body=S.WantedCreate,
+                responses={201: (S.WantedOut, "The new notice.")}, errors=(403,))
+def create_wanted():
+    """Any member of a municipality. Matching items that become visible to the poster are announced in
+    their notifications, once each."""
+    body = parse_body(S.WantedCreate)
+    notice = commit_with_retries(lambda: wanted.post_notice(current_user, _notice_input(body)))
+    return respond(notice_out(notice), 201, {"Location": url_for("api.get_wanted", notice_id=notice.id)})
+
+
+@registry.route(blueprint, "GET", "/wanted/{notice_id}", summary="One wanted notice", tag="wanted",
+                responses={200: NOTICE})
+def get_wanted(notice_id: int):
+    return respond(notice_out(wanted.find_visible_notice(current_user, notice_id)))
+
+
+@registry.route(blueprint, "POST", "/wanted/{notice_id}/withdraw", summary="Withdraw a wanted notice",
+                tag="wanted", responses={200: NOTICE}, errors=(403, 409))
+def withdraw_wanted(notice_id: int):
+    notice = wanted.find_visible_notice(current_user, notice_id)
+    commit_with_retries(lambda: wanted.close_notice(current_user, notice, NoticeStatus.WITHDRAWN))
+    return respond(notice_out(notice))
+
+
+@registry.route(blueprint, "GET", "/needs", summary="Your municipality's needs", tag="needs", query=S.Page,
+                responses={200: (S.NeedList, "A page of needs, newest first.")})
+def list_needs():
+    query = parse_query(S.Page)
+    rows = wanted.our_needs(current_user)
+    return respond(S.NeedList(needs=[need_out(need) for need in _paged(rows, query.page, query.per_page)],
+                              total=len(rows), page=query.page, per_page=query.per_page))
+
+
+@registry.route(blueprint, "POST", "/needs", summary="Register a need before buying new", tag="needs",
+                body=S.NeedCreate, responses={201: (S.NeedOut, "The need, with what was found.")}, errors=(403,))
+def create_need():
+    """Searches everything the caller can see at once (`found_count`) and posts a wanted notice for the
+    municipality's period. See the web page (`web_url`) for the matches."""
+    body = parse_body(S.NeedCreate)
+    data = _notice_input(body, wanted.NeedInput, returned_asset_tag=body.returned_asset_tag,
+                         no_return_reason=body.no_return_reason)
+    need = commit_with_retries(lambda: wanted.register_need(current_user, data))
+    return respond(need_out(need), 201, {"Location": url_for("api.get_need", need_id=need.id)})
+
+
+@registry.route(blueprint, "GET", "/needs/{need_id}", summary="One need", tag="needs", responses={200: NEED})
+def get_need(need_id: int):
+    return respond(need_out(wanted.find_need(current_user, need_id)))
+
+
+@registry.route(blueprint, "POST", "/needs/{need_id}/outcome", summary="Record the outcome of a need",
+                tag="needs", body=S.NeedOutcomeBody, responses={200: NEED}, errors=(403, 409))
+def record_need_outcome(need_id: int):
+    """Met by reuse in full closes the need. Otherwise a reason is required (422 without), and buying new
+    waits for a municipal administrator's approval when the municipality's policy says so."""
+    need = wanted.find_need(current_user, need_id)
+    body = parse_body(S.NeedOutcomeBody)
+    commit_with_retries(lambda: wanted.record_outcome(current_user, need, reservation_ids=body.reservation_ids,
+                                                      reason=body.reason or "", reason_text=body.reason_text))
+    return respond(need_out(need))
+
+
+@registry.route(blueprint, "POST", "/needs/{need_id}/approve", summary="Approve buying new", tag="needs",
+                responses={200: NEED}, errors=(403, 409))
+def approve_need(need_id: int):
+    """Municipal administrators; the need closes."""
+    need = wanted.find_need(current_user, need_id)
+    commit_with_retries(lambda: wanted.approve_need(current_user, need))
+    return respond(need_out(need))
+
+
+@registry.route(blueprint, "POST", "/needs/{need_id}/refuse", summary="Refuse buying new", tag="needs",
+                responses={200: NEED}, errors=(403, 409))
+def refuse_need(need_id: int):
+    """Municipal administrators; the need is open again, to look further for reuse."""
+    need = wanted.find_need(current_user, need_id)
+    commit_with_retries(lambda: wanted.refuse_need(current_user, need))
+    return respond(need_out(need))

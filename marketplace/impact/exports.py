@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -286,6 +287,7 @@ class Content:
     comparison: Comparison | None
     factors: list[FactorLine]
     method: list[tuple[str, str]]
+    needs: Any = None  # the reuse-first figures (marketplace.wanted.report.NeedsReport) for the same scope and period
 
     @property
     def title(self) -> str:
@@ -298,8 +300,10 @@ class Content:
 
 
 def content(report: Report, generated: datetime) -> Content:
+    from marketplace.wanted import report as needs_report  # the wanted domain builds on this one
+
     return Content(report, oslo_date(generated), sections(report), total_lines(report), comparison(report),
-                   factor_lines(report), method(report))
+                   factor_lines(report), method(report), needs_report.build(report.scope, report.start, report.end))
 
 
 # --- CSV ----------------------------------------------------------------------------------------------
@@ -358,6 +362,13 @@ def to_csv(data: Content) -> str:
         out.writerow([*section.label_headings, *(str(column.label) for column in section.columns)])
         for labels, totals in section.rows:
             out.writerow([*labels, *(_plain(value(totals, column)) for column in section.columns)])
+    if data.needs is not None:
+        from marketplace.wanted.report import lines
+
+        out.writerow([])
+        out.writerow([_("Reuse first")])
+        for label, number, _kind in lines(data.needs):
+            out.writerow([label, _plain(number)])
     out.writerow([])
     out.writerow([_("Method")])
     for heading, text in data.method:
@@ -473,6 +484,17 @@ def to_xlsx(data: Content) -> bytes:
         sheet.cell(sheet.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
+
+    if data.needs is not None:
+        from marketplace.wanted.report import lines
+
+        needs = workbook.create_sheet(_sheet_title(_("Reuse first"), taken))
+        append(needs, [_("Measure"), _("Value")])
+        for label, number, kind in lines(data.needs):
+            append(needs, [label, number])
+            if number is not None:
+                needs.cell(needs.max_row, 2).number_format = "0.0%" if kind == "share" else _FORMATS[kind]
+        needs.column_dimensions["A"].width = 50
 
     buffer = io.BytesIO()
     workbook.save(buffer)

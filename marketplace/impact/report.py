@@ -118,7 +118,7 @@ def _credit(scope: Scope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return false(), false()
 
 
-def _exact_sum(expression, scale: int):
+def exact_sum(expression, scale: int):
     if db.engine.dialect.name == "postgresql":
         return func.coalesce(func.sum(expression), 0)
     return func.coalesce(func.sum(cast(func.round(expression * (10 ** scale)), Integer)), 0)
@@ -127,7 +127,7 @@ def _exact_sum(expression, scale: int):
 _QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in set(_SCALES.values())}
 
 
-def _to_decimal(value, scale: int) -> Decimal:
+def to_decimal(value, scale: int) -> Decimal:
     """A sum as read back: NUMERIC arrives as a Decimal (PostgreSQL), whole grams or øre as an int (SQLite).
     Told apart by type, not by asking the engine, since this runs for every number of the report."""
     if isinstance(value, Decimal):
@@ -140,17 +140,17 @@ def _measures(received, given, *, once: bool = False):
     scope counts each event once (network, site), the WHERE clause has already chosen the events, so the
     columns are plain sums instead of a test per row and measure."""
     if once:
-        columns = [_exact_sum(getattr(ReuseEvent, name), _SCALES[name]).label(name) for name in MEASURES]
-        quantity = _exact_sum(ReuseEvent.quantity, 3)
+        columns = [exact_sum(getattr(ReuseEvent, name), _SCALES[name]).label(name) for name in MEASURES]
+        quantity = exact_sum(ReuseEvent.quantity, 3)
         events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1))
         return columns + [quantity.label("quantity_received"), quantity.label("quantity_given"),
                           events.label("events_received"), events.label("events_given")]
     credited = {"co2e_net_kg": received, "co2e_gross_kg": received, "money_nok": received, "waste_kg": given}
-    columns = [_exact_sum(case((credited[name], getattr(ReuseEvent, name)), else_=0), _SCALES[name]).label(name)
+    columns = [exact_sum(case((credited[name], getattr(ReuseEvent, name)), else_=0), _SCALES[name]).label(name)
                for name in MEASURES]
     columns += [
-        _exact_sum(case((received, ReuseEvent.quantity), else_=0), 3).label("quantity_received"),
-        _exact_sum(case((given, ReuseEvent.quantity), else_=0), 3).label("quantity_given"),
+        exact_sum(case((received, ReuseEvent.quantity), else_=0), 3).label("quantity_received"),
+        exact_sum(case((given, ReuseEvent.quantity), else_=0), 3).label("quantity_given"),
         func.sum(case((received, case((ReuseEvent.quantity > 0, 1), else_=-1)), else_=0)).label("events_received"),
         func.sum(case((given, case((ReuseEvent.quantity > 0, 1), else_=-1)), else_=0)).label("events_given"),
     ]
@@ -172,9 +172,9 @@ class Totals:
     def from_row(cls, row) -> Totals:
         values = row._mapping
         return cls(
-            **{name: _to_decimal(values[name], _SCALES[name]) for name in MEASURES},
-            quantity_received=_to_decimal(values["quantity_received"], 3),
-            quantity_given=_to_decimal(values["quantity_given"], 3),
+            **{name: to_decimal(values[name], _SCALES[name]) for name in MEASURES},
+            quantity_received=to_decimal(values["quantity_received"], 3),
+            quantity_given=to_decimal(values["quantity_given"], 3),
             events_received=int(values["events_received"] or 0), events_given=int(values["events_given"] or 0),
         )
 
@@ -336,7 +336,7 @@ def _by_unit(scope: Scope, in_period, received, given) -> list[Row]:
              (ReuseEvent.giver_unit_id, given, _GIVEN, "events_given"))
     found: dict[int, Totals] = {}
     for unit_column, credited, credits, events in sides:
-        sums = [_exact_sum(getattr(ReuseEvent, column), scale).label(name)
+        sums = [exact_sum(getattr(ReuseEvent, column), scale).label(name)
                 for name, (column, scale) in credits.items()]
         query = (select(unit_column.label("unit_id"), *sums,
                         func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1)).label(events))
@@ -345,7 +345,7 @@ def _by_unit(scope: Scope, in_period, received, given) -> list[Row]:
             values = row._mapping
             totals = found.setdefault(row.unit_id, Totals())
             for name, (_column, scale) in credits.items():
-                setattr(totals, name, _to_decimal(values[name], scale))
+                setattr(totals, name, to_decimal(values[name], scale))
             setattr(totals, events, int(values[events] or 0))
     units = db.session.execute(select(Unit.id, Unit.name, Unit.municipality_id, Organisation.name.label("owner"))
                                .join(Organisation, Organisation.id == Unit.municipality_id)

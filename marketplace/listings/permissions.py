@@ -18,7 +18,7 @@ from marketplace.listings.models import Category, Item, ItemStatus
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
 
-def _municipalities_in(network_ids: list[int]) -> list[int]:
+def municipalities_in(network_ids: list[int]) -> list[int]:
     """The member ids of these networks, read once, so the visibility condition is a plain list the
     planner can use with the items' municipality index."""
     if not network_ids:
@@ -57,7 +57,7 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
     settled = None  # the erasure condition, built once (it reads the data-bearing categories)
 
     def reach(network_ids: list[int], name: str, condition) -> None:
-        for municipality_id in _municipalities_in(network_ids):
+        for municipality_id in municipalities_in(network_ids):
             stages.setdefault(municipality_id, {})[name] = condition
 
     for membership in user.memberships:

@@ -93,6 +93,11 @@ def describe(notification: Notification) -> str:
                             quantity=quantity, title=title),
         "item_expiring": _("The listing “%(title)s” ends %(date)s. Extend the date, or withdraw it if it "
                            "is gone.", title=title, date=_format_iso_date(data.get("until"))),
+        "wanted_answer": _("“%(title)s” is offered in answer to your wanted notice “%(notice)s”.", title=title,
+                           notice=data.get("notice", "")),
+        "need_awaiting_approval": _("Buying new for the need “%(title)s” waits for your approval.", title=title),
+        "need_approved": _("Buying new for the need “%(title)s” is approved.", title=title),
+        "need_refused": _("Buying new for the need “%(title)s” is refused: look further for reuse.", title=title),
     }
     return messages.get(notification.kind, _("You have a new notification."))
 

@@ -49,6 +49,18 @@ class PolicyForm(FlaskForm):
         description=_l("Between 0 and 1. 0.7 is a cautious choice; 1 counts every such reuse as a purchase avoided."),
     )
 
+    need_open_days = IntegerField(
+        _l("Days a registered need stays out as a wanted notice"),
+        validators=[Optional(), NumberRange(min=1, max=365)],
+        description=_l("The network's stock is searched at once; the notice catches what turns up later."),
+        render_kw={"inputmode": "numeric"},
+    )
+    need_approval_required = BooleanField(
+        _l("Buying new needs a municipal administrator's approval"),
+        description=_l("When a need is not met by reuse, an administrator approves the reason before it closes."),
+    )
+
+
 
 def _unit_kind_choices():
     from marketplace.organisations.models import UnitKind
@@ -75,6 +87,8 @@ class MergeUnitForm(FlaskForm):
 
 class ArchiveUnitForm(FlaskForm):
     archived = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Network and site administration
 # --------------------------------------------------------------------------------------------------------------

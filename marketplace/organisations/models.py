@@ -88,6 +88,10 @@ class Organisation(Base):
     displacement_unknown: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.700"))
     # Listings (municipalities): publishing an electrical item (the ICT group) needs a safety-check note.
     electrical_safety_note_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Reuse-first check (municipalities): days a registered need stays out as a wanted notice, and whether
+    # buying new needs a municipal administrator's approval.
+    need_open_days: Mapped[int] = mapped_column(default=14)
+    need_approval_required: Mapped[bool] = mapped_column(default=False)
 
     networks: Mapped[list[Network]] = relationship(
         secondary=network_members, back_populates="organisations", order_by=Network.name

@@ -21,6 +21,7 @@ from marketplace.organisations.forms import (
     UnitForm,
 )
 from marketplace.organisations.models import Municipality, PartnerOrganisation
+from marketplace.wanted import services as wanted
 
 blueprint = Blueprint("organisations", __name__)
 
@@ -40,6 +41,8 @@ def sharing_policy():
         services.update_reservation_policy(
             current_user, municipality, hold_days=form.hold_days.data, pickup_grace_days=form.pickup_grace_days.data,
             waitlist_offer_hours=form.waitlist_offer_hours.data, displacement_unknown=form.displacement_unknown.data)
+        wanted.update_need_policy(current_user, municipality, open_days=form.need_open_days.data or municipality.need_open_days,
+                                  approval_required=bool(form.need_approval_required.data))
         db.session.commit()
         flash(_("The rules are saved. They apply to listings and reservations from now on."), "success")
         return redirect(url_for("organisations.sharing_policy"), 303)
@@ -52,6 +55,8 @@ def sharing_policy():
         form.pickup_grace_days.data = municipality.pickup_grace_days
         form.waitlist_offer_hours.data = municipality.waitlist_offer_hours
         form.displacement_unknown.data = municipality.displacement_unknown
+        form.need_open_days.data = municipality.need_open_days
+        form.need_approval_required.data = municipality.need_approval_required
     return render_template("organisations/sharing.html", form=form, municipality=municipality), \
         400 if form.errors else 200
 

@@ -147,7 +147,7 @@ def test_xlsx_has_a_sheet_per_breakdown_the_factors_and_number_cells(client, led
     workbook = load_workbook(io.BytesIO(response.get_data()))
     with force_locale("nb"):
         titles = [_(name) for name in ("Summary", "By category group", "By category", "By unit",
-                                                "Over time", "Giver → receiver", "Factors used", "Method")]
+                                                "Over time", "Giver → receiver", "Factors used", "Method", "Reuse first")]
         names = labels(one_sided=True)
     assert workbook.sheetnames == titles
     summary = {row[0]: row[1] for row in workbook[titles[0]].iter_rows(values_only=True) if row and row[0]}
@@ -207,7 +207,7 @@ def test_cli_xlsx_to_a_file(runner, ledger, tmp_path):  # noqa: F811
                                  "--format", "xlsx", "--output", str(target)])
     assert result.exit_code == 0, result.output
     workbook = load_workbook(target)
-    assert len(workbook.sheetnames) == 8
+    assert len(workbook.sheetnames) == 9  # the eight climate sheets and "Reuse first"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,0 +1,73 @@
+"""Forms for wanted notices and needs."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from marketplace.listings.forms import GROUP_LABELS, DecimalCommaField
+from marketplace.listings.models import Category
+from marketplace.organisations.models import Unit
+from marketplace.wanted.models import BuyNewReason
+
+REASON_LABELS = {
+    BuyNewReason.NOTHING_SUITABLE: _l("Nothing suitable was offered"),
+    BuyNewReason.CONDITION: _l("What was offered is in too poor condition"),
+    BuyNewReason.QUANTITY: _l("Not enough was offered"),
+    BuyNewReason.DEADLINE: _l("Nothing arrives in time"),
+    BuyNewReason.OTHER: _l("Other reason"),
+}
+
+
+class NoticeForm(FlaskForm):
+    title = StringField(_l("What do you need"), validators=[DataRequired(), Length(max=140)],
+                        description=_l("Short: “24 pupil chairs”."))
+    category = SelectField(_l("Category"), validators=[DataRequired()], coerce=str)
+    quantity = DecimalCommaField(_l("Quantity"), validators=[DataRequired(message=_l("Give the quantity."))])
+    needed_by = DateField(_l("Needed by"), validators=[Optional()])
+    unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
+                       description=_l("The school, library or office that needs it."))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Size, colour, series, or anything else that matters."))
+
+    def __init__(self, *args, categories: list[Category], units: list[Unit], locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", _l("Choose a category"))] + [
+            SelectChoice(category.slug, category.name(locale), optgroup=str(GROUP_LABELS[category.group]))
+            for category in categories
+        ]
+        self.unit.choices = [SelectChoice("", _l("Choose a unit"))] + [SelectChoice(str(unit.id), unit.name)
+                                                                       for unit in units]
+        self._categories = {category.slug: category for category in categories}
+        self._units = {str(unit.id): unit for unit in units}
+
+    def validate_category(self, field):
+        if field.data not in self._categories:
+            raise ValidationError(_l("Choose a category from the list."))
+
+    def validate_unit(self, field):
+        if field.data and field.data not in self._units:
+            raise ValidationError(_l("Choose one of your municipality's units."))
+
+    def selected_category(self) -> Category | None:
+        return self._categories.get(self.category.data or "")
+
+    def selected_unit(self) -> Unit | None:
+        return self._units.get(self.unit.data or "")
+
+
+class NeedForm(NoticeForm):
+    returned_asset_tag = StringField(
+        _l("Asset tag of the device it replaces"), validators=[Optional(), Length(max=60)],
+        description=_l("ICT only: a new device is issued against the old one, which is handed back."))
+    no_return_reason = TextAreaField(_l("Or: why no device is handed back"), validators=[Optional(), Length(max=2000)])
+
+
+class OutcomeForm(FlaskForm):
+    reason = RadioField(_l("Why buy new"), validators=[Optional()],
+                        choices=[SelectChoice(value.value, label) for value, label in REASON_LABELS.items()],
+                        description=_l("Needed for what is not met by reuse."))
+    reason_text = TextAreaField(_l("Describe the reason"), validators=[Optional(), Length(max=2000)],
+                                description=_l("Required for “Other reason”."))
