@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -91,7 +90,6 @@ def fuzz_region(setup):
 def test_fuzz_the_whole_api_from_its_own_document(web_app, fuzz_region):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", web_app)
     secrets = [fuzz_region.secrets[name] for name in ("caretaker_a", "caretaker_b", "member_a", "member_b")]
-    started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == len(registry.operations)
     for operation in operations:
@@ -110,4 +108,3 @@ def test_fuzz_the_whole_api_from_its_own_document(web_app, fuzz_region):
             case.validate_response(response, checks=CHECKS)
 
         exercise()
-    assert time.monotonic() - started < 180  # 120 s for the 21 operations before #9, in proportion for 31
