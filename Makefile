@@ -40,12 +40,22 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT) – stop with Ctrl+C."
 	$(BIN)/marketplace run --host $(HOST) --port $(PORT)
 
+# With PostgreSQL, both engines' runs go side by side (two cores, and each run spends much of its time
+# waiting on its database or browser): the PostgreSQL run's output is kept in $(PG_LOG) and shown after
+# the SQLite run, and either failing fails `make test`.
+PG_LOG := .pytest-postgresql.log
+
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$MARKETPLACE_TEST_POSTGRES_URL" ]; then \
-		echo "== The same suite on PostgreSQL ($$MARKETPLACE_TEST_POSTGRES_URL) =="; \
-		MARKETPLACE_TEST_DATABASE_URL="$$MARKETPLACE_TEST_POSTGRES_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		echo "== PostgreSQL ($$MARKETPLACE_TEST_POSTGRES_URL) runs alongside; its output follows the SQLite run =="; \
+		MARKETPLACE_TEST_DATABASE_URL="$$MARKETPLACE_TEST_POSTGRES_URL" $(BIN)/python -m pytest -p no:cacheprovider \
+			$(PYTEST_ARGS) > $(PG_LOG) 2>&1 & pg=$$!; \
+		echo "== SQLite =="; $(BIN)/python -m pytest $(PYTEST_ARGS); sqlite=$$?; \
+		echo "== PostgreSQL: waiting for its run to finish =="; wait $$pg; postgresql=$$?; cat $(PG_LOG); \
+		echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgresql =="; \
+		[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]; \
 	else \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) || exit 1; \
 		echo "(PostgreSQL run skipped: set MARKETPLACE_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run it.)"; \
 	fi
 
