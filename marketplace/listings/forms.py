@@ -82,7 +82,37 @@ class DecimalCommaField(Field):
             raise ValueError(_l("Write a number, like 12 or 2,5.")) from error
 
 
-class ItemForm(FlaskForm):
+class CategoryAndUnitChoices:
+    """For a form with ``category`` and ``unit`` select fields: offers the given categories (grouped) and units,
+    and accepts only those."""
+
+    def __init__(self, *args, categories: list[Category], units: list[Unit], locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", _l("Choose a category"))] + [
+            SelectChoice(category.slug, category.name(locale), optgroup=str(GROUP_LABELS[category.group]))
+            for category in categories
+        ]
+        self.unit.choices = [SelectChoice("", _l("Choose a unit"))] + [SelectChoice(str(unit.id), unit.name)
+                                                                       for unit in units]
+        self._categories = {category.slug: category for category in categories}
+        self._units = {str(unit.id): unit for unit in units}
+
+    def validate_category(self, field):
+        if field.data not in self._categories:
+            raise ValidationError(_l("Choose a category from the list."))
+
+    def validate_unit(self, field):
+        if field.data and field.data not in self._units:
+            raise ValidationError(_l("Choose one of your municipality's units."))
+
+    def selected_category(self) -> Category | None:
+        return self._categories.get(self.category.data or "")
+
+    def selected_unit(self) -> Unit | None:
+        return self._units.get(self.unit.data or "")
+
+
+class ItemForm(CategoryAndUnitChoices, FlaskForm):
     photos = MultipleFileField(
         _l("Photos"),
         description=_l("Take or choose up to 8 photos. The first one is shown in lists."),
@@ -123,31 +153,6 @@ class ItemForm(FlaskForm):
     mass_kg = DecimalCommaField(_l("Weight per piece (kg)"), validators=[Optional()])
     price_new_nok = DecimalCommaField(_l("Price new (NOK)"), validators=[Optional()])
     figures_source = StringField(_l("Source of these figures"), validators=[Optional(), Length(max=300)])
-
-    def __init__(self, *args, categories: list[Category], units: list[Unit], locale: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice("", _l("Choose a category"))] + [
-            SelectChoice(category.slug, category.name(locale), optgroup=str(GROUP_LABELS[category.group]))
-            for category in categories
-        ]
-        self.unit.choices = [SelectChoice("", _l("Choose a unit"))] + [SelectChoice(str(unit.id), unit.name)
-                                                                       for unit in units]
-        self._categories = {category.slug: category for category in categories}
-        self._units = {str(unit.id): unit for unit in units}
-
-    def validate_category(self, field):
-        if field.data not in self._categories:
-            raise ValidationError(_l("Choose a category from the list."))
-
-    def validate_unit(self, field):
-        if field.data and field.data not in self._units:
-            raise ValidationError(_l("Choose one of your municipality's units."))
-
-    def selected_category(self) -> Category:
-        return self._categories[self.category.data]
-
-    def selected_unit(self) -> Unit | None:
-        return self._units.get(self.unit.data or "")
 
     def fill_from(self, item: Item) -> None:
         """Show an existing item in the form (GET of the edit page)."""

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.listings.forms import GROUP_LABELS, DecimalCommaField
-from marketplace.listings.models import Category
-from marketplace.organisations.models import Unit
+from marketplace.listings.forms import CategoryAndUnitChoices, DecimalCommaField
 from marketplace.wanted.models import BuyNewReason
 
 REASON_LABELS = {
@@ -21,7 +19,7 @@ REASON_LABELS = {
 }
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(CategoryAndUnitChoices, FlaskForm):
     title = StringField(_l("What do you need"), validators=[DataRequired(), Length(max=140)],
                         description=_l("Short: “24 pupil chairs”."))
     category = SelectField(_l("Category"), validators=[DataRequired()], coerce=str)
@@ -31,31 +29,6 @@ class NoticeForm(FlaskForm):
                        description=_l("The school, library or office that needs it."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Size, colour, series, or anything else that matters."))
-
-    def __init__(self, *args, categories: list[Category], units: list[Unit], locale: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice("", _l("Choose a category"))] + [
-            SelectChoice(category.slug, category.name(locale), optgroup=str(GROUP_LABELS[category.group]))
-            for category in categories
-        ]
-        self.unit.choices = [SelectChoice("", _l("Choose a unit"))] + [SelectChoice(str(unit.id), unit.name)
-                                                                       for unit in units]
-        self._categories = {category.slug: category for category in categories}
-        self._units = {str(unit.id): unit for unit in units}
-
-    def validate_category(self, field):
-        if field.data not in self._categories:
-            raise ValidationError(_l("Choose a category from the list."))
-
-    def validate_unit(self, field):
-        if field.data and field.data not in self._units:
-            raise ValidationError(_l("Choose one of your municipality's units."))
-
-    def selected_category(self) -> Category | None:
-        return self._categories.get(self.category.data or "")
-
-    def selected_unit(self) -> Unit | None:
-        return self._units.get(self.unit.data or "")
 
 
 class NeedForm(NoticeForm):
