@@ -263,6 +263,22 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
         click.echo(f"Wrote the climate report for {scope.name}, {start} to {end}, to {output}.", err=True)
 
 
+@click.command("report-tallies")
+@with_appcontext
+def report_tallies_command() -> None:
+    """Sum the network and site report tallies again from the reuse ledger. The marketplace keeps them up to
+    date itself; this is for events loaded in bulk outside it, or to repair them."""
+    import time
+
+    from marketplace.impact import tallies
+
+    started = time.perf_counter()
+    click.echo("Summing the reuse ledger per month for the site and each network …")
+    rows = tallies.rebuild_all(progress=click.echo)
+    db.session.commit()
+    click.echo(f"Wrote {rows} tally rows in {time.perf_counter() - started:.1f} s.")
+
+
 tokens = AppGroup("tokens", help="Manage personal API tokens.")
 
 
@@ -395,6 +411,7 @@ def init_app(app) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(report_tallies_command)
     app.cli.add_command(tokens)
 
 

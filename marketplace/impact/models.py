@@ -88,6 +88,8 @@ class ReuseEvent(Base):
         Index("ix_reuse_events_occurred", "occurred_on", postgresql_include=REPORT_COLUMNS),
         Index("ix_reuse_events_receiver", "receiver_organisation_id", "occurred_on"),
         Index("ix_reuse_events_giver", "giver_municipality_id", "occurred_on"),
+        Index("ix_reuse_events_receiver_unit", "receiver_unit_id", "occurred_on"),  # a unit's report
+        Index("ix_reuse_events_giver_unit", "giver_unit_id", "occurred_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,3 +123,49 @@ class ReuseEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
+
+
+TALLY_CO2E = Numeric(16, 3)  # a month of a network's events: room for far more than any region hands over
+TALLY_MASS = Numeric(16, 3)
+TALLY_MONEY = Numeric(16, 2)
+
+
+class ReportTally(Base):
+    """The reuse ledger summed per month for the network and site reports, kept up to date as each event is
+    appended (``impact.tallies``), so a yearly network report adds up a few thousand subtotals instead of every
+    event of the year (decision 21). The ledger stays the truth: tallies are rebuilt from it whenever an
+    organisation joins or leaves a network, and ``marketplace tallies --rebuild`` rebuilds them all.
+
+    Each row is one subtotal of one ``breakdown``: "factors" (a category and the factors used: totals,
+    categories, months and the factors appendix), "unit_received" and "unit_given" (a unit's side of its
+    hand-overs), or "pair" (giver municipality → receiving organisation, the matrix). Columns another breakdown
+    uses stay empty. A key may appear on more than one row (two first hand-overs of a month at the same moment
+    both insert); readers always add rows up, so that changes nothing.
+    """
+
+    __tablename__ = "report_tallies"
+    __table_args__ = (Index("ix_report_tallies_scope", "network_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))  # None: the site
+    month: Mapped[date]  # the first day of the Norwegian month
+    breakdown: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    factor_set_version: Mapped[str | None] = mapped_column(String(40))
+    kgco2e_new: Mapped[Decimal | None] = mapped_column(CO2E)
+    mass_kg: Mapped[Decimal | None] = mapped_column(MASS)
+    price_new_nok: Mapped[Decimal | None] = mapped_column(MONEY)
+    factor_sources: Mapped[str | None] = mapped_column(Text)
+    overridden_by: Mapped[str | None] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    giver_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    event_rows: Mapped[int] = mapped_column(default=0)
+    events_received: Mapped[int] = mapped_column(default=0)
+    events_given: Mapped[int] = mapped_column(default=0)
+    quantity_received: Mapped[Decimal] = mapped_column(TALLY_MASS, default=0)
+    quantity_given: Mapped[Decimal] = mapped_column(TALLY_MASS, default=0)
+    co2e_net_kg: Mapped[Decimal] = mapped_column(TALLY_CO2E, default=0)
+    co2e_gross_kg: Mapped[Decimal] = mapped_column(TALLY_CO2E, default=0)
+    waste_kg: Mapped[Decimal] = mapped_column(TALLY_MASS, default=0)
+    money_nok: Mapped[Decimal] = mapped_column(TALLY_MONEY, default=0)

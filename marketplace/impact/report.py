@@ -11,7 +11,7 @@ each value is first scaled to a whole number of grams or øre, so totals never d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_network_admin, is_site_admin
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
-from marketplace.impact.models import ReuseEvent
+from marketplace.impact.models import ReportTally, ReuseEvent
 from marketplace.listings.models import Category
 from marketplace.organisations.models import Municipality, Network, Organisation, Unit, network_members
 
@@ -31,6 +31,8 @@ VAN_KG_PER_KM = Decimal("0.256")
 VAN_SOURCE = "UK DESNZ/DEFRA GHG conversion factors 2025: diesel van, 0.256 kg CO2e per km"
 MEASURES = ("co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok")
 _SCALES = {"co2e_net_kg": 3, "co2e_gross_kg": 3, "waste_kg": 3, "money_nok": 2, "quantity": 3}
+# The exact amounts of Totals and their decimal places (the event counts beside them are whole numbers).
+TOTALS_SCALES = {**{name: _SCALES[name] for name in MEASURES}, "quantity_received": 3, "quantity_given": 3}
 
 
 class ScopeError(ValueError):
@@ -170,13 +172,10 @@ class Totals:
 
     @classmethod
     def from_row(cls, row) -> Totals:
+        """From an aggregate row; a row of one side only (a unit's) leaves the other side's amounts at zero."""
         values = row._mapping
-        return cls(
-            **{name: to_decimal(values[name], _SCALES[name]) for name in MEASURES},
-            quantity_received=to_decimal(values["quantity_received"], 3),
-            quantity_given=to_decimal(values["quantity_given"], 3),
-            events_received=int(values["events_received"] or 0), events_given=int(values["events_given"] or 0),
-        )
+        return cls(**{name: to_decimal(values[name], scale) for name, scale in TOTALS_SCALES.items() if name in values},
+                   **{name: int(values[name] or 0) for name in ("events_received", "events_given") if name in values})
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(**{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__})
@@ -225,21 +224,19 @@ class Report:
 
 
 def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale: str = "nb") -> Report:
-    """The whole report in four aggregate queries, each one pass over the period's events, grouped by ids.
+    """The whole report from a few kinds of subtotal, so no event is loaded into Python.
 
-    One query groups by (category, factors used, month) and gives the totals, the categories and their groups,
-    the months or quarters and the factors appendix; one each groups by receiving unit and by giving unit (each
-    with only the measures its side is credited with); the network matrix groups by (giver, receiver). The
-    database does every sum, exactly; Python only adds a few hundred exact subtotals up under coarser keys and
-    puts names on ids, so no event is loaded.
+    The finest subtotal groups by (category, factors used, month) and gives the totals, the categories and their
+    groups, the months or quarters and the factors appendix; the others give each unit's side and the network
+    matrix. A network or site report takes its whole months from the tallies kept as events are appended
+    (decision 21) and only the days of a partial first or last month from the events; a municipality or unit
+    report sums its own events, which its indexes find. The database does every sum, exactly; Python adds a few
+    hundred exact subtotals up under coarser keys and puts names on ids.
     """
     if end < start:
         raise ScopeError(_("The period must end on or after its first day."))
-    received, given = _credit(scope)
-    in_period = and_(ReuseEvent.occurred_on >= start, ReuseEvent.occurred_on <= end)
-    relevant = and_(in_period, or_(received, given))
-    measures = _measures(received, given, once=scope.counts_each_event_once)
-    factors = _factor_months(relevant, measures)
+    subtotals = _subtotals(scope, start, end)
+    factors = subtotals.factor_months
     categories = {category.id: category for category in db.session.scalars(select(Category))}
     report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
                     bucket=bucket)
@@ -252,26 +249,97 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     report.by_period = [Row(key, key, by_period[key]) for key in sorted(by_period)]
     report.factors = _factors_used(factors, categories, locale)
     if scope.kind != "unit":
-        report.by_unit = _by_unit(scope, in_period, received, given)
+        report.by_unit = _unit_rows(scope, _fold(subtotals.units, lambda row: row.unit_id))
     if scope.counts_each_event_once:
-        report.matrix = _matrix(relevant, measures)
+        report.matrix = _matrix_rows(_fold(subtotals.pairs, lambda row: (row.giver_id, row.receiver_id)))
     return report
 
 
-# --- The queries --------------------------------------------------------------------------------------
+def _subtotals(scope: Scope, start: date, end: date) -> Subtotals:
+    """The period's subtotals: whole months of a network or site from the tallies, every other day from the
+    events (the tallies hold months, and a period may begin or end inside one)."""
+    first = start if start.day == 1 else _next_month(start)
+    stop = (end + timedelta(days=1)).replace(day=1)  # the day after the period's last whole month
+    if not scope.counts_each_event_once or first >= stop:
+        return subtotals_from_events(scope, start, end)
+    parts = [_subtotals_from_tallies(scope, first, stop)]
+    if start < first:
+        parts.append(subtotals_from_events(scope, start, first - timedelta(days=1)))
+    if stop <= end:
+        parts.append(subtotals_from_events(scope, stop, end))
+    return Subtotals(factor_months=[row for part in parts for row in part.factor_months],
+                     units=[row for part in parts for row in part.units],
+                     pairs=[row for part in parts for row in part.pairs])
 
-_FACTOR_COLUMNS = (ReuseEvent.category_id, ReuseEvent.factor_set_version, ReuseEvent.kgco2e_new,
-                   ReuseEvent.mass_kg, ReuseEvent.price_new_nok, ReuseEvent.factor_sources, ReuseEvent.overridden_by)
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+# --- The subtotals -------------------------------------------------------------------------------------
+
+_FACTOR_COLUMNS = ("category_id", "factor_set_version", "kgco2e_new", "mass_kg", "price_new_nok", "factor_sources",
+                   "overridden_by")
+# What each side of a hand-over is credited with: Totals attribute → (ReuseEvent column, decimal places),
+# besides its count of events (events_received, events_given).
+SIDE_CREDITS = {
+    "received": {"co2e_net_kg": ("co2e_net_kg", 3), "co2e_gross_kg": ("co2e_gross_kg", 3),
+                 "money_nok": ("money_nok", 2), "quantity_received": ("quantity", 3)},
+    "given": {"waste_kg": ("waste_kg", 3), "quantity_given": ("quantity", 3)},
+}
 
 
 @dataclass
-class _FactorMonth:
+class FactorMonth:
     """The events of one month computed with one category's factors: the finest subtotal the report needs."""
     category_id: int
     factors: tuple  # factor_set_version, kgco2e_new, mass_kg, price_new_nok, factor_sources, overridden_by
     month: date
     event_rows: int  # events, reversing ones included (the appendix counts what was computed with the factors)
     totals: Totals
+
+
+@dataclass
+class UnitSubtotal:
+    """What a unit received (CO2e, money) or gave (waste), in one month or (month None) the whole period."""
+    unit_id: int
+    side: str  # "received" or "given"
+    month: date | None
+    totals: Totals
+
+
+@dataclass
+class PairSubtotal:
+    """What a giver municipality handed over to a receiving organisation, in one month or the whole period."""
+    giver_id: int
+    receiver_id: int
+    month: date | None
+    totals: Totals
+
+
+@dataclass
+class Subtotals:
+    factor_months: list[FactorMonth] = field(default_factory=list)
+    units: list[UnitSubtotal] = field(default_factory=list)
+    pairs: list[PairSubtotal] = field(default_factory=list)  # only for scopes that count each event once
+
+
+def subtotals_from_events(scope: Scope, start: date | None, end: date | None, *,
+                          by_month: bool = False) -> Subtotals:
+    """The scope's subtotals summed from its events between two Norwegian dates (None: the whole ledger), in
+    one aggregate query each, grouped by ids. ``by_month`` also splits the units and pairs by month, as the
+    tallies keep them."""
+    received, given = _credit(scope)
+    in_period = and_(true() if start is None else ReuseEvent.occurred_on >= start,
+                     true() if end is None else ReuseEvent.occurred_on <= end)
+    relevant = and_(in_period, or_(received, given))
+    measures = _measures(received, given, once=scope.counts_each_event_once)
+    subtotals = Subtotals(factor_months=_factor_months(relevant, measures))
+    if scope.kind != "unit":
+        subtotals.units = _unit_subtotals(in_period, received, given, by_month)
+    if scope.counts_each_event_once:
+        subtotals.pairs = _pair_subtotals(relevant, measures, by_month)
+    return subtotals
 
 
 def _month(column):
@@ -282,21 +350,81 @@ def _month(column):
 
 
 def _first_of_month(value) -> date:
-    if isinstance(value, str):  # SQLite: "2026-03"
+    if isinstance(value, str):  # SQLite: "2026-03" (or the whole ISO date of a tally)
         return date(int(value[:4]), int(value[5:7]), 1)
     return date(value.year, value.month, 1)
 
 
-def _factor_months(where, measures) -> list[_FactorMonth]:
+def _factor_months(where, measures) -> list[FactorMonth]:
+    columns = [getattr(ReuseEvent, name) for name in _FACTOR_COLUMNS]
     month = _month(ReuseEvent.occurred_on)
-    query = (select(*_FACTOR_COLUMNS, month.label("month"), func.count().label("event_rows"), *measures)
-             .where(where).group_by(*_FACTOR_COLUMNS, month))
-    return [_FactorMonth(row.category_id, tuple(row[1:len(_FACTOR_COLUMNS)]), _first_of_month(row.month), row.event_rows,
+    query = (select(*columns, month.label("month"), func.count().label("event_rows"), *measures)
+             .where(where).group_by(*columns, month))
+    return [_factor_month(row) for row in db.session.execute(query)]
+
+
+def _factor_month(row) -> FactorMonth:
+    return FactorMonth(row.category_id, tuple(row[1:len(_FACTOR_COLUMNS)]), _first_of_month(row.month),
+                       int(row.event_rows), Totals.from_row(row))
+
+
+def _unit_subtotals(in_period, received, given, by_month: bool) -> list[UnitSubtotal]:
+    """Per unit: what each unit received (CO2e, money) and gave (waste), one query per side grouped by unit
+    id with only that side's measures."""
+    sides = (("received", ReuseEvent.receiver_unit_id, received, SIDE_CREDITS["received"]),
+             ("given", ReuseEvent.giver_unit_id, given, SIDE_CREDITS["given"]))
+    months = [_month(ReuseEvent.occurred_on)] if by_month else []
+    found = []
+    for side, unit_column, credited, credits in sides:
+        sums = [exact_sum(getattr(ReuseEvent, column), scale).label(name)
+                for name, (column, scale) in credits.items()]
+        events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1)).label(f"events_{side}")
+        query = (select(unit_column.label("unit_id"), *[month.label("month") for month in months], *sums, events)
+                 .where(in_period, credited, unit_column.is_not(None)).group_by(unit_column, *months))
+        found += [UnitSubtotal(row.unit_id, side, _first_of_month(row.month) if by_month else None,
+                               Totals.from_row(row)) for row in db.session.execute(query)]
+    return found
+
+
+def _pair_subtotals(relevant, measures, by_month: bool) -> list[PairSubtotal]:
+    """Giver municipality → receiving organisation, grouped by ids."""
+    giver, receiver = ReuseEvent.giver_municipality_id, ReuseEvent.receiver_organisation_id
+    months = [_month(ReuseEvent.occurred_on)] if by_month else []
+    query = (select(giver.label("giver"), receiver.label("receiver"), *[month.label("month") for month in months],
+                    *measures)
+             .where(relevant).group_by(giver, receiver, *months))
+    return [PairSubtotal(row.giver, row.receiver, _first_of_month(row.month) if by_month else None,
                          Totals.from_row(row)) for row in db.session.execute(query)]
 
 
+def _subtotals_from_tallies(scope: Scope, first: date, stop: date) -> Subtotals:
+    """The whole months from ``first`` up to ``stop`` of a network or the site, from the tallies: three small
+    aggregate queries. Rows are added up by key, since a key may have more than one row."""
+    tallied = (ReportTally.network_id == scope.id if scope.kind == "network" else ReportTally.network_id.is_(None),
+               ReportTally.month >= first, ReportTally.month < stop)
+    sums = [exact_sum(getattr(ReportTally, name), scale).label(name) for name, scale in TOTALS_SCALES.items()]
+    sums += [func.sum(ReportTally.events_received).label("events_received"),
+             func.sum(ReportTally.events_given).label("events_given")]
+    columns = [getattr(ReportTally, name) for name in _FACTOR_COLUMNS]
+    factors = (select(*columns, ReportTally.month, func.sum(ReportTally.event_rows).label("event_rows"), *sums)
+               .where(*tallied, ReportTally.breakdown == "factors").group_by(*columns, ReportTally.month))
+    units = (select(ReportTally.breakdown, ReportTally.unit_id, *sums)
+             .where(*tallied, ReportTally.breakdown.in_([f"unit_{side}" for side in SIDE_CREDITS]))
+             .group_by(ReportTally.breakdown, ReportTally.unit_id))
+    pairs = (select(ReportTally.giver_id, ReportTally.receiver_id, *sums)
+             .where(*tallied, ReportTally.breakdown == "pair").group_by(ReportTally.giver_id, ReportTally.receiver_id))
+    return Subtotals(
+        factor_months=[_factor_month(row) for row in db.session.execute(factors)],
+        units=[UnitSubtotal(row.unit_id, row.breakdown.removeprefix("unit_"), None, Totals.from_row(row))
+               for row in db.session.execute(units)],
+        pairs=[PairSubtotal(row.giver_id, row.receiver_id, None, Totals.from_row(row))
+               for row in db.session.execute(pairs)])
+
+
+# --- From subtotals to the report's lines -----------------------------------------------------------------
+
 def _fold(rows, key_of) -> dict:
-    """Add subtotals up under a coarser key (categories, groups, months or quarters), exactly."""
+    """Add subtotals up under a coarser key (categories, groups, months or quarters, units, pairs), exactly."""
     sums: dict = {}
     for row in rows:
         key = key_of(row)
@@ -309,7 +437,7 @@ def _period_key(day: date, bucket: str) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if bucket == "quarter" else f"{day:%Y-%m}"
 
 
-def _factors_used(factors: list[_FactorMonth], categories: dict, locale: str) -> list[FactorUsed]:
+def _factors_used(factors: list[FactorMonth], categories: dict, locale: str) -> list[FactorUsed]:
     """Every distinct factor the report's events were computed with, with its source and how many events."""
     events: dict[tuple, int] = {}
     for row in factors:
@@ -323,47 +451,21 @@ def _factors_used(factors: list[_FactorMonth], categories: dict, locale: str) ->
                                           line.sources))
 
 
-# What each side of a hand-over is credited with: Totals attribute → (ReuseEvent column, decimal places).
-_RECEIVED = {"co2e_net_kg": ("co2e_net_kg", 3), "co2e_gross_kg": ("co2e_gross_kg", 3),
-             "money_nok": ("money_nok", 2), "quantity_received": ("quantity", 3)}
-_GIVEN = {"waste_kg": ("waste_kg", 3), "quantity_given": ("quantity", 3)}
-
-
-def _by_unit(scope: Scope, in_period, received, given) -> list[Row]:
-    """Per unit: what each unit received (CO2e, money) and gave (waste), one query per side grouped by unit
-    id with only that side's measures, merged into one row per unit. A municipality lists only its own units."""
-    sides = ((ReuseEvent.receiver_unit_id, received, _RECEIVED, "events_received"),
-             (ReuseEvent.giver_unit_id, given, _GIVEN, "events_given"))
-    found: dict[int, Totals] = {}
-    for unit_column, credited, credits, events in sides:
-        sums = [exact_sum(getattr(ReuseEvent, column), scale).label(name)
-                for name, (column, scale) in credits.items()]
-        query = (select(unit_column.label("unit_id"), *sums,
-                        func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1)).label(events))
-                 .where(in_period, credited, unit_column.is_not(None)).group_by(unit_column))
-        for row in db.session.execute(query):
-            values = row._mapping
-            totals = found.setdefault(row.unit_id, Totals())
-            for name, (_column, scale) in credits.items():
-                setattr(totals, name, to_decimal(values[name], scale))
-            setattr(totals, events, int(values[events] or 0))
+def _unit_rows(scope: Scope, totals_by_unit: dict[int, Totals]) -> list[Row]:
+    """One row per unit, named; a municipality lists only its own units."""
     units = db.session.execute(select(Unit.id, Unit.name, Unit.municipality_id, Organisation.name.label("owner"))
                                .join(Organisation, Organisation.id == Unit.municipality_id)
-                               .where(Unit.id.in_(found))).all() if found else []
+                               .where(Unit.id.in_(totals_by_unit))).all() if totals_by_unit else []
     rows = [Row(str(unit.id), unit.name if scope.kind == "municipality" else f"{unit.name} ({unit.owner})",
-                found[unit.id])
+                totals_by_unit[unit.id])
             for unit in units if scope.kind != "municipality" or unit.municipality_id == scope.id]
     return sorted(rows, key=lambda row: row.label)
 
 
-def _matrix(relevant, measures) -> list[tuple[str, str, Totals]]:
-    """Giver municipality → receiving organisation, grouped by ids and named here."""
-    query = (select(ReuseEvent.giver_municipality_id.label("giver"), ReuseEvent.receiver_organisation_id.label("receiver"),
-                    *measures).where(relevant)
-             .group_by(ReuseEvent.giver_municipality_id, ReuseEvent.receiver_organisation_id))
-    pairs = [(row.giver, row.receiver, Totals.from_row(row)) for row in db.session.execute(query)]
-    ids = {giver for giver, _r, _t in pairs} | {receiver for _g, receiver, _t in pairs}
+def _matrix_rows(totals_by_pair: dict[tuple[int, int], Totals]) -> list[tuple[str, str, Totals]]:
+    """Giver municipality → receiving organisation, named."""
+    ids = {giver for giver, _receiver in totals_by_pair} | {receiver for _giver, receiver in totals_by_pair}
     names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) \
         if ids else {}
-    return sorted(((names[giver], names[receiver], totals) for giver, receiver, totals in pairs),
+    return sorted(((names[giver], names[receiver], totals) for (giver, receiver), totals in totals_by_pair.items()),
                   key=lambda pair: (pair[0], pair[1]))

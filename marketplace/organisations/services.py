@@ -15,6 +15,7 @@ from marketplace.accounts.permissions import can_administer_municipality, is_net
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
+from marketplace.impact import tallies
 from marketplace.organisations.models import (
     POLICY_FIELDS,
     Municipality,
@@ -400,6 +401,7 @@ def add_to_network(actor, network: Network, organisation: Organisation) -> None:
     if policy_applied:
         apply_network_policy(network, organisation)
     db.session.flush()
+    _retally(network)
     audit.record("network_member_added", actor=actor, municipality_id=_tenant_id(organisation),
                  network=network.slug, organisation=organisation.slug, policy_applied=policy_applied)
 
@@ -419,8 +421,14 @@ def remove_from_network(actor, network: Network, organisation: Organisation) -> 
             name=organisation.name, count=stranded, network=network.name))
     organisation.networks.remove(network)
     db.session.flush()
+    _retally(network)
     audit.record("network_member_removed", actor=actor, municipality_id=_tenant_id(organisation),
                  network=network.slug, organisation=organisation.slug)
+
+
+def _retally(network: Network) -> None:
+    """A network's report counts its members' hand-overs, so its tallies follow its membership."""
+    tallies.rebuild(network.id)
 
 
 def open_reservations_lost(organisation: Organisation, networks_after: list[Network]) -> int:
@@ -531,9 +539,12 @@ def move_municipality(actor, municipality: Municipality, network: Network) -> No
         raise OpenReservations(_(
             "%(name)s has %(count)d open reservation(s) with municipalities it would leave. They must be "
             "collected, rejected or cancelled before it can move.", name=municipality.name, count=stranded))
-    previous = [other.slug for other in municipality.networks]
+    previous = list(municipality.networks)
     municipality.networks = [network]
     apply_network_policy(network, municipality)
     db.session.flush()
+    for changed in {*previous, network}:
+        _retally(changed)
     audit.record("municipality_moved", actor=actor, municipality_id=municipality.id,
-                 organisation=municipality.slug, previous=previous, network=network.slug)
+                 organisation=municipality.slug, previous=[other.slug for other in previous],
+                 network=network.slug)

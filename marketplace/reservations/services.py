@@ -21,6 +21,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.impact import services as impact
+from marketplace.impact import tallies
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
@@ -379,6 +380,7 @@ def record_reuse(reservation: Reservation, now: datetime) -> ReuseEvent:
     )
     db.session.add(event)
     db.session.flush()
+    tallies.add_event(event)
     return event
 
 
@@ -410,6 +412,7 @@ def reverse_reuse(actor: User, event: ReuseEvent, note: str, now: datetime | Non
     )
     db.session.add(reversal)
     db.session.flush()
+    tallies.add_event(reversal)
     audit.record("reuse_reversed", actor=actor, municipality_id=event.giver_municipality_id,
                  reuse_event_id=event.id, reversal_id=reversal.id)
     return reversal
