@@ -5,14 +5,16 @@ modest number of items (``marketplace.benchdata``), then ``--events`` (1,000,000
 calendar years, written straight into ``reuse_events`` (PostgreSQL: ``COPY``; SQLite: ``executemany`` in one
 transaction), as ``record_reuse`` would have computed them from the default factors. As pg_restore does, the
 load drops the table's secondary indexes (and, on PostgreSQL, its foreign keys) and makes them again afterwards
-from their own definitions in the catalogue, so the schema ends as the migrations made it. Then, after ANALYZE
-and a warm-up, it measures in rounds, each in a shuffled order:
+from their own definitions in the catalogue, so the schema ends as the migrations made it. Events loaded in
+bulk bypass the marketplace, so the report tallies are then summed from the ledger (``marketplace
+report-tallies``; timed as tallies_seconds). Then, after ANALYZE and a warm-up, it measures in rounds, each in
+a shuffled order:
 
-    report      report.build(network scope, 1 January - 31 December of --year): the whole report
+    report      report.build(network scope, 1 January - 31 December of --year): the whole report, which reads
+                the year's whole months from the tallies (decision 21)
     report_sql  the SQL statements build() issued, replayed on a raw DBAPI connection (no ORM, no Python)
-    totals      the report's totals alone as build() gets them: its first statement (grouped by category,
-                factors used and month, so it also gives the categories, months and factors appendix), added up
-    totals_sql  that one statement replayed on the raw connection
+    from_events the same report summed from the events alone, as build() does for a partial month (and as it
+                did for every report before the tallies)
     bare        a hand-written aggregate of the same four totals (CO2e net and gross, waste, money) with the
                 same credit rule, executed on the raw DBAPI connection
     bare_float  (SQLite only) the bare query with plain SUM over the stored floats: inexact, shows what the
@@ -21,7 +23,7 @@ and a warm-up, it measures in rounds, each in a shuffled order:
                 (what the service's SQL could cost; see bare_report_sql)
 
 and prints one JSON line per measure on stdout (progress, query plans on stderr), with the ratios
-report/bare and totals/bare. Goal (the issue): the report within 1.5x of the bare SQL, and under one second
+report/bare and from_events/bare. Goal (the issue): the report within 1.5x of the bare SQL, and under one second
 on PostgreSQL. When a ratio misses the goal (or with ``--explain``) the query plans are printed to stderr.
 
     .venv/bin/python benchmarks/report.py                         # a fresh SQLite database in a temp dir
@@ -66,8 +68,8 @@ GOAL_RATIO = 1.5
 GOAL_POSTGRES_MS = 1000.0
 OSLO = ZoneInfo("Europe/Oslo")
 # The statements of build(), in the order it issues them (the names are only labels for the output).
-STATEMENT_NAMES = ("totals_categories_months_factors", "category_names", "by_unit_received", "by_unit_given",
-                   "unit_names", "matrix", "organisation_names")
+STATEMENT_NAMES = ("tallies_categories_months_factors", "tallies_units", "tallies_matrix", "category_names",
+                   "unit_names", "organisation_names")
 REVERSAL_SHARE = 0.002  # share of events that correct (reverse) an earlier one
 REVERSAL_NOTES = ("Feil mottaker registrert", "Registrert to ganger", "Feil antall")
 
@@ -362,7 +364,7 @@ def generate(app, args, postgres: bool) -> dict:
 
     from marketplace import benchdata
     from marketplace.db import db, upgrade
-    from marketplace.impact.models import ReuseEvent
+    from marketplace.impact.models import ReportTally, ReuseEvent
     from marketplace.impact.services import install_default_factors
 
     started = time.perf_counter()
@@ -374,6 +376,8 @@ def generate(app, args, postgres: bool) -> dict:
         existing = db.session.scalar(select(func.count()).select_from(ReuseEvent))
         if existing:
             log(f"The database already has {existing} reuse events: measuring them as they are.")
+            if not db.session.scalar(select(func.count()).select_from(ReportTally)):
+                _sum_tallies(app)
             return {"generated": False, "events": existing}
         log(f"Generating the region: {args.municipalities} municipalities in one network, {args.items} items …")
         benchdata.generate(args.items, args.municipalities, network_size=args.municipalities, seed=args.seed,
@@ -401,12 +405,30 @@ def generate(app, args, postgres: bool) -> dict:
     with app.app_context():
         benchdata.analyze()
     analyze_seconds = time.perf_counter() - analyze_started
+    tallies_seconds = _sum_tallies(app)
     total = time.perf_counter() - started
     log(f"Generated in {total:.1f} s (region {region_seconds:.1f} s, events {events_seconds:.1f} s, "
-        f"statistics {analyze_seconds:.1f} s)")
+        f"statistics {analyze_seconds:.1f} s, tallies {tallies_seconds:.1f} s)")
     return {"generated": True, "events": written, "seconds": total, "region_seconds": region_seconds,
-            "events_seconds": events_seconds, "analyze_seconds": analyze_seconds,
+            "events_seconds": events_seconds, "analyze_seconds": analyze_seconds, "tallies_seconds": tallies_seconds,
             "expected": generator.expected, "network": region.network_slug}
+
+
+def _sum_tallies(app) -> float:
+    """What ``marketplace report-tallies`` does after a bulk load: the tallies summed from the ledger."""
+    from marketplace import benchdata
+    from marketplace.db import db
+    from marketplace.impact import tallies
+
+    started = time.perf_counter()
+    log("Summing the report tallies from the ledger (marketplace report-tallies) …")
+    with app.app_context():
+        rows = tallies.rebuild_all(progress=log)
+        db.session.commit()
+        benchdata.analyze()
+    seconds = time.perf_counter() - started
+    log(f"Wrote {rows} tally rows in {seconds:.1f} s")
+    return seconds
 
 
 def _load_postgres(dbapi, generator: EventGenerator, total: int, started: float) -> int:
@@ -592,8 +614,6 @@ class Bench:
             self.names = [f"statement_{number + 1}" for number in range(len(self.report_sql))]
         else:
             self.names = list(STATEMENT_NAMES)
-        self.totals_sql = [self.report_sql[0]]
-        self.totals_via_service = self._check_totals_query()
 
     def close(self) -> None:
         self.raw.close()
@@ -617,46 +637,14 @@ class Bench:
 
         return select(literal(1))
 
-    def _totals(self):
-        """The report's totals as build() gets them: its first statement (grouped by category, factors used
-        and month, which also gives the categories, the months and the factors appendix), added up exactly."""
-        from sqlalchemy import and_, or_
+    def from_events(self) -> float:
+        """The same report summed from the events alone (what build() does for the days of a partial month)."""
+        from unittest import mock
 
-        from marketplace.impact.models import ReuseEvent
-
-        report = self.report
-        received, given = report._credit(self.scope)
-        relevant = and_(ReuseEvent.occurred_on >= self.start, ReuseEvent.occurred_on <= self.end,
-                        or_(received, given))
-        measures = report._measures(received, given, once=self.scope.counts_each_event_once)
-        return sum((row.totals for row in report._factor_months(relevant, measures)), report.Totals())
-
-    def _check_totals_query(self) -> bool:
-        """Time the service's totals alone only if their statement is still the one build() issues first."""
-        from marketplace.db import db
-
-        try:
-            with self.app.app_context():
-                db.session.execute(self._noop())
-                with Capture(self.engine) as capture:
-                    totals = self._totals()
-        except Exception as error:  # noqa: BLE001 - the service has changed; say so and go on
-            log(f"Cannot compute the totals alone ({error!r}); 'totals' is not measured")
-            return False
-        issued = [statement for statement, _ in capture.statements if statement.lstrip().upper().startswith("SELECT")]
-        if issued != [self.totals_sql[0][0]] or totals != self.last_report.totals:
-            log("The totals computed here differ from build()'s first statement; 'totals' is not measured")
-            return False
-        return True
-
-    def totals(self) -> float:
-        from marketplace.db import db
-
-        with self.app.app_context():
-            db.session.execute(self._noop())
-            started = time.perf_counter()
-            self._totals()
-            elapsed = time.perf_counter() - started
+        with mock.patch.object(self.report, "_subtotals", self.report.subtotals_from_events):
+            elapsed, result = self.build()
+        if result != self.last_report:
+            raise BenchmarkError("the report from the events differs from the report from the tallies")
         return elapsed
 
     def replay(self, statements, per_statement: list | None = None) -> float:
@@ -752,14 +740,11 @@ def measure(bench: Bench, rounds: int, warmup: int, rng: random.Random):
     runs = {
         "report": lambda: bench.build()[0],
         "report_sql": report_sql,
-        "totals": bench.totals,
-        "totals_sql": lambda: bench.replay(bench.totals_sql),
+        "from_events": bench.from_events,
         "bare": lambda: bench.bare(bench.bare_statement)[0],
         "bare_report": lambda: bench.replay(bench.bare_report),
         "bare_float": lambda: bench.bare(bench.bare_float_statement)[0],
     }
-    if not bench.totals_via_service:
-        del runs["totals"]
     if bench.postgres:  # SUM over NUMERIC is exact already: the bare query is the plain one
         del runs["bare_float"]
     log(f"Warming up ({warmup} round{'s' * (warmup != 1)}) …")
@@ -904,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
                           "region_seconds": round(generated["region_seconds"], 2),
                           "events_seconds": round(generated["events_seconds"], 2),
                           "analyze_seconds": round(generated["analyze_seconds"], 2),
+                          "tallies_seconds": round(generated["tallies_seconds"], 2),
                           "events_per_second": round(generated["events"] / generated["events_seconds"])})
         for mode, values in samples.items():
             line = {"measure": mode, "value": round(stats[mode]["p50"], 2), "unit": "ms",
@@ -920,12 +906,12 @@ def main(argv: list[str] | None = None) -> int:
                           "value": round(statement_stats["p50"], 2), "unit": "ms",
                           "p95": round(statement_stats["p95"], 2), "samples": len(values)})
         missed = False
-        for mode in ("report", "report_sql", "totals", "totals_sql", "bare_float", "bare_report"):
+        for mode in ("report", "report_sql", "from_events", "bare_float", "bare_report"):
             if mode not in stats:
                 continue
             ratio = stats[mode]["p50"] / stats["bare"]["p50"]
             line = {"measure": f"{mode}_vs_bare_ratio", "value": round(ratio, 3), "unit": "ratio"}
-            if mode in ("report", "totals"):
+            if mode == "report":
                 line.update(goal=GOAL_RATIO, meets_goal=ratio <= GOAL_RATIO)
                 missed = missed or ratio > GOAL_RATIO
             lines.append(line)
