@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import force_locale
 
-from marketplace.accounts import privacy
+from marketplace.accounts import invitations, privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
 from marketplace.db import db, head_revision, upgrade, utcnow
@@ -63,7 +63,7 @@ def demo_command() -> None:
 @with_appcontext
 def tick_command() -> None:
     """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, send
-    e-mail (immediate and daily digests), clear abandoned uploads.
+    e-mail (immediate and daily digests), clear abandoned uploads and invitations never taken up.
     Safe to run every few minutes. Each run that finishes is recorded for the system status page."""
     import time
 
@@ -77,13 +77,14 @@ def tick_command() -> None:
     discarded = listings.discard_stale_uploads(now)
     closed = wanted.expire_notices(now)  # before the alerts: a closed notice announces nothing more
     announced = search.announce_saved_search_matches(now)
+    purged = invitations.purge_ended_invitations(now)
     db.session.commit()
     emailed = notifications.send_pending_email(now)
     removed = listings.remove_unreferenced_files()
     click.echo(f"Expired {len(expired)} listing(s) and {len(lapsed)} reservation(s); sent {reminded} reminder(s); "
                f"closed {len(closed)} wanted notice(s) past their date; "
                f"announced matches for {announced} saved search(es); discarded {discarded} abandoned upload(s); "
-               f"removed {removed} unused file(s).")
+               f"removed {removed} unused file(s); deleted {purged} invitation(s) never taken up.")
     failed = f"; {emailed.failed} could not be sent and wait for the next tick" if emailed.failed else ""
     click.echo(f"Sent {emailed.emails} e-mail(s) about {emailed.notifications} notification(s){failed}.")
     site.record_tick(now, time.perf_counter() - started, expired_listings=len(expired),

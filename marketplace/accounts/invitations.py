@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from marketplace.accounts import administration, services
 from marketplace.accounts.models import Invitation, Membership, User
@@ -114,6 +114,19 @@ def revoke(actor: User, organisation: Organisation, invitation_id: int, address:
     db.session.flush()
     audit.record("invitation_revoked", actor=actor, address=address, municipality_id=organisation.id,
                  invitation_id=invitation.id)
+
+
+# An invitation never taken up names someone without an account; after this long past its end (expiry or
+# revocation) nobody needs it, so the tick deletes it. A taken-up one stays as the record of who let the person in.
+ENDED_INVITATION_DAYS = 30
+
+
+def purge_ended_invitations(now: datetime | None = None) -> int:
+    """Delete invitations never taken up that expired or were revoked ENDED_INVITATION_DAYS ago or more."""
+    cutoff = (now or utcnow()) - timedelta(days=ENDED_INVITATION_DAYS)
+    result = db.session.execute(delete(Invitation).where(
+        Invitation.accepted_at.is_(None), or_(Invitation.expires_at < cutoff, Invitation.revoked_at < cutoff)))
+    return result.rowcount
 
 
 def send_invitation(invitation: Invitation, token: str, locale: str) -> None:

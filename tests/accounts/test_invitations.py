@@ -258,3 +258,31 @@ def test_erasure_removes_the_persons_invitations(region):
     assert [i["name"] for i in export_personal_data(user, user)["invitations"]] == ["Nina Ny"]
     erase_user(region.admin_a, user)
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_invitations_never_taken_up_are_deleted_a_month_after_they_end(region):
+    expired, _token = invite(region, email="gone@a.example")
+    revoked, _token = invite(region, email="withdrawn@a.example")
+    invitations.revoke(region.admin_a, region.a, revoked.id)
+    taken, token = invite(region, email="taken@a.example")
+    invitations.accept(token, signed_in=None, name="Tatt Inn", password=NEW_PASSWORD)
+    resent, _token = invite(region, email="again@a.example")
+    db.session.commit()
+    month_after = expired.expires_at + timedelta(days=invitations.ENDED_INVITATION_DAYS)
+    invitations.resend(region.admin_a, region.a, resent.id, now=month_after - timedelta(days=1))
+    assert invitations.purge_ended_invitations(month_after) == 1  # only the revoked one ended a month ago
+    assert invitations.purge_ended_invitations(month_after + timedelta(seconds=1)) == 1  # and now the expired
+    db.session.commit()
+    left = set(db.session.scalars(select(Invitation.email)))
+    assert left == {"taken@a.example", "again@a.example"}
+
+
+def test_the_tick_deletes_invitations_never_taken_up(region, runner):
+    old, _token = invite(region, email="old@a.example")
+    old.expires_at = utcnow() - timedelta(days=invitations.ENDED_INVITATION_DAYS + 1)
+    invite(region, email="new@a.example")
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 invitation(s) never taken up" in result.output
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Invitation.email))) == {"new@a.example"}
