@@ -414,6 +414,25 @@ class ImpactRow(Out):
     events: int
 
 
+class ReuseFirstOut(Out):
+    """The reuse-first check in the same scope and period: needs registered, and how the decided ones were met."""
+    needs_registered: int
+    needs_decided: int
+    met_by_reuse: int = Field(description="Decided needs met by reuse in full.")
+    partly_met_by_reuse: int
+    bought_new: int
+    share_by_count: DecimalString | None = Field(description="Met by reuse in full, of the decided needs (0 to 1); "
+                                                             "null when none was decided.")
+    share_by_value: DecimalString | None = Field(description="The new price of what reuse supplied, of the new "
+                                                             "price of everything needed (0 to 1).")
+    value_needed_nok: DecimalString
+    value_reused_nok: DecimalString
+    buy_new_reasons: dict[str, int] = Field(description="Why the rest was bought new: reason → needs.")
+    ict_issued: DecimalString = Field(description="New ICT devices issued for decided needs.")
+    ict_returned: int = Field(description="Of those needs, how many named a device handed back.")
+    ict_not_returned: int
+
+
 class ImpactOut(Out):
     scope: ScopeOut
     from_: date = Field(alias="from", serialization_alias="from")
@@ -424,6 +443,7 @@ class ImpactOut(Out):
     money_nok: DecimalString
     events: int
     by_category: list[ImpactRow]
+    reuse_first: ReuseFirstOut
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -52,6 +52,7 @@ from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
 from marketplace.search import services as search
 from marketplace.security import login_manager, public, throttle
+from marketplace.wanted import report as needs_report
 from marketplace.wanted import services as wanted
 from marketplace.wanted.models import Need, NoticeStatus, WantedNotice
 from marketplace.wanted.permissions import can_manage_notice
@@ -735,11 +736,14 @@ def impact_report():
         return {"co2e_kg": _fixed(totals.co2e_net_kg, 3), "co2e_kg_gross": _fixed(totals.co2e_gross_kg, 3),
                 "waste_kg": _fixed(totals.waste_kg, 3), "money_nok": _fixed(totals.money_nok, 2)}
 
+    needs = needs_report.figures(needs_report.build(scope, start, end))
+    places = {"share_by_count": 3, "share_by_value": 3, "value_needed_nok": 2, "value_reused_nok": 2, "ict_issued": 3}
     return respond(S.ImpactOut(
         scope=S.ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,
         events=data.totals.events, **figures(data.totals),
         by_category=[S.ImpactRow(slug=row.key, name=row.label, events=row.totals.events, **figures(row.totals))
                      for row in data.by_category],
+        reuse_first=S.ReuseFirstOut(**{**needs, **{name: _fixed(needs[name], scale) for name, scale in places.items()}}),
     ))
 
 

@@ -534,6 +534,10 @@ def to_dict(data: Content) -> dict:
                           "confidence": line.confidence, "overridden_by": line.overridden_by, "events": line.events,
                           "sources": line.sources} for line in data.factors]
     result["method"] = [{"heading": heading, "text": text} for heading, text in data.method]
+    if data.needs is not None:
+        from marketplace.wanted import report as needs_report
+
+        result["reuse_first"] = needs_report.figures(data.needs)
     return result
 
 

@@ -117,6 +117,20 @@ def build(scope: Scope, start: date, end: date) -> NeedsReport:
     return report
 
 
+def figures(needs: NeedsReport) -> dict:
+    """The figures by machine name, for JSON (the export and the API): every reason for buying new is listed,
+    with 0 when none gave it; shares are None when nothing was decided."""
+    from marketplace.wanted.models import BuyNewReason
+
+    return {"needs_registered": needs.registered, "needs_decided": needs.decided, "met_by_reuse": needs.reused,
+            "partly_met_by_reuse": needs.partly_reused, "bought_new": needs.bought_new,
+            "share_by_count": needs.share_by_count, "share_by_value": needs.share_by_value,
+            "value_needed_nok": needs.value_needed, "value_reused_nok": needs.value_reused,
+            "buy_new_reasons": {reason.value: needs.reasons.get(reason.value, 0) for reason in BuyNewReason},
+            "ict_issued": needs.ict_issued, "ict_returned": needs.ict_returned,
+            "ict_not_returned": needs.ict_not_returned}
+
+
 def lines(needs: NeedsReport) -> list[tuple[str, Decimal | int | None, str]]:
     """(label, value, kind) for the report page and the exports; kind as in the climate report's columns
     ("count", "quantity", "nok") plus "share" (a fraction from 0 to 1, None when nothing was decided)."""

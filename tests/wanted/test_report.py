@@ -107,3 +107,26 @@ def test_the_report_page_and_exports_show_the_reuse_first_figures(figures, clien
     workbook = load_workbook(io.BytesIO(client.get(f"/report/export.xlsx?{args}").get_data()))
     sheet = {row[0]: row[1] for row in workbook["Ombruk først"].iter_rows(values_only=True)}
     assert sheet["Behov registrert"] == 6 and sheet["Andel dekket ved ombruk, etter antall"] == 0.25
+
+
+def test_the_json_export_and_the_api_carry_the_reuse_first_figures(figures, client, runner):
+    import json
+
+    from marketplace.api import services as tokens
+
+    secret = tokens.create_token(figures.admin_a, "report").secret
+    db.session.commit()
+    expected = {"needs_registered": 6, "needs_decided": 4, "met_by_reuse": 1, "partly_met_by_reuse": 1,
+                "bought_new": 2, "share_by_count": "0.250", "share_by_value": "0.519", "value_needed_nok": "81000.00",
+                "value_reused_nok": "42000.00", "ict_issued": "3.000", "ict_returned": 1, "ict_not_returned": 1,
+                "buy_new_reasons": {"nothing_suitable": 1, "condition": 0, "quantity": 1, "deadline": 0, "other": 1}}
+    response = client.get("/api/v1/impact?scope=municipality:kommune-a&from=2026-06-01&to=2026-06-30",
+                          headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200 and response.get_json()["reuse_first"] == expected
+    result = runner.invoke(args=["report", "--scope", "municipality:kommune-a", "--from", "2026-06-01",
+                                 "--to", "2026-06-30", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)["reuse_first"]
+    numbers = {name: float(value) if name.startswith(("share", "value", "ict_issued")) else value
+               for name, value in expected.items()}
+    assert exported == numbers
