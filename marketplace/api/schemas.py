@@ -507,7 +507,8 @@ class NeedOutcomeBody(Body):
     reason_text: text(2000) = ""
 
 
-class WantedOut(Out):
+class _WantedThing(Out):
+    """What a wanted notice and a need both say: what is wanted, how many, by whom and when."""
     id: int
     title: str
     description: str
@@ -518,13 +519,16 @@ class WantedOut(Out):
     municipality: MunicipalityRef
     unit_id: int | None
     unit_name: str | None
-    status: NoticeStatusValue
     needed_by: date | None
-    open_until: date
     created_at: datetime
     closed_at: datetime | None
-    can_manage: bool
     web_url: str
+
+
+class WantedOut(_WantedThing):
+    status: NoticeStatusValue
+    open_until: date
+    can_manage: bool
 
 
 class WantedList(Out):
@@ -534,19 +538,8 @@ class WantedList(Out):
     per_page: int
 
 
-class NeedOut(Out):
-    id: int
-    title: str
-    description: str
-    category: str
-    category_name: str
-    quantity: DecimalString
-    unit: MeasureValue
-    municipality: MunicipalityRef
-    unit_id: int | None
-    unit_name: str | None
+class NeedOut(_WantedThing):
     status: NeedStatusValue
-    needed_by: date | None
     notice_id: int
     found_count: int = Field(description="Matching items visible at registration.")
     outcome: NeedOutcomeValue | None
@@ -557,12 +550,9 @@ class NeedOut(Out):
     returned_asset_tag: str
     no_return_reason: str
     returned_item_id: int | None
-    created_at: datetime
     decided_at: datetime | None
     approved_at: datetime | None
-    closed_at: datetime | None
     certificate_url: str
-    web_url: str
 
 
 class NeedList(Out):

@@ -792,35 +792,36 @@ def _wanted_rule_broken(error: wanted.WantedError):
                       {name or "body": message for name, message in error.errors.items()})
 
 
+def _wanted_thing(record: WantedNotice | Need, web_url: str) -> dict:
+    """The fields a notice and a need share (schemas._WantedThing)."""
+    category = record.category
+    return dict(
+        id=record.id, title=record.title, description=record.description or "", category=category.slug,
+        category_name=category.name(_locale()), quantity=_plain(record.quantity), unit=str(category.unit),
+        municipality=_municipality(record.municipality), unit_id=record.unit_id,
+        unit_name=record.unit.name if record.unit else None, needed_by=record.needed_by,
+        created_at=record.created_at, closed_at=record.closed_at, web_url=web_url,
+    )
+
+
 def notice_out(notice: WantedNotice) -> S.WantedOut:
-    category = notice.category
     return S.WantedOut(
-        id=notice.id, title=notice.title, description=notice.description or "", category=category.slug,
-        category_name=category.name(_locale()), quantity=_plain(notice.quantity), unit=str(category.unit),
-        municipality=_municipality(notice.municipality), unit_id=notice.unit_id,
-        unit_name=notice.unit.name if notice.unit else None, status=str(notice.status), needed_by=notice.needed_by,
-        open_until=notice.open_until, created_at=notice.created_at, closed_at=notice.closed_at,
-        can_manage=can_manage_notice(current_user, notice),
-        web_url=url_for("wanted.detail", notice_id=notice.id, _external=True),
+        **_wanted_thing(notice, url_for("wanted.detail", notice_id=notice.id, _external=True)),
+        status=str(notice.status), open_until=notice.open_until, can_manage=can_manage_notice(current_user, notice),
     )
 
 
 def need_out(need: Need) -> S.NeedOut:
-    category = need.category
     return S.NeedOut(
-        id=need.id, title=need.title, description=need.description or "", category=category.slug,
-        category_name=category.name(_locale()), quantity=_plain(need.quantity), unit=str(category.unit),
-        municipality=_municipality(need.municipality), unit_id=need.unit_id,
-        unit_name=need.unit.name if need.unit else None, status=str(need.status), needed_by=need.needed_by,
-        notice_id=need.notice_id, found_count=need.found_count,
+        **_wanted_thing(need, url_for("wanted.need", need_id=need.id, _external=True)),
+        status=str(need.status), notice_id=need.notice_id, found_count=need.found_count,
         outcome=str(need.outcome) if need.outcome else None, reused_quantity=_plain(need.reused_quantity),
         reservation_ids=[reservation.id for reservation in need.reservations],
         buy_new_reason=str(need.buy_new_reason) if need.buy_new_reason else None,
         buy_new_reason_text=need.buy_new_reason_text or "", returned_asset_tag=need.returned_asset_tag or "",
         no_return_reason=need.no_return_reason or "", returned_item_id=need.returned_item_id,
-        created_at=need.created_at, decided_at=need.decided_at, approved_at=need.approved_at,
-        closed_at=need.closed_at, certificate_url=url_for("wanted.certificate", need_id=need.id, _external=True),
-        web_url=url_for("wanted.need", need_id=need.id, _external=True),
+        decided_at=need.decided_at, approved_at=need.approved_at,
+        certificate_url=url_for("wanted.certificate", need_id=need.id, _external=True),
     )
 
 
