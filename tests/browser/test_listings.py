@@ -25,7 +25,8 @@ def test_caretaker_lists_an_item_with_a_photo_on_a_phone(new_page, tmp_path):
     page.set_input_files("input[name=photos]", _photo_file(tmp_path))
     page.fill("input[name=quantity]", "24")
     page.select_option("select[name=category]", "stackable_chair")
-    page.click("button[name=publish]")
+    with page.expect_navigation():  # the answer page and its kept photo loaded, before looking at them
+        page.click("button[name=publish]")
     assert page.locator("#title-error").is_visible()
     assert page.locator(".error-summary").is_visible()
     kept = page.locator(".photo-list img")
