@@ -160,26 +160,31 @@ def unindex_item(item_id: int) -> None:
     search_index().remove(db.session, item_id)
 
 
-def _filtered(visible, params: SearchParams, now: datetime, skip: str = ""):
+# The filters that are also facets: each is a function of an item's category, condition, municipality and unit,
+# so one pass grouped by those columns counts every facet, with or without any of these filters.
+FACET_FILTERS = frozenset({"group", "category", "condition", "municipality", "unit"})
+
+
+def _filtered(visible, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
     """The published items matching ``params`` under the visibility condition ``visible`` (the viewer's
-    ``visible_items_clause``, built once per search), leaving out the filter named ``skip`` (so a facet can
-    count the alternatives to its own choice). Returns the query and the text-match subquery."""
+    ``visible_items_clause``, built once per search), leaving out the filters named in ``skip`` (so the facets
+    can be counted without their own choices). Returns the query and the text-match subquery."""
     query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED)
     matches = search_index().matches(params.q) if params.q else None
     if matches is not None:
         query = query.join(matches, matches.c.item_id == Item.id)
-    if (params.group and skip != "group") or (params.categories and skip != "category"):
+    if (params.group and "group" not in skip) or (params.categories and "category" not in skip):
         query = query.join(Category, Category.id == Item.category_id)
-        if params.group and skip != "group":
+        if params.group and "group" not in skip:
             query = query.where(Category.group == CategoryGroup(params.group))
-        if params.categories and skip != "category":
+        if params.categories and "category" not in skip:
             query = query.where(Category.slug.in_(params.categories))
-    if params.conditions and skip != "condition":
+    if params.conditions and "condition" not in skip:
         query = query.where(Item.condition.in_([Condition(value) for value in params.conditions]))
-    if params.municipalities and skip != "municipality":
+    if params.municipalities and "municipality" not in skip:
         query = query.where(Item.municipality_id.in_(
             select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
-    if params.unit and skip != "unit":
+    if params.unit and "unit" not in skip:
         query = query.where(Item.unit_id == params.unit)
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
@@ -210,21 +215,15 @@ def _page(query: Select, params: SearchParams, matches) -> list[Item]:
     return [by_id[item_id] for item_id in ids]
 
 
-def _grouped_counts(visible, params, now, skip: str = ""):
-    """One pass over the filter (without the filter named ``skip``), counted by category, condition and
-    municipality in the items' visibility index alone: enough for the total and for every facet whose own
-    filter is not set, and, with ``skip``, for the alternatives of the facet whose filter is set."""
-    query, _matches = _filtered(visible, params, now, skip)
-    grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
-        .group_by(Item.category_id, Item.condition, Item.municipality_id).order_by(None)
+def _grouped_counts(visible, params, now, by_unit: bool):
+    """One pass over the search without its facet filters, counted by category, condition and municipality
+    (and unit, when its facet is shown) in the items' visibility index alone. The facet filters are applied to
+    these rows in Python (``_Facets``): the total and every facet, with or without its own choice, come from this
+    one pass instead of one pass per chosen facet (each of which would read every text match again)."""
+    query, _matches = _filtered(visible, params, now, skip=FACET_FILTERS)
+    columns = [Item.category_id, Item.condition, Item.municipality_id] + ([Item.unit_id] if by_unit else [])
+    grouped = query.with_only_columns(*columns, func.count()).group_by(*columns).order_by(None)
     return db.session.execute(grouped).all()
-
-
-def _unit_counts(visible, params, now) -> dict[int, int]:
-    query, _matches = _filtered(visible, params, now, "unit")
-    grouped = query.with_only_columns(Item.unit_id, func.count()).where(Item.unit_id.is_not(None)) \
-        .group_by(Item.unit_id).order_by(None)
-    return dict(db.session.execute(grouped).all())
 
 
 def _facet_values(counts: dict[str, int], label_of, selected) -> list[FacetValue]:
@@ -251,16 +250,44 @@ class _Facets:
             self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
                 select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
 
-    def from_rows(self, rows) -> dict[str, list[FacetValue]]:
-        """Every facet of category, condition and municipality from ``_grouped_counts`` rows."""
+    def _passes(self, category_id: int, condition, municipality_id: int, unit_id: int | None) -> dict[str, bool]:
+        """Whether a group of items passes each facet filter, as ``_filtered`` applies it in SQL."""
+        params = self.params
+        category = self.categories[category_id]
+        return {
+            "group": not params.group or category.group.value == params.group,
+            "category": not params.categories or category.slug in params.categories,
+            "condition": not params.conditions or Condition(condition).value in params.conditions,
+            "municipality": not params.municipalities
+            or self.municipalities[municipality_id][0] in params.municipalities,
+            "unit": not params.unit or unit_id == params.unit,
+        }
+
+    def count(self, rows, by_unit: bool) -> tuple[int, dict[str, list[FacetValue]]]:
+        """The total and every facet from the ``_grouped_counts`` rows (with the unit facet if they are grouped
+        ``by_unit`` too). A facet counts the groups that pass every
+        other facet filter, so a chosen facet still shows its alternatives (and they can be added)."""
         self._municipality({row[2] for row in rows})
-        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {}}
-        for category_id, condition, municipality_id, count in rows:
+        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {},
+                                              "unit": {}}
+        total = 0
+        for row in rows:
+            category_id, condition, municipality_id = row[:3]
+            unit_id, count = (row[3], row[4]) if by_unit else (None, row[3])
+            passes = self._passes(category_id, condition, municipality_id, unit_id)
+            failed = [facet for facet, ok in passes.items() if not ok]
+            if not failed:
+                total += count
+            if len(failed) > 1:
+                continue  # outside the search whichever single facet filter is left out
             category = self.categories[category_id]
-            for facet, key in (("group", category.group.value), ("category", category.slug),
-                               ("condition", Condition(condition).value),
-                               ("municipality", self.municipalities[municipality_id][0])):
-                tallies[facet][key] = tallies[facet].get(key, 0) + count
+            keys = {"group": category.group.value, "category": category.slug,
+                    "condition": Condition(condition).value,
+                    "municipality": self.municipalities[municipality_id][0],
+                    "unit": str(unit_id) if unit_id is not None else None}
+            for facet in ([failed[0]] if failed else tallies):
+                if keys[facet] is not None:
+                    tallies[facet][keys[facet]] = tallies[facet].get(keys[facet], 0) + count
         names = {slug: name for slug, name in self.municipalities.values()}
         label_of = {
             "group": lambda key: key,
@@ -271,13 +298,15 @@ class _Facets:
         params = self.params
         selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
                     "municipality": params.municipalities}
-        return {facet: _facet_values(counts, label_of[facet], selected[facet]) for facet, counts in tallies.items()}
+        facets = {facet: _facet_values(tallies[facet], label_of[facet], selected[facet]) for facet in label_of}
+        if by_unit:
+            facets["unit"] = self.units(tallies["unit"])
+        return total, facets
 
-    def units(self, counts: dict[int, int]) -> list[FacetValue]:
-        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(counts)))).all()) \
-            if counts else {}
-        return _facet_values({str(key): count for key, count in counts.items()},
-                             lambda key: names.get(int(key), key),
+    def units(self, counts: dict[str, int]) -> list[FacetValue]:
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([int(key) for key in counts])))
+                     .all()) if counts else {}
+        return _facet_values(counts, lambda key: names.get(int(key), key),
                              (str(self.params.unit),) if self.params.unit else ())
 
 
@@ -289,18 +318,9 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
     items = _page(query, params, matches)
     if not with_facets:
         return SearchResult(params=params, items=items, total=db.count(query), facets={})
-    rows = _grouped_counts(visible, params, now)
-    total = sum(row[3] for row in rows)
-    counter = _Facets(params, locale)
-    facets = counter.from_rows(rows)
-    # A facet whose own filter is set counts its alternatives without that filter (so they can be added).
-    chosen = {"group": params.group, "category": params.categories, "condition": params.conditions,
-              "municipality": params.municipalities}
-    for facet, choice in chosen.items():
-        if choice:
-            facets[facet] = counter.from_rows(_grouped_counts(visible, params, now, skip=facet))[facet]
-    if params.municipalities or params.unit:
-        facets["unit"] = counter.units(_unit_counts(visible, params, now))
+    # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
+    by_unit = bool(params.municipalities or params.unit)
+    total, facets = _Facets(params, locale).count(_grouped_counts(visible, params, now, by_unit), by_unit)
     return SearchResult(params=params, items=items, total=total, facets=facets)
 
 
