@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, null, or_, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from marketplace.accounts.models import User
@@ -165,27 +165,33 @@ def unindex_item(item_id: int) -> None:
 FACET_FILTERS = frozenset({"group", "category", "condition", "municipality", "unit"})
 
 
+def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = frozenset()) -> list:
+    """The facet filters of ``params`` (but those named in ``skip``) on ``columns``: the items table, or a
+    derived table with the same category_id, condition, municipality_id and unit_id columns."""
+    conditions = []
+    if params.group and "group" not in skip:
+        conditions.append(columns.category_id.in_(
+            select(Category.id).where(Category.group == CategoryGroup(params.group))))
+    if params.categories and "category" not in skip:
+        conditions.append(columns.category_id.in_(select(Category.id).where(Category.slug.in_(params.categories))))
+    if params.conditions and "condition" not in skip:
+        conditions.append(columns.condition.in_([Condition(value) for value in params.conditions]))
+    if params.municipalities and "municipality" not in skip:
+        conditions.append(columns.municipality_id.in_(
+            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
+    if params.unit and "unit" not in skip:
+        conditions.append(columns.unit_id == params.unit)
+    return conditions
+
+
 def _filtered(visible, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
     """The published items matching ``params`` under the visibility condition ``visible`` (the viewer's
     ``visible_items_clause``, built once per search), leaving out the filters named in ``skip`` (so the facets
     can be counted without their own choices). Returns the query and the text-match subquery."""
-    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED)
+    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED, *_facet_conditions(params, Item, skip))
     matches = search_index().matches(params.q) if params.q else None
     if matches is not None:
         query = query.join(matches, matches.c.item_id == Item.id)
-    if (params.group and "group" not in skip) or (params.categories and "category" not in skip):
-        query = query.join(Category, Category.id == Item.category_id)
-        if params.group and "group" not in skip:
-            query = query.where(Category.group == CategoryGroup(params.group))
-        if params.categories and "category" not in skip:
-            query = query.where(Category.slug.in_(params.categories))
-    if params.conditions and "condition" not in skip:
-        query = query.where(Item.condition.in_([Condition(value) for value in params.conditions]))
-    if params.municipalities and "municipality" not in skip:
-        query = query.where(Item.municipality_id.in_(
-            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
-    if params.unit and "unit" not in skip:
-        query = query.where(Item.unit_id == params.unit)
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
@@ -193,26 +199,75 @@ def _filtered(visible, params: SearchParams, now: datetime, skip: frozenset[str]
     return query, matches
 
 
-def _ordered(query: Select, params: SearchParams, matches) -> Select:
+def _order(params: SearchParams, columns, rank=None) -> list:
+    """The ORDER BY of a page on ``columns`` (the items table or a derived table): stable, the id last."""
     sort = params.effective_sort
-    if sort == "relevance" and matches is not None:
-        return query.order_by(matches.c.rank, Item.published_at.desc(), Item.id.desc())
+    if sort == "relevance" and rank is not None:
+        return [rank, columns.published_at.desc(), columns.id.desc()]
     if sort == "quantity":
-        return query.order_by(Item.quantity.desc(), Item.id.desc())
-    return query.order_by(Item.published_at.desc(), Item.id.desc())
+        return [columns.quantity.desc(), columns.id.desc()]
+    return [columns.published_at.desc(), columns.id.desc()]
+
+
+def _ordered(query: Select, params: SearchParams, matches) -> Select:
+    return query.order_by(*_order(params, Item, matches.c.rank if matches is not None else None))
+
+
+def _rows_of(ids: list[int]) -> list[Item]:
+    """The items of ``ids``, in that order, read in one query."""
+    if not ids:
+        return []
+    by_id = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    return [by_id[item_id] for item_id in ids]
 
 
 def _page(query: Select, params: SearchParams, matches) -> list[Item]:
     """The items of the page: first their ids, picked and ordered from the items' visibility index alone (a
     deep page skips thousands of entries, not thousands of rows), then the rows of those ids only."""
-    ids = list(db.session.scalars(
+    return _rows_of(list(db.session.scalars(
         _ordered(query.with_only_columns(Item.id), params, matches)
         .limit(params.per_page).offset((params.page - 1) * params.per_page)
-    ))
-    if not ids:
-        return []
-    by_id = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
-    return [by_id[item_id] for item_id in ids]
+    )))
+
+
+def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: bool, by_unit: bool):
+    """A text search in one statement with one pass over the text index: the visible matches (without the facet
+    filters) are materialised once, with their rank, then both the page (facet filters applied) and the grouped
+    counts (as ``_grouped_counts``), or without facets only the total, are read from them. Broad words match
+    tens of thousands of documents, so reading the index once per search instead of once per query is the
+    difference; and only the visible matches are ranked. Returns (page ids, count rows)."""
+    query, matches = _filtered(visible, params, now, skip=FACET_FILTERS)
+    base = query.with_only_columns(
+        Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
+        Item.unit_id, matches.c.rank.label("rank"),
+    ).cte("base").prefix_with("MATERIALIZED")  # both engines would otherwise inline it into each part
+    order = _order(params, base.c, base.c.rank)
+    page = (
+        select(base.c.id, func.row_number().over(order_by=order).label("position"))
+        .where(*_facet_conditions(params, base.c)).order_by(*order)
+        .limit(params.per_page).offset((params.page - 1) * params.per_page).subquery("page")
+    )
+    if with_facets:
+        columns = [base.c.category_id, base.c.condition, base.c.municipality_id] + ([base.c.unit_id] if by_unit
+                                                                                     else [])
+        counts = select(*columns, func.count()).group_by(*columns)
+    else:
+        counts = select(func.count()).where(*_facet_conditions(params, base.c))
+    width = len(counts.selected_columns)
+    # The counts come first (their column types are the statement's); the page's rows are told apart by their
+    # position, which also orders them (a UNION ALL promises no order).
+    statement = union_all(
+        counts.add_columns(null().label("id"), null().label("position")),
+        select(*[null()] * width, page.c.id, page.c.position),
+    )
+    page_ids: list[tuple[int, int]] = []
+    count_rows = []
+    for row in db.session.execute(statement):
+        if row[-1] is None:
+            count_rows.append(tuple(row[:width]))
+        else:
+            page_ids.append((row[-1], row[-2]))
+    return [item_id for _position, item_id in sorted(page_ids)], count_rows
 
 
 def _grouped_counts(visible, params, now, by_unit: bool):
@@ -314,13 +369,20 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
            with_facets: bool = True) -> SearchResult:
     now = now or utcnow()
     visible = visible_items_clause(user, now)  # built once: every query of this search shares it
-    query, matches = _filtered(visible, params, now)
-    items = _page(query, params, matches)
-    if not with_facets:
-        return SearchResult(params=params, items=items, total=db.count(query), facets={})
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
-    total, facets = _Facets(params, locale).count(_grouped_counts(visible, params, now, by_unit), by_unit)
+    if text.query_terms(params.q):
+        page_ids, rows = _text_search(visible, params, now, with_facets=with_facets, by_unit=by_unit)
+        items = _rows_of(page_ids)
+        if not with_facets:
+            return SearchResult(params=params, items=items, total=rows[0][0], facets={})
+    else:
+        query, matches = _filtered(visible, params, now)
+        items = _page(query, params, matches)
+        if not with_facets:
+            return SearchResult(params=params, items=items, total=db.count(query), facets={})
+        rows = _grouped_counts(visible, params, now, by_unit)
+    total, facets = _Facets(params, locale).count(rows, by_unit)
     return SearchResult(params=params, items=items, total=total, facets=facets)
 
 
