@@ -262,7 +262,9 @@ def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: b
     )
     page_ids: list[tuple[int, int]] = []
     count_rows = []
-    for row in db.session.execute(statement):
+    with search_index().planned(db.session):
+        rows = db.session.execute(statement).all()
+    for row in rows:
         if row[-1] is None:
             count_rows.append(tuple(row[:width]))
         else:

@@ -260,3 +260,33 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
 
     assert "COVERING INDEX ix_items_visibility " in plan(grouped)
     assert "COVERING INDEX ix_items_visibility_newest" in plan(page)
+
+
+def test_a_text_search_reads_the_text_index_once(setup, app):
+    """Broad words match tens of thousands of documents at scale: the page, the total and every facet (here
+    with two chosen facets and the unit facet) must come from one statement over the text index."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = app.extensions["db"]["engine"]
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        found, result = ids(setup.member_a, q="stol", condition="good", municipality="kommune-a")
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+    assert set(found) == {setup.chair.id, setup.stack.id} and result.total == 2 and "unit" in result.facets
+    assert len([statement for statement in statements if "item_search" in statement]) == 1
+
+
+def test_the_planner_setting_for_text_search_is_put_back(setup):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the setting is PostgreSQL's")
+    from sqlalchemy import text
+
+    before = db.session.scalar(text("SHOW enable_seqscan"))
+    ids(setup.member_a, q="stol")
+    assert db.session.scalar(text("SHOW enable_seqscan")) == before == "on"
