@@ -307,44 +307,48 @@ class _Facets:
             self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
                 select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
 
-    def _passes(self, category_id: int, condition, municipality_id: int, unit_id: int | None) -> dict[str, bool]:
-        """Whether a group of items passes each facet filter, as ``_filtered`` applies it in SQL."""
-        params = self.params
-        category = self.categories[category_id]
-        return {
-            "group": not params.group or category.group.value == params.group,
-            "category": not params.categories or category.slug in params.categories,
-            "condition": not params.conditions or Condition(condition).value in params.conditions,
-            "municipality": not params.municipalities
-            or self.municipalities[municipality_id][0] in params.municipalities,
-            "unit": not params.unit or unit_id == params.unit,
-        }
-
     def count(self, rows, by_unit: bool) -> tuple[int, dict[str, list[FacetValue]]]:
         """The total and every facet from the ``_grouped_counts`` rows (with the unit facet if they are grouped
-        ``by_unit`` too). A facet counts the groups that pass every
-        other facet filter, so a chosen facet still shows its alternatives (and they can be added)."""
+        ``by_unit`` too), applying the facet filters as ``_facet_conditions`` does in SQL. A facet counts the
+        groups that pass every other facet filter, so a chosen facet still shows its alternatives."""
         self._municipality({row[2] for row in rows})
+        params = self.params
+        # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
+        # search over every visible item has a thousand groups, but only a few dozen distinct values).
+        by_category = {
+            category_id: ((("group", category.group.value), not params.group or category.group.value == params.group),
+                          (("category", category.slug), not params.categories or category.slug in params.categories))
+            for category_id, category in self.categories.items()
+        }
+        by_condition: dict = {}
+        by_municipality = {
+            municipality_id: (("municipality", slug), not params.municipalities or slug in params.municipalities)
+            for municipality_id, (slug, _name) in self.municipalities.items()
+        }
         tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {},
                                               "unit": {}}
         total = 0
         for row in rows:
             category_id, condition, municipality_id = row[:3]
             unit_id, count = (row[3], row[4]) if by_unit else (None, row[3])
-            passes = self._passes(category_id, condition, municipality_id, unit_id)
-            failed = [facet for facet, ok in passes.items() if not ok]
+            if condition not in by_condition:
+                value = Condition(condition).value
+                by_condition[condition] = (("condition", value), not params.conditions or value in params.conditions)
+            checks = [*by_category[category_id], by_condition[condition], by_municipality[municipality_id]]
+            if unit_id is not None:
+                checks.append((("unit", str(unit_id)), not params.unit or unit_id == params.unit))
+            elif params.unit:
+                continue  # no unit: outside the search, and not counted in the unit facet either
+            failed = [key for key, ok in checks if not ok]
             if not failed:
                 total += count
-            if len(failed) > 1:
-                continue  # outside the search whichever single facet filter is left out
-            category = self.categories[category_id]
-            keys = {"group": category.group.value, "category": category.slug,
-                    "condition": Condition(condition).value,
-                    "municipality": self.municipalities[municipality_id][0],
-                    "unit": str(unit_id) if unit_id is not None else None}
-            for facet in ([failed[0]] if failed else tallies):
-                if keys[facet] is not None:
-                    tallies[facet][keys[facet]] = tallies[facet].get(keys[facet], 0) + count
+                counted = [key for key, _ok in checks]
+            elif len(failed) == 1:
+                counted = failed  # inside the search but for this facet's own filter: one of its alternatives
+            else:
+                continue
+            for facet, key in counted:
+                tallies[facet][key] = tallies[facet].get(key, 0) + count
         names = {slug: name for slug, name in self.municipalities.values()}
         label_of = {
             "group": lambda key: key,
