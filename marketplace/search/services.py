@@ -252,7 +252,7 @@ def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: b
                                                                                      else [])
         counts = select(*columns, func.count()).group_by(*columns)
     else:
-        counts = select(func.count()).where(*_facet_conditions(params, base.c))
+        counts = select(func.count()).select_from(base).where(*_facet_conditions(params, base.c))
     width = len(counts.selected_columns)
     # The counts come first (their column types are the statement's); the page's rows are told apart by their
     # position, which also orders them (a UNION ALL promises no order).

@@ -290,3 +290,12 @@ def test_the_planner_setting_for_text_search_is_put_back(setup):
     before = db.session.scalar(text("SHOW enable_seqscan"))
     ids(setup.member_a, q="stol")
     assert db.session.scalar(text("SHOW enable_seqscan")) == before == "on"
+
+
+@pytest.mark.parametrize("args", [{"q": "stol"}, {"q": "stol", "condition": "good"}, {}, {"group": "furniture"}])
+def test_the_total_is_the_same_with_and_without_facets(setup, args):
+    params = SearchParams.from_args(MultiDict(args))
+    with_facets = services.search(setup.member_a, params, now=LATER)
+    without = services.search(setup.member_a, params, now=LATER, with_facets=False)
+    assert without.total == with_facets.total == len(with_facets.items) > 0
+    assert [item.id for item in without.items] == [item.id for item in with_facets.items]
