@@ -231,11 +231,11 @@ def _page(query: Select, params: SearchParams, matches) -> list[Item]:
 
 
 def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: bool, by_unit: bool):
-    """A text search in one statement with one pass over the text index: the visible matches (without the facet
-    filters) are materialised once, with their rank, then both the page (facet filters applied) and the grouped
-    counts (as ``_grouped_counts``), or without facets only the total, are read from them. Broad words match
-    tens of thousands of documents, so reading the index once per search instead of once per query is the
-    difference; and only the visible matches are ranked. Returns (page ids, count rows)."""
+    """A text search in one statement with one pass over the text index: the visible matches (without the
+    facet filters) are materialised once, with their rank, then both the page (facet filters applied) and the
+    grouped counts (as ``_grouped_counts``), or without facets only the total, are read from them. Broad
+    words match tens of thousands of documents, so reading the index once per search instead of once per
+    query is the difference; and only the visible matches are ranked. Returns (page ids, count rows)."""
     query, matches = _filtered(visible, params, now, skip=FACET_FILTERS)
     base = query.with_only_columns(
         Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
@@ -248,8 +248,8 @@ def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: b
         .limit(params.per_page).offset((params.page - 1) * params.per_page).subquery("page")
     )
     if with_facets:
-        columns = [base.c.category_id, base.c.condition, base.c.municipality_id] + ([base.c.unit_id] if by_unit
-                                                                                     else [])
+        columns = [base.c.category_id, base.c.condition, base.c.municipality_id]
+        columns += [base.c.unit_id] if by_unit else []
         counts = select(*columns, func.count()).group_by(*columns)
     else:
         counts = select(func.count()).select_from(base).where(*_facet_conditions(params, base.c))
@@ -316,13 +316,16 @@ class _Facets:
         # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
         # search over every visible item has a thousand groups, but only a few dozen distinct values).
         by_category = {
-            category_id: ((("group", category.group.value), not params.group or category.group.value == params.group),
-                          (("category", category.slug), not params.categories or category.slug in params.categories))
+            category_id: (
+                (("group", category.group.value), not params.group or category.group.value == params.group),
+                (("category", category.slug), not params.categories or category.slug in params.categories),
+            )
             for category_id, category in self.categories.items()
         }
         by_condition: dict = {}
         by_municipality = {
-            municipality_id: (("municipality", slug), not params.municipalities or slug in params.municipalities)
+            municipality_id: (("municipality", slug),
+                              not params.municipalities or slug in params.municipalities)
             for municipality_id, (slug, _name) in self.municipalities.items()
         }
         tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {},
@@ -333,7 +336,8 @@ class _Facets:
             unit_id, count = (row[3], row[4]) if by_unit else (None, row[3])
             if condition not in by_condition:
                 value = Condition(condition).value
-                by_condition[condition] = (("condition", value), not params.conditions or value in params.conditions)
+                by_condition[condition] = (("condition", value),
+                                           not params.conditions or value in params.conditions)
             checks = [*by_category[category_id], by_condition[condition], by_municipality[municipality_id]]
             if unit_id is not None:
                 checks.append((("unit", str(unit_id)), not params.unit or unit_id == params.unit))

@@ -23,8 +23,8 @@ VISIBILITY = ['network_visible_at', 'partner_visible_at', 'category_id', 'erasur
 def upgrade() -> None:
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index('ix_items_visibility')
-        batch_op.create_index('ix_items_visibility', ['status', 'municipality_id', *VISIBILITY, 'published_at', 'id'],
-                              unique=False)
+        batch_op.create_index('ix_items_visibility',
+                              ['status', 'municipality_id', *VISIBILITY, 'published_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
