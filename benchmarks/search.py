@@ -334,7 +334,7 @@ def explain(bench: Bench, statements) -> None:
     cursor = bench.dbapi.cursor()
     try:
         for statement, parameters in statements:
-            if not statement.lstrip().upper().startswith("SELECT"):
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):  # reads only
                 continue
             prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
             started = time.perf_counter()

@@ -6,6 +6,9 @@ index is written by the service layer in the same transaction as the item, so it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
@@ -37,6 +40,24 @@ class SearchIndex:
     def remove(self, session: Session, item_id: int) -> None:
         key = "item_id" if self.postgres else "rowid"
         session.execute(text(f"DELETE FROM item_search WHERE {key} = :id"), {"id": item_id})
+
+    @contextmanager
+    def planned(self, session: Session) -> Iterator[None]:
+        """Run a text-search statement with the GIN index preferred to a scan of every document (PostgreSQL).
+
+        For a broad word ("stol" is in a quarter of the documents) the planner costs the two about equal (its
+        cost of ``@@`` is that of a simple comparison), but testing every long, suffix-rich tsvector takes twice
+        as long as reading the matches the index lists (measured: 47 against 21 ms at 100,000 items). The
+        setting is transaction-local and put back right after, so no other statement plans differently; on an
+        error the transaction is rolled back, which undoes it as well.
+        """
+        if not self.postgres:
+            yield
+            return
+        previous = session.execute(text(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")).scalar()
+        yield
+        session.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
 
     def matches(self, query: str):
         """A subquery of (item_id, rank) for the items that match every term of ``query`` (lower rank is

@@ -13,12 +13,13 @@ from marketplace.listings.models import Item
 # (listings.permissions.visible_items_clause): status, then the reachable municipalities, then a per-municipality
 # rule on the stage times and erasure. These two indexes hold every column that condition and the search
 # filters, groups and sorts on, so a search reads the (wide) item rows only for the page it shows:
-# - by municipality: counts and facets seek status and each reachable municipality;
+# - by municipality: counts and facets seek status and each reachable municipality; with the id last, a text
+#   search joins its matches to the visible items from this index alone (PostgreSQL reads no item row);
 # - newest first: a page in publication order walks the index in that order (id right after the date, so it
 #   gives the whole ORDER BY), stopping after the page, however many items match.
 _VISIBILITY_COLUMNS = (Item.network_visible_at, Item.partner_visible_at, Item.category_id, Item.erasure_recorded_at,
                        Item.created_by_id, Item.condition, Item.quantity, Item.unit_id, Item.available_from)
-Index("ix_items_visibility", Item.status, Item.municipality_id, *_VISIBILITY_COLUMNS, Item.published_at)
+Index("ix_items_visibility", Item.status, Item.municipality_id, *_VISIBILITY_COLUMNS, Item.published_at, Item.id)
 Index("ix_items_visibility_newest", Item.status, Item.published_at, Item.id, Item.municipality_id,
       *_VISIBILITY_COLUMNS)
 

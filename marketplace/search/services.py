@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, null, or_, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from marketplace.accounts.models import User
@@ -160,27 +160,38 @@ def unindex_item(item_id: int) -> None:
     search_index().remove(db.session, item_id)
 
 
-def _filtered(visible, params: SearchParams, now: datetime, skip: str = ""):
+# The filters that are also facets: each is a function of an item's category, condition, municipality and unit,
+# so one pass grouped by those columns counts every facet, with or without any of these filters.
+FACET_FILTERS = frozenset({"group", "category", "condition", "municipality", "unit"})
+
+
+def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = frozenset()) -> list:
+    """The facet filters of ``params`` (but those named in ``skip``) on ``columns``: the items table, or a
+    derived table with the same category_id, condition, municipality_id and unit_id columns."""
+    conditions = []
+    if params.group and "group" not in skip:
+        conditions.append(columns.category_id.in_(
+            select(Category.id).where(Category.group == CategoryGroup(params.group))))
+    if params.categories and "category" not in skip:
+        conditions.append(columns.category_id.in_(select(Category.id).where(Category.slug.in_(params.categories))))
+    if params.conditions and "condition" not in skip:
+        conditions.append(columns.condition.in_([Condition(value) for value in params.conditions]))
+    if params.municipalities and "municipality" not in skip:
+        conditions.append(columns.municipality_id.in_(
+            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
+    if params.unit and "unit" not in skip:
+        conditions.append(columns.unit_id == params.unit)
+    return conditions
+
+
+def _filtered(visible, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
     """The published items matching ``params`` under the visibility condition ``visible`` (the viewer's
-    ``visible_items_clause``, built once per search), leaving out the filter named ``skip`` (so a facet can
-    count the alternatives to its own choice). Returns the query and the text-match subquery."""
-    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED)
+    ``visible_items_clause``, built once per search), leaving out the filters named in ``skip`` (so the facets
+    can be counted without their own choices). Returns the query and the text-match subquery."""
+    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED, *_facet_conditions(params, Item, skip))
     matches = search_index().matches(params.q) if params.q else None
     if matches is not None:
         query = query.join(matches, matches.c.item_id == Item.id)
-    if (params.group and skip != "group") or (params.categories and skip != "category"):
-        query = query.join(Category, Category.id == Item.category_id)
-        if params.group and skip != "group":
-            query = query.where(Category.group == CategoryGroup(params.group))
-        if params.categories and skip != "category":
-            query = query.where(Category.slug.in_(params.categories))
-    if params.conditions and skip != "condition":
-        query = query.where(Item.condition.in_([Condition(value) for value in params.conditions]))
-    if params.municipalities and skip != "municipality":
-        query = query.where(Item.municipality_id.in_(
-            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
-    if params.unit and skip != "unit":
-        query = query.where(Item.unit_id == params.unit)
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
@@ -188,43 +199,88 @@ def _filtered(visible, params: SearchParams, now: datetime, skip: str = ""):
     return query, matches
 
 
-def _ordered(query: Select, params: SearchParams, matches) -> Select:
+def _order(params: SearchParams, columns, rank=None) -> list:
+    """The ORDER BY of a page on ``columns`` (the items table or a derived table): stable, the id last."""
     sort = params.effective_sort
-    if sort == "relevance" and matches is not None:
-        return query.order_by(matches.c.rank, Item.published_at.desc(), Item.id.desc())
+    if sort == "relevance" and rank is not None:
+        return [rank, columns.published_at.desc(), columns.id.desc()]
     if sort == "quantity":
-        return query.order_by(Item.quantity.desc(), Item.id.desc())
-    return query.order_by(Item.published_at.desc(), Item.id.desc())
+        return [columns.quantity.desc(), columns.id.desc()]
+    return [columns.published_at.desc(), columns.id.desc()]
 
 
-def _page(query: Select, params: SearchParams, matches) -> list[Item]:
-    """The items of the page: first their ids, picked and ordered from the items' visibility index alone (a
-    deep page skips thousands of entries, not thousands of rows), then the rows of those ids only."""
-    ids = list(db.session.scalars(
-        _ordered(query.with_only_columns(Item.id), params, matches)
-        .limit(params.per_page).offset((params.page - 1) * params.per_page)
-    ))
+def _ordered(query: Select, params: SearchParams, matches) -> Select:
+    return query.order_by(*_order(params, Item, matches.c.rank if matches is not None else None))
+
+
+def _rows_of(ids: list[int]) -> list[Item]:
+    """The items of ``ids``, in that order, read in one query."""
     if not ids:
         return []
     by_id = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
     return [by_id[item_id] for item_id in ids]
 
 
-def _grouped_counts(visible, params, now, skip: str = ""):
-    """One pass over the filter (without the filter named ``skip``), counted by category, condition and
-    municipality in the items' visibility index alone: enough for the total and for every facet whose own
-    filter is not set, and, with ``skip``, for the alternatives of the facet whose filter is set."""
-    query, _matches = _filtered(visible, params, now, skip)
-    grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
-        .group_by(Item.category_id, Item.condition, Item.municipality_id).order_by(None)
+def _page(query: Select, params: SearchParams, matches) -> list[Item]:
+    """The items of the page: first their ids, picked and ordered from the items' visibility index alone (a
+    deep page skips thousands of entries, not thousands of rows), then the rows of those ids only."""
+    return _rows_of(list(db.session.scalars(
+        _ordered(query.with_only_columns(Item.id), params, matches)
+        .limit(params.per_page).offset((params.page - 1) * params.per_page)
+    )))
+
+
+def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: bool, by_unit: bool):
+    """A text search in one statement with one pass over the text index: the visible matches (without the
+    facet filters) are materialised once, with their rank, then both the page (facet filters applied) and the
+    grouped counts (as ``_grouped_counts``), or without facets only the total, are read from them. Broad
+    words match tens of thousands of documents, so reading the index once per search instead of once per
+    query is the difference; and only the visible matches are ranked. Returns (page ids, count rows)."""
+    query, matches = _filtered(visible, params, now, skip=FACET_FILTERS)
+    base = query.with_only_columns(
+        Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
+        Item.unit_id, matches.c.rank.label("rank"),
+    ).cte("base").prefix_with("MATERIALIZED")  # both engines would otherwise inline it into each part
+    order = _order(params, base.c, base.c.rank)
+    page = (
+        select(base.c.id, func.row_number().over(order_by=order).label("position"))
+        .where(*_facet_conditions(params, base.c)).order_by(*order)
+        .limit(params.per_page).offset((params.page - 1) * params.per_page).subquery("page")
+    )
+    if with_facets:
+        columns = [base.c.category_id, base.c.condition, base.c.municipality_id]
+        columns += [base.c.unit_id] if by_unit else []
+        counts = select(*columns, func.count()).group_by(*columns)
+    else:
+        counts = select(func.count()).select_from(base).where(*_facet_conditions(params, base.c))
+    width = len(counts.selected_columns)
+    # The counts come first (their column types are the statement's); the page's rows are told apart by their
+    # position, which also orders them (a UNION ALL promises no order).
+    statement = union_all(
+        counts.add_columns(null().label("id"), null().label("position")),
+        select(*[null()] * width, page.c.id, page.c.position),
+    )
+    page_ids: list[tuple[int, int]] = []
+    count_rows = []
+    with search_index().planned(db.session):
+        rows = db.session.execute(statement).all()
+    for row in rows:
+        if row[-1] is None:
+            count_rows.append(tuple(row[:width]))
+        else:
+            page_ids.append((row[-1], row[-2]))
+    return [item_id for _position, item_id in sorted(page_ids)], count_rows
+
+
+def _grouped_counts(visible, params, now, by_unit: bool):
+    """One pass over the search without its facet filters, counted by category, condition and municipality
+    (and unit, when its facet is shown) in the items' visibility index alone. The facet filters are applied to
+    these rows in Python (``_Facets``): the total and every facet, with or without its own choice, come from this
+    one pass instead of one pass per chosen facet (each of which would read every text match again)."""
+    query, _matches = _filtered(visible, params, now, skip=FACET_FILTERS)
+    columns = [Item.category_id, Item.condition, Item.municipality_id] + ([Item.unit_id] if by_unit else [])
+    grouped = query.with_only_columns(*columns, func.count()).group_by(*columns).order_by(None)
     return db.session.execute(grouped).all()
-
-
-def _unit_counts(visible, params, now) -> dict[int, int]:
-    query, _matches = _filtered(visible, params, now, "unit")
-    grouped = query.with_only_columns(Item.unit_id, func.count()).where(Item.unit_id.is_not(None)) \
-        .group_by(Item.unit_id).order_by(None)
-    return dict(db.session.execute(grouped).all())
 
 
 def _facet_values(counts: dict[str, int], label_of, selected) -> list[FacetValue]:
@@ -251,15 +307,51 @@ class _Facets:
             self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
                 select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
 
-    def from_rows(self, rows) -> dict[str, list[FacetValue]]:
-        """Every facet of category, condition and municipality from ``_grouped_counts`` rows."""
+    def count(self, rows, by_unit: bool) -> tuple[int, dict[str, list[FacetValue]]]:
+        """The total and every facet from the ``_grouped_counts`` rows (with the unit facet if they are grouped
+        ``by_unit`` too), applying the facet filters as ``_facet_conditions`` does in SQL. A facet counts the
+        groups that pass every other facet filter, so a chosen facet still shows its alternatives."""
         self._municipality({row[2] for row in rows})
-        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {}}
-        for category_id, condition, municipality_id, count in rows:
-            category = self.categories[category_id]
-            for facet, key in (("group", category.group.value), ("category", category.slug),
-                               ("condition", Condition(condition).value),
-                               ("municipality", self.municipalities[municipality_id][0])):
+        params = self.params
+        # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
+        # search over every visible item has a thousand groups, but only a few dozen distinct values).
+        by_category = {
+            category_id: (
+                (("group", category.group.value), not params.group or category.group.value == params.group),
+                (("category", category.slug), not params.categories or category.slug in params.categories),
+            )
+            for category_id, category in self.categories.items()
+        }
+        by_condition: dict = {}
+        by_municipality = {
+            municipality_id: (("municipality", slug),
+                              not params.municipalities or slug in params.municipalities)
+            for municipality_id, (slug, _name) in self.municipalities.items()
+        }
+        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {},
+                                              "unit": {}}
+        total = 0
+        for row in rows:
+            category_id, condition, municipality_id = row[:3]
+            unit_id, count = (row[3], row[4]) if by_unit else (None, row[3])
+            if condition not in by_condition:
+                value = Condition(condition).value
+                by_condition[condition] = (("condition", value),
+                                           not params.conditions or value in params.conditions)
+            checks = [*by_category[category_id], by_condition[condition], by_municipality[municipality_id]]
+            if unit_id is not None:
+                checks.append((("unit", str(unit_id)), not params.unit or unit_id == params.unit))
+            elif params.unit:
+                continue  # no unit: outside the search, and not counted in the unit facet either
+            failed = [key for key, ok in checks if not ok]
+            if not failed:
+                total += count
+                counted = [key for key, _ok in checks]
+            elif len(failed) == 1:
+                counted = failed  # inside the search but for this facet's own filter: one of its alternatives
+            else:
+                continue
+            for facet, key in counted:
                 tallies[facet][key] = tallies[facet].get(key, 0) + count
         names = {slug: name for slug, name in self.municipalities.values()}
         label_of = {
@@ -271,13 +363,15 @@ class _Facets:
         params = self.params
         selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
                     "municipality": params.municipalities}
-        return {facet: _facet_values(counts, label_of[facet], selected[facet]) for facet, counts in tallies.items()}
+        facets = {facet: _facet_values(tallies[facet], label_of[facet], selected[facet]) for facet in label_of}
+        if by_unit:
+            facets["unit"] = self.units(tallies["unit"])
+        return total, facets
 
-    def units(self, counts: dict[int, int]) -> list[FacetValue]:
-        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(counts)))).all()) \
-            if counts else {}
-        return _facet_values({str(key): count for key, count in counts.items()},
-                             lambda key: names.get(int(key), key),
+    def units(self, counts: dict[str, int]) -> list[FacetValue]:
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([int(key) for key in counts])))
+                     .all()) if counts else {}
+        return _facet_values(counts, lambda key: names.get(int(key), key),
                              (str(self.params.unit),) if self.params.unit else ())
 
 
@@ -285,22 +379,20 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
            with_facets: bool = True) -> SearchResult:
     now = now or utcnow()
     visible = visible_items_clause(user, now)  # built once: every query of this search shares it
-    query, matches = _filtered(visible, params, now)
-    items = _page(query, params, matches)
-    if not with_facets:
-        return SearchResult(params=params, items=items, total=db.count(query), facets={})
-    rows = _grouped_counts(visible, params, now)
-    total = sum(row[3] for row in rows)
-    counter = _Facets(params, locale)
-    facets = counter.from_rows(rows)
-    # A facet whose own filter is set counts its alternatives without that filter (so they can be added).
-    chosen = {"group": params.group, "category": params.categories, "condition": params.conditions,
-              "municipality": params.municipalities}
-    for facet, choice in chosen.items():
-        if choice:
-            facets[facet] = counter.from_rows(_grouped_counts(visible, params, now, skip=facet))[facet]
-    if params.municipalities or params.unit:
-        facets["unit"] = counter.units(_unit_counts(visible, params, now))
+    # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
+    by_unit = bool(params.municipalities or params.unit)
+    if text.query_terms(params.q):
+        page_ids, rows = _text_search(visible, params, now, with_facets=with_facets, by_unit=by_unit)
+        items = _rows_of(page_ids)
+        if not with_facets:
+            return SearchResult(params=params, items=items, total=rows[0][0], facets={})
+    else:
+        query, matches = _filtered(visible, params, now)
+        items = _page(query, params, matches)
+        if not with_facets:
+            return SearchResult(params=params, items=items, total=db.count(query), facets={})
+        rows = _grouped_counts(visible, params, now, by_unit)
+    total, facets = _Facets(params, locale).count(rows, by_unit)
     return SearchResult(params=params, items=items, total=total, facets=facets)
 
 

@@ -206,6 +206,32 @@ def test_only_the_owner_deletes_a_saved_search(setup):
     assert services.saved_searches(setup.member_a) == []
 
 
+@pytest.mark.parametrize("args", [
+    {"group": "furniture", "condition": "good"},
+    {"category": ["office_chair", "stackable_chair", "laptop"], "municipality": "kommune-a"},
+    {"q": "stol", "condition": ["good", "worn"], "municipality": ["kommune-a", "kommune-b"]},
+    {"group": "material", "category": "office_chair", "municipality": "kommune-b"},  # nothing passes all
+    {"municipality": "kommune-a", "unit": "depot", "min_quantity": "10"},
+])
+def test_each_facet_counts_its_values_under_every_other_filter(setup, args):
+    """The facets come from one grouped pass filtered in Python: each value's count must be what searching
+    with that value instead of the facet's own choice finds (the page query, filtered in SQL, is the oracle)."""
+    args = {key: str(setup.depot_a.id) if value == "depot" else value for key, value in args.items()}
+    found, result = ids(setup.member_a, per_page="48", **args)
+    assert result.total == len(found)
+    assert "unit" in result.facets if "municipality" in args else "unit" not in result.facets
+    everything = ids(setup.member_a, municipality=["kommune-a", "kommune-b"])[1].facets  # every value there is
+    for facet, values in result.facets.items():
+        assert values or facet not in args, facet  # a chosen facet always shows its choice
+        shown = {value.value: value.count for value in values if value.count}
+        expected = {}
+        for candidate in {value.value for value in everything[facet] + values}:
+            alone, _ = ids(setup.member_a, per_page="48", **(args | {facet: candidate}))
+            if alone:
+                expected[candidate] = len(alone)
+        assert shown == expected, facet
+
+
 def test_a_chosen_filter_value_without_matches_stays_visible(setup):
     _found, result = ids(setup.member_a, q="hev senk", condition="worn")
     conditions = {value.value: (value.count, value.selected) for value in result.facets["condition"]}
@@ -234,3 +260,42 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
 
     assert "COVERING INDEX ix_items_visibility " in plan(grouped)
     assert "COVERING INDEX ix_items_visibility_newest" in plan(page)
+
+
+def test_a_text_search_reads_the_text_index_once(setup, app):
+    """Broad words match tens of thousands of documents at scale: the page, the total and every facet (here
+    with two chosen facets and the unit facet) must come from one statement over the text index."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = app.extensions["db"]["engine"]
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        found, result = ids(setup.member_a, q="stol", condition="good", municipality="kommune-a")
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+    assert set(found) == {setup.chair.id, setup.stack.id} and result.total == 2 and "unit" in result.facets
+    assert len([statement for statement in statements if "item_search" in statement]) == 1
+
+
+def test_the_planner_setting_for_text_search_is_put_back(setup):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the setting is PostgreSQL's")
+    from sqlalchemy import text
+
+    before = db.session.scalar(text("SHOW enable_seqscan"))
+    ids(setup.member_a, q="stol")
+    assert db.session.scalar(text("SHOW enable_seqscan")) == before == "on"
+
+
+@pytest.mark.parametrize("args", [{"q": "stol"}, {"q": "stol", "condition": "good"}, {}, {"group": "furniture"}])
+def test_the_total_is_the_same_with_and_without_facets(setup, args):
+    params = SearchParams.from_args(MultiDict(args))
+    with_facets = services.search(setup.member_a, params, now=LATER)
+    without = services.search(setup.member_a, params, now=LATER, with_facets=False)
+    assert without.total == with_facets.total == len(with_facets.items) > 0
+    assert [item.id for item in without.items] == [item.id for item in with_facets.items]
