@@ -36,7 +36,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _databases import drop_postgres, prepare_postgres  # noqa: E402  (beside this script)
+from _harness import (BenchmarkError, drop_postgres, log, prepare_postgres,  # noqa: E402  (beside this script)
+                      run_as_command)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = Path(__file__).resolve().parent
@@ -51,13 +52,6 @@ HELLO_TEXT = "Hello, World!"
 PG_BENCH_DATABASE = "marketplace_bench"
 MAX_ERRORS_PER_CLIENT = 50
 
-
-class BenchmarkError(RuntimeError):
-    """The benchmark cannot give a trustworthy number; the message says why."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- servers ------------------------------------------------------------------------------------------------
@@ -406,10 +400,6 @@ def percentile(sorted_values, fraction: float) -> float:
 # --- databases ----------------------------------------------------------------------------------------------
 
 
-
-
-
-
 def run_cli(marketplace: Path, command: str, env: dict) -> None:
     log(f"$ marketplace {command}")
     completed = subprocess.run([str(marketplace), command], env=env, stdin=subprocess.DEVNULL,
@@ -455,11 +445,6 @@ def main(argv: list[str] | None = None) -> int:
     if not marketplace.exists():
         raise BenchmarkError(f"no `marketplace` command next to {sys.executable}: run with .venv/bin/python")
 
-    def stop(_signum, _frame):
-        log("baseline: stopped by SIGTERM; cleaning up")
-        sys.exit(143)  # raises SystemExit, so every `finally` below runs
-
-    signal.signal(signal.SIGTERM, stop)
     temporary = Path(tempfile.mkdtemp(prefix="ombruk-bench-"))
     servers: list[Gunicorn] = []
     dropped_database = None
@@ -467,13 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.database_url is None:
             database_url = f"sqlite:///{temporary / 'marketplace.db'}"
         elif args.database_url.startswith(("postgresql", "postgres:")) and not args.reuse_database:
-            try:
-                database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
-            except Exception as error:  # psycopg.OperationalError and friends: say it plainly
-                message = f"cannot create {PG_BENCH_DATABASE!r} on that PostgreSQL server: {error}"
-                raise BenchmarkError(message) from error
+            database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
             dropped_database = database_url
-            log(f"Created the PostgreSQL database {PG_BENCH_DATABASE!r}")
         else:
             database_url = args.database_url
         engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
@@ -484,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
             "MARKETPLACE_SECURE_COOKIES": "0",  # plain http on localhost: the cookie must still be sent back
             "MARKETPLACE_DATABASE_URL": database_url,
             "MARKETPLACE_INSTANCE_PATH": str(temporary / "instance"),
+            "MARKETPLACE_MAIL_BACKEND": "outbox",  # production demands a mail setting; the home page sends nothing
         }
         run_cli(marketplace, "init", app_env)
         run_cli(marketplace, "demo", app_env)
@@ -518,11 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             server.stop()
         if dropped_database:
-            try:
-                drop_postgres(dropped_database)
-                log(f"Dropped the PostgreSQL database {PG_BENCH_DATABASE!r}")
-            except Exception as error:  # noqa: BLE001 - cleanup must not hide the real failure
-                log(f"Could not drop {PG_BENCH_DATABASE!r}: {error!r}")
+            drop_postgres(dropped_database)
         shutil.rmtree(temporary, ignore_errors=True)
 
     common = {
@@ -571,11 +548,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchmarkError as error:
-        log(f"baseline: error: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("baseline: interrupted")
-        sys.exit(130)
+    run_as_command(main, "baseline")

@@ -37,19 +37,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from _harness import BenchmarkError, log, run_as_command  # beside this script
 from marketplace.listings import photos  # the project is installed into .venv (``pip install -e .``)
 
 BENCHMARK = "photos"
 WIDTH, HEIGHT = 4000, 3000
 BARE_SIZE = (photos.LARGE_SIZE, photos.LARGE_SIZE * HEIGHT // WIDTH)
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark cannot give a trustworthy number; the message says why."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def phone_photo(seed: int = 12) -> bytes:
@@ -194,11 +187,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchmarkError as error:
-        log(f"photos: error: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("photos: interrupted")
-        sys.exit(130)
+    run_as_command(main, "photos")

@@ -46,7 +46,6 @@ import platform
 import random
 import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -56,7 +55,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _databases import drop_postgres, prepare_postgres  # noqa: E402  (beside this script)
+from _harness import (BenchmarkError, drop_postgres, log, prepare_postgres,  # noqa: E402  (beside this script)
+                      run_as_command)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -74,21 +74,8 @@ REVERSAL_SHARE = 0.002  # share of events that correct (reverse) an earlier one
 REVERSAL_NOTES = ("Feil mottaker registrert", "Registrert to ganger", "Feil antall")
 
 
-class BenchmarkError(RuntimeError):
-    """The benchmark cannot give a trustworthy number; the message says why."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
 
 # --- databases --------------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def make_app(database_url: str, temporary: Path):
@@ -799,11 +786,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
-    def stop(_signum, _frame):
-        log("report: stopped by SIGTERM; cleaning up")
-        sys.exit(143)  # raises SystemExit, so every `finally` below runs
-
-    signal.signal(signal.SIGTERM, stop)
     temporary = Path(tempfile.mkdtemp(prefix="ombruk-bench-report-"))
     dropped_database = None
     keep_path = None
@@ -817,14 +799,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 database_url = f"sqlite:///{temporary / 'marketplace.db'}"
         elif args.database_url.startswith(("postgresql", "postgres:")) and not args.reuse_database:
-            try:
-                database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
-            except Exception as error:  # psycopg.OperationalError and friends: say it plainly
-                raise BenchmarkError(f"cannot create {PG_BENCH_DATABASE!r} on that PostgreSQL server: {error}") \
-                    from error
+            database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
             if not args.keep_database:
                 dropped_database = database_url
-            log(f"Created the PostgreSQL database {PG_BENCH_DATABASE!r}")
         else:
             database_url = args.database_url
         postgres = not database_url.startswith("sqlite")
@@ -927,11 +904,7 @@ def main(argv: list[str] | None = None) -> int:
         if bench is not None:
             bench.close()
         if dropped_database:
-            try:
-                drop_postgres(dropped_database)
-                log(f"Dropped the PostgreSQL database {PG_BENCH_DATABASE!r}")
-            except Exception as error:  # noqa: BLE001 - cleanup must not hide the real failure
-                log(f"Could not drop {PG_BENCH_DATABASE!r}: {error!r}")
+            drop_postgres(dropped_database)
         elif args.keep_database:
             log(f"Kept the database: {database_url if 'database_url' in locals() else '(none)'}")
         shutil.rmtree(temporary, ignore_errors=True)
@@ -942,11 +915,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchmarkError as error:
-        log(f"report: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("report: interrupted")
-        sys.exit(130)
+    run_as_command(main, "report")

@@ -36,7 +36,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -44,7 +43,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _databases import drop_postgres, prepare_postgres  # noqa: E402  (beside this script)
+from _harness import (BenchmarkError, drop_postgres, log, prepare_postgres,  # noqa: E402  (beside this script)
+                      run_as_command)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,14 +54,6 @@ PG_BENCH_DATABASE = "marketplace_bench_search"
 GOAL_P95_MS = 50.0
 GOAL_RATIO = 2.0
 MODES = ("service", "service_bare", "list", "list_bare", "http", "http_bare")
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark cannot give a trustworthy number; the message says why."""
-
-
-def log(message: str = "") -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def searches(peer_municipality: str) -> list[tuple[str, dict]]:
@@ -379,11 +371,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
-    def stop(_signum, _frame):
-        log("search: stopped by SIGTERM; cleaning up")
-        sys.exit(143)  # raises SystemExit, so every `finally` below runs
-
-    signal.signal(signal.SIGTERM, stop)
     temporary = Path(tempfile.mkdtemp(prefix="ombruk-bench-search-"))
     dropped_database = None
     bench = None
@@ -392,13 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.database_url is None:
             database_url = f"sqlite:///{temporary / 'marketplace.db'}"
         elif args.database_url.startswith(("postgresql", "postgres:")) and not args.reuse_database:
-            try:
-                database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
-            except Exception as error:  # psycopg.OperationalError and friends: say it plainly
-                raise BenchmarkError(f"cannot create {PG_BENCH_DATABASE!r} on that PostgreSQL server: {error}") \
-                    from error
+            database_url = prepare_postgres(args.database_url, PG_BENCH_DATABASE)
             dropped_database = database_url
-            log(f"Created the PostgreSQL database {PG_BENCH_DATABASE!r}")
         else:
             database_url = args.database_url
         engine_name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
@@ -462,11 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         if bench is not None:
             bench.close()
         if dropped_database:
-            try:
-                drop_postgres(dropped_database)
-                log(f"Dropped the PostgreSQL database {PG_BENCH_DATABASE!r}")
-            except Exception as error:  # noqa: BLE001 - cleanup must not hide the real failure
-                log(f"Could not drop {PG_BENCH_DATABASE!r}: {error!r}")
+            drop_postgres(dropped_database)
         shutil.rmtree(temporary, ignore_errors=True)
 
     common = {"engine": engine_name, "items": prepared["items"], "repeat": args.repeat, "cpus": os.cpu_count(),
@@ -492,11 +470,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchmarkError as error:
-        log(f"search: error: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("search: interrupted")
-        sys.exit(130)
+    run_as_command(main, "search")
