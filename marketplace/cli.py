@@ -215,13 +215,21 @@ def bench_data_command(items, municipalities, network_size, seed, force) -> None
                f"{region.caretaker_emails[0]} (caretaker).")
 
 
+def _report_day(_context, _parameter, value: str):
+    """A day of the report's period, read as the report page reads it (the same years are allowed)."""
+    from marketplace.impact.forms import parse_day
+
+    try:
+        return parse_day(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day between 1900 and 2999; write it as YYYY-MM-DD.") from None
+
+
 @click.command("report")
 @click.option("--scope", "scope_text", required=True,
               help="municipality:SLUG, network:SLUG, unit:ID or site.")
-@click.option("--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="First day, YYYY-MM-DD (included).")
-@click.option("--to", "end", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Last day, YYYY-MM-DD (included).")
+@click.option("--from", "start", required=True, callback=_report_day, help="First day, YYYY-MM-DD (included).")
+@click.option("--to", "end", required=True, callback=_report_day, help="Last day, YYYY-MM-DD (included).")
 @click.option("--format", "kind", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.option("--bucket", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Periods of the report over time.")
@@ -235,7 +243,6 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
     from marketplace.errors import NotVisible
     from marketplace.impact import exports, report
 
-    start, end = start.date(), end.date()
     if end < start:
         raise click.UsageError("--to must be on or after --from.")
     if kind == "xlsx" and not output and sys.stdout.isatty():

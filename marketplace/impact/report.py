@@ -258,9 +258,11 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
 def _subtotals(scope: Scope, start: date, end: date) -> Subtotals:
     """The period's subtotals: whole months of a network or site from the tallies, every other day from the
     events (the tallies hold months, and a period may begin or end inside one)."""
+    if not scope.counts_each_event_once or end.year == date.max.year:  # no month after December 9999
+        return subtotals_from_events(scope, start, end)
     first = start if start.day == 1 else _next_month(start)
     stop = (end + timedelta(days=1)).replace(day=1)  # the day after the period's last whole month
-    if not scope.counts_each_event_once or first >= stop:
+    if first >= stop:
         return subtotals_from_events(scope, start, end)
     parts = [_subtotals_from_tallies(scope, first, stop)]
     if start < first:

@@ -215,6 +215,7 @@ def test_cli_xlsx_to_a_file(runner, ledger, tmp_path):  # noqa: F811
     (["--scope", "municipality:nowhere"], "no such"),
     (["--from", "2026-13-01"], "--from"),
     (["--to", "yesterday"], "--to"),
+    (["--to", "9999-12-31"], "between 1900 and 2999"),  # the page's years, so the period's arithmetic holds
     (["--from", "2026-12-31", "--to", "2026-01-01"], "on or after"),
     (["--format", "pdf"], "--format"),
 ])

@@ -26,6 +26,7 @@ PERIODS = [
     (date(2026, 3, 8), date(2026, 3, 20)),  # inside one month
     (date(2026, 3, 1), date(2026, 3, 31)),  # exactly one month
     (date(2025, 12, 15), date(2027, 1, 10)),  # across year ends
+    (date(2026, 1, 1), date.max),  # to the last day there is: the service takes any date
 ]
 SCOPES = ("network:vest", "network:nord", "site")
 
