@@ -272,7 +272,8 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
     items_table = Item.__table__
     insert_items = insert(items_table)
     if postgres:
-        insert_index = text("INSERT INTO item_search (item_id, document) VALUES (:id, to_tsvector('simple', :doc))")
+        insert_index = text("INSERT INTO item_search (item_id, municipality_id, document) "
+                            "VALUES (:id, :municipality_id, to_tsvector('simple', :doc))")
     else:
         insert_index = text("INSERT INTO item_search (rowid, document) VALUES (:id, :doc)")
     weights = [_category_weight(category) for category in categories]
@@ -282,7 +283,7 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
         category = rng.choices(categories, weights)[0]
         row = _item_row(rng, first_id + number, municipality, units, caretaker, category, now)
         item_rows.append(row)
-        index_rows.append({"id": row["id"], "doc": search_text.document(
+        index_rows.append({"id": row["id"], "municipality_id": row["municipality_id"], "doc": search_text.document(
             [row["title"], category.name_nb, category.name_en, row["brand"], row["model"], row["colour"]],
             [row["description"]])})
         region.published += row["status"] == ItemStatus.PUBLISHED

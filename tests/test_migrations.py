@@ -10,6 +10,12 @@ from sqlalchemy import inspect, text
 import marketplace.models  # noqa: F401
 from marketplace.db import Base, downgrade, head_revision, include_in_autogenerate, make_engine, upgrade
 
+# A municipality as the early migrations know it (later ones add nothing it must have).
+INSERT_MUNICIPALITY = text(
+    "INSERT INTO organisations (id, kind, slug, name, created_at, network_share_days, hold_days, pickup_grace_days, "
+    "waitlist_offer_hours, displacement_unknown) "
+    "VALUES (:id, 'municipality', :slug, :slug, '2026-01-01 00:00:00', 3, 5, 2, 48, 0.7)")
+
 
 @pytest.fixture
 def empty_database_url(database_url, tmp_path):
@@ -55,10 +61,7 @@ def test_upgrading_keeps_existing_rows(empty_database_url):
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO organisations (id, kind, slug, name, created_at, network_share_days, hold_days, "
-                "pickup_grace_days, waitlist_offer_hours, displacement_unknown) "
-                "VALUES (1, 'municipality', 'k', 'K', '2026-01-01 00:00:00', 3, 5, 2, 48, 0.7)"))
+            connection.execute(INSERT_MUNICIPALITY, {"id": 1, "slug": "k"})
             connection.execute(text(
                 "INSERT INTO users (id, email, name, locale, active, created_at) "
                 "VALUES (1, 'a@k.example', 'A', 'nb', true, '2026-01-01 00:00:00')"))
@@ -69,5 +72,35 @@ def test_upgrading_keeps_existing_rows(empty_database_url):
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM memberships")).scalar() == 1
             assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_the_text_index_learns_each_items_municipality(empty_database_url):
+    """PostgreSQL's text index holds the item's municipality from 0014 on: an index that exists is filled."""
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL's text index has the column")
+    upgrade(empty_database_url, "0013")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT_MUNICIPALITY, [{"id": 1, "slug": "k"}, {"id": 2, "slug": "l"}])
+            connection.execute(text(
+                "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+                "VALUES (1, 'table', 'furniture', 'Bord', 'Table', 'piece', false, 1)"))
+            for item_id, municipality_id in ((10, 1), (11, 2)):
+                connection.execute(text(
+                    "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, "
+                    "quantity, quantity_available, dimensions, brand, model, colour, building, room, "
+                    "pickup_instructions, would_be_discarded, figures_source, asset_tag, serial_number, created_at, "
+                    "updated_at) VALUES (:id, :municipality, 1, 'draft', 'Bord', '', 'good', 1, 1, '', '', '', '', "
+                    "'', '', '', false, 'category', '', '', now(), now())"),
+                    {"id": item_id, "municipality": municipality_id})
+                connection.execute(text("INSERT INTO item_search (item_id, document) "
+                                        "VALUES (:id, to_tsvector('simple', 'bord'))"), {"id": item_id})
+        upgrade(empty_database_url)
+        with engine.connect() as connection:
+            assert dict(connection.execute(text("SELECT item_id, municipality_id FROM item_search")).all()) == {
+                10: 1, 11: 2}
     finally:
         engine.dispose()

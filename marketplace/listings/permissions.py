@@ -7,6 +7,7 @@ decided by the predicates below.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
@@ -35,18 +36,33 @@ def _erasure_settled() -> ColumnElement[bool]:
     return or_(Item.category_id.not_in(data_bearing), Item.erasure_recorded_at.is_not(None))
 
 
-def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
-    """The SQL condition for the items ``user`` may see at ``now``. Deny by default.
+@dataclass(frozen=True)
+class Visibility:
+    """What a user may see at a moment: ``clause``, the SQL condition on items, and ``municipality_ids``, the
+    municipalities it reaches (None: all, for a site admin), for narrowing a table outside ``items`` (the text
+    index) before it is joined to them. Nothing outside ``clause`` is reachable, whatever the other says."""
 
-    Its shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE WHEN
+    clause: ColumnElement[bool]
+    municipality_ids: tuple[int, ...] | None
+
+
+def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
+    """The SQL condition for the items ``user`` may see at ``now``. Deny by default."""
+    return visibility(user, now).clause
+
+
+def visibility(user: User, now: datetime) -> Visibility:
+    """What ``user`` may see at ``now`` (see ``Visibility``). Deny by default.
+
+    The clause's shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE WHEN
     municipality_id IN (...) THEN (what the user sees there) ... ELSE false END``. The first part is what the
     items' visibility index seeks; the CASE is checked on each index entry (no row is read) and, being opaque to
     the planners, it is neither split into several index scans nor badly estimated as a chain of ORs.
     """
     if not is_signed_in(user):
-        return false()
+        return Visibility(false(), ())
     if is_site_admin(user):
-        return true()
+        return Visibility(true(), None)
     published = Item.status == ItemStatus.PUBLISHED
     # What the user sees in each municipality: an own municipality's rule (which covers at least all its
     # published items, so no network or partner stage adds anything there), or the stages that reach it.
@@ -87,10 +103,11 @@ def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
             names = tuple(sorted(reached))
             rules.setdefault(names, (or_(*(reached[name] for name in names)), []))[1].append(municipality_id)
     if not rules:
-        return false()
-    reachable = sorted(set(own) | set(stages))
-    return and_(Item.municipality_id.in_(reachable), case(
-        *((Item.municipality_id.in_(sorted(ids)), condition) for condition, ids in rules.values()), else_=false()))
+        return Visibility(false(), ())
+    reachable = tuple(sorted(set(own) | set(stages)))
+    return Visibility(and_(Item.municipality_id.in_(reachable), case(
+        *((Item.municipality_id.in_(sorted(ids)), condition) for condition, ids in rules.values()), else_=false())),
+        reachable)
 
 
 def visible_since_expression(user: User) -> ColumnElement:

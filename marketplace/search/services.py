@@ -22,7 +22,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
-from marketplace.listings.permissions import visible_items_clause, visible_since_expression
+from marketplace.listings.permissions import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation, Unit
 from marketplace.search import text
@@ -184,12 +184,13 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
     return conditions
 
 
-def _filtered(visible, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
-    """The published items matching ``params`` under the visibility condition ``visible`` (the viewer's
-    ``visible_items_clause``, built once per search), leaving out the filters named in ``skip`` (so the facets
-    can be counted without their own choices). Returns the query and the text-match subquery."""
-    query = select(Item).where(visible, Item.status == ItemStatus.PUBLISHED, *_facet_conditions(params, Item, skip))
-    matches = search_index().matches(params.q) if params.q else None
+def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
+    """The published items matching ``params`` that the viewer may see (``visible``, built once per search),
+    leaving out the filters named in ``skip`` (so the facets can be counted without their own choices).
+    Returns the query and the text-match subquery."""
+    query = select(Item).where(visible.clause, Item.status == ItemStatus.PUBLISHED,
+                               *_facet_conditions(params, Item, skip))
+    matches = search_index().matches(params.q, visible.municipality_ids) if params.q else None
     if matches is not None:
         query = query.join(matches, matches.c.item_id == Item.id)
     if params.available_now:
@@ -378,7 +379,7 @@ class _Facets:
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
            with_facets: bool = True) -> SearchResult:
     now = now or utcnow()
-    visible = visible_items_clause(user, now)  # built once: every query of this search shares it
+    visible = visibility(user, now)  # built once: every query of this search shares it
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
     if text.query_terms(params.q):
@@ -445,7 +446,7 @@ def announce_saved_search_matches(now: datetime | None = None) -> int:
         if user is None or not user.active:
             continue
         params = SearchParams.from_args(MultiDict(saved.params))
-        query, _matches = _filtered(visible_items_clause(user, now), replace(params, page=1), now)
+        query, _matches = _filtered(visibility(user, now), replace(params, page=1), now)
         since = visible_since_expression(user)
         already = select(SavedSearchHit.item_id).where(SavedSearchHit.saved_search_id == saved.id)
         new_items = list(db.session.scalars(

@@ -2,11 +2,12 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.db import db
 from marketplace.listings import services as listings
+from marketplace.listings.models import Item
 from marketplace.notifications.models import Notification
 from marketplace.search import services
 from marketplace.search.services import SearchParams
@@ -88,6 +89,30 @@ def test_visibility_is_inside_the_query(setup):
     assert set(early) == {setup.desk.id, setup.laptop.id} and early_result.total == 2
     partner, _ = ids(setup.partner_user, now=T0 + timedelta(days=5))
     assert partner == []
+
+
+@pytest.mark.parametrize("role", ["member_a", "caretaker_a", "admin_a", "member_b", "member_c", "partner_user",
+                                  "network_admin", "site_admin"])
+def test_a_text_search_finds_exactly_the_visible_matches(setup, role):
+    """The text index is narrowed to the viewer's municipalities before the visibility join (PostgreSQL): that
+    must never drop an item the viewer sees, nor add one."""
+    user = getattr(setup, role)
+    chair_b = make_item(setup.caretaker_b, "stackable_chair", title="Stoler fra B", now=T0)
+    db.session.commit()
+    chairs = {setup.chair.id, setup.stack.id, chair_b.id, setup.hidden_c.id, setup.draft.id}
+    for now in (T0 + timedelta(hours=5), LATER):
+        visible, _ = ids(user, now=now, per_page="48")
+        found, result = ids(user, now=now, q="stol")
+        assert set(found) == chairs & set(visible)
+        assert result.total == len(found)
+    assert set(ids(setup.site_admin, q="stol")[0]) == chairs - {setup.draft.id}
+
+
+def test_the_text_index_holds_each_items_municipality(setup):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's text index narrows by municipality")
+    recorded = dict(db.session.execute(text("SELECT item_id, municipality_id FROM item_search")).all())
+    assert recorded == dict(db.session.execute(select(Item.id, Item.municipality_id)).all())
 
 
 def test_facets_filters_and_counts(setup):
@@ -243,10 +268,9 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
     and a page in date order read index entries only, never the item rows (SQLite shows it plainly)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's choice depends on its statistics")
-    from marketplace.listings.permissions import visible_items_clause
-    from marketplace.listings.models import Item
+    from marketplace.listings.permissions import visibility
 
-    visible = visible_items_clause(setup.member_b, LATER)
+    visible = visibility(setup.member_b, LATER)
     query, matches = services._filtered(visible, SearchParams(), LATER)
     grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
         .group_by(Item.category_id, Item.condition, Item.municipality_id)
