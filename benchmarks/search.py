@@ -29,6 +29,7 @@ so a generated region can be measured again without waiting for it.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -89,15 +90,6 @@ def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
     return {"p50": statistics.median(ordered) * 1000, "p95": percentile(ordered, 0.95) * 1000,
             "min": ordered[0] * 1000, "mean": statistics.fmean(ordered) * 1000}
-
-
-# --- databases --------------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 # --- the app ----------------------------------------------------------------------------------------------------
@@ -395,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         from marketplace import benchdata
 
         bench = Bench(app, user_id, benchdata.PASSWORD)
+        gc.collect()
+        gc.freeze()  # as wsgi.py does after starting the app: full collections skip the long-lived objects
         rng = random.Random(args.seed)
         chosen = [(name, query) for name, query in searches(peer) if not args.only or name in args.only]
         if not chosen:
