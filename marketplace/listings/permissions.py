@@ -40,7 +40,7 @@ def _erasure_settled() -> ColumnElement[bool]:
 class Visibility:
     """What a user may see at a moment: ``clause``, the SQL condition on items, and ``municipality_ids``, the
     municipalities it reaches (None: all, for a site admin), for narrowing a table outside ``items`` (the text
-    index) before it is joined to them. Nothing outside ``clause`` is reachable, whatever the other says."""
+    index) before it is joined to them. Only ``clause`` decides what is visible; the ids never widen it."""
 
     clause: ColumnElement[bool]
     municipality_ids: tuple[int, ...] | None
