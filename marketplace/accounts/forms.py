@@ -93,7 +93,3 @@ class AcceptInvitationForm(ResetPasswordForm):
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
-
-
-class ConfirmForm(FlaskForm):
-    """A button only (the CSRF token is the point)."""

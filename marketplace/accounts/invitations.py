@@ -20,6 +20,7 @@ from marketplace.accounts.models import Invitation, Membership, User
 from marketplace.accounts.permissions import can_manage_users
 from marketplace.accounts.services import AccountError, SignIn, normalise_email, token_hash
 from marketplace.audit import services as audit
+from marketplace import mail
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.organisations.models import Organisation
@@ -132,8 +133,6 @@ def purge_ended_invitations(now: datetime | None = None) -> int:
 def send_invitation(invitation: Invitation, token: str, locale: str) -> None:
     """E-mail the link (after the invitation is committed, so the link works when it arrives). A failure
     is logged; the admin sees the invitation in the list and can send it again."""
-    from marketplace.notifications import mail
-
     with force_locale(locale):
         message = mail.build_message(
             to_name=invitation.name, to_address=invitation.email,

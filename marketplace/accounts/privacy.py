@@ -3,32 +3,31 @@
 The reuse ledger and the reports name units and organisations, never people, so erasing a person changes no
 figure. Erasure keeps the user row (other rows point at it) but empties every personal field, and removes or
 blanks what the person wrote.
+
+Each room keeps its own part of a person's data, so each room answers for it: rooms above this one connect to
+``signals.personal_data_collecting`` (sections for the download) and ``signals.personal_data_erasing``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from marketplace.accounts.models import Invitation, LoginSession, User
+from marketplace.accounts import signals
 from marketplace.accounts.permissions import can_manage_users, is_site_admin
 from marketplace.accounts.services import end_all_login_sessions
-from marketplace.api.models import ApiToken
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.errors import Forbidden
-from marketplace.listings.models import Item
-from marketplace.notifications.models import Notification
-from marketplace.reservations.models import Reservation, ReservationMessage, WaitlistEntry
-from marketplace.search.models import SavedSearch
 
 ERASED_NAME = "Slettet bruker"
 
 
-def _when(moment) -> str | None:
+def when(moment) -> str | None:
+    """A moment as ISO 8601 text for the download."""
     return moment.isoformat() if moment else None
 
 
@@ -37,38 +36,25 @@ def export_personal_data(actor: User | None, user: User) -> dict[str, Any]:
     (``actor`` None: the operator on the command line)."""
     if actor is not None and actor.id != user.id and not _may_administer(actor, user):
         raise Forbidden
-    reservations = db.session.scalars(select(Reservation).where(Reservation.requester_id == user.id)).all()
-    messages = db.session.scalars(select(ReservationMessage).where(ReservationMessage.author_id == user.id)).all()
-    return {
+    data = {
         "profile": {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone,
-                    "locale": user.locale, "active": user.active, "created_at": _when(user.created_at),
-                    "last_login_at": _when(user.last_login_at),
+                    "locale": user.locale, "active": user.active, "created_at": when(user.created_at),
+                    "last_login_at": when(user.last_login_at),
                     "email_notifications": str(getattr(user, "email_notifications", ""))},
         "memberships": [{"role": m.role.value, "organisation": m.organisation.name if m.organisation else None,
                          "unit": m.unit.name if m.unit else None, "network": m.network.name if m.network else None}
                         for m in user.memberships],
-        "sign_ins": [{"started": _when(s.created_at), "ended": _when(s.ended_at)} for s in db.session.scalars(
+        "sign_ins": [{"started": when(s.created_at), "ended": when(s.ended_at)} for s in db.session.scalars(
             select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.created_at))],
-        "audit_log": [{"at": _when(e.at), "action": e.action, "address": e.address} for e in db.session.scalars(
+        "audit_log": [{"at": when(e.at), "action": e.action, "address": e.address} for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at))],
-        "reservations": [{"id": r.id, "item": r.item.title, "quantity": str(r.quantity), "status": r.status.value,
-                          "note": r.note, "created_at": _when(r.created_at)} for r in reservations],
-        "messages": [{"reservation": m.reservation_id, "body": m.body, "at": _when(m.created_at)} for m in messages],
-        "saved_searches": [{"name": s.name, "search": s.params} for s in db.session.scalars(
-            select(SavedSearch).where(SavedSearch.user_id == user.id))],
-        "waitlist": [{"item": w.item.title, "quantity": str(w.quantity), "status": w.status.value}
-                     for w in db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id))],
-        "notifications": [{"kind": n.kind, "at": _when(n.created_at), "read": n.read_at is not None}
-                          for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))],
-        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": _when(t.created_at),
-                        "last_used_at": _when(t.last_used_at)} for t in db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id))],
         "invitations": [{"organisation": i.organisation.name, "name": i.name, "role": i.role.value,
-                         "created_at": _when(i.created_at), "accepted_at": _when(i.accepted_at)}
+                         "created_at": when(i.created_at), "accepted_at": when(i.accepted_at)}
                         for i in db.session.scalars(select(Invitation).where(_invitations_of(user)))],
-        "items_listed": [{"id": i.id, "title": i.title} for i in db.session.scalars(
-            select(Item).where(Item.created_by_id == user.id))],
     }
+    for _receiver, sections in signals.personal_data_collecting.send(user):
+        data.update(sections)
+    return data
 
 
 def erase_user(actor: User | None, user: User) -> None:
@@ -83,11 +69,8 @@ def erase_user(actor: User | None, user: User) -> None:
     user.phone = None
     user.password_hash = None
     user.active = False
-    for model in (Notification, SavedSearch, WaitlistEntry, ApiToken, LoginSession):
-        db.session.execute(delete(model).where(model.user_id == user.id))
-    db.session.execute(update(Reservation).where(Reservation.requester_id == user.id).values(note=""))
-    db.session.execute(update(ReservationMessage).where(ReservationMessage.author_id == user.id)
-                       .values(body=_("[deleted]")))
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    signals.personal_data_erasing.send(user)
     # The log keeps what happened, not who, nor from where.
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None, address=None))
     db.session.flush()

@@ -24,6 +24,7 @@ from marketplace.accounts.models import (
     User,
 )
 from marketplace.audit import services as audit
+from marketplace import mail
 from marketplace.db import db, utcnow
 from marketplace.organisations.models import Network, Organisation, Unit
 from marketplace.security import throttle
@@ -271,8 +272,6 @@ def request_password_reset(email: str, address: str) -> tuple[User, str] | None:
 
 def send_password_reset(email: str, address: str) -> None:
     """E-mail a reset link if the address belongs to an active user; say nothing either way."""
-    from marketplace.notifications import mail
-
     found = request_password_reset(email, address)
     if found is None:
         return

@@ -7,7 +7,6 @@ from marketplace.accounts import administration, invitations, privacy, services
 from marketplace.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
-    ConfirmForm,
     EmailNotificationsForm,
     ForgotPasswordForm,
     InvitationForm,
@@ -16,6 +15,7 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.db import db, utcnow
+from marketplace.forms import ConfirmForm
 from marketplace.security import client_address, login_manager, public, safe_next_url
 
 blueprint = Blueprint("accounts", __name__)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
+from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import User
 from marketplace.api.models import ApiToken
 from marketplace.audit import services as audit
@@ -112,3 +113,15 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
                            .execution_options(synchronize_session=False))
         token.last_used_at = now
+
+
+@account_signals.personal_data_collecting.connect
+def _personal_tokens(user: User) -> dict[str, list]:
+    return {"api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": privacy.when(t.created_at),
+                            "last_used_at": privacy.when(t.last_used_at)} for t in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id))]}
+
+
+@account_signals.personal_data_erasing.connect
+def _erase_tokens(user: User) -> None:
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

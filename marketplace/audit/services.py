@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.errors import Forbidden
+
+if TYPE_CHECKING:  # the audit room sits below accounts: it knows people by id
+    from marketplace.accounts.models import User
 
 
 def record(

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from marketplace.db import db
 from marketplace.i18n import oslo_date
 from marketplace.impact import charts
 from marketplace.impact.models import CategoryFactor, FactorSet
+from marketplace.impact.signals import report_appendices
 from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Report, Row, Totals
 from marketplace.listings.forms import GROUP_LABELS
 from marketplace.listings.models import Category
@@ -278,6 +278,20 @@ def method(report: Report) -> list[tuple[str, str]]:
 
 # --- What the page and the files share ----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Appendix:
+    """Figures a room above this one adds to the report for the same scope and period (the reuse-first
+    figures): a section of the page (its own template), of the CSV and of the JSON, and a sheet of the workbook.
+    A line is (label, value, kind), kind as in the report's columns ("count", "quantity", "nok") or "share"
+    (a fraction from 0 to 1, None when there is nothing to divide)."""
+
+    key: str  # the JSON key
+    title: str
+    lines: list[tuple[str, Decimal | int | None, str]]
+    figures: dict  # by machine name, for JSON
+    template: str  # the page's section, given ``appendix``
+
+
 @dataclass
 class Content:
     report: Report
@@ -287,7 +301,7 @@ class Content:
     comparison: Comparison | None
     factors: list[FactorLine]
     method: list[tuple[str, str]]
-    needs: Any = None  # the reuse-first figures (marketplace.wanted.report.NeedsReport) for the same scope and period
+    appendices: list[Appendix] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -300,10 +314,9 @@ class Content:
 
 
 def content(report: Report, generated: datetime) -> Content:
-    from marketplace.wanted import report as needs_report  # the wanted domain builds on this one
-
+    appendices = [appendix for _receiver, appendix in report_appendices.send(report) if appendix is not None]
     return Content(report, oslo_date(generated), sections(report), total_lines(report), comparison(report),
-                   factor_lines(report), method(report), needs_report.build(report.scope, report.start, report.end))
+                   factor_lines(report), method(report), sorted(appendices, key=lambda appendix: appendix.key))
 
 
 # --- CSV ----------------------------------------------------------------------------------------------
@@ -362,12 +375,10 @@ def to_csv(data: Content) -> str:
         out.writerow([*section.label_headings, *(str(column.label) for column in section.columns)])
         for labels, totals in section.rows:
             out.writerow([*labels, *(_plain(value(totals, column)) for column in section.columns)])
-    if data.needs is not None:
-        from marketplace.wanted.report import lines
-
+    for appendix in data.appendices:
         out.writerow([])
-        out.writerow([_("Reuse first")])
-        for label, number, _kind in lines(data.needs):
+        out.writerow([appendix.title])
+        for label, number, _kind in appendix.lines:
             out.writerow([label, _plain(number)])
     out.writerow([])
     out.writerow([_("Method")])
@@ -485,16 +496,14 @@ def to_xlsx(data: Content) -> bytes:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
 
-    if data.needs is not None:
-        from marketplace.wanted.report import lines
-
-        needs = workbook.create_sheet(_sheet_title(_("Reuse first"), taken))
-        append(needs, [_("Measure"), _("Value")])
-        for label, number, kind in lines(data.needs):
-            append(needs, [label, number])
+    for appendix in data.appendices:
+        extra = workbook.create_sheet(_sheet_title(appendix.title, taken))
+        append(extra, [_("Measure"), _("Value")])
+        for label, number, kind in appendix.lines:
+            append(extra, [label, number])
             if number is not None:
-                needs.cell(needs.max_row, 2).number_format = "0.0%" if kind == "share" else _FORMATS[kind]
-        needs.column_dimensions["A"].width = 50
+                extra.cell(extra.max_row, 2).number_format = "0.0%" if kind == "share" else _FORMATS[kind]
+        extra.column_dimensions["A"].width = 50
 
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -534,10 +543,8 @@ def to_dict(data: Content) -> dict:
                           "confidence": line.confidence, "overridden_by": line.overridden_by, "events": line.events,
                           "sources": line.sources} for line in data.factors]
     result["method"] = [{"heading": heading, "text": text} for heading, text in data.method]
-    if data.needs is not None:
-        from marketplace.wanted import report as needs_report
-
-        result["reuse_first"] = needs_report.figures(data.needs)
+    for appendix in data.appendices:
+        result[appendix.key] = appendix.figures
     return result
 
 

@@ -7,17 +7,10 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from marketplace.accounts.models import Role
-from marketplace.accounts.permissions import is_site_admin
-from marketplace.db import db
-from marketplace.errors import Forbidden, NotVisible
-from marketplace.impact import report
-from marketplace.listings.forms import DecimalCommaField
-from marketplace.organisations.models import Network
+from marketplace.forms import DecimalCommaField
 
 
 class OverrideForm(FlaskForm):
@@ -109,53 +102,3 @@ class ReportParams:
         if args["period"] == "custom":
             args.update({"from": start.isoformat(), "to": end.isoformat()})
         return args
-
-
-def scope_choices(actor, current=None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The scopes ``actor`` may see, grouped for a select: [(group label, [(key, name), ...]), ...].
-
-    A site admin gets the whole site and every network; a network admin the network and each member
-    municipality; staff their municipality and its units. Each is checked with ``report.resolve_scope``.
-    ``current``, a scope the page shows but the list lacks (a site admin looking at one municipality), is added.
-    """
-    wanted: list[tuple[str, str]] = []
-    if is_site_admin(actor):
-        wanted.append(("site", "site"))
-        wanted += [("network", f"network:{network.slug}")
-                   for network in db.session.scalars(select(Network).order_by(Network.name))]
-    for membership in actor.memberships:
-        if membership.role == Role.NETWORK_ADMIN and membership.network is not None:
-            wanted.append(("network", f"network:{membership.network.slug}"))
-            wanted += [("municipality", f"municipality:{municipality.slug}")
-                       for municipality in membership.network.municipalities]
-    if actor.municipality is not None:
-        wanted.append(("municipality", f"municipality:{actor.municipality.slug}"))
-        wanted += [("unit", f"unit:{unit.id}") for unit in actor.municipality.units]
-
-    groups = {"site": _("Whole site"), "network": _("Networks"), "municipality": _("Municipalities"),
-              "unit": _("Units")}
-    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in groups}
-    seen: set[str] = set()
-    for kind, key in wanted:
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            scope = report.resolve_scope(actor, key)
-        except (Forbidden, NotVisible, report.ScopeError):
-            continue
-        found[kind].append((scope.key, scope.name))
-    if current is not None and current.key not in seen:
-        found[current.kind].insert(0, (current.key, current.name))
-    return [(groups[kind], options) for kind, options in found.items() if options]
-
-
-def read_report_request(actor, params: ReportParams, today: date):
-    """(scope, first day, last day, bucket) for ``params``, checked for ``actor``. Raises ReportInputError or
-    report.ScopeError (400), marketplace.errors.Forbidden (403) or NotVisible (404)."""
-    text = params.scope or report.default_scope(actor)
-    if not text:
-        raise Forbidden  # no municipality, network or site to report on
-    scope = report.resolve_scope(actor, text)
-    start, end = params.dates(today)
-    return scope, start, end, params.grouping()

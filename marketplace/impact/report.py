@@ -19,9 +19,9 @@ from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, fals
                         true)
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.permissions import has_organisation_role, is_network_admin, is_site_admin
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact import permissions
 from marketplace.impact.models import ReportTally, ReuseEvent
 from marketplace.listings.models import Category
 from marketplace.organisations.models import Municipality, Network, Organisation, Unit, network_members
@@ -56,38 +56,31 @@ def resolve_scope(actor: User | None, text: str) -> Scope:
     (``actor`` None is the command line, which may see everything)."""
     kind, _sep, value = (text or "").strip().partition(":")
     if kind == "site" and not value:
-        if actor is not None and not is_site_admin(actor):
+        if actor is not None and not permissions.can_see_site_report(actor):
             raise Forbidden
         return Scope("site", None, _("All networks"), "site")
     if kind == "municipality":
         municipality = db.session.scalar(select(Municipality).where(Municipality.slug == value))
         if municipality is None:
             raise NotVisible
-        if actor is not None and not _may_see_municipality(actor, municipality):
+        if actor is not None and not permissions.can_see_municipality_report(actor, municipality):
             raise Forbidden
         return Scope("municipality", municipality.id, municipality.name, f"municipality:{municipality.slug}")
     if kind == "network":
         network = db.session.scalar(select(Network).where(Network.slug == value))
         if network is None:
             raise NotVisible
-        if actor is not None and not is_network_admin(actor, network):
+        if actor is not None and not permissions.can_see_network_report(actor, network):
             raise Forbidden
         return Scope("network", network.id, network.name, f"network:{network.slug}")
     if kind == "unit" and value.isdigit() and len(value) < 12:
         unit = db.session.get(Unit, int(value))
         if unit is None:
             raise NotVisible
-        if actor is not None and not _may_see_municipality(actor, unit.municipality):
+        if actor is not None and not permissions.can_see_municipality_report(actor, unit.municipality):
             raise Forbidden
         return Scope("unit", unit.id, f"{unit.name}, {unit.municipality.name}", f"unit:{unit.id}")
     raise ScopeError(_("Choose a scope like municipality:dulten, network:dulten-regionen, unit:12 or site."))
-
-
-def _may_see_municipality(actor: User, municipality: Municipality) -> bool:
-    """Staff of a municipality read its report; network admins read their members' reports."""
-    if is_site_admin(actor) or has_organisation_role(actor, municipality, Role.MEMBER):
-        return True
-    return any(is_network_admin(actor, network) for network in municipality.networks)
 
 
 def default_scope(actor: User) -> str | None:
@@ -96,7 +89,7 @@ def default_scope(actor: User) -> str | None:
     network = next((m.network for m in actor.memberships if m.role == Role.NETWORK_ADMIN), None)
     if network is not None:
         return f"network:{network.slug}"
-    return "site" if is_site_admin(actor) else None
+    return "site" if permissions.can_see_site_report(actor) else None
 
 
 # --- Which events count, and for what -------------------------------------------------------------------

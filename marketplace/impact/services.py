@@ -16,14 +16,15 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db import db
-from marketplace.errors import Forbidden
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact import permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
-from marketplace.organisations.models import Municipality
+from marketplace.listings.services import categories  # noqa: F401  (the API still reads them here)
+from marketplace.organisations.models import Municipality, Network
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FACTOR_SET = {
@@ -67,15 +68,15 @@ def install_default_factors(progress: Callable[[str], object] = lambda _m: None)
     with open(spec["file"], newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     progress(f"Categories and default factors {spec['version']} ({len(rows)} categories)")
-    categories = {category.slug: category for category in db.session.scalars(select(Category))}
+    by_slug = {category.slug: category for category in db.session.scalars(select(Category))}
     for position, row in enumerate(rows):
-        category = categories.get(row["slug"]) or Category(slug=row["slug"])
+        category = by_slug.get(row["slug"]) or Category(slug=row["slug"])
         category.group = CategoryGroup(row["group"])
         category.name_nb, category.name_en = row["name_nb"], row["name_en"]
         category.unit = MeasureUnit(row["unit"])
         category.holds_data = row["slug"] in DATA_BEARING_CATEGORIES
         category.position = position
-        categories[row["slug"]] = category
+        by_slug[row["slug"]] = category
         db.session.add(category)
 
     factor_set = db.session.scalar(select(FactorSet).where(FactorSet.version == spec["version"]))
@@ -84,7 +85,7 @@ def install_default_factors(progress: Callable[[str], object] = lambda _m: None)
                                description=spec["description"])
         for row in rows:
             factor_set.factors.append(CategoryFactor(
-                category=categories[row["slug"]],
+                category=by_slug[row["slug"]],
                 kgco2e_new=_decimal(row["kgco2e_new"]),
                 kgco2e_low=_decimal(row["kgco2e_low"]),
                 kgco2e_high=_decimal(row["kgco2e_high"]),
@@ -97,10 +98,6 @@ def install_default_factors(progress: Callable[[str], object] = lambda _m: None)
         db.session.add(factor_set)
     db.session.flush()
     return factor_set
-
-
-def categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position)))
 
 
 def factor_set_in_force(on: date) -> FactorSet | None:
@@ -183,7 +180,7 @@ def add_override(
     source: str,
 ) -> FactorOverride:
     """Record the municipality's own figure for a category from a date on (history is kept)."""
-    if not can_administer_municipality(actor, municipality):
+    if not permissions.can_set_factors(actor, municipality):
         raise Forbidden
     source = (source or "").strip()
     if not source:
@@ -213,3 +210,55 @@ def override_history(municipality: Municipality) -> list[FactorOverride]:
         select(FactorOverride).where(FactorOverride.municipality_id == municipality.id)
         .order_by(FactorOverride.effective_from.desc(), FactorOverride.id.desc())
     ))
+
+
+# --- Which report a person asks for ---------------------------------------------------------------------
+
+def scope_choices(actor, current=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The scopes ``actor`` may see, grouped for a select: [(group label, [(key, name), ...]), ...].
+
+    A site admin gets the whole site and every network; a network admin the network and each member
+    municipality; staff their municipality and its units. Each is checked with ``report.resolve_scope``.
+    ``current``, a scope the page shows but the list lacks (a site admin looking at one municipality), is added.
+    """
+    wanted: list[tuple[str, str]] = []
+    if permissions.can_see_site_report(actor):
+        wanted.append(("site", "site"))
+        wanted += [("network", f"network:{network.slug}")
+                   for network in db.session.scalars(select(Network).order_by(Network.name))]
+    for membership in actor.memberships:
+        if membership.role == Role.NETWORK_ADMIN and membership.network is not None:
+            wanted.append(("network", f"network:{membership.network.slug}"))
+            wanted += [("municipality", f"municipality:{municipality.slug}")
+                       for municipality in membership.network.municipalities]
+    if actor.municipality is not None:
+        wanted.append(("municipality", f"municipality:{actor.municipality.slug}"))
+        wanted += [("unit", f"unit:{unit.id}") for unit in actor.municipality.units]
+
+    groups = {"site": _("Whole site"), "network": _("Networks"), "municipality": _("Municipalities"),
+              "unit": _("Units")}
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in groups}
+    seen: set[str] = set()
+    for kind, key in wanted:
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            scope = report.resolve_scope(actor, key)
+        except (Forbidden, NotVisible, report.ScopeError):
+            continue
+        found[kind].append((scope.key, scope.name))
+    if current is not None and current.key not in seen:
+        found[current.kind].insert(0, (current.key, current.name))
+    return [(groups[kind], options) for kind, options in found.items() if options]
+
+
+def read_report_request(actor, params, today: date):
+    """(scope, first day, last day, bucket) for ``params`` (a forms.ReportParams), checked for ``actor``.
+    Raises forms.ReportInputError or report.ScopeError (400), Forbidden (403) or NotVisible (404)."""
+    text = params.scope or report.default_scope(actor)
+    if not text:
+        raise Forbidden  # no municipality, network or site to report on
+    scope = report.resolve_scope(actor, text)
+    start, end = params.dates(today)
+    return scope, start, end, params.grouping()

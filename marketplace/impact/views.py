@@ -4,19 +4,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
-from marketplace.impact import charts, exports, report, services
+from marketplace.impact import charts, exports, permissions, report, services
+from marketplace.listings import services as listings
+from marketplace.listings.signals import item_page
 from marketplace.impact.forms import (
     BUCKETS,
     PERIODS,
     OverrideForm,
     ReportInputError,
     ReportParams,
-    read_report_request,
-    scope_choices,
 )
 from marketplace.security import public
 
@@ -40,15 +39,15 @@ def method():
     return render_template("impact/method.html", factor_set=factor_set,
                            defaults=services.default_factors(today),
                            in_force=services.factors_in_force(municipality, today) if municipality else {},
-                           municipality=municipality, categories=services.categories())
+                           municipality=municipality, categories=listings.categories())
 
 
 @blueprint.route("/admin/factors", methods=["GET", "POST"])
 def overrides():
     municipality = current_user.municipality
-    if not can_administer_municipality(current_user, municipality):
+    if not permissions.can_set_factors(current_user, municipality):
         raise Forbidden
-    categories = services.categories()
+    categories = listings.categories()
     form = OverrideForm()
     form.category.choices = [SelectChoice("", _("Choose a category"))] + [
         SelectChoice(category.slug, category.name(str(get_locale()))) for category in categories]
@@ -79,13 +78,13 @@ def report_page():
     """The climate report for a scope and period: totals, breakdowns with charts, and the methods appendix."""
     params = ReportParams.from_args(request.args)
     try:
-        scope, start, end, bucket = read_report_request(current_user, params, oslo_date(utcnow()))
+        scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
     except (ReportInputError, report.ScopeError) as error:
         return render_template("impact/report.html", params=params, error=str(error), data=None, charts={},
-                               choices=scope_choices(current_user), scope_key=params.scope), 400
+                               choices=services.scope_choices(current_user), scope_key=params.scope), 400
     data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
     return render_template("impact/report.html", params=params, error=None, data=data,
-                           charts=charts.report_charts(data.sections), choices=scope_choices(current_user, scope),
+                           charts=charts.report_charts(data.sections), choices=services.scope_choices(current_user, scope),
                            scope_key=scope.key, export_args=params.to_args(scope.key, start, end, bucket))
 
 
@@ -98,10 +97,16 @@ def report_export(kind: str):
     """The same report as a CSV file or an Excel workbook."""
     params = ReportParams.from_args(request.args)
     try:
-        scope, start, end, bucket = read_report_request(current_user, params, oslo_date(utcnow()))
+        scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
     except (ReportInputError, report.ScopeError) as error:
         return error_response(400, str(error))
     data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
     body = ("\ufeff" + exports.to_csv(data)).encode("utf-8") if kind == "csv" else exports.to_xlsx(data)
     return Response(body, mimetype=EXPORT_TYPES[kind], headers={
         "Content-Disposition": f'attachment; filename="{exports.filename(data.report, kind)}"'})
+
+
+@item_page.connect
+def item_figures(item, viewer) -> dict:
+    """The climate figures in force for the item, on its page."""
+    return {"figures": services.factors_for_item(item, oslo_date(utcnow()))}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    Field,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -20,8 +17,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import TextInput
 
+from marketplace.forms import DecimalCommaField
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item
 from marketplace.organisations.models import Unit
 
@@ -37,49 +34,6 @@ GROUP_LABELS = {
     CategoryGroup.MATERIAL: _l("Materials"),
 }
 UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m3": _l("m³")}
-
-
-def parse_decimal(text: str | None) -> Decimal | None:
-    """Read "2,5", "2.5", "1 200" or "1 200,75" (Norwegian spacing); None for blank."""
-    text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    if len(text) > 20:
-        raise ValueError(text)
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
-
-
-class DecimalCommaField(Field):
-    """A number field that accepts a decimal comma and shows a numeric keyboard on phones."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
-        super().__init__(label, validators, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = format(self.data.normalize(), "f")
-        return text.replace(".", ",")
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = parse_decimal(valuelist[0])
-        except ValueError as error:
-            self.data = None
-            raise ValueError(_l("Write a number, like 12 or 2,5.")) from error
 
 
 class CategoryAndUnitChoices:

@@ -37,7 +37,7 @@ from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden
 from marketplace.listings import services
-from marketplace.listings.forms import parse_decimal
+from marketplace.forms import parse_decimal
 from marketplace.listings.models import Category, Condition
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.organisations.models import Municipality, Unit

@@ -4,11 +4,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, enum_column, utcnow
 from marketplace.organisations.models import Municipality, Unit
+
+
+MAX_QUANTITY = Decimal("1000000")
+QUANTITY_STEP = Decimal("0.001")
 
 
 class CategoryGroup(StrEnum):
@@ -28,6 +33,19 @@ class MeasureUnit(StrEnum):
     @property
     def whole_numbers(self) -> bool:
         return self is MeasureUnit.PIECE
+
+    def quantity_problem(self, quantity: Decimal | None) -> str | None:
+        """What is wrong with ``quantity`` of something counted in this unit, or None. The one quantity rule
+        of listings, reservations and wanted notices (the database holds three decimals)."""
+        if quantity is None or not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity <= 0:
+            return _("The quantity must be more than zero.")
+        if quantity > MAX_QUANTITY:
+            return _("The quantity is too large.")
+        if self.whole_numbers and quantity != quantity.to_integral_value():
+            return _("Count this category in whole pieces.")
+        if quantity != quantity.quantize(QUANTITY_STEP):
+            return _("Give the amount with at most three decimals.")
+        return None
 
 
 class Condition(StrEnum):

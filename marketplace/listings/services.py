@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 
+from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
@@ -24,13 +25,12 @@ from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
 from marketplace.storage import write_atomically
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
+from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
-from marketplace.search import services as search
 from marketplace.listings.permissions import can_list_items_for, can_manage_item, visible_items_clause
 from marketplace.organisations.models import Municipality, Unit
 
 MAX_PHOTOS = 8
-MAX_QUANTITY = Decimal("1000000")
 PENDING_PHOTO_LIFETIME = timedelta(days=1)
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 EXPIRY_REMINDER_DAYS = 2  # the owner side is told when a listing has at most this many days left
@@ -146,15 +146,8 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
         errors["title"] = _("Give the item a short title.")
     elif len(data.title) > 140:
         errors["title"] = _("The title can be at most 140 characters.")
-    quantity = data.quantity
-    if quantity is None or quantity <= 0:
-        errors["quantity"] = _("The quantity must be more than zero.")
-    elif quantity > MAX_QUANTITY:
-        errors["quantity"] = _("The quantity is too large.")
-    elif data.category.unit.whole_numbers and quantity != quantity.to_integral_value():
-        errors["quantity"] = _("Count this category in whole pieces.")
-    elif quantity != quantity.quantize(Decimal("0.001")):
-        errors["quantity"] = _("Give the amount with at most three decimals.")
+    if problem := data.category.unit.quantity_problem(data.quantity):
+        errors["quantity"] = problem
     if data.unit is not None and data.unit.municipality_id != municipality.id:
         errors["unit"] = _("Choose one of your municipality's units.")
     if data.available_from and data.advertise_until and data.advertise_until < data.available_from:
@@ -183,6 +176,11 @@ def _copy_input(item: Item, data: ItemInput) -> None:
     item.category_id = data.category.id
 
 
+def categories() -> list[Category]:
+    """Every category, in the order forms offer them."""
+    return list(db.session.scalars(select(Category).order_by(Category.position)))
+
+
 def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipality: Municipality | None = None,
                 now: datetime | None = None) -> Item:
     """List a surplus item for the actor's municipality, as a draft or published at once."""
@@ -200,7 +198,7 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     db.session.add(item)
     db.session.flush()
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
-    search.index_item(item)
+    item_saved.send(item)
     audit.record("item_created", actor=actor, municipality_id=municipality.id, item_id=item.id)
     if publish:
         publish_item(actor, item, now=now)
@@ -227,7 +225,7 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
     item.quantity_available = item.quantity - committed
     _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
     db.session.flush()
-    search.index_item(item)
+    item_saved.send(item)
     audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
     return item
 
@@ -291,7 +289,7 @@ def delete_draft(actor: User, item: Item) -> None:
     if item.status != ItemStatus.DRAFT:
         raise TransitionError(_("Only drafts can be deleted; withdraw a published listing instead."))
     audit.record("item_deleted", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
-    search.unindex_item(item.id)
+    item_deleting.send(item)
     db.session.delete(item)
     db.session.flush()
 
@@ -480,3 +478,9 @@ def certificate_path(item: Item) -> Path | None:
     if not item.erasure_certificate:
         return None
     return Path(current_app.config["UPLOAD_DIR"]) / "certificates" / item.erasure_certificate
+
+
+@account_signals.personal_data_collecting.connect
+def _personal_listings(user: User) -> dict[str, list]:
+    return {"items_listed": [{"id": i.id, "title": i.title} for i in db.session.scalars(
+        select(Item).where(Item.created_by_id == user.id))]}

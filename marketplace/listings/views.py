@@ -8,10 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace.db import db, utcnow
+from marketplace.db import db
 from marketplace.errors import NotVisible
-from marketplace.i18n import oslo_date
-from marketplace.impact import services as impact
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer
 from marketplace.listings import photos as photo_files
@@ -26,8 +24,7 @@ from marketplace.listings.forms import (
 )
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
-from marketplace.reservations import services as reservations
-from marketplace.reservations.forms import ReserveForm, WaitlistForm
+from marketplace.listings.signals import item_page
 
 blueprint = Blueprint("listings", __name__)
 
@@ -42,7 +39,7 @@ def add_template_labels(state) -> None:
 
 def _item_form(municipality, **kwargs) -> ItemForm:
     units = [unit for unit in municipality.units if unit.archived_at is None] if municipality else []
-    return ItemForm(categories=impact.categories(), units=units, locale=str(get_locale()), **kwargs)
+    return ItemForm(categories=services.categories(), units=units, locale=str(get_locale()), **kwargs)
 
 
 def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
@@ -137,14 +134,12 @@ def detail(item_id: int):
     item = services.find_visible_item(current_user, item_id)
     if item is None:
         raise NotVisible
-    figures = impact.factors_for_item(item, oslo_date(utcnow()))
     manage = can_manage_item(current_user, item)
-    return render_template(
-        "listings/detail.html", item=item, figures=figures, manage=manage,
-        stages=services.visibility_stages(item) if manage else [], action_form=FlaskForm(),
-        can_reserve=item.created_by_id != current_user.id, reserve_form=ReserveForm(formdata=None),
-        waitlist_form=WaitlistForm(formdata=None), item_reservations=reservations.reservations_of_item(current_user, item),
-    )
+    parts = {}  # the rooms above add theirs: the climate figures, the reservation forms
+    for _receiver, values in item_page.send(item, viewer=current_user):
+        parts.update(values)
+    return render_template("listings/detail.html", item=item, manage=manage, action_form=FlaskForm(),
+                           stages=services.visibility_stages(item) if manage else [], **parts)
 
 
 @blueprint.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -300,5 +295,5 @@ def import_items():
                 confirm.publish.data = "1" if form.publish.data else ""
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render_template("listings/import.html", form=form, confirm=confirm, report=report,
-                           columns=importer.COLUMNS, categories=impact.categories(), municipality=municipality,
+                           columns=importer.COLUMNS, categories=services.categories(), municipality=municipality,
                            max_rows=importer.MAX_ROWS), 400 if failed else 200

@@ -24,12 +24,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from marketplace.accounts.models import EmailPreference, User
+from marketplace import mail
+from marketplace.accounts import privacy, signals as account_signals
 from marketplace.db import db, utcnow
 from marketplace.i18n import OSLO
-from marketplace.notifications import mail
 from marketplace.notifications.models import Notification
 
 INBOX_SIZE = 100
@@ -265,3 +266,14 @@ def _message(batch: _Batch):
             more=count - len(listed), daily=batch.daily,
             inbox_url=mail.absolute_url("/notifications"), settings_url=mail.absolute_url(settings_path),
         )
+
+
+@account_signals.personal_data_collecting.connect
+def _personal_notifications(user: User) -> dict[str, Any]:
+    return {"notifications": [{"kind": n.kind, "at": privacy.when(n.created_at), "read": n.read_at is not None}
+                              for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))]}
+
+
+@account_signals.personal_data_erasing.connect
+def _erase_notifications(user: User) -> None:
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.listings.forms import DecimalCommaField
+from marketplace.forms import DecimalCommaField
 
 
 class PolicyForm(FlaskForm):

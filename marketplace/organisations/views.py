@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.forms import ConfirmForm
+from marketplace.forms import ConfirmForm
 from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible

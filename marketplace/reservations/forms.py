@@ -8,7 +8,7 @@ from wtforms import DateTimeLocalField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.i18n import OSLO
-from marketplace.listings.forms import DecimalCommaField
+from marketplace.forms import DecimalCommaField
 from marketplace.reservations.models import WouldBuyNew
 
 WOULD_BUY_NEW_LABELS = {

@@ -12,22 +12,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts import privacy, signals as account_signals
+from marketplace.accounts.models import Membership, Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_site_admin
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
-from marketplace.i18n import oslo_date
-from marketplace.impact import services as impact
-from marketplace.impact import tallies
+from marketplace.impact import ledger
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.listings.permissions import can_manage_item
 from marketplace.notifications import services as notifications
-from marketplace.organisations.models import Municipality
 from marketplace.reservations.models import (
     Reservation,
     ReservationMessage,
@@ -39,8 +37,6 @@ from marketplace.reservations.models import (
 
 MAX_NOTE = 2000
 PICKUP_WINDOW_DAYS = 14  # an approval without an agreed pickup time is kept this long (plus the grace days)
-CO2E_STEP = Decimal("0.001")
-MONEY_STEP = Decimal("0.01")
 
 
 class ReservationError(ValueError):
@@ -137,12 +133,8 @@ def _give_back(item: Item, quantity: Decimal, now: datetime) -> None:
 
 
 def _validate_quantity(item: Item, quantity: Decimal | None) -> Decimal:
-    if quantity is None or not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity <= 0:
-        raise ReservationError({"quantity": _("Reserve more than zero.")})
-    if item.category.unit.whole_numbers and quantity != quantity.to_integral_value():
-        raise ReservationError({"quantity": _("Reserve whole pieces.")})
-    if quantity != quantity.quantize(CO2E_STEP):
-        raise ReservationError({"quantity": _("Give the amount with at most three decimals.")})
+    if problem := item.category.unit.quantity_problem(quantity):
+        raise ReservationError({"quantity": problem})
     if quantity > item.quantity:
         raise InsufficientQuantity(_("That is more than the listing has."))
     return quantity
@@ -298,7 +290,10 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None) 
     _move(reservation, ReservationStatus.COLLECTED, *allowed)
     reservation.closed_at = now
     reservation.expires_at = None
-    event = record_reuse(reservation, now)
+    event = ledger.record(ledger.HandOver(
+        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
+        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
+        reservation_id=reservation.id), now)
     item = reservation.item
     if item.quantity_available == 0 and not _has_open_reservations(item):
         item.status = ItemStatus.COMPLETED
@@ -341,81 +336,6 @@ def remind_pending(now: datetime | None = None, before: timedelta = timedelta(da
         _tell_owner_side(reservation, "hold_expiring")
     db.session.flush()
     return len(pending)
-
-
-# --- The reuse ledger -----------------------------------------------------------------------------------
-
-def displacement(answer: WouldBuyNew, policy: Municipality | None) -> Decimal:
-    if answer == WouldBuyNew.YES:
-        return Decimal(1)
-    if answer == WouldBuyNew.NO:
-        return Decimal(0)
-    return policy.displacement_unknown if policy is not None else Decimal("0.700")
-
-
-def record_reuse(reservation: Reservation, now: datetime) -> ReuseEvent:
-    """Compute and append the reuse event for a hand-over, with the factors in force that day."""
-    item = reservation.item
-    factors = impact.factors_for_item(item, oslo_date(now))
-    receiver = reservation.requester_organisation
-    d = displacement(reservation.would_buy_new,
-                     receiver if isinstance(receiver, Municipality) else item.municipality)
-    quantity = reservation.quantity
-    e_new = factors.kgco2e_new if factors else None
-    mass = factors.mass_kg if factors else None
-    price = factors.price_new_nok if factors else None
-    gross = (quantity * e_new).quantize(CO2E_STEP) if e_new is not None else Decimal(0)
-    event = ReuseEvent(
-        occurred_at=now, occurred_on=oslo_date(now), item_id=item.id, reservation_id=reservation.id, category_id=item.category_id,
-        quantity=quantity, giver_municipality_id=item.municipality_id, giver_unit_id=item.unit_id,
-        receiver_organisation_id=reservation.requester_organisation_id, receiver_unit_id=reservation.requester_unit_id,
-        would_buy_new=reservation.would_buy_new.value, displacement=d, would_be_discarded=item.would_be_discarded,
-        kgco2e_new=e_new, mass_kg=mass, price_new_nok=price,
-        factor_set_version=factors.factor_set_version if factors else "",
-        factor_sources=factors.sources if factors else "", overridden_by=factors.overridden_by if factors else None,
-        co2e_gross_kg=gross,
-        co2e_net_kg=(gross * d).quantize(CO2E_STEP),
-        waste_kg=(quantity * mass).quantize(CO2E_STEP) if item.would_be_discarded and mass is not None else Decimal(0),
-        money_nok=(quantity * price * d).quantize(MONEY_STEP) if price is not None else Decimal(0),
-    )
-    db.session.add(event)
-    db.session.flush()
-    tallies.add_event(event)
-    return event
-
-
-def reverse_reuse(actor: User, event: ReuseEvent, note: str, now: datetime | None = None) -> ReuseEvent:
-    """Correct a wrong hand-over with a new event that cancels it; the original stays as it was."""
-    if event.reverses_event_id is not None:
-        raise TransitionError(_("A correction cannot itself be reversed."))
-    giver = db.session.get(Municipality, event.giver_municipality_id)
-    if not (is_site_admin(actor) or has_organisation_role(actor, giver, Role.MUNICIPAL_ADMIN)):
-        raise Forbidden
-    already = db.session.scalar(select(ReuseEvent.id).where(ReuseEvent.reverses_event_id == event.id))
-    if already is not None:
-        raise TransitionError(_("This hand-over has already been reversed."))
-    note = (note or "").strip()
-    if not note:
-        raise ReservationError({"note": _("Say why the hand-over is corrected.")})
-    now = now or utcnow()
-    reversal = ReuseEvent(
-        occurred_at=now, occurred_on=oslo_date(now), item_id=event.item_id, reservation_id=event.reservation_id,
-        reverses_event_id=event.id, category_id=event.category_id, quantity=-event.quantity,
-        giver_municipality_id=event.giver_municipality_id, giver_unit_id=event.giver_unit_id,
-        receiver_organisation_id=event.receiver_organisation_id, receiver_unit_id=event.receiver_unit_id,
-        would_buy_new=event.would_buy_new, displacement=event.displacement,
-        would_be_discarded=event.would_be_discarded, kgco2e_new=event.kgco2e_new, mass_kg=event.mass_kg,
-        price_new_nok=event.price_new_nok, factor_set_version=event.factor_set_version,
-        factor_sources=event.factor_sources, overridden_by=event.overridden_by,
-        co2e_gross_kg=-event.co2e_gross_kg, co2e_net_kg=-event.co2e_net_kg, waste_kg=-event.waste_kg,
-        money_nok=-event.money_nok, note=note[:MAX_NOTE],
-    )
-    db.session.add(reversal)
-    db.session.flush()
-    tallies.add_event(reversal)
-    audit.record("reuse_reversed", actor=actor, municipality_id=event.giver_municipality_id,
-                 reuse_event_id=event.id, reversal_id=reversal.id)
-    return reversal
 
 
 # --- The waitlist ---------------------------------------------------------------------------------------
@@ -560,8 +480,6 @@ def _log(actor: User, reservation: Reservation, action: str, **details) -> None:
 
 
 def _owner_side_users(reservation: Reservation) -> list[int]:
-    from marketplace.accounts.models import Membership
-
     return list(db.session.scalars(select(Membership.user_id).join(User, User.id == Membership.user_id).where(
         Membership.organisation_id == reservation.municipality_id,
         Membership.role.in_([Role.CARETAKER, Role.MUNICIPAL_ADMIN]), User.active.is_(True),
@@ -584,3 +502,25 @@ def _tell_requester(reservation: Reservation, kind: str) -> None:
 def _notification_data(reservation: Reservation) -> dict:
     return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
             "requester": reservation.requester_organisation.name, "reservation_id": reservation.id}
+
+
+@account_signals.personal_data_collecting.connect
+def _personal_reservations(user: User) -> dict[str, list]:
+    reservations = db.session.scalars(select(Reservation).where(Reservation.requester_id == user.id))
+    messages = db.session.scalars(select(ReservationMessage).where(ReservationMessage.author_id == user.id))
+    waitlist = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id))
+    return {
+        "reservations": [{"id": r.id, "item": r.item.title, "quantity": str(r.quantity), "status": r.status.value,
+                          "note": r.note, "created_at": privacy.when(r.created_at)} for r in reservations],
+        "messages": [{"reservation": m.reservation_id, "body": m.body, "at": privacy.when(m.created_at)}
+                     for m in messages],
+        "waitlist": [{"item": w.item.title, "quantity": str(w.quantity), "status": w.status.value} for w in waitlist],
+    }
+
+
+@account_signals.personal_data_erasing.connect
+def _erase_reservation_texts(user: User) -> None:
+    db.session.execute(delete(WaitlistEntry).where(WaitlistEntry.user_id == user.id))
+    db.session.execute(update(Reservation).where(Reservation.requester_id == user.id).values(note=""))
+    db.session.execute(update(ReservationMessage).where(ReservationMessage.author_id == user.id)
+                       .values(body=_("[deleted]")))

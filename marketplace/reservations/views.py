@@ -6,6 +6,7 @@ from sqlalchemy import select
 from marketplace.audit.models import AuditEvent
 from marketplace.db import commit_with_retries, db
 from marketplace.errors import NotVisible
+from marketplace.listings.signals import item_page
 from marketplace.reservations import services
 from marketplace.reservations.forms import (
     WOULD_BUY_NEW_LABELS,
@@ -165,3 +166,11 @@ def message(reservation_id: int):
     else:
         db.session.commit()
     return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)
+
+
+@item_page.connect
+def item_reservations(item, viewer) -> dict:
+    """The forms to reserve or join the waitlist, and the reservations of the item the viewer may see."""
+    return {"can_reserve": item.created_by_id != viewer.id, "reserve_form": ReserveForm(formdata=None),
+            "waitlist_form": WaitlistForm(formdata=None),
+            "item_reservations": services.reservations_of_item(viewer, item)}

@@ -14,14 +14,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, null, or_, select, union_all
+from sqlalchemy import Select, delete, func, null, or_, select, union_all
 from werkzeug.datastructures import MultiDict
 
+from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
+from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.permissions import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation, Unit
@@ -146,6 +148,7 @@ def search_index() -> SearchIndex:
     return SearchIndex(db.engine.dialect.name)
 
 
+@item_saved.connect
 def index_item(item: Item) -> None:
     """Write the item's searchable text to the index, in the caller's transaction."""
     category = item.category
@@ -156,8 +159,9 @@ def index_item(item: Item) -> None:
     search_index().save(db.session, item.id, document)
 
 
-def unindex_item(item_id: int) -> None:
-    search_index().remove(db.session, item_id)
+@item_deleting.connect
+def unindex_item(item: Item) -> None:
+    search_index().remove(db.session, item.id)
 
 
 # The filters that are also facets: each is a function of an item's category, condition, municipality and unit,
@@ -465,3 +469,14 @@ def announce_saved_search_matches(now: datetime | None = None) -> int:
         made += 1
     db.session.flush()
     return made
+
+
+@account_signals.personal_data_collecting.connect
+def _personal_searches(user: User) -> dict[str, Any]:
+    return {"saved_searches": [{"name": s.name, "search": s.params} for s in db.session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id))]}
+
+
+@account_signals.personal_data_erasing.connect
+def _erase_searches(user: User) -> None:
+    db.session.execute(delete(SavedSearch).where(SavedSearch.user_id == user.id))

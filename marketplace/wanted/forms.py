@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.listings.forms import CategoryAndUnitChoices, DecimalCommaField
+from marketplace.forms import DecimalCommaField
+from marketplace.listings.forms import CategoryAndUnitChoices
 from marketplace.wanted.models import BuyNewReason
 
 REASON_LABELS = {

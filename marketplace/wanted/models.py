@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, enum_column, utcnow
-from marketplace.listings.models import QUANTITY, Category, Item
+from marketplace.listings.models import QUANTITY, Category, CategoryGroup, Item
 from marketplace.organisations.models import Municipality, Unit
 from marketplace.reservations.models import Reservation
 
@@ -156,6 +156,4 @@ class Need(Base):
 
     @property
     def is_ict(self) -> bool:
-        from marketplace.listings.models import CategoryGroup
-
         return self.category.group == CategoryGroup.ICT

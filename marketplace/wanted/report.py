@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, false, func, select, true
 
 from marketplace.db import db
 from marketplace.i18n import OSLO
+from marketplace.impact.exports import Appendix
 from marketplace.impact.models import CategoryFactor
-from marketplace.impact.report import Scope, exact_sum, to_decimal
+from marketplace.impact.report import Report, Scope, exact_sum, to_decimal
+from marketplace.impact.signals import report_appendices
 from marketplace.impact.services import factor_set_in_force
 from marketplace.listings.models import Category, CategoryGroup
 from marketplace.organisations.models import network_members
+from marketplace.wanted.forms import REASON_LABELS
 from marketplace.wanted.models import BuyNewReason, Need, NeedOutcome, NeedStatus
 
 
@@ -120,8 +124,6 @@ def build(scope: Scope, start: date, end: date) -> NeedsReport:
 def figures(needs: NeedsReport) -> dict:
     """The figures by machine name, for JSON (the export and the API): every reason for buying new is listed,
     with 0 when none gave it; shares are None when nothing was decided."""
-    from marketplace.wanted.models import BuyNewReason
-
     return {"needs_registered": needs.registered, "needs_decided": needs.decided, "met_by_reuse": needs.reused,
             "partly_met_by_reuse": needs.partly_reused, "bought_new": needs.bought_new,
             "share_by_count": needs.share_by_count, "share_by_value": needs.share_by_value,
@@ -134,10 +136,6 @@ def figures(needs: NeedsReport) -> dict:
 def lines(needs: NeedsReport) -> list[tuple[str, Decimal | int | None, str]]:
     """(label, value, kind) for the report page and the exports; kind as in the climate report's columns
     ("count", "quantity", "nok") plus "share" (a fraction from 0 to 1, None when nothing was decided)."""
-    from flask_babel import gettext as _
-
-    from marketplace.wanted.forms import REASON_LABELS
-
     rows: list[tuple[str, Decimal | int | None, str]] = [
         (_("Needs registered"), needs.registered, "count"),
         (_("Needs decided"), needs.decided, "count"),
@@ -157,3 +155,11 @@ def lines(needs: NeedsReport) -> list[tuple[str, Decimal | int | None, str]]:
         (_("ICT devices issued without one handed back"), needs.ict_not_returned, "count"),
     ]
     return rows
+
+
+@report_appendices.connect
+def reuse_first_appendix(report: Report) -> Appendix:
+    """The reuse-first figures as a part of the climate report for the same scope and period."""
+    needs = build(report.scope, report.start, report.end)
+    return Appendix(key="reuse_first", title=_("Reuse first"), lines=lines(needs), figures=figures(needs),
+                    template="wanted/_report_section.html")

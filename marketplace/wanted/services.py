@@ -23,7 +23,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import services as listings
-from marketplace.listings.models import Category, Condition, Item, ItemStatus
+from marketplace.listings.models import Category, Condition, Item, ItemStatus, MeasureUnit
 from marketplace.listings.permissions import can_manage_item, visible_items_clause
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Municipality, Unit
@@ -49,7 +49,6 @@ from marketplace.wanted.permissions import (
     visible_notices_clause,
 )
 
-MAX_QUANTITY = Decimal("1000000")
 MAX_FOUND_KEPT = 12  # matching items remembered on the need, for the certificate
 MATCHES_SHOWN = 12
 
@@ -147,15 +146,9 @@ def _check(municipality: Municipality, data: NoticeInput, today: date) -> None:
         errors["title"] = _("The title can be at most 140 characters.")
     if data.category is None:
         errors["category"] = _("Choose a category.")
-    quantity = data.quantity
-    if quantity is None or quantity <= 0:
-        errors["quantity"] = _("The quantity must be more than zero.")
-    elif quantity > MAX_QUANTITY:
-        errors["quantity"] = _("The quantity is too large.")
-    elif data.category is not None and data.category.unit.whole_numbers and quantity != quantity.to_integral_value():
-        errors["quantity"] = _("Count this category in whole pieces.")
-    elif quantity != quantity.quantize(Decimal("0.001")):
-        errors["quantity"] = _("Give the amount with at most three decimals.")
+    unit = data.category.unit if data.category is not None else MeasureUnit.KG  # any amount, until one is chosen
+    if problem := unit.quantity_problem(data.quantity):
+        errors["quantity"] = problem
     if data.needed_by is not None and data.needed_by < today:
         errors["needed_by"] = _("The date has passed: choose today or a later date.")
     if data.unit is not None and data.unit.municipality_id != municipality.id:

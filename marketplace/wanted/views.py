@@ -7,10 +7,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.db import db, utcnow
-from marketplace.impact import services as impact
+from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
-from marketplace.wanted import report as needs_report
+from marketplace.wanted import report  # noqa: F401  (adds the reuse-first figures to the climate report)
 from marketplace.wanted.forms import REASON_LABELS, NeedForm, NoticeForm, OutcomeForm
 from marketplace.wanted.models import NeedStatus, NoticeStatus
 
@@ -19,14 +19,13 @@ blueprint = Blueprint("wanted", __name__)
 
 @blueprint.record_once
 def add_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES, buy_new_reason_labels=REASON_LABELS,
-                                       needs_lines=needs_report.lines)
+    state.app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES, buy_new_reason_labels=REASON_LABELS)
 
 
 def _form(form_class, **kwargs):
     municipality = current_user.municipality
     units = [unit for unit in municipality.units if unit.archived_at is None] if municipality else []
-    return form_class(categories=impact.categories(), units=units, locale=str(get_locale()), **kwargs)
+    return form_class(categories=listings.categories(), units=units, locale=str(get_locale()), **kwargs)
 
 
 def _input(form, input_class, **extra):

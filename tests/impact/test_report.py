@@ -9,6 +9,7 @@ from sqlalchemy import select
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import report
+from marketplace.impact.ledger import reverse
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item
@@ -82,7 +83,7 @@ def test_period_boundaries_are_inclusive_norwegian_dates(ledger):
 
 
 def test_reversing_events_subtract(ledger):
-    reservations.reverse_reuse(ledger.admin_a, ledger.e1, "Registered by mistake")
+    reverse(ledger.admin_a, ledger.e1, "Registered by mistake")
     network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
     assert network.totals.co2e_gross_kg == Decimal("130.000") and network.totals.events == 2
 

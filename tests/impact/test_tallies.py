@@ -12,9 +12,9 @@ from sqlalchemy import delete, func, select, text
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.impact import report, tallies
+from marketplace.impact.ledger import reverse
 from marketplace.impact.models import ReportTally
 from marketplace.organisations import services as organisations
-from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item, make_user
 from tests.impact.test_report import hand_over
@@ -51,7 +51,7 @@ def ledger(region, catalogue):
         hand_over(region.member_b, region.caretaker_b, desks, 1, WouldBuyNew.YES, at(date(2026, 5, 31), 23)),
         hand_over(region.member_c, region.caretaker_c, screens, 2, WouldBuyNew.UNKNOWN, at(date(2026, 12, 31), 23)),
     ]
-    reservations.reverse_reuse(region.admin_a, events[1], "Feil antall", now=at(date(2026, 3, 20)))
+    reverse(region.admin_a, events[1], "Feil antall", now=at(date(2026, 3, 20)))
     db.session.commit()
     return region
 

@@ -16,7 +16,7 @@ from marketplace.config import ConfigurationError
 from marketplace.db import db, utcnow
 from marketplace.i18n import OSLO, oslo_date
 from marketplace.listings import services as listings
-from marketplace.notifications import mail
+from marketplace import mail
 from marketplace.notifications import services
 from marketplace.notifications.models import Notification
 from marketplace.reservations import services as reservations
