@@ -241,7 +241,7 @@ def _report_day(_context, _parameter, value: str):
 def report_command(scope_text, start, end, kind, bucket, locale, output) -> None:
     """The climate report for a scope and period, as CSV, JSON or Excel, with the methods appendix."""
     from marketplace.errors import NotVisible
-    from marketplace.impact import exports, report
+    from marketplace.impact import document, exports, report
 
     if end < start:
         raise click.UsageError("--to must be on or after --from.")
@@ -255,7 +255,7 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
                 from error
         except NotVisible as error:
             raise click.UsageError(f"--scope {scope_text!r}: no such municipality, network or unit.") from error
-        data = exports.content(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
+        data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
         body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
     if isinstance(body, str):
         body = body if body.endswith("\n") else body + "\n"

@@ -6,4 +6,4 @@ signals = Namespace()
 
 report_appendices = signals.signal(
     "report-appendices",
-    doc="Receivers return an exports.Appendix: figures of their own for the report's scope and period.")
+    doc="Receivers return a document.Appendix: figures of their own for the report's scope and period.")

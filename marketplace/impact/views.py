@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
-from marketplace.impact import charts, exports, permissions, report, services
+from marketplace.impact import charts, document, exports, permissions, report, services
 from marketplace.listings import services as listings
 from marketplace.listings.signals import item_page
 from marketplace.impact.forms import (
@@ -25,8 +25,8 @@ blueprint = Blueprint("impact", __name__)
 @blueprint.record_once
 def add_report_helpers(state) -> None:
     state.app.jinja_env.globals.update(
-        report_shown=exports.shown, report_value=exports.value, report_overridden=exports.overridden_label,
-        report_periods=PERIODS, report_buckets=BUCKETS, factor_headings=exports.FACTOR_HEADINGS,
+        report_shown=document.shown, report_value=document.value, report_overridden=document.overridden_label,
+        report_periods=PERIODS, report_buckets=BUCKETS, factor_headings=document.FACTOR_HEADINGS,
     )
 
 
@@ -82,7 +82,7 @@ def report_page():
     except (ReportInputError, report.ScopeError) as error:
         return render_template("impact/report.html", params=params, error=str(error), data=None, charts={},
                                choices=services.scope_choices(current_user), scope_key=params.scope), 400
-    data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
     return render_template("impact/report.html", params=params, error=None, data=data,
                            charts=charts.report_charts(data.sections), choices=services.scope_choices(current_user, scope),
                            scope_key=scope.key, export_args=params.to_args(scope.key, start, end, bucket))
@@ -100,7 +100,7 @@ def report_export(kind: str):
         scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
     except (ReportInputError, report.ScopeError) as error:
         return error_response(400, str(error))
-    data = exports.content(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
     body = ("\ufeff" + exports.to_csv(data)).encode("utf-8") if kind == "csv" else exports.to_xlsx(data)
     return Response(body, mimetype=EXPORT_TYPES[kind], headers={
         "Content-Disposition": f'attachment; filename="{exports.filename(data.report, kind)}"'})

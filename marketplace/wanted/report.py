@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, select, true
 
 from marketplace.db import db
 from marketplace.i18n import OSLO
-from marketplace.impact.exports import Appendix
+from marketplace.impact.document import Appendix
 from marketplace.impact.models import CategoryFactor
 from marketplace.impact.report import Report, Scope, exact_sum, to_decimal
 from marketplace.impact.signals import report_appendices

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from marketplace.db import db
-from marketplace.impact import charts, exports, report
+from marketplace.impact import charts, document, exports, report
 from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import counting_queries, login
 from tests.factories import make_item
@@ -35,7 +35,7 @@ def built(scope_text: str, locale: str = "nb"):
 def labels(one_sided: bool = False, locale: str = "nb") -> dict[str, str]:
     """The export's label for each total, as the files write it (network and site: one-sided)."""
     with force_locale(locale):
-        return {column.attr: str(column.label) for column in (exports.ONE_SIDED if one_sided else exports.TWO_SIDED)}
+        return {column.attr: str(column.label) for column in (document.ONE_SIDED if one_sided else document.TWO_SIDED)}
 
 
 def csv_sections(text: str) -> dict[str, list[list[str]]]:

@@ -1,0 +1,316 @@
+"""The climate report as people read it: what the page, the files and the command line share.
+
+From a ``report.Report`` this builds the sections with their columns, the period names, the factors used with
+their confidence, the comparison and the method text, and the appendices other rooms add (``Appendix``), so
+every output carries the same numbers and says the same things. ``exports`` writes it as files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.db import db
+from marketplace.i18n import oslo_date
+from marketplace.impact import charts
+from marketplace.impact.models import CategoryFactor, FactorSet
+from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Report, Row, Totals
+from marketplace.impact.signals import report_appendices
+from marketplace.listings.forms import GROUP_LABELS
+from marketplace.listings.models import Category
+
+
+MAX_FILLED_PERIODS = 60  # fill empty months or quarters up to five years of months; beyond, list only busy ones
+
+
+@dataclass(frozen=True)
+class Column:
+    attr: str  # a Totals attribute
+    label: object  # lazy text
+    kind: str  # "count", "quantity", "kg", "co2e" or "nok": how to show and store it
+
+
+MEASURE_COLUMNS = [
+    Column("co2e_net_kg", _l("kg CO2e avoided (net)"), "co2e"),
+    Column("co2e_gross_kg", _l("kg CO2e avoided (gross)"), "co2e"),
+    Column("waste_kg", _l("kg waste avoided"), "kg"),
+    Column("money_nok", _l("NOK saved"), "nok"),
+]
+# Network and site: each event once, so a hand-over has one count and one quantity.
+ONE_SIDED = [*MEASURE_COLUMNS, Column("events", _l("Hand-overs"), "count"),
+             Column("quantity_received", _l("Items reused"), "quantity")]
+# Unit and municipality (and units within a network): CO2e and money for what was received, waste for what was given.
+TWO_SIDED = [*MEASURE_COLUMNS,
+             Column("events_received", _l("Hand-overs received"), "count"),
+             Column("quantity_received", _l("Items received"), "quantity"),
+             Column("events_given", _l("Hand-overs given"), "count"),
+             Column("quantity_given", _l("Items given"), "quantity")]
+
+
+def columns(report: Report, two_sided: bool = False) -> list[Column]:
+    return TWO_SIDED if two_sided or not report.scope.counts_each_event_once else ONE_SIDED
+
+
+def value(totals: Totals, column: Column) -> Decimal | int:
+    return getattr(totals, column.attr)
+
+
+def shown(number: Decimal | int, kind: str) -> str:
+    """A value for people, in the locale."""
+    if kind == "count":
+        return charts.number(number)
+    if kind == "quantity":
+        return charts.amount(number)
+    if kind == "co2e":
+        return charts.co2e(number)
+    if kind == "nok":
+        return charts.nok(number)
+    return charts.kg(number)
+
+
+# --- Periods ------------------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _bucket_keys(start: date, end: date, bucket: str) -> list[str] | None:
+    keys: list[str] = []
+    if bucket == "quarter":
+        year, quarter = start.year, (start.month - 1) // 3 + 1
+        last = (end.year, (end.month - 1) // 3 + 1)
+        while (year, quarter) <= last:
+            keys.append(f"{year}-Q{quarter}")
+            if len(keys) > MAX_FILLED_PERIODS:
+                return None
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        return keys
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        if len(keys) > MAX_FILLED_PERIODS:
+            return None
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def period_rows(report: Report) -> list[Row]:
+    """Every month or quarter of the period, empty ones as zeros (for periods up to five years)."""
+    keys = _bucket_keys(report.start, report.end, report.bucket)
+    found = {row.key: row for row in report.by_period}
+    if keys is None or not set(found) <= set(keys):
+        return list(report.by_period)
+    return [found.get(key) or Row(key, key, Totals()) for key in keys]
+
+
+def period_label(key: str, short: bool = False, multi_year: bool = True) -> str:
+    """ "2026-03" → "mars 2026" (short: "mar."), "2026-Q1" → "1. kvartal 2026" (short: "K1 2026")."""
+    month = _MONTH.match(key)
+    if month:
+        first = date(int(month.group(1)), int(month.group(2)), 1)
+        if short:
+            return format_date(first, "MMM yy" if multi_year else "MMM")
+        return format_date(first, "LLLL y")
+    quarter = _QUARTER.match(key)
+    if quarter:
+        year, number = quarter.groups()
+        if short:
+            return _("Q%(quarter)s %(year)s", quarter=number, year=year)
+        return _("Quarter %(quarter)s %(year)s", quarter=number, year=year)
+    return key
+
+
+# --- Sections -----------------------------------------------------------------------------------------
+
+@dataclass
+class Section:
+    key: str  # by_group, by_category, by_unit, over_time, matrix
+    title: str
+    label_headings: list[str]  # one heading per label column (two for the matrix: giver and receiver)
+    columns: list[Column]
+    rows: list[tuple[list[str], Totals]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the row keys (period keys for over_time)
+    chart_labels: list[str] = field(default_factory=list)  # short period names under the time chart
+
+
+def sections(report: Report) -> list[Section]:
+    """The breakdowns in the order the page and the files show them."""
+    result = [
+        Section("by_group", _("By category group"), [_("Category group")], columns(report),
+                [([str(GROUP_LABELS.get(row.key, row.label))], row.totals) for row in report.by_group],
+                [row.key for row in report.by_group]),
+        Section("by_category", _("By category"), [_("Category")], columns(report),
+                [([row.label], row.totals) for row in report.by_category], [row.key for row in report.by_category]),
+    ]
+    if report.scope.kind != "unit":
+        result.append(Section("by_unit", _("By unit"), [_("Unit")], columns(report, two_sided=True),
+                              [([row.label], row.totals) for row in report.by_unit],
+                              [row.key for row in report.by_unit]))
+    periods = period_rows(report)
+    multi_year = report.start.year != report.end.year
+    result.append(Section("over_time", _("Over time"), [_("Period")], columns(report),
+                          [([period_label(row.key)], row.totals) for row in periods], [row.key for row in periods],
+                          [period_label(row.key, short=True, multi_year=multi_year) for row in periods]))
+    if report.scope.counts_each_event_once:
+        result.append(Section("matrix", _("Giver → receiver"), [_("Giver"), _("Receiver")], columns(report),
+                              [([giver, receiver], totals) for giver, receiver, totals in report.matrix],
+                              [f"{giver}→{receiver}" for giver, receiver, _t in report.matrix]))
+    return result
+
+
+@dataclass(frozen=True)
+class TotalLine:
+    attr: str
+    label: str
+    value: Decimal | int
+    kind: str
+
+
+def total_lines(report: Report) -> list[TotalLine]:
+    """The summary: the four measures, then the counts that fit the scope (received and given, or reused)."""
+    chosen = MEASURE_COLUMNS + [column for column in columns(report) if column.kind in ("count", "quantity")]
+    return [TotalLine(column.attr, str(column.label), value(report.totals, column), column.kind) for column in chosen]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    van_km: Decimal
+    text: str
+    source: str
+
+
+def comparison(report: Report) -> Comparison | None:
+    """A familiar figure: the diesel-van kilometres that emit as much as the net CO2e avoided."""
+    if report.totals.co2e_net_kg <= 0:
+        return None
+    km = report.totals.van_km
+    return Comparison(km, _("%(co2e)s is about as much as a diesel van emits driving %(km)s km.",
+                            co2e=charts.co2e(report.totals.co2e_net_kg), km=charts.number(km)), VAN_SOURCE)
+
+
+# --- Factors and method -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FactorLine:
+    factor_set_version: str
+    category: str
+    kgco2e_new: Decimal | None
+    mass_kg: Decimal | None
+    price_new_nok: Decimal | None
+    sources: str
+    overridden_by: str | None
+    confidence: str | None
+    events: int
+
+
+FACTOR_HEADINGS = [_l("Factor set version"), _l("Category"), _l("kg CO2e of a new one"), _l("Weight (kg)"),
+                   _l("Price new (NOK)"), _l("Confidence"), _l("Replaced by"), _l("Hand-overs"), _l("Sources")]
+
+
+def factor_lines(report: Report) -> list[FactorLine]:
+    """The factors the report's events were computed with. Reuse events keep the figures and sources, not the
+    confidence; it is taken from the factor set's line for the same category and version (one query). A
+    municipality's or an item's own figure keeps the default's confidence, as the factor service does."""
+    if not report.factors:
+        return []
+    versions = {factor.factor_set_version for factor in report.factors}
+    rows = db.session.execute(
+        select(FactorSet.version, Category.name_nb, Category.name_en, CategoryFactor.confidence)
+        .join(CategoryFactor, CategoryFactor.factor_set_id == FactorSet.id)
+        .join(Category, Category.id == CategoryFactor.category_id)
+        .where(FactorSet.version.in_(versions))
+    ).all()
+    confidence = {}
+    for row in rows:
+        confidence[(row.version, row.name_nb)] = row.confidence
+        confidence[(row.version, row.name_en)] = row.confidence
+    return [FactorLine(factor.factor_set_version, factor.category, factor.kgco2e_new, factor.mass_kg,
+                       factor.price_new_nok, factor.sources, factor.overridden_by,
+                       confidence.get((factor.factor_set_version, factor.category)), factor.events)
+            for factor in report.factors]
+
+
+def overridden_label(overridden_by: str | None) -> str:
+    return {"municipality": _("the municipality's own figure"), "item": _("the item's own figure")}.get(
+        overridden_by or "", "")
+
+
+def method(report: Report) -> list[tuple[str, str]]:
+    """The methods appendix: (heading, text) pairs, the same on the page and in every file."""
+    versions = sorted({factor.factor_set_version for factor in report.factors})
+    version_text = (_("The figures come from factor set %(versions)s; every factor used is listed with its source "
+                      "and confidence.", versions=", ".join(versions)) if versions
+                    else _("No reuse in this period, so no factors were used."))
+    return [
+        (_("The formula"), _("avoided CO2e = quantity × (D × E_new × L − transport − refurbishment)")),
+        (_("Factors"), _("E_new is the emissions of making a new unit (kg CO2e) for the category, or the "
+                         "municipality's or the item's own figure where one is recorded. Each hand-over keeps "
+                         "the factors it was computed with.") + " " + version_text),
+        (_("Displacement"), _("D, displacement: whether the reuse really replaced buying new. The receiver answers "
+                              "when reserving: yes counts 1, no counts 0, don't know counts a cautious default. The "
+                              "report shows the gross figure (as if every item replaced a new one) beside the net "
+                              "one.")),
+        (_("Remaining life, transport and refurbishment"),
+         _("L: remaining life, 1 unless stated. Transport and refurbishment: 0 unless recorded.")),
+        (_("Waste and money"), _("Waste avoided = weight × quantity, counted only when the item would otherwise have "
+                                 "been thrown away.") + " "
+         + _("Money saved = D × new price × quantity, less any price paid and costs.")),
+        (_("Who gets the credit"), _("The CO2e and money avoided belong to the receiver, who did not buy new; the "
+                                     "waste avoided belongs to the giver, whose surplus was not thrown away. A "
+                                     "network total counts each hand-over once.")),
+        (_("Apart from the emissions inventory"),
+         _("Avoided emissions are a comparison with buying new. They are reported apart from the municipality's "
+           "own emissions inventory (klimaregnskap) and never subtracted from it.")),
+        (_("Comparison"), _("Diesel van: %(factor)s kg CO2e per km. Source: %(source)s",
+                            factor=charts.number(VAN_KG_PER_KM, 3), source=VAN_SOURCE)),
+    ]
+
+
+# --- What the page and the files share ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Appendix:
+    """Figures a room above this one adds to the report for the same scope and period (the reuse-first
+    figures): a section of the page (its own template), of the CSV and of the JSON, and a sheet of the workbook.
+    A line is (label, value, kind), kind as in the report's columns ("count", "quantity", "nok") or "share"
+    (a fraction from 0 to 1, None when there is nothing to divide)."""
+
+    key: str  # the JSON key
+    title: str
+    lines: list[tuple[str, Decimal | int | None, str]]
+    figures: dict  # by machine name, for JSON
+    template: str  # the page's section, given ``appendix``
+
+
+@dataclass
+class Content:
+    report: Report
+    generated: date
+    sections: list[Section]
+    totals: list[TotalLine]
+    comparison: Comparison | None
+    factors: list[FactorLine]
+    method: list[tuple[str, str]]
+    appendices: list[Appendix] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return _("Climate report: %(scope)s", scope=self.report.scope.name)
+
+    @property
+    def period(self) -> str:
+        return _("%(start)s – %(end)s", start=format_date(self.report.start, "long"),
+                 end=format_date(self.report.end, "long"))
+
+
+def build(report: Report, generated: datetime) -> Content:
+    appendices = [appendix for _receiver, appendix in report_appendices.send(report) if appendix is not None]
+    return Content(report, oslo_date(generated), sections(report), total_lines(report), comparison(report),
+                   factor_lines(report), method(report), sorted(appendices, key=lambda appendix: appendix.key))
