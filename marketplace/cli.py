@@ -16,7 +16,7 @@ from marketplace.accounts.models import ORGANISATION_ROLES, Role
 from marketplace.db import db, head_revision, upgrade, utcnow
 from marketplace.errors import Forbidden
 from marketplace.impact import services as impact
-from marketplace.listings import importer
+from marketplace.listings import importer, spreadsheet
 from marketplace.listings import services as listings
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisations
@@ -156,15 +156,15 @@ def import_items_command(file, municipality_slug, email, dry_run, publish) -> No
         raise click.UsageError(f"No active user with the e-mail {email!r}.")
     path = Path(file)
     with open(path, "rb") as stream:
-        data = stream.read(importer.MAX_FILE_BYTES + 1)
+        data = stream.read(spreadsheet.MAX_FILE_BYTES + 1)
     with force_locale("en"):  # the command speaks English, like the others
         try:
-            rows = importer.parse(data, path.name)
+            rows = spreadsheet.parse(data, path.name)
             click.echo(f"{path.name}: {len(rows)} rows to check.")
             report = importer.import_items(
                 actor, municipality, rows, publish=publish, dry_run=dry_run,
                 progress=lambda done, total: click.echo(f"Checked {done} of {total} rows"))
-        except importer.ImportFileError as error:
+        except spreadsheet.ImportFileError as error:
             raise click.ClickException(f"{path.name}: {error}") from error
         except Forbidden as error:
             raise click.ClickException(f"{actor.email} may not list items for {municipality.name}: only its "

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from marketplace.db import db
 from marketplace.errors import NotVisible
 from marketplace.accounts.permissions import can_administer_municipality
-from marketplace.listings import importer
+from marketplace.listings import importer, spreadsheet
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services
 from marketplace.listings.forms import (
@@ -269,8 +269,8 @@ def import_items():
     if request.method == "POST" and "token" in request.form:  # "Import": the file checked a moment ago
         token = confirm.token.data or ""
         try:
-            rows = importer.parse(*importer.load_pending(current_user, token))
-        except importer.ImportFileError as error:
+            rows = spreadsheet.parse(*importer.load_pending(current_user, token))
+        except spreadsheet.ImportFileError as error:
             form.file.errors = [str(error)]
         else:
             report = importer.import_items(current_user, municipality, rows, publish=confirm.publish.data == "1")
@@ -282,10 +282,10 @@ def import_items():
                 return redirect(url_for("listings.ours"), 303)
     elif form.validate_on_submit():  # "Check file": a dry run
         upload = form.file.data
-        data = upload.read(importer.MAX_FILE_BYTES + 1)
+        data = upload.read(spreadsheet.MAX_FILE_BYTES + 1)
         try:
-            rows = importer.parse(data, upload.filename or "")
-        except importer.ImportFileError as error:
+            rows = spreadsheet.parse(data, upload.filename or "")
+        except spreadsheet.ImportFileError as error:
             form.file.errors = [str(error)]
         else:
             report = importer.import_items(current_user, municipality, rows, publish=form.publish.data,
@@ -295,5 +295,5 @@ def import_items():
                 confirm.publish.data = "1" if form.publish.data else ""
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render_template("listings/import.html", form=form, confirm=confirm, report=report,
-                           columns=importer.COLUMNS, categories=services.categories(), municipality=municipality,
-                           max_rows=importer.MAX_ROWS), 400 if failed else 200
+                           columns=spreadsheet.COLUMNS, categories=services.categories(), municipality=municipality,
+                           max_rows=spreadsheet.MAX_ROWS), 400 if failed else 200

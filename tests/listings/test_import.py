@@ -19,8 +19,8 @@ from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.errors import Forbidden
-from marketplace.listings import importer
-from marketplace.listings.importer import ImportFileError
+from marketplace.listings import importer, spreadsheet
+from marketplace.listings.spreadsheet import ImportFileError
 from marketplace.listings.models import Condition, Item, ItemStatus
 from tests.conftest import fresh, login
 from tests.factories import make_user
@@ -87,7 +87,7 @@ def errors_by_line(report):
 # --- The service ----------------------------------------------------------------------------------------
 
 def test_a_good_csv_imports_every_row(setup):
-    rows = importer.parse(csv_bytes(good_rows()), "inventar.csv")
+    rows = spreadsheet.parse(csv_bytes(good_rows()), "inventar.csv")
     assert [row.line for row in rows] == [2, 3, 4]
     report = importer.import_items(setup.admin_a, setup.a, rows, publish=True)
     assert report.ok and report.rows == 3 and report.created == 3, report.errors
@@ -117,7 +117,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_bad_row(setup):
         ["Helt galt", "Stablestol", "knust", "mange", "", "", "i morgen", "kanskje", ""],  # line 10: four
         ["Siste gode", "Stablestol", "god", "4", "", "", "", "", ""],
     ]
-    parsed = importer.parse(csv_bytes(rows), "inventar.csv")
+    parsed = spreadsheet.parse(csv_bytes(rows), "inventar.csv")
     report = importer.import_items(setup.caretaker_a, setup.a, parsed, publish=False)
     assert not report.ok and report.created == 0 and report.good_rows == 4
     assert errors_by_line(report) == {
@@ -137,7 +137,7 @@ def test_service_rules_that_need_the_whole_row_are_reported_too(setup):
     rows = [["Kort", "Stablestol", "god", "5", "", LATER.isoformat(), SOON.isoformat(), "", ""],  # ends first
             ["x" * 141, "Stablestol", "god", "5", "", "", "", "", ""],
             ["Utløpt", "Stablestol", "god", "5", "", "", "01.01.2020", "", ""]]  # in the past: only if published
-    parsed = importer.parse(csv_bytes(rows), "inventar.csv")
+    parsed = spreadsheet.parse(csv_bytes(rows), "inventar.csv")
     drafts = importer.import_items(setup.caretaker_a, setup.a, parsed, publish=False, dry_run=True)
     assert errors_by_line(drafts) == {2: ["annonseres_til"], 3: ["tittel"]}
     published = importer.import_items(setup.caretaker_a, setup.a, parsed, publish=True, dry_run=True)
@@ -148,7 +148,7 @@ def test_service_rules_that_need_the_whole_row_are_reported_too(setup):
 
 def test_a_row_longer_than_the_header_is_bad(setup):
     data = b"tittel;kategori;tilstand;antall\r\nStol;desk;god;1\r\nStol; gr\xc3\xa5;desk;god;1\r\n"
-    report = importer.import_items(setup.caretaker_a, setup.a, importer.parse(data, "x.csv"), publish=False)
+    report = importer.import_items(setup.caretaker_a, setup.a, spreadsheet.parse(data, "x.csv"), publish=False)
     assert errors_by_line(report) == {3: ["kategori", "tilstand", "antall", ""]}
     db.session.commit()
     assert count_items() == 0
@@ -163,7 +163,7 @@ def test_an_xlsx_file_imports(setup):
         [None, None, None, None, None, None, None, None, None],  # an empty row is skipped, not an error
         ["Tastatur", "keyboard", "worn", 3.0, "a depot", None, 0, None, None],
     ], header)
-    rows = importer.parse(data, "Inventar.XLSX")
+    rows = spreadsheet.parse(data, "Inventar.XLSX")
     assert [row.line for row in rows] == [2, 3, 5]
     report = importer.import_items(setup.caretaker_a, setup.a, rows, publish=False)
     assert report.ok and report.created == 3, report.errors
@@ -182,14 +182,14 @@ def test_bad_xlsx_rows_are_reported_with_their_spreadsheet_lines(setup):
     header = ["tittel", "kategori", "tilstand", "antall"]
     data = xlsx_bytes([["God", "desk", "god", 2], [None] * 4, ["Halv", "desk", "god", 1.5],
                        ["Sann", "desk", "god", True]], header)
-    report = importer.import_items(setup.caretaker_a, setup.a, importer.parse(data, "x.xlsx"), publish=False)
+    report = importer.import_items(setup.caretaker_a, setup.a, spreadsheet.parse(data, "x.xlsx"), publish=False)
     assert errors_by_line(report) == {4: ["antall"], 5: ["antall"]}
     db.session.commit()
     assert count_items() == 0
 
 
 def test_a_dry_run_imports_nothing(setup):
-    rows = importer.parse(csv_bytes(good_rows()), "inventar.csv")
+    rows = spreadsheet.parse(csv_bytes(good_rows()), "inventar.csv")
     report = importer.import_items(setup.admin_a, setup.a, rows, publish=True, dry_run=True)
     assert report.ok and report.good_rows == 3 and report.created == 0
     db.session.commit()
@@ -200,14 +200,14 @@ def test_a_dry_run_imports_nothing(setup):
 def test_progress_is_reported(setup, monkeypatch):
     monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
     told = []
-    rows = importer.parse(csv_bytes(good_rows() * 2), "inventar.csv")
+    rows = spreadsheet.parse(csv_bytes(good_rows() * 2), "inventar.csv")
     importer.import_items(setup.admin_a, setup.a, rows, publish=False, dry_run=True,
                           progress=lambda done, total: told.append((done, total)))
     assert told == [(2, 6), (4, 6), (6, 6)]
 
 
 def test_only_caretakers_and_admins_of_the_municipality_may_import(setup):
-    rows = importer.parse(csv_bytes(good_rows()), "inventar.csv")
+    rows = spreadsheet.parse(csv_bytes(good_rows()), "inventar.csv")
     for outsider in (setup.member_a, setup.caretaker_b, setup.network_admin, setup.partner_user):
         with pytest.raises(Forbidden):
             importer.import_items(outsider, setup.a, rows, publish=True)
@@ -220,7 +220,7 @@ def test_norwegian_excel_csv_in_windows_encoding_with_commas(setup):
     data = csv_bytes([["Kontorstol, blå", "Kontorstol", "Må repareres", "2", "60 × 60", "blå"]], header,
                      delimiter=",", encoding="cp1252")
     assert "å".encode("cp1252") in data and b"\xc3" not in data
-    report = importer.import_items(setup.caretaker_a, setup.a, importer.parse(data, "stoler.csv"), publish=False)
+    report = importer.import_items(setup.caretaker_a, setup.a, spreadsheet.parse(data, "stoler.csv"), publish=False)
     assert report.ok, report.errors
     db.session.commit()
     (chair,) = items()
@@ -230,7 +230,7 @@ def test_norwegian_excel_csv_in_windows_encoding_with_commas(setup):
 
 def test_the_downloadable_template_imports(setup):
     data = (ROOT / "static" / "import-template.csv").read_bytes()
-    report = importer.import_items(setup.caretaker_a, setup.a, importer.parse(data, "import-template.csv"),
+    report = importer.import_items(setup.caretaker_a, setup.a, spreadsheet.parse(data, "import-template.csv"),
                                    publish=False)
     assert report.ok and report.created == 4, report.errors
     db.session.commit()
@@ -242,14 +242,14 @@ def test_the_downloadable_template_imports(setup):
 def test_an_unknown_column_is_named_with_the_accepted_ones(app):
     data = csv_bytes([["Stol", "desk", "god", "1", "rød"]], ["tittel", "kategori", "tilstand", "antall", "fargen"])
     with pytest.raises(ImportFileError) as error:
-        importer.parse(data, "x.csv")
+        spreadsheet.parse(data, "x.csv")
     message = str(error.value)
     assert "fargen" in message and "colour (farge)" in message and "serial_number (serienummer)" in message
 
 
 def test_missing_required_columns_are_named(app):
     with pytest.raises(ImportFileError) as error:
-        importer.parse(csv_bytes([["Stol", "god"]], ["tittel", "tilstand"]), "x.csv")
+        spreadsheet.parse(csv_bytes([["Stol", "god"]], ["tittel", "tilstand"]), "x.csv")
     assert "category (kategori)" in str(error.value) and "quantity (antall)" in str(error.value)
     assert "title (tittel)" not in str(error.value)
 
@@ -267,37 +267,37 @@ def test_missing_required_columns_are_named(app):
 ])
 def test_unreadable_files_are_refused_with_a_message(data, filename, app):
     with pytest.raises(ImportFileError) as error:
-        importer.parse(data, filename)
+        spreadsheet.parse(data, filename)
     assert len(str(error.value)) > 10
 
 
 def test_an_xlsx_that_unpacks_to_too_much_is_refused(monkeypatch, app):
-    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(spreadsheet, "MAX_UNPACKED_BYTES", 1024 * 1024)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (2 * 1024 * 1024))
     assert len(buffer.getvalue()) < 20_000
     with pytest.raises(ImportFileError) as error:
-        importer.parse(buffer.getvalue(), "bomb.xlsx")
+        spreadsheet.parse(buffer.getvalue(), "bomb.xlsx")
     assert "Excel" in str(error.value)  # a clear word about the file, in either language
 
 
 def test_size_and_row_limits(monkeypatch, app):
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
-    assert len(importer.parse(csv_bytes(good_rows()), "x.csv")) == 3
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 3)
+    assert len(spreadsheet.parse(csv_bytes(good_rows()), "x.csv")) == 3
     with pytest.raises(ImportFileError) as error:
-        importer.parse(csv_bytes(good_rows() + good_rows()[:1]), "x.csv")
+        spreadsheet.parse(csv_bytes(good_rows() + good_rows()[:1]), "x.csv")
     assert "3" in str(error.value)
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", 100)
     with pytest.raises(ImportFileError):
-        importer.parse(csv_bytes(good_rows()), "x.csv")
+        spreadsheet.parse(csv_bytes(good_rows()), "x.csv")
 
 
 def test_headers_are_matched_loosely_and_excel_hint_line_is_understood(app):
     data = b"sep=,\r\n Title *,CATEGORY,condition,Quantity,Pickup instructions,Tilgjengelig fra\r\n" \
            b"Stol,desk,good,\"1,5\",Ring 123,01.02.2027\r\n"
-    (row,) = importer.parse(data, "x.csv")
+    (row,) = spreadsheet.parse(data, "x.csv")
     assert row.line == 2
     assert row.values == {"title": "Stol", "category": "desk", "condition": "good", "quantity": "1,5",
                           "pickup_instructions": "Ring 123", "available_from": "01.02.2027"}
