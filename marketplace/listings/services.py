@@ -27,7 +27,8 @@ from marketplace.storage import write_atomically
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
-from marketplace.listings.permissions import can_list_items_for, can_manage_item, visible_items_clause
+from marketplace.listings.permissions import can_list_items_for, can_manage_item
+from marketplace.listings.visibility import visible_items_clause
 from marketplace.organisations.models import Municipality, Unit
 
 MAX_PHOTOS = 8

@@ -24,7 +24,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
-from marketplace.listings.permissions import Visibility, visibility, visible_since_expression
+from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation, Unit
 from marketplace.search import text

@@ -24,7 +24,8 @@ from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, MeasureUnit
-from marketplace.listings.permissions import can_manage_item, visible_items_clause
+from marketplace.listings.permissions import can_manage_item
+from marketplace.listings.visibility import visible_items_clause
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Municipality, Unit
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -46,8 +47,8 @@ from marketplace.wanted.permissions import (
     can_manage_notice,
     can_post_notice,
     can_see_need,
-    visible_notices_clause,
 )
+from marketplace.wanted.visibility import visible_notices_clause
 
 MAX_FOUND_KEPT = 12  # matching items remembered on the need, for the certificate
 MATCHES_SHOWN = 12

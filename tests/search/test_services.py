@@ -268,7 +268,7 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
     and a page in date order read index entries only, never the item rows (SQLite shows it plainly)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's choice depends on its statistics")
-    from marketplace.listings.permissions import visibility
+    from marketplace.listings.visibility import visibility
 
     visible = visibility(setup.member_b, LATER)
     query, matches = services._filtered(visible, SearchParams(), LATER)
