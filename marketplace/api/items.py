@@ -36,7 +36,8 @@ from marketplace.db import commit_with_retries
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
-from marketplace.listings.models import Condition, Item
+from marketplace.listings.forms import item_input
+from marketplace.listings.models import Item
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.organisations.models import Municipality
 from marketplace.search import services as search
@@ -73,24 +74,10 @@ def photo_out(photo) -> PhotoOut:
                     alt_text=photo.alt_text or "", width=photo.width, height=photo.height)
 
 
-_PLAIN_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
-                 "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
-                 "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "safety_check_note",
-                 "quantity")
-
-
 def _item_input(values: dict[str, Any], municipality: Municipality, item: Item | None = None) -> listings.ItemInput:
-    """The service's input from the body's fields; on a change, the fields not sent keep the item's values."""
-    values = with_references(values, municipality)
-    if item is not None:
-        current = {name: getattr(item, name) for name in _PLAIN_FIELDS}
-        current.update(category=item.category, condition=item.condition, unit=item.unit)
-    else:
-        current = {"unit": None}
-    current.update({name: values[name] for name in (*_PLAIN_FIELDS, "category", "unit") if name in values})
-    if "condition" in values:
-        current["condition"] = Condition(values["condition"])
-    return listings.ItemInput(**current)
+    """The service's input from the body's fields, read as the listing form's are; on a change, the fields
+    not sent keep the item's values."""
+    return item_input(with_references(values, municipality), item)
 
 
 # --- Items ----------------------------------------------------------------------------------------------
