@@ -30,7 +30,8 @@ from marketplace.api.schemas.reservations import (
 )
 from marketplace.db import commit_with_retries
 from marketplace.reservations import services as reservations
-from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
+from marketplace.reservations.forms import reserve_arguments
+from marketplace.reservations.models import Reservation, ReservationStatus
 
 RESERVATION = (ReservationOut, "The reservation.")
 
@@ -60,10 +61,8 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
 def reserve(item_id: int):
     """Holds the quantity at once, so nobody else can take it, and tells the owner side. 409 with code
     `insufficient_quantity` when not enough is available."""
-    body = parse_body(ReservationCreate)
-    reservation = commit_with_retries(lambda: reservations.reserve(
-        current_user, item_id, body.quantity, would_buy_new=WouldBuyNew(body.would_buy_new), note=body.note,
-        wished_pickup_at=body.wished_pickup_at))
+    arguments = reserve_arguments(parse_body(ReservationCreate).model_dump())
+    reservation = commit_with_retries(lambda: reservations.reserve(current_user, item_id, **arguments))
     return respond(reservation_out(reservation), 201)
 
 
