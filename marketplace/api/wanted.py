@@ -31,6 +31,7 @@ from marketplace.api.schemas.wanted import (
 from marketplace.db import commit_with_retries
 from marketplace.errors import Forbidden
 from marketplace.wanted import services as wanted
+from marketplace.wanted.forms import notice_input
 from marketplace.wanted.models import Need, NoticeStatus, WantedNotice
 from marketplace.wanted.permissions import can_manage_notice
 
@@ -71,13 +72,12 @@ def need_out(need: Need) -> NeedOut:
     )
 
 
-def _notice_input(body: WantedCreate, input_class=wanted.NoticeInput, **extra):
+def _notice_input(body: WantedCreate, input_class=wanted.NoticeInput):
+    """The service's input from the body's fields, read as the web forms' are."""
     municipality = current_user.municipality
     if municipality is None:
         raise Forbidden
-    values = with_references(body.model_dump(include={"category", "unit_id"}), municipality)
-    return input_class(title=body.title, category=values["category"], quantity=body.quantity,
-                       needed_by=body.needed_by, description=body.description, unit=values["unit"], **extra)
+    return notice_input(with_references(body.model_dump(), municipality), input_class)
 
 
 # --- Wanted notices -------------------------------------------------------------------------------------
@@ -134,8 +134,7 @@ def create_need():
     """Searches everything the caller can see at once (`found_count`) and posts a wanted notice for the
     municipality's period. See the web page (`web_url`) for the matches."""
     body = parse_body(NeedCreate)
-    data = _notice_input(body, wanted.NeedInput, returned_asset_tag=body.returned_asset_tag,
-                         no_return_reason=body.no_return_reason)
+    data = _notice_input(body, wanted.NeedInput)
     need = commit_with_retries(lambda: wanted.register_need(current_user, data))
     return respond(need_out(need), 201, {"Location": url_for("api.get_need", need_id=need.id)})
 
