@@ -14,9 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from marketplace.api import schemas
+from marketplace.api.schemas.common import MAX_ID, Error
 
-MAX_ID = schemas.MAX_ID
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
@@ -95,7 +94,7 @@ class Registry:
 
     def document(self, *, title: str, version: str, description: str, server_url: str) -> dict[str, Any]:
         inputs: list[type[BaseModel]] = []
-        outputs: list[type[BaseModel]] = [schemas.Error]
+        outputs: list[type[BaseModel]] = [Error]
         for operation in self.operations:
             inputs += [model for model in (operation.query, operation.body) if model is not None]
             outputs += [model for model, _description in operation.responses.values() if model is not None]
@@ -153,7 +152,7 @@ class Registry:
                 entry["responses"][str(status)] = response
             for status in operation.error_statuses:
                 response = {"description": ERROR_DESCRIPTIONS[status],
-                            "content": {JSON: {"schema": refs[(schemas.Error, "serialization")]}}}
+                            "content": {JSON: {"schema": refs[(Error, "serialization")]}}}
                 if status == 429:
                     response["headers"] = {"Retry-After": {"description": "Seconds to wait.",
                                                            "schema": {"type": "integer"}}}

@@ -23,7 +23,6 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
-from marketplace.listings.services import categories  # noqa: F401  (the API still reads them here)
 from marketplace.organisations.models import Municipality, Network
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

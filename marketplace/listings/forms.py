@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -20,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item
+from marketplace.listings.services import ItemInput
 from marketplace.organisations.models import Unit
 
 CONDITION_LABELS = {
@@ -34,6 +38,31 @@ GROUP_LABELS = {
     CategoryGroup.MATERIAL: _l("Materials"),
 }
 UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m3": _l("m³")}
+
+# The item's own fields, read and shown as they are (its category, condition and unit are looked up).
+ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
+               "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
+               "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "safety_check_note",
+               "quantity")
+_TEXT_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
+                "pickup_instructions", "figures_source", "asset_tag", "serial_number", "safety_check_note")
+_LOOKED_UP = ("category", "condition", "unit")
+
+
+def item_input(values: Mapping[str, Any], item: Item | None = None) -> ItemInput:
+    """The listing service's input from plain values named as its fields are: the condition as its value, the
+    category and the unit looked up already, text left empty as None or "". The listing form and the API both
+    read their input here, so the two cannot drift apart. Changing ``item``, the fields not given keep its
+    values (the API changes only what is sent; the form always sends every field)."""
+    current = {name: getattr(item, name) for name in (*ITEM_FIELDS, *_LOOKED_UP)} if item is not None else {}
+    given = {name: values[name] for name in (*ITEM_FIELDS, *_LOOKED_UP, "photo_ids", "photo_alt_texts")
+             if name in values}
+    data = current | given
+    for name in _TEXT_FIELDS:
+        data[name] = data.get(name) or ""
+    data["condition"] = Condition(data["condition"])
+    data["would_be_discarded"] = bool(data.get("would_be_discarded"))
+    return ItemInput(**data)
 
 
 class CategoryAndUnitChoices:
@@ -64,6 +93,10 @@ class CategoryAndUnitChoices:
 
     def selected_unit(self) -> Unit | None:
         return self._units.get(self.unit.data or "")
+
+    def input_values(self) -> dict[str, Any]:
+        """What was filled in, as plain values for the domain's input mapper: the category and unit looked up."""
+        return {**self.data, "category": self.selected_category(), "unit": self.selected_unit()}
 
 
 class ItemForm(CategoryAndUnitChoices, FlaskForm):
@@ -110,10 +143,7 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
 
     def fill_from(self, item: Item) -> None:
         """Show an existing item in the form (GET of the edit page)."""
-        for name in ("title", "description", "building", "room", "pickup_instructions", "available_from",
-                     "advertise_until", "would_be_discarded", "dimensions", "brand", "model", "colour",
-                     "asset_tag", "serial_number", "kgco2e_new", "mass_kg", "price_new_nok", "figures_source",
-                     "quantity"):
+        for name in ITEM_FIELDS:
             getattr(self, name).data = getattr(item, name)
         self.category.data = item.category.slug
         self.condition.data = item.condition.value

@@ -21,6 +21,7 @@ from marketplace.listings.forms import (
     ErasureForm,
     ImportForm,
     ItemForm,
+    item_input,
 )
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -43,18 +44,7 @@ def _item_form(municipality, **kwargs) -> ItemForm:
 
 
 def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
-    return services.ItemInput(
-        title=form.title.data, category=form.selected_category(), condition=Condition(form.condition.data),
-        quantity=form.quantity.data, description=form.description.data or "", unit=form.selected_unit(),
-        dimensions=form.dimensions.data or "", brand=form.brand.data or "", model=form.model.data or "",
-        colour=form.colour.data or "", building=form.building.data or "", room=form.room.data or "",
-        pickup_instructions=form.pickup_instructions.data or "", available_from=form.available_from.data,
-        advertise_until=form.advertise_until.data, would_be_discarded=bool(form.would_be_discarded.data),
-        kgco2e_new=form.kgco2e_new.data, mass_kg=form.mass_kg.data, price_new_nok=form.price_new_nok.data,
-        figures_source=form.figures_source.data or "", asset_tag=form.asset_tag.data or "",
-        serial_number=form.serial_number.data or "", safety_check_note=form.safety_check_note.data or "",
-        photo_ids=photo_ids, photo_alt_texts=_alt_texts(),
-    )
+    return item_input({**form.input_values(), "photo_ids": photo_ids, "photo_alt_texts": _alt_texts()})
 
 
 def _alt_texts() -> dict[int, str]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,8 +21,20 @@ WOULD_BUY_NEW_LABELS = {
 
 
 def oslo_to_utc(moment: datetime | None) -> datetime | None:
-    """A time typed in a form (Norwegian local time) as an aware UTC time."""
-    return moment.replace(tzinfo=OSLO).astimezone(timezone.utc) if moment else None
+    """A time as an aware UTC time: one typed in a form, without a zone, is Norwegian local time; one sent with
+    its offset (through the API) keeps it."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=OSLO)
+    return moment.astimezone(timezone.utc)
+
+
+def reserve_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``services.reserve`` from plain values named as they are (the form's data or
+    the API's body): the web page and the API both read a reservation here, so the two cannot drift apart."""
+    return {"quantity": values["quantity"], "would_buy_new": WouldBuyNew(values["would_buy_new"]),
+            "note": values.get("note") or "", "wished_pickup_at": oslo_to_utc(values.get("wished_pickup_at"))}
 
 
 class ReserveForm(FlaskForm):

@@ -16,8 +16,9 @@ from marketplace.reservations.forms import (
     ReserveForm,
     WaitlistForm,
     oslo_to_utc,
+    reserve_arguments,
 )
-from marketplace.reservations.models import ReservationStatus, WaitlistEntry, WouldBuyNew
+from marketplace.reservations.models import ReservationStatus, WaitlistEntry
 
 blueprint = Blueprint("reservations", __name__)
 
@@ -44,10 +45,9 @@ def reserve(item_id: int):
     form = ReserveForm()
     if not form.validate_on_submit():
         return _back_to_item(item_id, _form_messages(form))
+    arguments = reserve_arguments(form.data)
     try:
-        reservation = commit_with_retries(lambda: services.reserve(
-            current_user, item_id, form.quantity.data, would_buy_new=WouldBuyNew(form.would_buy_new.data),
-            note=form.note.data or "", wished_pickup_at=oslo_to_utc(form.wished_pickup_at.data)))
+        reservation = commit_with_retries(lambda: services.reserve(current_user, item_id, **arguments))
     except services.ReservationError as error:
         return _back_to_item(item_id, error.errors.values())
     except services.InsufficientQuantity as error:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
@@ -10,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.forms import CategoryAndUnitChoices
 from marketplace.wanted.models import BuyNewReason
+from marketplace.wanted.services import NoticeInput
 
 REASON_LABELS = {
     BuyNewReason.NOTHING_SUITABLE: _l("Nothing suitable was offered"),
@@ -18,6 +23,15 @@ REASON_LABELS = {
     BuyNewReason.DEADLINE: _l("Nothing arrives in time"),
     BuyNewReason.OTHER: _l("Other reason"),
 }
+_TEXT_FIELDS = ("title", "description", "returned_asset_tag", "no_return_reason")
+
+
+def notice_input(values: Mapping[str, Any], input_class: type[NoticeInput] = NoticeInput) -> NoticeInput:
+    """A wanted notice's input, or with ``NeedInput`` a need's, from plain values named as its fields are (the
+    category and the unit looked up already, text left empty as None or ""). The web forms and the API both
+    read their input here, so the two cannot drift apart."""
+    given = {field.name: values.get(field.name) for field in fields(input_class)}
+    return input_class(**given | {name: given[name] or "" for name in _TEXT_FIELDS if name in given})
 
 
 class NoticeForm(CategoryAndUnitChoices, FlaskForm):

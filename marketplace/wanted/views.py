@@ -11,7 +11,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
 from marketplace.wanted import report  # noqa: F401  (adds the reuse-first figures to the climate report)
-from marketplace.wanted.forms import REASON_LABELS, NeedForm, NoticeForm, OutcomeForm
+from marketplace.wanted.forms import REASON_LABELS, NeedForm, NoticeForm, OutcomeForm, notice_input
 from marketplace.wanted.models import NeedStatus, NoticeStatus
 
 blueprint = Blueprint("wanted", __name__)
@@ -28,10 +28,8 @@ def _form(form_class, **kwargs):
     return form_class(categories=listings.categories(), units=units, locale=str(get_locale()), **kwargs)
 
 
-def _input(form, input_class, **extra):
-    return input_class(title=form.title.data or "", category=form.selected_category(), quantity=form.quantity.data,
-                       needed_by=form.needed_by.data, description=form.description.data or "",
-                       unit=form.selected_unit(), **extra)
+def _input(form, input_class):
+    return notice_input(form.input_values(), input_class)
 
 
 def _show_errors(form, error: services.WantedError) -> None:
@@ -133,9 +131,7 @@ def register():
                                open_days=current_user.municipality.need_open_days)
     if form.validate_on_submit():
         try:
-            need = services.register_need(current_user, _input(
-                form, services.NeedInput, returned_asset_tag=form.returned_asset_tag.data or "",
-                no_return_reason=form.no_return_reason.data or ""))
+            need = services.register_need(current_user, _input(form, services.NeedInput))
         except services.WantedError as error:
             _show_errors(form, error)
         else:

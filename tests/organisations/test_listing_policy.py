@@ -84,3 +84,11 @@ def test_the_api_asks_for_the_note_too(client, strict):
     assert db.session.scalar(select(func.count()).select_from(Item)) == 0
     created = client.post("/api/v1/items", json={**body, "safety_check_note": "Sjekket"}, headers=headers)
     assert created.status_code == 201 and created.get_json()["safety_check_note"] == "Sjekket"
+
+
+def test_the_edit_page_keeps_the_note(client, strict):
+    """The edit form shows the item's note, so saving a change neither loses it nor is refused for lack of it."""
+    laptop = make_item(strict.caretaker_a, "laptop", safety_check_note="Sjekket av Kari")
+    db.session.commit()
+    login(client, "caretaker@a.example")
+    assert "Sjekket av Kari</textarea>" in client.get(f"/items/{laptop.id}/edit").get_data(as_text=True)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -90,3 +90,12 @@ def test_waitlist_through_the_page(client, setup, web_app):
     assert other.post(f"/items/{setup.chairs.id}/waitlist", data={"quantity": "3"}).status_code == 303
     overview = other.get("/reservations").get_data(as_text=True)
     assert 'id="waitlist-heading"' in overview and f'href="/items/{setup.chairs.id}"' in overview
+
+
+def test_the_forms_pickup_wish_is_norwegian_time(client, setup):
+    """The page's time has no zone, so it is read as Oslo time (the API's carries its offset); stored in UTC."""
+    login(client, "member@b.example")
+    client.post(f"/items/{setup.chairs.id}/reserve", data={"quantity": "1", "would_buy_new": "no",
+                                                           "wished_pickup_at": "2026-12-01T09:00"})
+    fresh()
+    assert db.session.scalar(select(Reservation.wished_pickup_at)) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

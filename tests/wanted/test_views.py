@@ -184,3 +184,12 @@ def test_list_pages_query_count_is_bounded(client, setup, web_app):
     with counting_queries(web_app) as many:
         client.get("/wanted/ours")
     assert len(many) == len(few)
+
+
+def test_the_need_form_names_the_returned_device(client, setup):
+    login(client, "member@a.example")
+    response = client.post("/needs/new", data={**NOTICE, "category": "laptop", "quantity": "1",
+                                               "returned_asset_tag": " A-9 "})
+    assert response.status_code == 303
+    fresh()
+    assert db.session.scalar(select(Need.returned_asset_tag)) == "A-9"

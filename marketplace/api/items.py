@@ -1,0 +1,227 @@
+"""Items and their photos: search, list, change, publish and withdraw; add, remove and fetch photos."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from flask import current_app, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from marketplace.api.core import (
+    ApiError,
+    blueprint,
+    locale,
+    municipality_ref,
+    no_content,
+    parse_body,
+    parse_query,
+    plain,
+    registry,
+    respond,
+    with_references,
+)
+from marketplace.api.schemas.items import (
+    ItemCreate,
+    ItemList,
+    ItemOut,
+    ItemsQuery,
+    ItemUpdate,
+    PhotoOut,
+    PhotoUpload,
+)
+from marketplace.db import commit_with_retries
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.listings import photos as photo_files
+from marketplace.listings import services as listings
+from marketplace.listings.forms import item_input
+from marketplace.listings.models import Item
+from marketplace.listings.permissions import can_list_items_for, can_manage_item
+from marketplace.organisations.models import Municipality
+from marketplace.search import services as search
+
+ITEM = (ItemOut, "The item.")
+NO_CONTENT = (None, "Done; no content.")
+
+
+def item_out(item: Item) -> ItemOut:
+    category = item.category
+    return ItemOut(
+        id=item.id, title=item.title, description=item.description or "", category=category.slug,
+        category_name=category.name(locale()), group=str(category.group), condition=str(item.condition),
+        quantity=plain(item.quantity), quantity_available=plain(item.quantity_available),
+        unit=str(category.unit), municipality=municipality_ref(item.municipality), unit_id=item.unit_id,
+        unit_name=item.unit.name if item.unit else None, status=str(item.status),
+        photos=[photo_out(photo) for photo in item.photos],
+        dimensions=item.dimensions or "", brand=item.brand or "", model=item.model or "", colour=item.colour or "",
+        building=item.building or "", room=item.room or "", pickup_instructions=item.pickup_instructions or "",
+        available_from=item.available_from, advertise_until=item.advertise_until,
+        would_be_discarded=item.would_be_discarded, kgco2e_new=plain(item.kgco2e_new),
+        mass_kg=plain(item.mass_kg), price_new_nok=plain(item.price_new_nok),
+        figures_source=item.figures_source or "", asset_tag=item.asset_tag or "",
+        serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
+        erasure_recorded=item.erasure_recorded_at is not None,
+        can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
+        published_at=item.published_at, web_url=url_for("listings.detail", item_id=item.id, _external=True),
+    )
+
+
+def photo_out(photo) -> PhotoOut:
+    return PhotoOut(id=photo.id, url=url_for("api.get_photo", photo_id=photo.id, _external=True),
+                    thumbnail_url=url_for("api.get_photo_thumbnail", photo_id=photo.id, _external=True),
+                    alt_text=photo.alt_text or "", width=photo.width, height=photo.height)
+
+
+def _item_input(values: dict[str, Any], municipality: Municipality, item: Item | None = None) -> listings.ItemInput:
+    """The service's input from the body's fields, read as the listing form's are; on a change, the fields
+    not sent keep the item's values."""
+    return item_input(with_references(values, municipality), item)
+
+
+# --- Items ----------------------------------------------------------------------------------------------
+
+@registry.route(blueprint, "GET", "/items", summary="Search the items you can see", tag="items",
+                query=ItemsQuery, responses={200: (ItemList, "A page of published items.")})
+def list_items():
+    """Published items visible to the caller (own municipality, then the network as the sharing rules
+    allow), matching the search; newest first unless searching."""
+    query = parse_query(ItemsQuery)
+    args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or "")]
+                     + [("category", value) for value in query.category]
+                     + [("condition", value) for value in query.condition]
+                     + [("municipality", value) for value in query.municipality])
+    params = replace(search.SearchParams.from_args(args), page=query.page, per_page=query.per_page)
+    result = search.search(current_user, params, locale=locale(), with_facets=False)
+    return respond(ItemList(items=[item_out(item) for item in result.items], total=result.total,
+                            page=query.page, per_page=query.per_page))
+
+
+@registry.route(blueprint, "POST", "/items", summary="List a surplus item", tag="items", body=ItemCreate,
+                responses={201: (ItemOut, "The new item.")}, errors=(403,))
+def create_item():
+    """For the caller's municipality (caretakers and administrators). Published at once, with the sharing
+    stages of the municipality's policy, unless `status` is `draft`."""
+    municipality = current_user.municipality
+    if not can_list_items_for(current_user, municipality):
+        raise Forbidden
+    body = parse_body(ItemCreate)
+    data = _item_input(body.model_dump(exclude={"status"}), municipality)
+    item = commit_with_retries(lambda: listings.create_item(current_user, data, publish=body.status == "published"))
+    return respond(item_out(item), 201, {"Location": url_for("api.get_item", item_id=item.id)})
+
+
+def _visible_item(item_id: int) -> Item:
+    item = listings.find_visible_item(current_user, item_id)
+    if item is None:
+        raise NotVisible
+    return item
+
+
+@registry.route(blueprint, "GET", "/items/{item_id}", summary="One item", tag="items",
+                responses={200: ITEM, 304: (None, "Not modified since the ETag sent in If-None-Match.")})
+def get_item(item_id: int):
+    """Send the `ETag` of an earlier answer in `If-None-Match` to get 304 when nothing changed."""
+    response = respond(item_out(_visible_item(item_id)))
+    response.add_etag()
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@registry.route(blueprint, "PATCH", "/items/{item_id}", summary="Change an item", tag="items",
+                body=ItemUpdate, responses={200: ITEM}, errors=(403, 409))
+def update_item(item_id: int):
+    """Only the fields sent change. The quantity cannot go below what is reserved or handed over. The
+    status changes only through publish and withdraw."""
+    item = listings.find_manageable_item(current_user, item_id)
+    body = parse_body(ItemUpdate)
+    data = _item_input(body.model_dump(exclude_unset=True), item.municipality, item)
+    commit_with_retries(lambda: listings.update_item(current_user, item, data))
+    return respond(item_out(item))
+
+
+@registry.route(blueprint, "DELETE", "/items/{item_id}", summary="Delete a draft", tag="items",
+                responses={204: NO_CONTENT}, errors=(403, 409))
+def delete_item(item_id: int):
+    """Only drafts can be deleted; withdraw a published listing instead (409 otherwise)."""
+    item = listings.find_manageable_item(current_user, item_id)
+    commit_with_retries(lambda: listings.delete_draft(current_user, item))
+    return no_content()
+
+
+@registry.route(blueprint, "POST", "/items/{item_id}/publish", summary="Publish a draft, or republish",
+                tag="items", responses={200: ITEM}, errors=(403, 409, 422))
+def publish_item(item_id: int):
+    """Drafts, withdrawn and expired listings can be published."""
+    item = listings.find_manageable_item(current_user, item_id)
+    commit_with_retries(lambda: listings.publish_item(current_user, item))
+    return respond(item_out(item))
+
+
+@registry.route(blueprint, "POST", "/items/{item_id}/withdraw", summary="Withdraw a listing", tag="items",
+                responses={200: ITEM}, errors=(403, 409))
+def withdraw_item(item_id: int):
+    """Drafts and published listings can be withdrawn; open reservations stay as they are."""
+    item = listings.find_manageable_item(current_user, item_id)
+    commit_with_retries(lambda: listings.withdraw_item(current_user, item))
+    return respond(item_out(item))
+
+
+# --- Photos ---------------------------------------------------------------------------------------------
+
+@registry.route(blueprint, "POST", "/items/{item_id}/photos", summary="Add a photo", tag="photos",
+                body=PhotoUpload, body_media="multipart/form-data",
+                responses={201: (PhotoOut, "The stored photo.")}, errors=(403,))
+def add_photo(item_id: int):
+    """The photo is checked, re-encoded (EXIF and GPS stripped) and resized; at most 8 per item."""
+    item = listings.find_manageable_item(current_user, item_id)
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", _("Send the photo as multipart/form-data in the field file."))
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, "validation_failed", _("Attach the photo in the field file."),
+                       {"file": _("Attach the photo in the field file.")})
+    alt_text = request.form.get("alt_text", "")
+    if len(alt_text) > 300:
+        raise ApiError(422, "validation_failed", _("The request has errors; see fields."),
+                       {"alt_text": _("At most 300 characters.")})
+    data = upload.read()
+    photo = commit_with_retries(lambda: listings.upload_photo(current_user, data, item=item, alt_text=alt_text))
+    return respond(photo_out(photo), 201)
+
+
+@registry.route(blueprint, "DELETE", "/items/{item_id}/photos/{photo_id}", summary="Remove a photo",
+                tag="photos", responses={204: NO_CONTENT}, errors=(403,))
+def remove_photo(item_id: int, photo_id: int):
+    item = listings.find_manageable_item(current_user, item_id)
+    photo = next((photo for photo in item.photos if photo.id == photo_id), None)
+    if photo is None:
+        raise NotVisible
+    commit_with_retries(lambda: listings.remove_photo(current_user, item, photo))
+    return no_content()
+
+
+def _photo_file(photo_id: int, variant: str):
+    photo = listings.find_visible_photo(current_user, photo_id)
+    if photo is None:
+        raise NotVisible
+    path = photo_files.path_for(current_app.config["UPLOAD_DIR"], photo.content_hash, variant)
+    if not path.is_file():
+        raise NotVisible
+    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@registry.route(blueprint, "GET", "/photos/{photo_id}", summary="A photo (JPEG, large variant)", tag="photos",
+                responses={200: (None, "The JPEG.")}, media="image/jpeg")
+def get_photo(photo_id: int):
+    """Photos of items the caller can see."""
+    return _photo_file(photo_id, "large")
+
+
+@registry.route(blueprint, "GET", "/photos/{photo_id}/thumbnail", summary="A photo's thumbnail (JPEG)",
+                tag="photos", responses={200: (None, "The JPEG.")}, media="image/jpeg")
+def get_photo_thumbnail(photo_id: int):
+    return _photo_file(photo_id, "thumb")

@@ -1,0 +1,132 @@
+"""Reservations: reserve a quantity, list them, and the owner's and requester's steps to the hand-over."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from marketplace.api.core import (
+    blueprint,
+    fixed,
+    municipality_ref,
+    paged,
+    parse_body,
+    parse_query,
+    plain,
+    registry,
+    respond,
+)
+from marketplace.api.schemas.common import OrganisationRef
+from marketplace.api.schemas.reservations import (
+    ApproveBody,
+    CancelBody,
+    CollectResult,
+    ItemRef,
+    RejectBody,
+    ReservationCreate,
+    ReservationList,
+    ReservationOut,
+    ReservationsQuery,
+    ReuseEventOut,
+)
+from marketplace.db import commit_with_retries
+from marketplace.reservations import services as reservations
+from marketplace.reservations.forms import reserve_arguments
+from marketplace.reservations.models import Reservation, ReservationStatus
+
+RESERVATION = (ReservationOut, "The reservation.")
+
+
+def reservation_out(reservation: Reservation) -> ReservationOut:
+    item = reservation.item
+    organisation = reservation.requester_organisation
+    return ReservationOut(
+        id=reservation.id,
+        item=ItemRef(id=item.id, title=item.title, municipality=municipality_ref(item.municipality)),
+        status=str(reservation.status), quantity=plain(reservation.quantity),
+        would_buy_new=str(reservation.would_buy_new), note=reservation.note or "", reason=reservation.reason or "",
+        requester_name=reservation.requester.name if reservation.requester else None,
+        requester_organisation=OrganisationRef(slug=organisation.slug, name=organisation.name,
+                                               kind=str(organisation.kind)),
+        requester_unit_name=reservation.requester_unit.name if reservation.requester_unit else None,
+        wished_pickup_at=reservation.wished_pickup_at, pickup_at=reservation.pickup_at,
+        pickup_confirmed=reservation.pickup_confirmed, expires_at=reservation.expires_at,
+        created_at=reservation.created_at, updated_at=reservation.updated_at, decided_at=reservation.decided_at,
+        closed_at=reservation.closed_at,
+    )
+
+
+@registry.route(blueprint, "POST", "/items/{item_id}/reservations", summary="Reserve a quantity",
+                tag="reservations", body=ReservationCreate,
+                responses={201: (ReservationOut, "The quantity is held at once.")}, errors=(403, 409))
+def reserve(item_id: int):
+    """Holds the quantity at once, so nobody else can take it, and tells the owner side. 409 with code
+    `insufficient_quantity` when not enough is available."""
+    arguments = reserve_arguments(parse_body(ReservationCreate).model_dump())
+    reservation = commit_with_retries(lambda: reservations.reserve(current_user, item_id, **arguments))
+    return respond(reservation_out(reservation), 201)
+
+
+@registry.route(blueprint, "GET", "/reservations", summary="Your reservations, or your municipality's",
+                tag="reservations", query=ReservationsQuery,
+                responses={200: (ReservationList, "Newest first.")})
+def list_reservations():
+    """`role=mine`: those you made; `role=incoming`: those of your municipality's items (caretakers and
+    administrators; empty for others)."""
+    query = parse_query(ReservationsQuery)
+    statuses = [ReservationStatus(query.status)] if query.status else None
+    lister = reservations.incoming_reservations if query.role == "incoming" else reservations.my_reservations
+    rows = lister(current_user, statuses)
+    return respond(ReservationList(reservations=[reservation_out(r) for r in paged(rows, query.page,
+                                                                                  query.per_page)],
+                                   total=len(rows), page=query.page, per_page=query.per_page))
+
+
+@registry.route(blueprint, "GET", "/reservations/{reservation_id}", summary="One reservation",
+                tag="reservations", responses={200: RESERVATION})
+def get_reservation(reservation_id: int):
+    return respond(reservation_out(reservations.find_reservation(current_user, reservation_id)))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/approve", summary="Approve (owner side)",
+                tag="reservations", body=ApproveBody, body_required=False, responses={200: RESERVATION},
+                errors=(403, 409))
+def approve_reservation(reservation_id: int):
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    body = parse_body(ApproveBody)
+    commit_with_retries(lambda: reservations.approve(current_user, reservation, pickup_at=body.pickup_at))
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/reject", summary="Reject (owner side)",
+                tag="reservations", body=RejectBody, responses={200: RESERVATION}, errors=(403, 409))
+def reject_reservation(reservation_id: int):
+    """The quantity is released at once; the reason is shown to the requester."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    body = parse_body(RejectBody)
+    commit_with_retries(lambda: reservations.reject(current_user, reservation, body.reason))
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/cancel", summary="Cancel (requester)",
+                tag="reservations", body=CancelBody, body_required=False, responses={200: RESERVATION},
+                errors=(403, 409))
+def cancel_reservation(reservation_id: int):
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    body = parse_body(CancelBody)
+    commit_with_retries(lambda: reservations.cancel(current_user, reservation, body.reason))
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/collect", summary="Confirm the hand-over",
+                tag="reservations", responses={200: (CollectResult, "The hand-over and its reuse event.")},
+                errors=(403, 409))
+def collect_reservation(reservation_id: int):
+    """Either side confirms (the owner side also while unanswered). Writes the reuse event with the factors
+    in force today; completes the item when all of it is gone."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    event = commit_with_retries(lambda: reservations.collect(current_user, reservation))
+    return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
+        id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
+        co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),
+        waste_kg=fixed(event.waste_kg, 3), money_nok=fixed(event.money_nok, 2),
+        factor_set=event.factor_set_version or "")))

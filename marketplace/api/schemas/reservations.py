@@ -1,0 +1,111 @@
+"""The shapes of reservations and the hand-over's reuse event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from marketplace.api.schemas.common import (
+    Body,
+    DecimalString,
+    Moment,
+    MunicipalityRef,
+    OrganisationRef,
+    Out,
+    Page,
+    Quantity,
+    text,
+)
+from marketplace.reservations.models import ReservationStatus, WouldBuyNew
+
+ReservationStatusValue = Literal[tuple(status.value for status in ReservationStatus)]  # type: ignore[valid-type]
+WouldBuyNewValue = Literal[tuple(answer.value for answer in WouldBuyNew)]  # type: ignore[valid-type]
+
+
+# --- Requests -------------------------------------------------------------------------------------------
+
+class ReservationCreate(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"quantity": 2, "note": "Til møterommet", "would_buy_new": "yes"}]})
+
+    quantity: Quantity
+    note: text(2000) = ""
+    would_buy_new: WouldBuyNewValue = Field(
+        default="unknown", description="Would you otherwise have bought new? (the displacement in the climate "
+                                       "method)")
+    wished_pickup_at: Moment | None = None
+
+
+class ApproveBody(Body):
+    pickup_at: Moment | None = Field(default=None, description="An agreed pickup time.")
+
+
+class RejectBody(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "Allerede gitt bort."}]})
+
+    reason: text(2000, min_length=1, description="Why, so the requester understands.")
+
+
+class CancelBody(Body):
+    reason: text(2000) = ""
+
+
+class ReservationsQuery(Page):
+    role: Literal["mine", "incoming"] = Field(
+        default="mine", description="`mine`: your own reservations; `incoming`: those of your municipality's "
+                                    "items (caretakers and administrators).")
+    status: ReservationStatusValue | None = None
+
+
+# --- Responses ------------------------------------------------------------------------------------------
+
+class ItemRef(Out):
+    id: int
+    title: str
+    municipality: MunicipalityRef
+
+
+class ReservationOut(Out):
+    id: int
+    item: ItemRef
+    status: ReservationStatusValue
+    quantity: DecimalString
+    would_buy_new: WouldBuyNewValue
+    note: str
+    reason: str = Field(description="Why it was rejected or cancelled.")
+    requester_name: str | None
+    requester_organisation: OrganisationRef
+    requester_unit_name: str | None
+    wished_pickup_at: datetime | None
+    pickup_at: datetime | None
+    pickup_confirmed: bool
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+    closed_at: datetime | None
+
+
+class ReservationList(Out):
+    reservations: list[ReservationOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReuseEventOut(Out):
+    id: int
+    occurred_on: date
+    quantity: DecimalString
+    co2e_kg: DecimalString = Field(description="Net kg CO2e avoided (after displacement).")
+    co2e_kg_gross: DecimalString
+    waste_kg: DecimalString
+    money_nok: DecimalString
+    factor_set: str
+
+
+class CollectResult(Out):
+    reservation: ReservationOut
+    reuse_event: ReuseEventOut
