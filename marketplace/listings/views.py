@@ -134,9 +134,7 @@ def create():
 
 @blueprint.get("/items/<int:item_id>")
 def detail(item_id: int):
-    item = services.find_visible_item(current_user, item_id)
-    if item is None:
-        raise NotVisible
+    item = services.find_item(current_user, item_id)
     figures = impact.factors_for_item(item, oslo_date(utcnow()))
     manage = can_manage_item(current_user, item)
     return render_template(
@@ -196,9 +194,7 @@ def change_status(item_id: int, action: str):
 @blueprint.post("/items/<int:item_id>/photos/<int:photo_id>/<any(remove, earlier, later):action>")
 def change_photo(item_id: int, photo_id: int, action: str):
     item = services.find_manageable_item(current_user, item_id)
-    photo = next((photo for photo in item.photos if photo.id == photo_id), None)
-    if photo is None:
-        raise NotVisible
+    photo = services.find_item_photo(item, photo_id)
     if action == "remove":
         services.remove_photo(current_user, item, photo)
     else:
@@ -235,9 +231,7 @@ def erasure_certificate(item_id: int):
 
 @blueprint.get("/items/<int:item_id>/print")
 def print_label(item_id: int):
-    item = services.find_visible_item(current_user, item_id)
-    if item is None:
-        raise NotVisible
+    item = services.find_item(current_user, item_id)
     link = url_for("listings.detail", item_id=item.id, _external=True)
     qr_svg = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
     return render_template("listings/print.html", item=item, link=link, qr_svg=qr_svg)
@@ -246,8 +240,6 @@ def print_label(item_id: int):
 @blueprint.get("/photos/<int:photo_id>/<any(large, thumb):variant>.jpg")
 def photo(photo_id: int, variant: str):
     found = services.find_visible_photo(current_user, photo_id)
-    if found is None:
-        raise NotVisible
     path = photo_files.path_for(current_app.config["UPLOAD_DIR"], found.content_hash, variant)
     return _private_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
 

@@ -351,11 +351,9 @@ def create_municipality():
 def move_municipality(slug):
     if not is_site_admin(current_user):
         raise Forbidden
-    municipality = services.find_municipality(slug)
+    municipality = services.municipality_for_site_admin(current_user, slug)
     form = MoveMunicipalityForm(prefix=f"move-{slug}")
     networks = _network_choices(form.network)
-    if municipality is None:
-        raise NotVisible
     if form.validate_on_submit():
         network = next(n for n in networks if n.slug == form.network.data)
         try:

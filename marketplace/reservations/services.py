@@ -86,6 +86,14 @@ def find_reservation(user: User, reservation_id: int) -> Reservation:
     return reservation
 
 
+def find_waitlist_entry(user: User, entry_id: int) -> WaitlistEntry:
+    """The user's own place on a waitlist; NotVisible for anybody else's, or none."""
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.user_id != getattr(user, "id", None):
+        raise NotVisible
+    return entry
+
+
 def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
     query = select(Reservation).where(Reservation.requester_id == user.id)
     if statuses:

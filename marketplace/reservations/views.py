@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from marketplace.audit.models import AuditEvent
 from marketplace.db import commit_with_retries, db
-from marketplace.errors import NotVisible
 from marketplace.reservations import services
 from marketplace.reservations.forms import (
     WOULD_BUY_NEW_LABELS,
@@ -16,7 +15,7 @@ from marketplace.reservations.forms import (
     WaitlistForm,
     oslo_to_utc,
 )
-from marketplace.reservations.models import ReservationStatus, WaitlistEntry, WouldBuyNew
+from marketplace.reservations.models import ReservationStatus, WouldBuyNew
 
 blueprint = Blueprint("reservations", __name__)
 
@@ -71,9 +70,7 @@ def join_waitlist(item_id: int):
 
 @blueprint.post("/waitlist/<int:entry_id>/leave")
 def leave_waitlist(entry_id: int):
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.user_id != current_user.id:
-        raise NotVisible
+    entry = services.find_waitlist_entry(current_user, entry_id)
     services.leave_waitlist(current_user, entry)
     db.session.commit()
     flash(_("You have left the waitlist."), "info")
