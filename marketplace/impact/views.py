@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from marketplace.accounts.permissions import can_administer_municipality
-from marketplace.db import db, utcnow
+from marketplace.db import utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
 from marketplace.impact import charts, exports, report, services
@@ -63,7 +63,6 @@ def overrides():
         except services.FactorError as error:
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The factor is saved. Reuse already recorded keeps the factors it was computed with."),
                   "success")
             return redirect(url_for("impact.overrides"), 303)

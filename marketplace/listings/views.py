@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace.db import db, utcnow
+from marketplace.db import utcnow
 from marketplace.errors import NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.impact import services as impact
@@ -123,11 +123,9 @@ def create():
         except services.ListingError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The item is published.") if item.status == ItemStatus.PUBLISHED
                   else _("The item is saved as a draft."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
-    db.session.commit()  # keep the photos that did arrive, so the user need not send them again
     pending = services.pending_photos(current_user, photo_ids)
     return render_template("listings/edit.html", form=form, item=None, pending=pending), 400
 
@@ -161,10 +159,8 @@ def edit(item_id: int):
         except services.ListingError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
-    db.session.commit()
     return render_template("listings/edit.html", form=form, item=item, pending=[]), 400
 
 
@@ -183,10 +179,8 @@ def change_status(item_id: int, action: str):
         message = _("The listing is withdrawn.")
     else:
         services.delete_draft(current_user, item)
-        db.session.commit()
         flash(_("The draft is deleted."), "success")
         return redirect(url_for("listings.ours"), 303)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("listings.detail", item_id=item.id), 303)
 
@@ -199,7 +193,6 @@ def change_photo(item_id: int, photo_id: int, action: str):
         services.remove_photo(current_user, item, photo)
     else:
         services.move_photo(current_user, item, photo, -1 if action == "earlier" else 1)
-    db.session.commit()
     return redirect(url_for("listings.edit", item_id=item.id, _anchor="photos"), 303)
 
 
@@ -214,7 +207,6 @@ def erasure(item_id: int):
         except services.ListingError as error:
             form.certificate.errors = list(error.errors.values())
         else:
-            db.session.commit()
             flash(_("The data erasure is recorded."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
     return render_template("listings/erasure.html", form=form, item=item), 400 if form.errors else 200
@@ -273,7 +265,6 @@ def import_items():
             report = importer.import_items(current_user, municipality, rows, publish=confirm.publish.data == "1")
             importer.discard_pending(current_user, token)
             if report.ok:
-                db.session.commit()
                 flash(ngettext("%(num)d item is imported.", "%(num)d items are imported.", report.created),
                       "success")
                 return redirect(url_for("listings.ours"), 303)

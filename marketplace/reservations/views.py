@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.audit.models import AuditEvent
-from marketplace.db import commit_with_retries, db
+from marketplace.db import db
 from marketplace.reservations import services
 from marketplace.reservations.forms import (
     WOULD_BUY_NEW_LABELS,
@@ -43,9 +43,9 @@ def reserve(item_id: int):
     if not form.validate_on_submit():
         return _back_to_item(item_id, _form_messages(form))
     try:
-        reservation = commit_with_retries(lambda: services.reserve(
+        reservation = services.reserve(
             current_user, item_id, form.quantity.data, would_buy_new=WouldBuyNew(form.would_buy_new.data),
-            note=form.note.data or "", wished_pickup_at=oslo_to_utc(form.wished_pickup_at.data)))
+            note=form.note.data or "", wished_pickup_at=oslo_to_utc(form.wished_pickup_at.data))
     except services.ReservationError as error:
         return _back_to_item(item_id, error.errors.values())
     except services.InsufficientQuantity as error:
@@ -63,7 +63,6 @@ def join_waitlist(item_id: int):
         services.join_waitlist(current_user, item_id, form.quantity.data)
     except services.ReservationError as error:
         return _back_to_item(item_id, error.errors.values())
-    db.session.commit()
     flash(_("You are on the waitlist. You will be told if something is released."), "success")
     return redirect(url_for("listings.detail", item_id=item_id), 303)
 
@@ -72,7 +71,6 @@ def join_waitlist(item_id: int):
 def leave_waitlist(entry_id: int):
     entry = services.find_waitlist_entry(current_user, entry_id)
     services.leave_waitlist(current_user, entry)
-    db.session.commit()
     flash(_("You have left the waitlist."), "info")
     return redirect(url_for("reservations.overview"), 303)
 
@@ -113,7 +111,7 @@ def act(reservation_id: int, action: str):
         "collect": lambda: services.collect(current_user, reservation),
         "confirm-pickup": lambda: services.confirm_pickup(current_user, reservation),
     }[action]
-    commit_with_retries(work)
+    work()
     flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled."),
            "collect": _("The hand-over is recorded. Thank you for reusing!"),
            "confirm-pickup": _("The pickup time is agreed.")}[action], "success")
@@ -127,7 +125,7 @@ def reject(reservation_id: int):
     try:
         if not form.validate_on_submit():
             raise services.ReservationError({"reason": _("Say why, so the requester understands.")})
-        commit_with_retries(lambda: services.reject(current_user, reservation, form.reason.data))
+        services.reject(current_user, reservation, form.reason.data)
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     else:
@@ -146,7 +144,6 @@ def propose_pickup(reservation_id: int):
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     else:
-        db.session.commit()
         flash(_("The pickup time is proposed."), "success")
     return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
 
@@ -159,6 +156,4 @@ def message(reservation_id: int):
         services.add_message(current_user, reservation, form.body.data if form.validate_on_submit() else "")
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
-    else:
-        db.session.commit()
     return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)
