@@ -7,13 +7,22 @@ from pathlib import Path
 
 from flask import Flask
 
+from marketplace.db import run_view
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Marketplace(Flask):
+    """The app. Every view, whoever registers it and whenever, runs as its request's unit of work."""
+
+    def dispatch_request(self):
+        return run_view(super().dispatch_request)
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config → db → login → csrf → i18n → blueprints → errors → cli."""
     instance_path = os.environ.get("MARKETPLACE_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(
+    app = Marketplace(
         __name__,
         instance_path=instance_path,
         template_folder=str(ROOT / "templates"),

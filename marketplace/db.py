@@ -1,25 +1,51 @@
-"""The database: declarative base, engine and the per-request session, migrations.
+"""The database: declarative base, engine and the per-request session, the request's unit of work, migrations.
 
-One session per application context (so per request, per CLI command, per test thread). Views commit once;
-services only flush. On SQLite, a session that may write starts with ``BEGIN IMMEDIATE`` so it takes the
-write lock up front: two requests can then never both read "7 available" and both write.
+One session per application context (so per request, per CLI command, per test thread). Services only
+flush; views never commit. Every view runs as its request's unit of work (``run_view``, which the app
+wraps around each view):
+
+- A write request (POST, PUT, PATCH, DELETE) commits once when its view returns, whatever the status code
+  (a refused login still records its attempt; a listing form with errors keeps the photos that arrived),
+  and rolls back when its view raises. So a service checks its input before it writes: a refusal leaves
+  nothing behind to commit.
+- A read-only request (GET, HEAD, OPTIONS) commits only if its view wrote something after all (no page
+  does: a GET should change nothing); otherwise its transaction just ends.
+- When the database asks for the work to be tried again (a PostgreSQL serialization failure or deadlock,
+  SQLite still locked after its busy timeout), from the view or from the commit, it rolls back, puts the
+  cookie session (flashed messages, sign-in) back as it was before, and runs the view again: at most
+  ``ATTEMPTS`` runs, then 409. Pages and the API alike.
+- What must wait until the data is stored (an e-mail with a link to it) is handed to ``db.after_commit``.
+
+On SQLite, a session that may write starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front: two
+requests can then never both read "7 available" and both write. CLI commands are not requests: they commit
+themselves.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request
+from flask import session as cookie_session
+from flask.globals import request_ctx
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from marketplace.errors import Conflict
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ATTEMPTS = 3  # runs of a view the database keeps asking to try again, before the request answers 409
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
 
 T = TypeVar("T")
 
@@ -106,9 +132,11 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"])
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
+        readers = sessionmaker(engine, expire_on_commit=False)
+        _note_writes(readers)
         app.extensions["db"] = {
             "engine": engine,
-            "readers": sessionmaker(engine, expire_on_commit=False),
+            "readers": readers,
             "writers": sessionmaker(writer, expire_on_commit=False),
         }
         app.teardown_request(self._close_request_session)
@@ -133,6 +161,16 @@ class Database:
             session = factories["writers" if writes else "readers"]()
             holder._db_session = session
         return session
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the request's unit of work has committed, and never if it rolls back: for
+        what must not happen before the data is stored, such as an e-mail with a link to it."""
+        self.session.info.setdefault("after_commit", []).append(callback)
+
+    @staticmethod
+    def _request_session() -> Session | None:
+        """The current request's session, if its view has used the database at all."""
+        return getattr(request._get_current_object(), "_db_session", None)
 
     @staticmethod
     def _close_request_session(_exception: BaseException | None = None) -> None:
@@ -163,28 +201,83 @@ class Database:
 db = Database()
 
 
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
+def _note_writes(sessions: sessionmaker) -> None:
+    """Mark a session that has written, so a read-only request whose view wrote after all still commits."""
+
+    @event.listens_for(sessions, "after_flush")
+    def on_flush(session: Session, _context: Any) -> None:
+        session.info["wrote"] = True
+
+    @event.listens_for(sessions, "do_orm_execute")
+    def on_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["wrote"] = True
 
 
-def commit_with_retries(work, attempts: int = 3):
-    """Run ``work()`` and commit; if PostgreSQL aborts it as a serialization failure or deadlock, roll back
-    and run it again, a few times, then answer 409. Returns what ``work`` returned."""
-    from flask_babel import gettext as _
-    from sqlalchemy.exc import DBAPIError
+def is_retryable(error: DBAPIError) -> bool:
+    """Whether the database refused the work only for now, so running it again may well succeed."""
+    cause = error.orig
+    return getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES or "database is locked" in str(cause)
 
-    from marketplace.errors import Conflict
 
-    for attempt in range(attempts):
+class _Attempt:
+    """What a run of a view may change besides the database: the cookie session (flashed messages, sign-in)
+    and the user Flask-Login keeps for the request. Saved before each run, put back before the next."""
+
+    def __init__(self) -> None:
+        # dict.copy reads the cookie without marking it accessed (which would add "Vary: Cookie").
+        self.cookie = copy.deepcopy(dict.copy(cookie_session._get_current_object()))
+        self.user = g.get("_login_user")
+
+    def undo(self) -> None:
+        cookie_session.clear()
+        cookie_session.update(copy.deepcopy(self.cookie))
+        request_ctx.flashes = None  # messages a page has read already are read from the cookie again
+        if self.user is None:
+            g.pop("_login_user", None)
+        else:
+            g._login_user = self.user
+
+
+def _commit() -> list[Callable[[], object]]:
+    """Commit what the view wrote; return the work that waited for the commit."""
+    session = db._request_session()
+    if session is None:
+        return []
+    wrote = session.info.get("wrote") or session.new or session.dirty or session.deleted
+    if request.method not in READ_ONLY_METHODS or wrote:
+        session.commit()
+    return session.info.pop("after_commit", [])
+
+
+def _roll_back() -> None:
+    session = db._request_session()
+    if session is not None:
+        session.rollback()
+        session.info.clear()  # what the run noted (its writes, its after-commit work) is undone with it
+
+
+def run_view(view: Callable[[], T]) -> T:
+    """Run a request's view as its unit of work: see the module's docstring."""
+    for attempt in range(1, ATTEMPTS + 1):
+        before = _Attempt()
         try:
-            result = work()
-            db.session.commit()
-            return result
+            result = view()
+            waiting = _commit()
         except DBAPIError as error:
-            db.session.rollback()
-            if getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+            _roll_back()
+            if not is_retryable(error):
                 raise
-            if attempt == attempts - 1:
+            before.undo()
+            if attempt == ATTEMPTS:
                 raise Conflict(_("The database was busy; try again.")) from error
+        except BaseException:
+            _roll_back()
+            raise
+        else:
+            for callback in waiting:
+                callback()
+            return result
 
 
 # Tables made by hand in migrations, outside the ORM: the full-text index (and SQLite's FTS5 shadow tables).

@@ -109,8 +109,8 @@ def create_user(
     user = User(email=email, name=name.strip(), locale=locale)
     if password is not None:
         user.password_hash = hash_password(password)
-    db.session.add(user)
     add_membership(user, role, organisation=organisation, unit=unit, network=network)
+    db.session.add(user)  # only now: a refused membership leaves no user behind for the request to commit
     db.session.flush()
     return user
 

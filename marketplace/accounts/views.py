@@ -38,11 +38,9 @@ def login():
         try:
             signed_in = services.authenticate(form.email.data, form.password.data, client_address())
         except services.LoginThrottled as throttled:
-            db.session.commit()
             minutes = max(1, round(throttled.retry_after / 60))
             flash(_("Too many failed attempts. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
             return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(throttled.retry_after)}
-        db.session.commit()
         if signed_in is None:
             # The same words whether the address is unknown or the password wrong: no user enumeration.
             flash(_("Wrong e-mail address or password."), "error")
@@ -65,7 +63,6 @@ def _start_browser_session(signed_in: services.SignIn) -> None:
 @blueprint.post("/logout")
 def logout():
     services.end_login_session(current_user, client_address())
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -82,7 +79,6 @@ def change_password():
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("pages.home"))
     return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
@@ -99,7 +95,6 @@ def notification_settings():
         except services.AccountError as error:
             form.email_notifications.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Your e-mail settings are saved."), "success")
             return redirect(url_for("accounts.notification_settings"), 303)
     return render_template("accounts/notifications.html", form=form), 400 if form.errors else 200
@@ -108,7 +103,6 @@ def notification_settings():
 @blueprint.post("/account/sign-out-everywhere")
 def sign_out_everywhere():
     services.end_all_login_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out on every device."), "info")
@@ -123,11 +117,9 @@ def forgot_password():
         try:
             services.send_password_reset(form.email.data, client_address())
         except services.LoginThrottled as throttled:
-            db.session.commit()
             flash(_("Too many attempts. Wait %(minutes)d minutes and try again.",
                     minutes=max(1, round(throttled.retry_after / 60))), "error")
             return render_template("accounts/forgot_password.html", form=form), 429
-        db.session.commit()
         # The same answer whether or not the address is known: no user enumeration.
         return render_template("accounts/forgot_password.html", form=None, sent_to=form.email.data)
     return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
@@ -141,7 +133,6 @@ def reset_password(token: str):
         services.user_for_reset_token(token)
         if form.validate_on_submit():
             services.reset_password(token, form.new_password.data, client_address())
-            db.session.commit()
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.login"), 303)
     except services.AccountError as error:
@@ -189,8 +180,8 @@ def invite(slug: str):
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
-            invitations.send_invitation(invitation, token, str(get_locale()))
+            locale = str(get_locale())
+            db.after_commit(lambda: invitations.send_invitation(invitation, token, locale))
             flash(_("The invitation is sent to %(email)s.", email=invitation.email), "success")
             return redirect(url_for("accounts.users", slug=slug), 303)
     return render_template("accounts/invite.html", organisation=organisation, form=form), \
@@ -202,8 +193,8 @@ def resend_invitation(slug: str, invitation_id: int):
     organisation = administration.organisation_for_admin(current_user, slug)
     ConfirmForm().validate_on_submit() or abort(400)
     invitation, token = invitations.resend(current_user, organisation, invitation_id, client_address())
-    db.session.commit()
-    invitations.send_invitation(invitation, token, str(get_locale()))
+    locale = str(get_locale())
+    db.after_commit(lambda: invitations.send_invitation(invitation, token, locale))
     flash(_("A new invitation is sent to %(email)s. The old link no longer works.", email=invitation.email),
           "success")
     return redirect(url_for("accounts.users", slug=slug), 303)
@@ -214,7 +205,6 @@ def revoke_invitation(slug: str, invitation_id: int):
     organisation = administration.organisation_for_admin(current_user, slug)
     ConfirmForm().validate_on_submit() or abort(400)
     invitations.revoke(current_user, organisation, invitation_id, client_address())
-    db.session.commit()
     flash(_("The invitation is withdrawn."), "info")
     return redirect(url_for("accounts.users", slug=slug), 303)
 
@@ -243,7 +233,6 @@ def user(slug: str, user_id: int):
         except services.AccountError as error:
             form.role.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The role and unit of %(name)s are saved.", name=membership.user.name), "success")
             return redirect(url_for("accounts.users", slug=slug), 303)
     return _membership_page(organisation, membership, form, 400 if form.errors else 200)
@@ -265,7 +254,6 @@ def set_user_active(slug: str, user_id: int):
         form = MembershipForm(roles=administration.roles_for(organisation), units=administration.units_for(organisation),
                               formdata=None, data={"role": membership.role.value, "unit": str(membership.unit_id or "")})
         return _membership_page(organisation, membership, form, 400)
-    db.session.commit()
     flash(_("%(name)s can sign in again.", name=person.name) if person.active
           else _("%(name)s is deactivated and signed out everywhere.", name=person.name), "success")
     return redirect(url_for("accounts.user", slug=slug, user_id=user_id), 303)
@@ -283,7 +271,6 @@ def erase_user(slug: str, user_id: int):
         except services.AccountError as error:
             problem = str(error)
         else:
-            db.session.commit()
             flash(_("The person's personal data is erased."), "success")
             return redirect(url_for("accounts.users", slug=slug), 303)
     return render_template("accounts/erase_user.html", organisation=organisation, person=membership.user,
@@ -322,7 +309,6 @@ def accept_invitation(token: str):
                                        problem=str(error)), 400
             form.new_password.errors.append(str(error))
         else:
-            db.session.commit()
             if signed is not None:
                 _start_browser_session(signed)
             flash(_("Welcome to %(organisation)s.", organisation=invitation.organisation.name), "success")

@@ -11,7 +11,6 @@ from marketplace.api.core import blueprint, municipality_ref, registry, respond
 from marketplace.api.forms import CreateTokenForm
 from marketplace.api.schemas.account import MeOut, UnitRef
 from marketplace.api.schemas.common import OrganisationRef
-from marketplace.db import db
 
 account_blueprint = Blueprint("api_tokens", __name__)
 
@@ -47,7 +46,6 @@ def account_tokens():
             form.name.errors = [*form.name.errors, str(error)]
             status = 400
         else:
-            db.session.commit()
             form = CreateTokenForm(formdata=None)
     elif form.is_submitted():
         status = 400
@@ -60,6 +58,5 @@ def account_tokens():
 def revoke_token(token_id: int):
     """Revoke one of the user's own tokens (CSRF-checked like every form post)."""
     token = tokens.revoke_token(current_user, token_id)
-    db.session.commit()
     flash(_("The token %(prefix)s… is revoked. It no longer works.", prefix=token.prefix), "success")
     return redirect(url_for("api_tokens.account_tokens"), 303)

@@ -185,7 +185,7 @@ def authenticate() -> None:
     now = utcnow()
     if tokens.needs_touch(token, now):
         tokens.touch(token, now)
-        db.session.commit()
+        db.session.commit()  # a use is a use, whatever the view then answers: stored before its unit of work
 
 
 # --- Reading requests -----------------------------------------------------------------------------------

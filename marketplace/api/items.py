@@ -32,7 +32,6 @@ from marketplace.api.schemas.items import (
     PhotoOut,
     PhotoUpload,
 )
-from marketplace.db import commit_with_retries
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
@@ -108,7 +107,7 @@ def create_item():
         raise Forbidden
     body = parse_body(ItemCreate)
     data = _item_input(body.model_dump(exclude={"status"}), municipality)
-    item = commit_with_retries(lambda: listings.create_item(current_user, data, publish=body.status == "published"))
+    item = listings.create_item(current_user, data, publish=body.status == "published")
     return respond(item_out(item), 201, {"Location": url_for("api.get_item", item_id=item.id)})
 
 
@@ -137,7 +136,7 @@ def update_item(item_id: int):
     item = listings.find_manageable_item(current_user, item_id)
     body = parse_body(ItemUpdate)
     data = _item_input(body.model_dump(exclude_unset=True), item.municipality, item)
-    commit_with_retries(lambda: listings.update_item(current_user, item, data))
+    listings.update_item(current_user, item, data)
     return respond(item_out(item))
 
 
@@ -146,7 +145,7 @@ def update_item(item_id: int):
 def delete_item(item_id: int):
     """Only drafts can be deleted; withdraw a published listing instead (409 otherwise)."""
     item = listings.find_manageable_item(current_user, item_id)
-    commit_with_retries(lambda: listings.delete_draft(current_user, item))
+    listings.delete_draft(current_user, item)
     return no_content()
 
 
@@ -155,7 +154,7 @@ def delete_item(item_id: int):
 def publish_item(item_id: int):
     """Drafts, withdrawn and expired listings can be published."""
     item = listings.find_manageable_item(current_user, item_id)
-    commit_with_retries(lambda: listings.publish_item(current_user, item))
+    listings.publish_item(current_user, item)
     return respond(item_out(item))
 
 
@@ -164,7 +163,7 @@ def publish_item(item_id: int):
 def withdraw_item(item_id: int):
     """Drafts and published listings can be withdrawn; open reservations stay as they are."""
     item = listings.find_manageable_item(current_user, item_id)
-    commit_with_retries(lambda: listings.withdraw_item(current_user, item))
+    listings.withdraw_item(current_user, item)
     return respond(item_out(item))
 
 
@@ -187,7 +186,7 @@ def add_photo(item_id: int):
         raise ApiError(422, "validation_failed", _("The request has errors; see fields."),
                        {"alt_text": _("At most 300 characters.")})
     data = upload.read()
-    photo = commit_with_retries(lambda: listings.upload_photo(current_user, data, item=item, alt_text=alt_text))
+    photo = listings.upload_photo(current_user, data, item=item, alt_text=alt_text)
     return respond(photo_out(photo), 201)
 
 
@@ -198,7 +197,7 @@ def remove_photo(item_id: int, photo_id: int):
     photo = next((photo for photo in item.photos if photo.id == photo_id), None)
     if photo is None:
         raise NotVisible
-    commit_with_retries(lambda: listings.remove_photo(current_user, item, photo))
+    listings.remove_photo(current_user, item, photo)
     return no_content()
 
 

@@ -28,7 +28,6 @@ from marketplace.api.schemas.reservations import (
     ReservationsQuery,
     ReuseEventOut,
 )
-from marketplace.db import commit_with_retries
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -62,7 +61,7 @@ def reserve(item_id: int):
     """Holds the quantity at once, so nobody else can take it, and tells the owner side. 409 with code
     `insufficient_quantity` when not enough is available."""
     arguments = reserve_arguments(parse_body(ReservationCreate).model_dump())
-    reservation = commit_with_retries(lambda: reservations.reserve(current_user, item_id, **arguments))
+    reservation = reservations.reserve(current_user, item_id, **arguments)
     return respond(reservation_out(reservation), 201)
 
 
@@ -93,7 +92,7 @@ def get_reservation(reservation_id: int):
 def approve_reservation(reservation_id: int):
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(ApproveBody)
-    commit_with_retries(lambda: reservations.approve(current_user, reservation, pickup_at=body.pickup_at))
+    reservations.approve(current_user, reservation, pickup_at=body.pickup_at)
     return respond(reservation_out(reservation))
 
 
@@ -103,7 +102,7 @@ def reject_reservation(reservation_id: int):
     """The quantity is released at once; the reason is shown to the requester."""
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(RejectBody)
-    commit_with_retries(lambda: reservations.reject(current_user, reservation, body.reason))
+    reservations.reject(current_user, reservation, body.reason)
     return respond(reservation_out(reservation))
 
 
@@ -113,7 +112,7 @@ def reject_reservation(reservation_id: int):
 def cancel_reservation(reservation_id: int):
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CancelBody)
-    commit_with_retries(lambda: reservations.cancel(current_user, reservation, body.reason))
+    reservations.cancel(current_user, reservation, body.reason)
     return respond(reservation_out(reservation))
 
 
@@ -124,7 +123,7 @@ def collect_reservation(reservation_id: int):
     """Either side confirms (the owner side also while unanswered). Writes the reuse event with the factors
     in force today; completes the item when all of it is gone."""
     reservation = reservations.find_reservation(current_user, reservation_id)
-    event = commit_with_retries(lambda: reservations.collect(current_user, reservation))
+    event = reservations.collect(current_user, reservation)
     return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
         id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
         co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),

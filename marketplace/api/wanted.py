@@ -28,7 +28,6 @@ from marketplace.api.schemas.wanted import (
     WantedOut,
     WantedQuery,
 )
-from marketplace.db import commit_with_retries
 from marketplace.errors import Forbidden
 from marketplace.wanted import services as wanted
 from marketplace.wanted.forms import notice_input
@@ -99,7 +98,7 @@ def create_wanted():
     """Any member of a municipality. Matching items that become visible to the poster are announced in
     their notifications, once each."""
     body = parse_body(WantedCreate)
-    notice = commit_with_retries(lambda: wanted.post_notice(current_user, _notice_input(body)))
+    notice = wanted.post_notice(current_user, _notice_input(body))
     return respond(notice_out(notice), 201, {"Location": url_for("api.get_wanted", notice_id=notice.id)})
 
 
@@ -113,7 +112,7 @@ def get_wanted(notice_id: int):
                 tag="wanted", responses={200: NOTICE}, errors=(403, 409))
 def withdraw_wanted(notice_id: int):
     notice = wanted.find_visible_notice(current_user, notice_id)
-    commit_with_retries(lambda: wanted.close_notice(current_user, notice, NoticeStatus.WITHDRAWN))
+    wanted.close_notice(current_user, notice, NoticeStatus.WITHDRAWN)
     return respond(notice_out(notice))
 
 
@@ -135,7 +134,7 @@ def create_need():
     municipality's period. See the web page (`web_url`) for the matches."""
     body = parse_body(NeedCreate)
     data = _notice_input(body, wanted.NeedInput)
-    need = commit_with_retries(lambda: wanted.register_need(current_user, data))
+    need = wanted.register_need(current_user, data)
     return respond(need_out(need), 201, {"Location": url_for("api.get_need", need_id=need.id)})
 
 
@@ -151,8 +150,8 @@ def record_need_outcome(need_id: int):
     waits for a municipal administrator's approval when the municipality's policy says so."""
     need = wanted.find_need(current_user, need_id)
     body = parse_body(NeedOutcomeBody)
-    commit_with_retries(lambda: wanted.record_outcome(current_user, need, reservation_ids=body.reservation_ids,
-                                                      reason=body.reason or "", reason_text=body.reason_text))
+    wanted.record_outcome(current_user, need, reservation_ids=body.reservation_ids, reason=body.reason or "",
+                          reason_text=body.reason_text)
     return respond(need_out(need))
 
 
@@ -161,7 +160,7 @@ def record_need_outcome(need_id: int):
 def approve_need(need_id: int):
     """Municipal administrators; the need closes."""
     need = wanted.find_need(current_user, need_id)
-    commit_with_retries(lambda: wanted.approve_need(current_user, need))
+    wanted.approve_need(current_user, need)
     return respond(need_out(need))
 
 
@@ -170,6 +169,6 @@ def approve_need(need_id: int):
 def refuse_need(need_id: int):
     """Municipal administrators; the need is open again, to look further for reuse."""
     need = wanted.find_need(current_user, need_id)
-    commit_with_retries(lambda: wanted.refuse_need(current_user, need))
+    wanted.refuse_need(current_user, need)
     return respond(need_out(need))
 

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from marketplace.db import db, utcnow
+from marketplace.db import utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
 from marketplace.impact import charts, document, exports, permissions, report, services
@@ -62,7 +62,6 @@ def overrides():
         except services.FactorError as error:
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The factor is saved. Reuse already recorded keeps the factors it was computed with."),
                   "success")
             return redirect(url_for("impact.overrides"), 303)

@@ -88,15 +88,23 @@ def visible_items(user: User, now: datetime | None = None) -> Select[tuple[Item]
 
 
 def find_visible_item(user: User, item_id: int, now: datetime | None = None) -> Item | None:
+    """The item if ``user`` can see it, else None: for rules that decide themselves what an unseen item means.
+    Views load with ``find_item``."""
     return db.session.scalar(visible_items(user, now).where(Item.id == item_id))
+
+
+def find_item(user: User, item_id: int, now: datetime | None = None) -> Item:
+    """The item, if ``user`` can see it; NotVisible if it does not exist or is hidden from them."""
+    item = find_visible_item(user, item_id, now)
+    if item is None:
+        raise NotVisible
+    return item
 
 
 def find_manageable_item(user: User, item_id: int) -> Item:
     """The item, if ``user`` may change it. NotVisible if they cannot see it, Forbidden if they see
     it but may not change it."""
-    item = find_visible_item(user, item_id)
-    if item is None:
-        raise NotVisible
+    item = find_item(user, item_id)
     if not can_manage_item(user, item):
         raise Forbidden
     return item
@@ -406,14 +414,27 @@ def move_photo(actor: User, item: Item, photo: Photo, offset: int) -> None:
     db.session.flush()
 
 
-def find_visible_photo(user: User, photo_id: int) -> Photo | None:
-    """A photo the user may see: of an item they can see, or their own upload still waiting for its form."""
+def find_visible_photo(user: User, photo_id: int) -> Photo:
+    """A photo the user may see: of an item they can see, or their own upload still waiting for its form.
+    NotVisible for any other."""
     photo = db.session.get(Photo, photo_id)
     if photo is None:
-        return None
+        raise NotVisible
     if photo.item_id is None:
-        return photo if photo.uploaded_by_id == getattr(user, "id", None) else None
-    return photo if find_visible_item(user, photo.item_id) is not None else None
+        visible = photo.uploaded_by_id == getattr(user, "id", None)
+    else:
+        visible = find_visible_item(user, photo.item_id) is not None
+    if not visible:
+        raise NotVisible
+    return photo
+
+
+def find_item_photo(item: Item, photo_id: int) -> Photo:
+    """One of the item's photos (the item loaded for its user already); NotVisible if it has no such photo."""
+    photo = next((photo for photo in item.photos if photo.id == photo_id), None)
+    if photo is None:
+        raise NotVisible
+    return photo
 
 
 def discard_stale_uploads(now: datetime | None = None) -> int:

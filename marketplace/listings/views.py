@@ -8,7 +8,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace.db import db
 from marketplace.errors import NotVisible
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
@@ -110,20 +109,16 @@ def create():
         except services.ListingError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The item is published.") if item.status == ItemStatus.PUBLISHED
                   else _("The item is saved as a draft."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
-    db.session.commit()  # keep the photos that did arrive, so the user need not send them again
     pending = services.pending_photos(current_user, photo_ids)
     return render_template("listings/edit.html", form=form, item=None, pending=pending), 400
 
 
 @blueprint.get("/items/<int:item_id>")
 def detail(item_id: int):
-    item = services.find_visible_item(current_user, item_id)
-    if item is None:
-        raise NotVisible
+    item = services.find_item(current_user, item_id)
     manage = can_manage_item(current_user, item)
     parts = {}  # the rooms above add theirs: the climate figures, the reservation forms
     for _receiver, values in item_page.send(item, viewer=current_user):
@@ -148,10 +143,8 @@ def edit(item_id: int):
         except services.ListingError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
-    db.session.commit()
     return render_template("listings/edit.html", form=form, item=item, pending=[]), 400
 
 
@@ -170,10 +163,8 @@ def change_status(item_id: int, action: str):
         message = _("The listing is withdrawn.")
     else:
         services.delete_draft(current_user, item)
-        db.session.commit()
         flash(_("The draft is deleted."), "success")
         return redirect(url_for("listings.ours"), 303)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("listings.detail", item_id=item.id), 303)
 
@@ -181,14 +172,11 @@ def change_status(item_id: int, action: str):
 @blueprint.post("/items/<int:item_id>/photos/<int:photo_id>/<any(remove, earlier, later):action>")
 def change_photo(item_id: int, photo_id: int, action: str):
     item = services.find_manageable_item(current_user, item_id)
-    photo = next((photo for photo in item.photos if photo.id == photo_id), None)
-    if photo is None:
-        raise NotVisible
+    photo = services.find_item_photo(item, photo_id)
     if action == "remove":
         services.remove_photo(current_user, item, photo)
     else:
         services.move_photo(current_user, item, photo, -1 if action == "earlier" else 1)
-    db.session.commit()
     return redirect(url_for("listings.edit", item_id=item.id, _anchor="photos"), 303)
 
 
@@ -203,7 +191,6 @@ def erasure(item_id: int):
         except services.ListingError as error:
             form.certificate.errors = list(error.errors.values())
         else:
-            db.session.commit()
             flash(_("The data erasure is recorded."), "success")
             return redirect(url_for("listings.detail", item_id=item.id), 303)
     return render_template("listings/erasure.html", form=form, item=item), 400 if form.errors else 200
@@ -220,9 +207,7 @@ def erasure_certificate(item_id: int):
 
 @blueprint.get("/items/<int:item_id>/print")
 def print_label(item_id: int):
-    item = services.find_visible_item(current_user, item_id)
-    if item is None:
-        raise NotVisible
+    item = services.find_item(current_user, item_id)
     link = url_for("listings.detail", item_id=item.id, _external=True)
     qr_svg = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
     return render_template("listings/print.html", item=item, link=link, qr_svg=qr_svg)
@@ -231,8 +216,6 @@ def print_label(item_id: int):
 @blueprint.get("/photos/<int:photo_id>/<any(large, thumb):variant>.jpg")
 def photo(photo_id: int, variant: str):
     found = services.find_visible_photo(current_user, photo_id)
-    if found is None:
-        raise NotVisible
     path = photo_files.path_for(current_app.config["UPLOAD_DIR"], found.content_hash, variant)
     return _private_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
 
@@ -266,7 +249,6 @@ def import_items():
             report = importer.import_items(current_user, municipality, rows, publish=confirm.publish.data == "1")
             importer.discard_pending(current_user, token)
             if report.ok:
-                db.session.commit()
                 flash(ngettext("%(num)d item is imported.", "%(num)d items are imported.", report.created),
                       "success")
                 return redirect(url_for("listings.ours"), 303)

@@ -1,7 +1,6 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from marketplace.db import db
 from marketplace.notifications import services
 
 blueprint = Blueprint("notifications", __name__)
@@ -24,5 +23,4 @@ def inbox():
 @blueprint.post("/notifications/read")
 def mark_all_read():
     services.mark_all_read(current_user)
-    db.session.commit()
     return redirect(url_for("notifications.inbox"), 303)

@@ -528,6 +528,15 @@ def all_municipalities(actor) -> list[Municipality]:
         select(Municipality).options(selectinload(Municipality.networks)).order_by(Municipality.name)))
 
 
+def municipality_for_site_admin(actor, slug: str) -> Municipality:
+    """The municipality called ``slug``, for a site admin (Forbidden for others); NotVisible if none is."""
+    _require_site_admin(actor)
+    municipality = find_municipality(slug)
+    if municipality is None:
+        raise NotVisible
+    return municipality
+
+
 def move_municipality(actor, municipality: Municipality, network: Network) -> None:
     """Make ``network`` the municipality's only network. Refused while it has open reservations with members
     it would no longer share a network with. It takes the new network's policy defaults."""

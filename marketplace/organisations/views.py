@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from marketplace.forms import ConfirmForm
 from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
-from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.organisations import services
 from marketplace.organisations.forms import (
@@ -43,7 +42,6 @@ def sharing_policy():
             waitlist_offer_hours=form.waitlist_offer_hours.data, displacement_unknown=form.displacement_unknown.data)
         wanted.update_need_policy(current_user, municipality, open_days=form.need_open_days.data or municipality.need_open_days,
                                   approval_required=bool(form.need_approval_required.data))
-        db.session.commit()
         flash(_("The rules are saved. They apply to listings and reservations from now on."), "success")
         return redirect(url_for("organisations.sharing_policy"), 303)
     if not form.is_submitted():
@@ -81,7 +79,6 @@ def units(slug: str):
         except services.OrganisationError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The unit %(name)s is created.", name=unit.name), "success")
             return redirect(url_for("organisations.units", slug=slug), 303)
     return render_template("organisations/units.html", municipality=municipality, form=form,
@@ -109,7 +106,6 @@ def unit(slug: str, unit_id: int):
         except services.OrganisationError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The unit is saved."), "success")
             return redirect(url_for("organisations.units", slug=slug), 303)
     return _unit_page(municipality, unit, form, _merge_form(municipality, unit, formdata=None),
@@ -123,7 +119,6 @@ def archive_unit(slug: str, unit_id: int):
     if not form.validate_on_submit():
         abort(400)
     unit = services.set_unit_archived(current_user, municipality, unit_id, form.archived.data == "1")
-    db.session.commit()
     flash(_("%(name)s is archived.", name=unit.name) if unit.archived_at else
           _("%(name)s is in use again.", name=unit.name), "success")
     return redirect(url_for("organisations.units", slug=slug), 303)
@@ -140,7 +135,6 @@ def merge_unit(slug: str, unit_id: int):
         except services.OrganisationError as error:
             merge_form.into.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The unit is merged and archived."), "success")
             return redirect(url_for("organisations.units", slug=slug), 303)
     return _unit_page(municipality, unit, UnitForm(obj=unit, formdata=None), merge_form, 400)
@@ -169,10 +163,8 @@ def create_network():
         try:
             network = services.add_network(current_user, form.slug.data, form.name.data)
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The network %(name)s is created.", name=network.name), "success")
             return redirect(url_for("organisations.network", slug=network.slug), 303)
     if not is_site_admin(current_user):
@@ -199,10 +191,8 @@ def rename_network(slug):
         try:
             services.rename_network(current_user, network, form.name.data)
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The network is renamed."), "success")
             return redirect(url_for("organisations.network", slug=network.slug), 303)
     if not is_site_admin(current_user):
@@ -234,7 +224,6 @@ def add_existing_member(slug, kind):
     if form.validate_on_submit():
         organisation = next(org for org in candidates if org.slug == form.organisation.data)
         services.add_to_network(current_user, network, organisation)
-        db.session.commit()
         flash(_("%(name)s is now in %(network)s.", name=organisation.name, network=network.name), "success")
         return redirect(url_for("organisations.network", slug=network.slug), 303)
     return _add_member_page(network, kind, form, NewOrganisationForm(prefix="new"))
@@ -249,10 +238,8 @@ def create_member(slug, kind):
             organisation = services.create_in_network(current_user, network, _kind(kind), form.slug.data,
                                                       form.name.data, form.org_number.data)
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("%(name)s is created in %(network)s.", name=organisation.name, network=network.name), "success")
             return redirect(url_for("organisations.network", slug=network.slug), 303)
     return _add_member_page(network, kind, ChooseOrganisationForm(prefix="join"), form)
@@ -283,7 +270,6 @@ def remove_member(slug, member):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.remove_from_network(current_user, network, organisation)
-        db.session.commit()
         flash(_("%(name)s has left %(network)s.", name=organisation.name, network=network.name), "success")
         return redirect(url_for("organisations.network", slug=network.slug), 303)
     remaining = [other for other in organisation.networks if other.id != network.id]
@@ -310,10 +296,8 @@ def network_policy(slug):
         try:
             services.update_network_policy(current_user, network, **form.values())
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The defaults are saved. They apply to municipalities that join the network from now on."),
                   "success")
             return redirect(url_for("organisations.network", slug=network.slug), 303)
@@ -338,10 +322,8 @@ def create_municipality():
             municipality = services.create_in_network(current_user, network, Municipality, form.slug.data,
                                                       form.name.data, form.org_number.data)
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("%(name)s is created in %(network)s.", name=municipality.name, network=network.name), "success")
             return redirect(url_for("organisations.municipalities"), 303)
     return _municipalities_page(form)
@@ -351,20 +333,16 @@ def create_municipality():
 def move_municipality(slug):
     if not is_site_admin(current_user):
         raise Forbidden
-    municipality = services.find_municipality(slug)
+    municipality = services.municipality_for_site_admin(current_user, slug)
     form = MoveMunicipalityForm(prefix=f"move-{slug}")
     networks = _network_choices(form.network)
-    if municipality is None:
-        raise NotVisible
     if form.validate_on_submit():
         network = next(n for n in networks if n.slug == form.network.data)
         try:
             services.move_municipality(current_user, municipality, network)
         except services.OrganisationError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("%(name)s is now in %(network)s.", name=municipality.name, network=network.name), "success")
             return redirect(url_for("organisations.municipalities"), 303)
     return _municipalities_page(NewMunicipalityForm(prefix="new"), failed_move=(municipality, form))

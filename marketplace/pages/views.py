@@ -8,7 +8,6 @@ from marketplace.pages import services
 from marketplace.pages.forms import AccessibilityStatementForm
 
 from marketplace.accounts import services as accounts
-from marketplace.db import db
 from marketplace.listings import services as listings
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import ReservationStatus
@@ -41,7 +40,6 @@ def choose_language():
     session["locale"] = locale
     if current_user.is_authenticated:
         accounts.set_locale(current_user, locale)
-        db.session.commit()
     return redirect(safe_next_url(request.form.get("next")) or url_for("pages.home"))
 
 
@@ -69,10 +67,8 @@ def edit_accessibility():
         try:
             services.update_accessibility_statement(current_user, form.text.data)
         except services.StatementError as error:
-            db.session.rollback()
             form.text.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The accessibility statement is saved and published."), "success")
             return redirect(url_for("pages.accessibility"), 303)
     if not form.is_submitted():

@@ -18,6 +18,7 @@ from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_site_admin
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.impact import ledger
@@ -80,6 +81,22 @@ def find_reservation(user: User, reservation_id: int) -> Reservation:
     if reservation is None or not can_see_reservation(user, reservation):
         raise NotVisible
     return reservation
+
+
+def find_waitlist_entry(user: User, entry_id: int) -> WaitlistEntry:
+    """The user's own place on a waitlist; NotVisible for anybody else's, or none."""
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.user_id != getattr(user, "id", None):
+        raise NotVisible
+    return entry
+
+
+def history(reservation: Reservation) -> list[AuditEvent]:
+    """What happened to the reservation, oldest first (its audit events)."""
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.municipality_id == reservation.municipality_id,
+        AuditEvent.details["reservation_id"].as_integer() == reservation.id,
+    ).order_by(AuditEvent.at, AuditEvent.id)))
 
 
 def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:

@@ -1,11 +1,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from marketplace.audit.models import AuditEvent
-from marketplace.db import commit_with_retries, db
-from marketplace.errors import NotVisible
 from marketplace.listings.signals import item_page
 from marketplace.reservations import services
 from marketplace.reservations.forms import (
@@ -18,7 +14,7 @@ from marketplace.reservations.forms import (
     oslo_to_utc,
     reserve_arguments,
 )
-from marketplace.reservations.models import ReservationStatus, WaitlistEntry
+from marketplace.reservations.models import ReservationStatus
 
 blueprint = Blueprint("reservations", __name__)
 
@@ -47,7 +43,7 @@ def reserve(item_id: int):
         return _back_to_item(item_id, _form_messages(form))
     arguments = reserve_arguments(form.data)
     try:
-        reservation = commit_with_retries(lambda: services.reserve(current_user, item_id, **arguments))
+        reservation = services.reserve(current_user, item_id, **arguments)
     except services.ReservationError as error:
         return _back_to_item(item_id, error.errors.values())
     except services.InsufficientQuantity as error:
@@ -65,18 +61,14 @@ def join_waitlist(item_id: int):
         services.join_waitlist(current_user, item_id, form.quantity.data)
     except services.ReservationError as error:
         return _back_to_item(item_id, error.errors.values())
-    db.session.commit()
     flash(_("You are on the waitlist. You will be told if something is released."), "success")
     return redirect(url_for("listings.detail", item_id=item_id), 303)
 
 
 @blueprint.post("/waitlist/<int:entry_id>/leave")
 def leave_waitlist(entry_id: int):
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.user_id != current_user.id:
-        raise NotVisible
+    entry = services.find_waitlist_entry(current_user, entry_id)
     services.leave_waitlist(current_user, entry)
-    db.session.commit()
     flash(_("You have left the waitlist."), "info")
     return redirect(url_for("reservations.overview"), 303)
 
@@ -96,12 +88,8 @@ def overview():
 @blueprint.get("/reservations/<int:reservation_id>")
 def detail(reservation_id: int):
     reservation = services.find_reservation(current_user, reservation_id)
-    history = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.municipality_id == reservation.municipality_id,
-        AuditEvent.details["reservation_id"].as_integer() == reservation.id,
-    ).order_by(AuditEvent.at, AuditEvent.id)).all()
     return render_template(
-        "reservations/detail.html", reservation=reservation, history=history,
+        "reservations/detail.html", reservation=reservation, history=services.history(reservation),
         owner=services.is_owner_side(current_user, reservation),
         requester=services.is_requester(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
@@ -117,7 +105,7 @@ def act(reservation_id: int, action: str):
         "collect": lambda: services.collect(current_user, reservation),
         "confirm-pickup": lambda: services.confirm_pickup(current_user, reservation),
     }[action]
-    commit_with_retries(work)
+    work()
     flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled."),
            "collect": _("The hand-over is recorded. Thank you for reusing!"),
            "confirm-pickup": _("The pickup time is agreed.")}[action], "success")
@@ -131,7 +119,7 @@ def reject(reservation_id: int):
     try:
         if not form.validate_on_submit():
             raise services.ReservationError({"reason": _("Say why, so the requester understands.")})
-        commit_with_retries(lambda: services.reject(current_user, reservation, form.reason.data))
+        services.reject(current_user, reservation, form.reason.data)
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     else:
@@ -150,7 +138,6 @@ def propose_pickup(reservation_id: int):
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     else:
-        db.session.commit()
         flash(_("The pickup time is proposed."), "success")
     return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
 
@@ -163,8 +150,6 @@ def message(reservation_id: int):
         services.add_message(current_user, reservation, form.body.data if form.validate_on_submit() else "")
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
-    else:
-        db.session.commit()
     return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)
 
 

@@ -3,7 +3,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.db import db
 from marketplace.search import services
 from marketplace.search.services import SearchParams
 
@@ -30,7 +29,6 @@ def save():
     except services.SavedSearchError as error:
         flash(str(error), "error")
         return redirect(url_for("search.results", **params.to_args()), 303)
-    db.session.commit()
     flash(_("The search is saved. You will be told here when new items match it."), "success")
     return redirect(url_for("search.saved"), 303)
 
@@ -38,6 +36,5 @@ def save():
 @blueprint.post("/searches/<int:saved_search_id>/delete")
 def delete(saved_search_id: int):
     services.delete_saved_search(current_user, saved_search_id)
-    db.session.commit()
     flash(_("The saved search is deleted."), "success")
     return redirect(url_for("search.saved"), 303)

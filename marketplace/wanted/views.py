@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace.db import db, utcnow
+from marketplace.db import utcnow
 from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
@@ -66,7 +66,6 @@ def create():
         except services.WantedError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The notice is posted. You will be told when a matching item appears."), "success")
             return redirect(url_for("wanted.detail", notice_id=notice.id), 303)
     return render_template("wanted/edit.html", form=form), 400
@@ -96,7 +95,6 @@ def answer(notice_id: int):
     except services.WantedError as error:
         flash(" ".join(error.errors.values()), "error")
         return redirect(url_for("wanted.detail", notice_id=notice.id), 303)
-    db.session.commit()
     flash(_("Your offer is sent. They will see the listing on the notice."), "success")
     return redirect(url_for("wanted.detail", notice_id=notice.id), 303)
 
@@ -105,7 +103,6 @@ def answer(notice_id: int):
 def close(notice_id: int, status: str):
     notice = services.find_visible_notice(current_user, notice_id)
     services.close_notice(current_user, notice, NoticeStatus(status))
-    db.session.commit()
     flash(_("The notice is closed."), "success")
     return redirect(url_for("wanted.detail", notice_id=notice.id), 303)
 
@@ -135,7 +132,6 @@ def register():
         except services.WantedError as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The need is registered. Look through what is available before you buy new."), "success")
             return redirect(url_for("wanted.need", need_id=need.id), 303)
     return render_template("wanted/register.html", form=form,
@@ -173,11 +169,9 @@ def outcome(need_id: int):
                 field = getattr(form, name, None) or form.reason
                 field.errors = [*field.errors, message]
         else:
-            db.session.commit()
             flash(_("The outcome is recorded. It now waits for an administrator's approval.")
                   if need.status == NeedStatus.AWAITING_APPROVAL else _("The outcome is recorded."), "success")
             return redirect(url_for("wanted.need", need_id=need.id), 303)
-    db.session.rollback()
     return _need_page(services.find_need(current_user, need_id), form, 400)
 
 
@@ -185,7 +179,6 @@ def outcome(need_id: int):
 def decide(need_id: int, decision: str):
     need = services.find_need(current_user, need_id)
     (services.approve_need if decision == "approve" else services.refuse_need)(current_user, need)
-    db.session.commit()
     flash(_("Buying new is approved.") if decision == "approve"
           else _("Buying new is refused; the need is open again."), "success")
     return redirect(url_for("wanted.need", need_id=need.id), 303)
@@ -195,7 +188,6 @@ def decide(need_id: int, decision: str):
 def returned_device(need_id: int):
     need = services.find_need(current_user, need_id)
     item = services.register_returned_device(current_user, need)
-    db.session.commit()
     flash(_("The returned device is registered as a draft. Record its data erasure before it is shared."),
           "success")
     return redirect(url_for("listings.detail", item_id=item.id), 303)
