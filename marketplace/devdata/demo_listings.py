@@ -22,8 +22,8 @@ class DemoListing:
     stage: str
     description: str
     room: str = ""
-    building: str = ""  # default: the unit's, from PLACES
-    pickup: str = ""  # default: the unit's, from PLACES
+    building: str = ""  # default: the unit's, from demo_region.PLACES
+    pickup: str = ""  # default: the unit's, from demo_region.PLACES
     brand: str = ""
     model: str = ""
     colour: str = ""

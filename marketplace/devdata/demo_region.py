@@ -1,4 +1,5 @@
-"""The demo region's organisations, people and places: Dulten-regionen with Dulten, Nordvik and Sørli kommune.
+"""The demo region's organisations, people and places: Dulten-regionen, with Dulten, Nordvik and Sørli
+kommune.
 
 Every address ends in `.example`, and every demo user has the same password (``PASSWORD``, published in the
 README): never load the demo on a production database.

@@ -1,4 +1,4 @@
-"""The demo region (`marketplace demo`): its people, its listings in every stage, their photos, its history."""
+"""The demo region (`marketplace demo`): its people, its listings in every stage with photos, its history."""
 
 from decimal import Decimal
 
