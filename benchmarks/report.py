@@ -1,9 +1,9 @@
 """Report: the yearly network climate report against the bare aggregate SQL of the same totals.
 
 Generates a region of ``--municipalities`` (50) municipalities in one network, with their units, people and a
-modest number of items (``marketplace.benchdata``), then ``--events`` (1,000,000) reuse events spread over two
-calendar years, written straight into ``reuse_events`` (PostgreSQL: ``COPY``; SQLite: ``executemany`` in one
-transaction), as ``record_reuse`` would have computed them from the default factors. As pg_restore does, the
+modest number of items (``marketplace.devdata.benchdata``), then ``--events`` (1,000,000) reuse events spread
+over two calendar years, written straight into ``reuse_events`` (PostgreSQL: ``COPY``; SQLite: ``executemany``
+in one transaction), as ``record_reuse`` would have computed them from the default factors. As pg_restore does, the
 load drops the table's secondary indexes (and, on PostgreSQL, its foreign keys) and makes them again afterwards
 from their own definitions in the catalogue, so the schema ends as the migrations made it. Events loaded in
 bulk bypass the marketplace, so the report tallies are then summed from the ledger (``marketplace
@@ -346,11 +346,11 @@ class EventGenerator:
 
 
 def generate(app, args, postgres: bool) -> dict:
-    """Migrate, generate the region (marketplace.benchdata) and the events, ANALYZE; the timings."""
+    """Migrate, generate the region (marketplace.devdata.benchdata) and the events, ANALYZE; the timings."""
     from sqlalchemy import func, select
 
-    from marketplace import benchdata
     from marketplace.db import db, upgrade
+    from marketplace.devdata import benchdata
     from marketplace.impact.models import ReportTally, ReuseEvent
     from marketplace.impact.services import install_default_factors
 
@@ -403,8 +403,8 @@ def generate(app, args, postgres: bool) -> dict:
 
 def _sum_tallies(app) -> float:
     """What ``marketplace report-tallies`` does after a bulk load: the tallies summed from the ledger."""
-    from marketplace import benchdata
     from marketplace.db import db
+    from marketplace.devdata import benchdata
     from marketplace.impact import tallies
 
     started = time.perf_counter()

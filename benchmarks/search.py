@@ -1,7 +1,8 @@
 """Search: server time of realistic searches over 100,000 items, next to the bare SQL of the same searches.
 
-Generates a large region (``marketplace.benchdata``: 100,000 items in 50 municipalities by default), signs in
-as a staff member of one municipality, and measures in this one process, for each search in ``SEARCHES``:
+Generates a large region (``marketplace.devdata.benchdata``: 100,000 items in 50 municipalities by default),
+signs in as a staff member of one municipality, and measures in this one process, for each search in
+``SEARCHES``:
 
 - ``service``: the whole search service call, ``search.services.search(user, params)`` with facets, as the
   search page makes it (one fresh database session per call, as a request has);
@@ -118,8 +119,8 @@ def prepare_region(app, args) -> dict:
     """Migrate, install the catalogue, generate the region unless the database has items; what was done."""
     from sqlalchemy import func, select
 
-    from marketplace import benchdata
     from marketplace.db import db, upgrade
+    from marketplace.devdata import benchdata
     from marketplace.impact.services import install_default_factors
     from marketplace.listings.models import Item
 
@@ -384,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                           "write_seconds": round(prepared["write_seconds"], 2)})
         user_id, email, own, peer = pick_viewer(app, args.viewer)
         log(f"Searching as {email} (member of {own}; peer municipality {peer})")
-        from marketplace import benchdata
+        from marketplace.devdata import benchdata
 
         bench = Bench(app, user_id, benchdata.PASSWORD)
         gc.collect()

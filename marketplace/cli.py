@@ -46,7 +46,7 @@ def init_command() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo region Dulten-regionen (safe to run again) and print the demo logins."""
-    from marketplace import demo
+    from marketplace.devdata import demo
 
     upgrade(current_app.config["DATABASE_URL"])
     impact.install_default_factors(progress=click.echo)
@@ -196,7 +196,7 @@ def bench_data_command(items, municipalities, network_size, seed, force) -> None
     """Generate a large region for benchmarks, in bulk (for an empty benchmark database)."""
     import time
 
-    from marketplace import benchdata
+    from marketplace.devdata import benchdata
 
     started = time.perf_counter()
     upgrade(current_app.config["DATABASE_URL"])

@@ -79,8 +79,8 @@ def browser():
 @pytest.fixture
 def live_server(make_app) -> Iterator[str]:
     """The app with CSRF on, the demo region loaded, served on a free port; yields the base URL."""
-    from marketplace import demo
     from marketplace.db import db
+    from marketplace.devdata import demo
     from marketplace.impact.services import install_default_factors
 
     app = make_app(WTF_CSRF_ENABLED=True)

@@ -1,137 +1,34 @@
-"""Illustrative photos for the demo listings, drawn with Pillow (no downloads, no stock images).
+"""What each category's typical object looks like in the demo photos: one drawing per category.
 
-``render(slug, colour=..., seed=..., view=...)`` returns a 1200×900 JPEG: a simple, friendly drawing of the
-category's typical object (a chair, a desk, a laptop, a heap of sand …) in a room, on a desk or outdoors,
-coloured after the listing's colour where one is given. The same arguments always give the same bytes, so
-reloading the demo is reproducible.
-
-Shapes are described in centimetres, standing on the floor at x = 0 … width, y = 0 … height (y upwards);
-``_Canvas`` scales them into the picture. Each drawer knows its natural size, so everything fits the frame.
+Each drawing knows its natural size in centimetres and where it stands ("room", on a "desk" or "outdoor"),
+so the composition in ``photos`` can fit it in the frame. ``shape_for`` finds a category's drawing, or its
+group's general one.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
-
-WIDTH, HEIGHT = 1200, 900
-JPEG_QUALITY = 85
-VIEWS = ("front", "several", "close")  # a photo set shows these in turn
-
-RGB = tuple[int, int, int]
-
-# Norwegian colour words (as caretakers write them) → a pleasant drawing colour. Longest words first.
-COLOURS: dict[str, RGB] = {
-    "mørkegrønn": (46, 92, 70), "mørkegrå": (88, 90, 96), "mørkeblå": (38, 60, 110),
-    "lysegrå": (196, 198, 200),
-    "antrasitt": (64, 66, 72), "oransje": (228, 128, 52), "turkis": (48, 160, 160), "beige": (214, 198, 170),
-    "grønn": (70, 140, 90), "svart": (44, 44, 50), "hvit": (238, 238, 232), "sølv": (192, 194, 200),
-    "bjørk": (222, 198, 156), "brun": (124, 84, 54), "gul": (236, 194, 62), "rød": (190, 56, 52),
-    "blå": (52, 96, 170), "grå": (150, 152, 156), "eik": (196, 156, 104), "bøk": (214, 172, 124),
-    "lilla": (128, 88, 156), "rosa": (226, 150, 170), "furu": (226, 190, 130), "stål": (170, 174, 180),
-}
-# What an item of each category looks like when its listing names no colour.
-DEFAULT_COLOURS: dict[str, RGB] = {
-    "stackable_chair": COLOURS["grå"], "pupil_chair": COLOURS["blå"], "office_chair": COLOURS["svart"],
-    "pupil_desk": COLOURS["bjørk"], "teacher_desk": COLOURS["eik"], "desk": COLOURS["hvit"],
-    "sit_stand_desk": COLOURS["hvit"], "table": COLOURS["bøk"], "bookshelf": COLOURS["bjørk"],
-    "pedestal": COLOURS["hvit"], "cabinet": COLOURS["lysegrå"], "sofa": COLOURS["grå"],
-    "armchair": COLOURS["blå"], "whiteboard": COLOURS["hvit"], "other_furniture": COLOURS["furu"],
-    "laptop": (50, 52, 58), "desktop_pc": COLOURS["svart"], "monitor_24": COLOURS["svart"],
-    "monitor_27": COLOURS["svart"], "tablet": COLOURS["antrasitt"], "smartphone": COLOURS["svart"],
-    "projector": COLOURS["hvit"], "printer": (226, 226, 222), "mfp": (232, 232, 228),
-    "docking_station": COLOURS["svart"], "keyboard": COLOURS["svart"], "mouse": COLOURS["svart"],
-    "access_point": COLOURS["hvit"], "network_switch": (70, 110, 150), "other_ict": COLOURS["svart"],
-    "grit_sand": (176, 150, 112), "other_material": (168, 166, 160),
-    "furniture": (150, 152, 156), "ict": (50, 52, 58), "material": (160, 150, 135),  # unknown categories
-}
-WALLS = [(238, 231, 218), (222, 233, 237), (231, 237, 225), (241, 229, 222), (229, 229, 236), (236, 236, 230)]
-FLOORS = [(196, 160, 120), (160, 168, 176), (178, 176, 168), (168, 132, 98), (140, 150, 140)]
-DESKS = [(206, 176, 136), (228, 226, 220), (184, 150, 112)]
-METAL = (176, 180, 186)
-DARK = (52, 54, 60)
-
-
-def colour_for(text: str, slug: str = "", group: str = "furniture") -> RGB:
-    """The first colour word in ``text`` (e.g. "grå", "hvit plate, sølv understell"), or else the usual
-    colour of the category (or of its group)."""
-    lowered = (text or "").lower()
-    found = [(lowered.find(word), word) for word in COLOURS if word in lowered]
-    if found:
-        return COLOURS[min(found)[1]]
-    return DEFAULT_COLOURS.get(slug) or DEFAULT_COLOURS.get(group, DEFAULT_COLOURS["furniture"])
-
-
-def shade(colour: RGB, factor: float) -> RGB:
-    """Darker (factor < 1) or lighter (factor > 1, towards white) version of ``colour``."""
-    if factor <= 1:
-        return tuple(max(0, int(c * factor)) for c in colour)  # type: ignore[return-value]
-    return tuple(min(255, int(c + (255 - c) * (factor - 1))) for c in colour)  # type: ignore[return-value]
-
-
-def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
-
-
-class _Canvas:
-    """Draws in centimetres: x to the right from ``left``, y upwards from ``floor``, ``scale`` px per cm."""
-
-    def __init__(self, draw: ImageDraw.ImageDraw, left: float, floor: float, scale: float,
-                 mirror: bool = False, width: float = 0):
-        self.draw, self.left, self.floor, self.scale = draw, left, floor, scale
-        self.mirror, self.width = mirror, width
-
-    def x(self, x: float) -> float:
-        return self.left + (self.width - x if self.mirror else x) * self.scale
-
-    def y(self, y: float) -> float:
-        return self.floor - y * self.scale
-
-    def _box(self, x0, y0, x1, y1):
-        xs, ys = sorted((self.x(x0), self.x(x1))), sorted((self.y(y0), self.y(y1)))
-        return [xs[0], ys[0], xs[1], ys[1]]
-
-    def rect(self, x0, y0, x1, y1, fill, outline=None, width=0.0, radius=0.0):
-        box = self._box(x0, y0, x1, y1)
-        line = max(1, round(width * self.scale)) if outline else 0
-        if radius:
-            r = min(radius * self.scale, (box[2] - box[0]) / 2, (box[3] - box[1]) / 2)
-            self.draw.rounded_rectangle(box, r, fill=fill, outline=outline, width=line)
-        else:
-            self.draw.rectangle(box, fill=fill, outline=outline, width=line)
-
-    def ellipse(self, x0, y0, x1, y1, fill, outline=None, width=0.0):
-        line = max(1, round(width * self.scale)) if outline else 0
-        self.draw.ellipse(self._box(x0, y0, x1, y1), fill=fill, outline=outline, width=line)
-
-    def polygon(self, points, fill, outline=None):
-        self.draw.polygon([(self.x(x), self.y(y)) for x, y in points], fill=fill, outline=outline)
-
-    def line(self, points, fill, width: float):
-        self.draw.line([(self.x(x), self.y(y)) for x, y in points], fill=fill,
-                       width=max(1, round(width * self.scale)), joint="curve")
+from marketplace.devdata.canvas import COLOURS, DARK, METAL, RGB, Canvas, mix, shade
 
 
 @dataclass(frozen=True)
-class _Shape:
-    draw: Callable[[_Canvas, RGB, random.Random], None]
+class Shape:
+    draw: Callable[[Canvas, RGB, random.Random], None]
     width: float  # cm
     height: float
     setting: str  # "room", "desk" (on a table top) or "outdoor"
 
 
-_SHAPES: dict[str, _Shape] = {}
+SHAPES: dict[str, Shape] = {}
 
 
 def _shape(*slugs: str, width: float, height: float, setting: str = "room"):
     def register(function):
         for slug in slugs:
-            _SHAPES[slug] = _Shape(function, width, height, setting)
+            SHAPES[slug] = Shape(function, width, height, setting)
         return function
     return register
 
@@ -139,7 +36,7 @@ def _shape(*slugs: str, width: float, height: float, setting: str = "room"):
 # --- Furniture ------------------------------------------------------------------------------------------
 
 @_shape("stackable_chair", "pupil_chair", width=48, height=84)
-def _chair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _chair(c: Canvas, colour: RGB, rng: random.Random) -> None:
     frame = METAL if sum(colour) > 200 else shade(METAL, 0.6)
     c.line([(6, 0), (9, 44)], shade(frame, 0.8), 2.2)  # back legs, behind
     c.line([(42, 0), (39, 44)], shade(frame, 0.8), 2.2)
@@ -155,7 +52,7 @@ def _chair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("office_chair", width=66, height=112)
-def _office_chair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _office_chair(c: Canvas, colour: RGB, rng: random.Random) -> None:
     base = DARK
     for x_end in (2, 18, 48, 64):  # the five-star base, seen from the front
         c.line([(33, 8), (x_end, 4)], base, 3)
@@ -172,13 +69,13 @@ def _office_chair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
         c.rect(x - 2, 64, x + 8, 68, DARK, radius=2)
 
 
-def _legs(c: _Canvas, x0: float, x1: float, top: float, colour: RGB, thickness: float = 3.5) -> None:
+def _legs(c: Canvas, x0: float, x1: float, top: float, colour: RGB, thickness: float = 3.5) -> None:
     c.rect(x0, 0, x0 + thickness, top, colour)
     c.rect(x1 - thickness, 0, x1, top, colour)
 
 
 @_shape("pupil_desk", width=70, height=76)
-def _pupil_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _pupil_desk(c: Canvas, colour: RGB, rng: random.Random) -> None:
     top = colour if sum(colour) > 360 else COLOURS["bjørk"]
     _legs(c, 6, 64, 72, shade(METAL, 0.85), 3)
     c.rect(8, 56, 62, 64, shade(METAL, 0.7))  # book tray
@@ -188,7 +85,7 @@ def _pupil_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("teacher_desk", width=150, height=80)
-def _teacher_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _teacher_desk(c: Canvas, colour: RGB, rng: random.Random) -> None:
     wood = colour
     c.rect(4, 0, 146, 74, shade(wood, 0.9))  # modesty panel
     c.rect(96, 0, 146, 74, wood, outline=shade(wood, 0.7), width=0.5)  # drawer block
@@ -199,7 +96,7 @@ def _teacher_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("desk", width=160, height=75)
-def _desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _desk(c: Canvas, colour: RGB, rng: random.Random) -> None:
     top = colour
     frame = METAL if sum(top) > 450 else shade(top, 0.8)
     c.rect(10, 0, 16, 72, frame)
@@ -211,7 +108,7 @@ def _desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("sit_stand_desk", width=160, height=120)
-def _sit_stand_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _sit_stand_desk(c: Canvas, colour: RGB, rng: random.Random) -> None:
     top = colour if sum(colour) > 300 else COLOURS["hvit"]
     frame = COLOURS["sølv"]
     height = 100  # raised, to show what it can do
@@ -226,7 +123,7 @@ def _sit_stand_desk(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("table", width=140, height=74)
-def _table(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _table(c: Canvas, colour: RGB, rng: random.Random) -> None:
     top = colour
     legs = shade(top, 0.8) if rng.random() < 0.5 else METAL
     _legs(c, 8, 132, 70, legs, 5)
@@ -237,7 +134,7 @@ def _table(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("bookshelf", width=90, height=200)
-def _bookshelf(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _bookshelf(c: Canvas, colour: RGB, rng: random.Random) -> None:
     wood = colour
     c.rect(0, 0, 90, 200, wood, outline=shade(wood, 0.7), width=0.6)
     c.rect(3, 3, 87, 197, shade(wood, 0.78))
@@ -263,7 +160,7 @@ def _bookshelf(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("pedestal", width=42, height=62)
-def _pedestal(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _pedestal(c: Canvas, colour: RGB, rng: random.Random) -> None:
     c.rect(0, 3, 42, 62, colour, outline=shade(colour, 0.7), width=0.5, radius=1)
     for y0, y1 in ((5, 27), (29, 43), (45, 59)):
         c.rect(2, y0, 40, y1, shade(colour, 1.06), outline=shade(colour, 0.72), width=0.3)
@@ -274,7 +171,7 @@ def _pedestal(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("cabinet", width=100, height=195)
-def _cabinet(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _cabinet(c: Canvas, colour: RGB, rng: random.Random) -> None:
     c.rect(0, 0, 100, 195, colour, outline=shade(colour, 0.7), width=0.6)
     c.rect(0, 0, 100, 8, shade(colour, 0.75))
     c.rect(3, 10, 49.5, 192, shade(colour, 1.05), outline=shade(colour, 0.75), width=0.3)
@@ -285,7 +182,7 @@ def _cabinet(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("sofa", width=200, height=86)
-def _sofa(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _sofa(c: Canvas, colour: RGB, rng: random.Random) -> None:
     for x in (14, 180):
         c.rect(x, 0, x + 6, 12, shade(DARK, 1.4))
     c.rect(14, 38, 186, 86, shade(colour, 0.82), radius=10)  # back
@@ -299,7 +196,7 @@ def _sofa(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("armchair", width=84, height=96)
-def _armchair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _armchair(c: Canvas, colour: RGB, rng: random.Random) -> None:
     wood = COLOURS["eik"]
     c.line([(10, 0), (14, 24)], wood, 3)
     c.line([(74, 0), (70, 24)], wood, 3)
@@ -312,7 +209,7 @@ def _armchair(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("whiteboard", width=200, height=190)
-def _whiteboard(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _whiteboard(c: Canvas, colour: RGB, rng: random.Random) -> None:
     board = colour if sum(colour) > 600 or colour[1] > colour[0] + 20 else (246, 247, 246)
     frame = METAL
     for x in (30, 170):  # mobile stand
@@ -328,13 +225,13 @@ def _whiteboard(c: _Canvas, colour: RGB, rng: random.Random) -> None:
         y = rng.uniform(95, 170)
         x = rng.uniform(15, 60)
         points = [(x + i * 8, y + rng.uniform(-1.5, 1.5)) for i in range(rng.randint(6, 14))]
-        c.line(points, _mix(rng.choice(ink), board, 0.55), 0.9)
+        c.line(points, mix(rng.choice(ink), board, 0.55), 0.9)
     for x, pen in ((60, (40, 90, 170)), (72, (200, 60, 50)), (84, (40, 40, 40))):
         c.rect(x, 69, x + 10, 71.5, pen, radius=1)
 
 
 @_shape("other_furniture", width=180, height=60)
-def _bench(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _bench(c: Canvas, colour: RGB, rng: random.Random) -> None:
     wood = colour
     for x in (10, 165):
         c.rect(x, 0, x + 5, 42, shade(METAL, 0.75))
@@ -346,18 +243,18 @@ def _bench(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 # --- ICT (on a desk) --------------------------------------------------------------------------------------
 
-def _screen(c: _Canvas, x0, y0, x1, y1, rng: random.Random) -> None:
+def _screen(c: Canvas, x0, y0, x1, y1, rng: random.Random) -> None:
     top, bottom = (56, 112, 178), (128, 186, 222)
     steps = 12
     for i in range(steps):
         band = (y1 - y0) / steps
-        c.rect(x0, y0 + band * i, x1, y0 + band * (i + 1), _mix(bottom, top, i / steps))
-    glare = _mix(bottom, (255, 255, 255), 0.18)  # a soft reflection across the lower left
+        c.rect(x0, y0 + band * i, x1, y0 + band * (i + 1), mix(bottom, top, i / steps))
+    glare = mix(bottom, (255, 255, 255), 0.18)  # a soft reflection across the lower left
     c.polygon([(x0, y0), (x0 + (x1 - x0) * 0.55, y0), (x0, y0 + (y1 - y0) * 0.7)], glare)
 
 
 @_shape("laptop", width=36, height=26, setting="desk")
-def _laptop(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _laptop(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour
     c.rect(2, 4, 34, 26, shade(body, 0.9), radius=1.2)  # lid
     _screen(c, 3.3, 5.3, 32.7, 24.7, rng)
@@ -367,7 +264,7 @@ def _laptop(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("desktop_pc", width=78, height=52, setting="desk")
-def _desktop(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _desktop(c: Canvas, colour: RGB, rng: random.Random) -> None:
     c.rect(0, 0, 18, 38, colour, outline=shade(colour, 0.7), width=0.3, radius=1)  # tower
     c.ellipse(7, 31, 11, 35, shade(colour, 1.5))
     for y in range(4, 24, 3):
@@ -380,7 +277,7 @@ def _desktop(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("monitor_24", "monitor_27", width=62, height=48, setting="desk")
-def _monitor(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _monitor(c: Canvas, colour: RGB, rng: random.Random) -> None:
     c.rect(19, 0, 43, 2, shade(DARK, 1.2), radius=1)
     c.rect(28, 2, 34, 14, shade(DARK, 1.2))
     c.rect(0, 12, 62, 48, colour if sum(colour) < 400 else DARK, radius=1)
@@ -388,14 +285,14 @@ def _monitor(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("tablet", width=34, height=26, setting="desk")
-def _tablet(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _tablet(c: Canvas, colour: RGB, rng: random.Random) -> None:
     c.polygon([(6, 0), (28, 0), (24, 6), (10, 6)], shade(DARK, 1.3))  # a little stand
     c.rect(2, 3, 32, 26, colour if sum(colour) < 500 else (60, 62, 68), radius=2)
     _screen(c, 3.5, 4.5, 30.5, 24.5, rng)
 
 
 @_shape("smartphone", width=22, height=16, setting="desk")
-def _phones(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _phones(c: Canvas, colour: RGB, rng: random.Random) -> None:
     for i, x in enumerate((0, 8, 15)):
         body = colour if i % 2 == 0 else shade(colour, 1.4)
         c.rect(x, 0, x + 7, 15 - i * 0.5, body, radius=1.2)
@@ -403,7 +300,7 @@ def _phones(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("projector", width=34, height=14, setting="desk")
-def _projector(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _projector(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) > 400 else COLOURS["hvit"]
     c.rect(2, 0, 6, 1.2, DARK)
     c.rect(28, 0, 32, 1.2, DARK)
@@ -417,7 +314,7 @@ def _projector(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("printer", width=44, height=30, setting="desk")
-def _printer(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _printer(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) > 250 else (226, 226, 222)
     c.rect(0, 0, 44, 26, body, outline=shade(body, 0.7), width=0.3, radius=1.5)
     c.rect(0, 22, 44, 26, shade(DARK, 1.3), radius=1.2)
@@ -429,7 +326,7 @@ def _printer(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("mfp", width=64, height=120)
-def _mfp(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _mfp(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = (232, 232, 228)
     c.rect(0, 0, 64, 6, shade(DARK, 1.3))
     c.rect(2, 6, 62, 66, body, outline=shade(body, 0.75), width=0.4)
@@ -446,7 +343,7 @@ def _mfp(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("docking_station", width=24, height=8, setting="desk")
-def _dock(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _dock(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) < 450 else DARK
     c.rect(0, 0, 24, 6, body, radius=1.5)
     c.rect(0, 4.5, 24, 6, shade(body, 1.4), radius=1)
@@ -457,7 +354,7 @@ def _dock(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("keyboard", width=46, height=10, setting="desk")
-def _keyboard(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _keyboard(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) < 600 else (236, 236, 232)
     c.polygon([(0, 0), (46, 0), (44, 6), (2, 6)], body)
     key = shade(body, 1.35) if sum(body) < 300 else shade(body, 0.85)
@@ -474,7 +371,7 @@ def _keyboard(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("mouse", width=30, height=5, setting="desk")
-def _mice(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _mice(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) < 600 else (236, 236, 232)
     for i, x in enumerate((0, 11, 21)):
         c.ellipse(x, 0, x + 8, 4.5, shade(body, 1 + i * 0.05))
@@ -482,7 +379,7 @@ def _mice(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("access_point", width=30, height=8, setting="desk")
-def _access_point(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _access_point(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) > 600 else (240, 240, 236)
     c.ellipse(0, 0, 20, 5, shade(body, 0.85))
     c.ellipse(0, 1.2, 20, 6.2, body)
@@ -491,7 +388,7 @@ def _access_point(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("network_switch", width=48, height=10, setting="desk")
-def _switch(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _switch(c: Canvas, colour: RGB, rng: random.Random) -> None:
     body = colour if sum(colour) < 500 else (70, 110, 150)
     for level in (0, 4.6):
         c.rect(0, level, 48, level + 4.4, body, outline=shade(body, 0.6), width=0.15, radius=0.3)
@@ -504,7 +401,7 @@ def _switch(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("other_ict", width=140, height=150)
-def _display(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _display(c: Canvas, colour: RGB, rng: random.Random) -> None:
     for x in (30, 110):  # an interactive display on a trolley
         c.rect(x - 2, 4, x + 2, 70, METAL)
         c.rect(x - 16, 3, x + 16, 6, shade(METAL, 0.8))
@@ -518,7 +415,7 @@ def _display(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 # --- Materials (outdoors) ---------------------------------------------------------------------------------
 
 @_shape("grit_sand", width=300, height=110, setting="outdoor")
-def _sand_heap(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _sand_heap(c: Canvas, colour: RGB, rng: random.Random) -> None:
     sand = colour
     points = [(0, 0)]
     for i in range(1, 20):
@@ -539,7 +436,7 @@ def _sand_heap(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 
 
 @_shape("other_material", width=120, height=80, setting="outdoor")
-def _pallet(c: _Canvas, colour: RGB, rng: random.Random) -> None:
+def _pallet(c: Canvas, colour: RGB, rng: random.Random) -> None:
     wood = COLOURS["furu"]
     c.rect(0, 0, 120, 4, shade(wood, 0.85))
     for x in (0, 55, 110):
@@ -562,120 +459,6 @@ def _pallet(c: _Canvas, colour: RGB, rng: random.Random) -> None:
 _GROUP_FALLBACK = {"furniture": "other_furniture", "ict": "other_ict", "material": "other_material"}
 
 
-# --- Composition ------------------------------------------------------------------------------------------
-
-def _gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
-    """A vertical gradient: computed one pixel wide (a lookup table per band), then stretched sideways."""
-    width, height = size
-    ramp = Image.linear_gradient("L").resize((1, height), Image.Resampling.BILINEAR)
-    bands = [ramp.point([round(a + (b - a) * value / 255) for value in range(256)])
-             for a, b in zip(top, bottom, strict=True)]
-    return Image.merge("RGB", bands).resize(size, Image.Resampling.NEAREST)
-
-
-def _background(setting: str, rng: random.Random) -> tuple[Image.Image, int]:
-    """The scene and the y of the surface things stand on."""
-    image = Image.new("RGB", (WIDTH, HEIGHT))
-    if setting == "outdoor":
-        horizon = rng.randint(470, 540)
-        sky = rng.choice([(150, 196, 232), (170, 200, 226), (196, 210, 222)])
-        image.paste(_gradient((WIDTH, horizon), sky, shade(sky, 1.55)), (0, 0))
-        draw = ImageDraw.Draw(image)
-        shed = rng.choice([(160, 64, 52), (196, 170, 120), (120, 130, 140)])
-        x0 = rng.randint(-100, 700)
-        draw.rectangle([x0, horizon - 190, x0 + 520, horizon], fill=shed)  # a depot shed behind
-        draw.polygon([(x0 - 20, horizon - 190), (x0 + 260, horizon - 260), (x0 + 540, horizon - 190)],
-                     fill=shade(shed, 0.6))
-        for door in range(2):
-            dx = x0 + 60 + door * 240
-            draw.rectangle([dx, horizon - 140, dx + 170, horizon], fill=shade(shed, 0.82))
-            for y in range(horizon - 130, horizon, 18):
-                draw.line([dx, y, dx + 170, y], fill=shade(shed, 0.7), width=2)
-        for tree in range(rng.randint(2, 4)):
-            tx = rng.randint(0, WIDTH)
-            if x0 - 40 < tx < x0 + 560:
-                continue
-            draw.polygon([(tx - 70, horizon), (tx, horizon - rng.randint(200, 300)), (tx + 70, horizon)],
-                         fill=rng.choice([(54, 96, 70), (62, 110, 76)]))
-        ground = rng.choice([(132, 134, 136), (158, 150, 136)])
-        image.paste(_gradient((WIDTH, HEIGHT - horizon), shade(ground, 1.15), shade(ground, 0.9)),
-                    (0, horizon))
-        return image, horizon + 260
-    wall = rng.choice(WALLS)
-    if setting == "desk":
-        surface = rng.randint(540, 600)
-        image.paste(_gradient((WIDTH, surface), shade(wall, 1.2), shade(wall, 0.93)), (0, 0))
-        desk = rng.choice(DESKS)
-        image.paste(_gradient((WIDTH, HEIGHT - surface), desk, shade(desk, 0.8)), (0, surface))
-        draw = ImageDraw.Draw(image)
-        draw.rectangle([0, surface, WIDTH, surface + 10], fill=shade(desk, 1.12))
-        if rng.random() < 0.6:  # a window in the wall behind
-            wx = rng.choice([80, 760])
-            draw.rectangle([wx, 70, wx + 340, 380], fill=(246, 246, 242))
-            draw.rectangle([wx + 14, 84, wx + 326, 366], fill=(188, 214, 236))
-            draw.line([wx + 170, 84, wx + 170, 366], fill=(246, 246, 242), width=10)
-        return image, surface + 150
-    floor = rng.randint(640, 700)
-    image.paste(_gradient((WIDTH, floor), shade(wall, 1.25), shade(wall, 0.92)), (0, 0))
-    ground = rng.choice(FLOORS)
-    image.paste(_gradient((WIDTH, HEIGHT - floor), shade(ground, 0.92), shade(ground, 1.1)), (0, floor))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle([0, floor - 18, WIDTH, floor], fill=shade(wall, 0.8))  # skirting
-    for y in range(floor + 40, HEIGHT, 55):  # floor boards or tiles
-        draw.line([0, y, WIDTH, y], fill=shade(ground, 0.9), width=2)
-    return image, floor + 120
-
-
-def _seed(*parts: object) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
-
-
-def render(slug: str, *, group: str = "furniture", colour: str = "", seed: object = "", view: int = 0,
-           several: bool = True) -> bytes:
-    """A 1200×900 JPEG illustrating an item of category ``slug``.
-
-    ``view`` 0 shows one object from the front, 1 shows several (or one from another side when ``several``
-    is false), 2 a close-up. ``colour`` is the listing's colour text; ``seed`` makes each item's pictures
-    its own and the same every time.
-    """
-    rng = random.Random(_seed(slug, colour, seed, view))
-    shape = _SHAPES.get(slug) or _SHAPES[_GROUP_FALLBACK.get(group, "other_furniture")]
-    fill = colour_for(colour, slug, group)
-    image, ground = _background(shape.setting, rng)
-    draw = ImageDraw.Draw(image)
-    view = view % len(VIEWS)
-    kind = VIEWS[view]
-
-    floor = ground - rng.randint(0, 40) - (60 if kind == "close" else 0)
-    fit = 1.0 if kind != "close" else 1.6
-    scale = min(WIDTH * 0.62 * fit / shape.width, (floor - 70) * 0.8 * fit / shape.height)
-    scale *= rng.uniform(0.9, 1.0)
-    if shape.setting == "outdoor":
-        scale = min(scale, WIDTH * 0.78 / shape.width)
-    copies = [(0.0, 1.0)]
-    if kind == "several" and several:
-        # (offset from the centre, size): the ones further back first
-        if shape.width < 120:
-            copies = [(-0.42, 0.82), (0.42, 0.82), (0.0, 1.0)]
-        else:
-            copies = [(-0.3, 0.86), (0.0, 1.0)]
-        scale *= 0.78
-    mirror = kind == "several" and not several
-    centre = WIDTH / 2 + (rng.uniform(-60, 60) if kind != "close" else WIDTH * 0.12)
-    for offset, factor in copies:
-        size = scale * factor
-        width, height = shape.width * size, shape.height * size
-        left = centre + offset * WIDTH * 0.55 - width / 2
-        base = floor - (1 - factor) * 260  # further back stands higher up
-        under = image.getpixel((int(min(max(centre, 0), WIDTH - 1)), min(int(base) + 2, HEIGHT - 1)))
-        draw.ellipse([left - width * 0.04, base - height * 0.035 - 6, left + width * 1.04,
-                      base + height * 0.035 + 6], fill=_mix((0, 0, 0), under, 0.78))  # its shadow
-        canvas = _Canvas(draw, left, base, size, mirror=mirror, width=shape.width)
-        shape.draw(canvas, fill, random.Random(rng.random()))
-
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=JPEG_QUALITY)
-    return buffer.getvalue()
-
-
-SHAPED_CATEGORIES = frozenset(_SHAPES)
+def shape_for(slug: str, group: str) -> Shape:
+    """The drawing of category ``slug``, or the general one of its ``group``."""
+    return SHAPES.get(slug) or SHAPES[_GROUP_FALLBACK.get(group, "other_furniture")]

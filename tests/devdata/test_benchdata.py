@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from marketplace import benchdata
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.db import db
+from marketplace.devdata import benchdata
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.organisations.models import Municipality, Network, Unit
 from marketplace.search import services as search

@@ -1,0 +1,115 @@
+"""The demo region (`marketplace demo`): its people, its listings in every stage with photos, its history."""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role
+from marketplace.db import db
+from marketplace.devdata import demo
+from marketplace.impact import report
+from marketplace.impact.models import ReuseEvent
+from marketplace.impact.services import DATA_BEARING_CATEGORIES
+from marketplace.listings import photos as photo_files
+from marketplace.listings import services as listings
+from marketplace.listings.models import Item, ItemStatus
+from marketplace.organisations.models import Municipality
+from marketplace.reservations.models import Reservation, ReservationStatus
+from tests.conftest import fresh
+
+
+def test_demo_users_cover_every_role_and_can_sign_in(app, client):
+    demo.load(with_listings=False)
+    db.session.commit()
+    roles = {role for _email, _name, role, *_ in demo.USERS}
+    assert roles == set(Role)
+    response = client.post("/login", data={"email": "vaktmester@dulten.example", "password": demo.PASSWORD})
+    assert response.status_code == 302
+
+
+def _demo_items():
+    """The demo's current listings (the reuse history's completed items left out)."""
+    fresh()
+    handed_over = select(ReuseEvent.item_id)
+    return list(db.session.scalars(select(Item).where(Item.id.not_in(handed_over)).order_by(Item.id)))
+
+
+def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert f"[4/5] Listings: {len(demo.LISTINGS)}/{len(demo.LISTINGS)}" in result.output
+    items = _demo_items()
+    assert len(items) == len(demo.LISTINGS) >= 60
+    per_municipality = {slug: [item for item in items if item.municipality.slug == slug] for slug in
+                        ("dulten", "nordvik", "sorli")}
+    assert all(len(found) >= 15 for found in per_municipality.values())
+    assert {item.status for item in items} == {ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN,
+                                               ItemStatus.EXPIRED}
+    assert len({item.category.slug for item in items}) >= 25
+    assert any(item.quantity != item.quantity.to_integral_value() for item in items)  # kg and tonnes
+    assert any(item.would_be_discarded for item in items) and any(item.advertise_until for item in items)
+    assert all(item.created_by_id and item.unit and item.description and item.pickup_instructions
+               for item in items)
+
+    with_photos = [item for item in items if len(item.photos) >= 2]
+    assert len(with_photos) >= 20
+    for item in with_photos:
+        for photo in item.photos:
+            assert photo.alt_text and (photo.width, photo.height) == (1200, 900)
+            for variant in ("large", "thumb"):
+                assert photo_files.path_for(app.config["UPLOAD_DIR"], photo.content_hash, variant).is_file()
+
+    laptops = [item for item in items
+               if item.category.slug == "laptop" and item.status == ItemStatus.PUBLISHED]
+    erased = [item for item in laptops if item.erasure_recorded_at is not None]
+    assert erased and len(erased) < len(laptops)
+    for item in erased:
+        certificate = listings.certificate_path(item)
+        assert certificate.is_file() and certificate.read_bytes().startswith(b"%PDF-")
+    assert Decimal("0") < sum(item.quantity for item in items)
+
+    _check_each_audience_sees_its_turn()
+    _check_reservations_and_history()
+
+    before = [(item.id, item.status, len(item.photos)) for item in items]
+    events = db.session.scalar(select(func.count()).select_from(ReuseEvent))
+    again = runner.invoke(args=["demo"])  # a second run keeps the listings and the history as they are
+    assert again.exit_code == 0, again.output
+    assert "Listings: skipped" in again.output and "Reservations: skipped" in again.output
+    assert [(item.id, item.status, len(item.photos)) for item in _demo_items()] == before
+    assert db.session.scalar(select(func.count()).select_from(ReuseEvent)) == events
+
+
+def _check_each_audience_sees_its_turn():
+    fresh()
+    dulten = [listing for listing in demo.LISTINGS if listing.municipality == "dulten"]
+    titles = {listing.title for listing in demo.LISTINGS}
+
+    def seen_by(email):
+        user = accounts.find_user_by_email(email)
+        query = listings.visible_items(user).join(Item.municipality).where(Municipality.slug == "dulten")
+        return {item.title for item in db.session.scalars(query) if item.title in titles}
+
+    def settled(listing):
+        return listing.category not in DATA_BEARING_CATEGORIES or listing.erased
+
+    published = {"today", "network", "partners"}
+    assert seen_by("vaktmester@dulten.example") == {listing.title for listing in dulten}
+    assert seen_by("skole@dulten.example") == {
+        listing.title for listing in dulten if listing.stage in published}
+    assert seen_by("skole@nordvik.example") == {
+        listing.title for listing in dulten if listing.stage in {"network", "partners"} and settled(listing)}
+    assert seen_by("frivillig@dulten-frivilligsentral.example") == {
+        listing.title for listing in dulten if listing.stage == "partners" and settled(listing)}
+    assert any(listing.stage == "network" and not settled(listing) for listing in dulten)
+
+
+def _check_reservations_and_history():
+    statuses = set(db.session.scalars(select(Reservation.status).distinct()))
+    assert statuses == set(ReservationStatus)  # every state, for the pages and the report to show
+    assert db.session.scalar(select(func.count()).select_from(ReuseEvent)) == 3 * len(demo.HISTORY)
+    network = report.build(report.resolve_scope(None, "network:dulten-regionen"), demo.HISTORY_START,
+                           demo.HISTORY_START.replace(month=12, day=31))
+    assert network.totals.co2e_net_kg > 1000 and network.totals.events == 3 * len(demo.HISTORY)
+    assert {row.key for row in network.by_group} == {"furniture", "ict", "material"}
