@@ -3,7 +3,7 @@
 Generates a region of ``--municipalities`` (50) municipalities in one network, with their units, people and a
 modest number of items (``marketplace.devdata.benchdata``), then ``--events`` (1,000,000) reuse events spread
 over two calendar years, written straight into ``reuse_events`` (PostgreSQL: ``COPY``; SQLite: ``executemany``
-in one transaction), as ``record_reuse`` would have computed them from the default factors. As pg_restore does, the
+in one transaction), as ``impact.ledger.record`` would have computed them from the default factors. As pg_restore does, the
 load drops the table's secondary indexes (and, on PostgreSQL, its foreign keys) and makes them again afterwards
 from their own definitions in the catalogue, so the schema ends as the migrations made it. Events loaded in
 bulk bypass the marketplace, so the report tallies are then summed from the ledger (``marketplace
@@ -219,7 +219,7 @@ def _days(year: int) -> tuple[list[tuple[str, int]], list[float]]:
 
 
 class EventGenerator:
-    """Reuse events as ``record_reuse`` computes them, in time order, in the storage format of the engine."""
+    """Reuse events as ``impact.ledger.record`` computes them, in time order, in the storage format of the engine."""
 
     def __init__(self, region: Region, year: int, seed: int, postgres: bool) -> None:
         self.region, self.year, self.postgres = region, year, postgres
@@ -261,7 +261,7 @@ class EventGenerator:
 
     def _measures(self, category_id: int, quantity_index: int, d: Decimal, discarded: bool):
         """(quantity, gross, net, waste, money) as stored, and in grams/øre, memoised: the same arithmetic as
-        record_reuse (Decimal, quantised to the gram and the øre)."""
+        ledger.record (Decimal, quantised to the gram and the øre)."""
         key = (category_id, quantity_index, d, discarded)
         found = self._results.get(key)
         if found is None:
