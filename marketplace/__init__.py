@@ -35,34 +35,25 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace import errors, i18n, security
     from marketplace.accounts import permissions
     from marketplace.accounts import views as accounts_views
+    from marketplace.admin import views as admin_views
     from marketplace.api import views as api_views
-    from marketplace.audit import views as audit_views
     from marketplace.db import db
     from marketplace.extensions import csrf
     from marketplace.impact import views as impact_views
     from marketplace.listings import views as listings_views
     from marketplace.notifications import views as notifications_views
-    from marketplace.organisations import views as organisations_views
+    from marketplace.pages import views as pages_views
     from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
-    from marketplace.pages import views as pages_views
     from marketplace.wanted import views as wanted_views
 
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
-    app.register_blueprint(accounts_views.blueprint)
-    app.register_blueprint(pages_views.blueprint)
-    app.register_blueprint(listings_views.blueprint)
-    app.register_blueprint(impact_views.blueprint)
-    app.register_blueprint(organisations_views.blueprint)
-    app.register_blueprint(search_views.blueprint)
-    app.register_blueprint(notifications_views.blueprint)
-    app.register_blueprint(reservations_views.blueprint)
-    app.register_blueprint(audit_views.blueprint)
-    app.register_blueprint(wanted_views.blueprint)
-    app.register_blueprint(api_views.blueprint)
+    for room in (accounts_views, pages_views, listings_views, impact_views, admin_views, search_views,
+                 notifications_views, reservations_views, wanted_views, api_views):
+        app.register_blueprint(room.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge
     errors.init_app(app)

@@ -30,7 +30,7 @@ from pathlib import Path
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, got_request_exception, has_request_context, request
 from flask import session as cookie_session
 from flask.globals import request_ctx
 from flask_babel import gettext as _
@@ -141,6 +141,15 @@ class Database:
         }
         app.teardown_request(self._close_request_session)
         app.teardown_appcontext(self._close_context_session)
+        # An unexpected error anywhere in a request (a view, or a hook around it): roll back before the error
+        # page is made, so it can read the database (the signed-in user, the language) in a clean transaction.
+        got_request_exception.connect(self._roll_back_request_session, app)
+
+    @staticmethod
+    def _roll_back_request_session(_app: Flask, exception: BaseException | None = None, **_extra: Any) -> None:
+        session = request.__dict__.get("_db_session")
+        if session is not None:
+            session.rollback()
 
     @property
     def engine(self) -> Engine:

@@ -76,10 +76,7 @@ def handle_conflict(error: Conflict):
 
 
 def handle_unexpected(_error: InternalServerError):
-    # Flask has logged the original exception already; make sure nothing half-done is kept.
-    from marketplace.db import db
-
-    db.session.rollback()
+    # Flask has logged the original exception, and the database rolled back what was half done (db.init_app).
     return error_response(500)
 
 

@@ -1,9 +1,9 @@
 """Deny by default, CSRF, security headers and error pages, for every route there is."""
 
 import pytest
-from flask import url_for
+from flask import request, url_for
 from werkzeug.routing import AnyConverter
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from marketplace.accounts.models import User
 from marketplace.db import db
@@ -139,3 +139,21 @@ def test_unexpected_error_gives_the_friendly_500_page(make_app):
     html = response.get_data(as_text=True)
     assert "kaboom" not in html and "500" in html
     assert "Content-Security-Policy" in response.headers
+
+
+def test_an_error_outside_the_view_is_rolled_back_before_the_error_page(make_app, region):
+    """A request hook whose statement fails leaves PostgreSQL's transaction aborted; the error page reads the
+    signed-in user, so the database rolls back first (db.init_app), or the page itself would fail."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.before_request
+    def broken_hook():
+        if request.path == "/notifications":
+            db.session.execute(text("SELECT no_such_column FROM users"))
+
+    client = app.test_client()
+    login(client, "member@a.example")
+    response = client.get("/notifications")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "500" in html and region.member_a.name in html  # the friendly page, with the user's menu

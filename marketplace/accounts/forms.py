@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from marketplace.accounts.models import EmailPreference
+from marketplace.accounts.models import EmailPreference, Role
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
 
 
@@ -54,8 +54,6 @@ class ForgotPasswordForm(FlaskForm):
 
 
 def _role_labels():
-    from marketplace.accounts.models import Role
-
     return {Role.MEMBER.value: _l("Member: searches and reserves"),
             Role.CARETAKER.value: _l("Caretaker: also lists items and handles reservations"),
             Role.MUNICIPAL_ADMIN.value: _l("Administrator: also users, units, rules and reports")}

@@ -2,12 +2,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 
-from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
-from marketplace.errors import Forbidden
 
 if TYPE_CHECKING:  # the audit room sits below accounts: it knows people by id
     from marketplace.accounts.models import User
@@ -33,24 +30,3 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-PAGE_SIZE = 100
-
-
-def events_for_municipality(actor: User, municipality, page: int = 1, action: str = "") -> tuple[list[AuditEvent], int]:
-    """The audit log of one municipality, newest first, for its administrators."""
-    if not can_administer_municipality(actor, municipality):
-        raise Forbidden
-    query = select(AuditEvent).where(AuditEvent.municipality_id == municipality.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    total = db.count(query)
-    events = db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
-    return list(events), total
-
-
-def actions_for_municipality(municipality) -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.municipality_id == municipality.id)
-                                   .distinct().order_by(AuditEvent.action)))

@@ -110,25 +110,6 @@ def find_manageable_item(user: User, item_id: int) -> Item:
     return item
 
 
-@dataclass(frozen=True)
-class VisibilityStage:
-    audience: str  # "municipality", "network", "partners"
-    visible_from: datetime | None  # None: not (yet) planned
-    reached: bool
-
-
-def visibility_stages(item: Item, now: datetime | None = None) -> list[VisibilityStage]:
-    """Who can see the item now and from when the wider circles will, for the owner's item page."""
-    now = now or utcnow()
-    published = item.status == ItemStatus.PUBLISHED
-    held_back = item.needs_erasure
-    stages = [VisibilityStage("municipality", item.published_at, published)]
-    for audience, moment in (("network", item.network_visible_at), ("partners", item.partner_visible_at)):
-        moment = None if held_back else moment
-        stages.append(VisibilityStage(audience, moment, published and moment is not None and moment <= now))
-    return stages
-
-
 def recent_items(user: User, limit: int = 6) -> list[Item]:
     """The newest published items ``user`` can see, for the home page."""
     query = visible_items(user).where(Item.status == ItemStatus.PUBLISHED)

@@ -12,7 +12,7 @@ from marketplace.errors import NotVisible
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
 from marketplace.listings import photos as photo_files
-from marketplace.listings import services
+from marketplace.listings import services, visibility
 from marketplace.listings.forms import (
     CONDITION_LABELS,
     UNIT_LABELS,
@@ -124,7 +124,7 @@ def detail(item_id: int):
     for _receiver, values in item_page.send(item, viewer=current_user):
         parts.update(values)
     return render_template("listings/detail.html", item=item, manage=manage, action_form=FlaskForm(),
-                           stages=services.visibility_stages(item) if manage else [], **parts)
+                           stages=visibility.visibility_stages(item) if manage else [], **parts)
 
 
 @blueprint.route("/items/<int:item_id>/edit", methods=["GET", "POST"])

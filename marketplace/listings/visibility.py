@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
-from marketplace.db import db
+from marketplace.db import db, utcnow
 from marketplace.listings.models import Category, Item, ItemStatus
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
@@ -124,3 +124,22 @@ def visible_since_expression(user: User) -> ColumnElement:
     if own_ids:
         return case((Item.municipality_id.in_(own_ids), Item.published_at), else_=outside)
     return outside
+
+
+@dataclass(frozen=True)
+class VisibilityStage:
+    audience: str  # "municipality", "network", "partners"
+    visible_from: datetime | None  # None: not (yet) planned
+    reached: bool
+
+
+def visibility_stages(item: Item, now: datetime | None = None) -> list[VisibilityStage]:
+    """Who can see the item now and from when the wider circles will, for the owner's item page."""
+    now = now or utcnow()
+    published = item.status == ItemStatus.PUBLISHED
+    held_back = item.needs_erasure
+    stages = [VisibilityStage("municipality", item.published_at, published)]
+    for audience, moment in (("network", item.network_visible_at), ("partners", item.partner_visible_at)):
+        moment = None if held_back else moment
+        stages.append(VisibilityStage(audience, moment, published and moment is not None and moment <= now))
+    return stages

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.i18n import OSLO
 from marketplace.forms import DecimalCommaField
-from marketplace.reservations.models import WouldBuyNew
+from marketplace.reservations.models import ReservationStatus, WouldBuyNew
 
 WOULD_BUY_NEW_LABELS = {
     WouldBuyNew.YES: _l("Yes, we would have bought new"),
@@ -64,3 +64,13 @@ class RejectForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
+
+
+STATUS_LABELS = {
+    ReservationStatus.REQUESTED: _l("waiting for an answer"),
+    ReservationStatus.APPROVED: _l("approved"),
+    ReservationStatus.COLLECTED: _l("collected"),
+    ReservationStatus.REJECTED: _l("rejected"),
+    ReservationStatus.CANCELLED: _l("cancelled"),
+    ReservationStatus.EXPIRED: _l("expired"),
+}

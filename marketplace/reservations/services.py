@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from marketplace.accounts import privacy, signals as account_signals
-from marketplace.accounts.models import Membership, Role, User
-from marketplace.accounts.permissions import has_organisation_role, is_site_admin
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import has_organisation_role
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
@@ -27,6 +27,9 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.listings.permissions import can_manage_item
 from marketplace.notifications import services as notifications
+from marketplace.reservations import notices
+from marketplace.reservations.forms import STATUS_LABELS
+from marketplace.reservations.permissions import can_see_reservation, is_owner_side, is_requester
 from marketplace.reservations.models import (
     Reservation,
     ReservationMessage,
@@ -56,24 +59,6 @@ class InsufficientQuantity(Conflict):
 
 class TransitionError(Conflict):
     """The reservation's status does not allow this (409)."""
-
-
-# --- Who may do what ------------------------------------------------------------------------------------
-
-def is_requester(user: User, reservation: Reservation) -> bool:
-    return getattr(user, "id", None) is not None and reservation.requester_id == user.id
-
-
-def is_owner_side(user: User, reservation: Reservation) -> bool:
-    """Caretakers and admins of the item's municipality handle its reservations."""
-    return can_manage_item(user, reservation.item)
-
-
-def can_see_reservation(user: User, reservation: Reservation) -> bool:
-    if is_site_admin(user) or is_requester(user, reservation) or is_owner_side(user, reservation):
-        return True
-    # Colleagues with the same role on the requesting side (e.g. the unit's caretaker) may follow it too.
-    return has_organisation_role(user, reservation.requester_organisation, Role.CARETAKER)
 
 
 def find_reservation(user: User, reservation_id: int) -> Reservation:
@@ -203,7 +188,7 @@ def reserve(
     db.session.flush()
     audit.record("reservation_requested", actor=actor, municipality_id=item.municipality_id,
                  reservation_id=reservation.id, item_id=item.id, quantity=str(quantity))
-    _tell_owner_side(reservation, "reservation_requested")
+    notices.tell_owner_side(reservation, "reservation_requested")
     return reservation
 
 
@@ -219,7 +204,7 @@ def approve(actor: User, reservation: Reservation, *, pickup_at: datetime | None
     reservation.expires_at = _pickup_deadline(reservation, now)
     db.session.flush()
     _log(actor, reservation, "reservation_approved")
-    _tell_requester(reservation, "reservation_approved")
+    notices.tell_requester(reservation, "reservation_approved")
     return reservation
 
 
@@ -231,7 +216,7 @@ def reject(actor: User, reservation: Reservation, reason: str, now: datetime | N
         raise ReservationError({"reason": _("Say why, so the requester understands.")})
     _close(reservation, ReservationStatus.REJECTED, now, reason[:MAX_NOTE])
     _log(actor, reservation, "reservation_rejected")
-    _tell_requester(reservation, "reservation_rejected")
+    notices.tell_requester(reservation, "reservation_rejected")
     return reservation
 
 
@@ -242,7 +227,7 @@ def cancel(actor: User, reservation: Reservation, reason: str = "", now: datetim
         raise Forbidden
     _close(reservation, ReservationStatus.CANCELLED, now, (reason or "").strip()[:MAX_NOTE])
     _log(actor, reservation, "reservation_cancelled")
-    _tell_owner_side(reservation, "reservation_cancelled")
+    notices.tell_owner_side(reservation, "reservation_cancelled")
     return reservation
 
 
@@ -262,7 +247,7 @@ def propose_pickup(actor: User, reservation: Reservation, pickup_at: datetime,
         else reservation.expires_at
     db.session.flush()
     _log(actor, reservation, "pickup_proposed", pickup_at=pickup_at.isoformat())
-    (_tell_requester if owner else _tell_owner_side)(reservation, "pickup_proposed")
+    notices.tell_other_side(reservation, "pickup_proposed", owner_side_acted=owner)
     return reservation
 
 
@@ -292,7 +277,8 @@ def add_message(actor: User, reservation: Reservation, body: str) -> Reservation
     message = ReservationMessage(reservation=reservation, author_id=actor.id, body=body)
     db.session.add(message)
     db.session.flush()
-    (_tell_requester if is_owner_side(actor, reservation) else _tell_owner_side)(reservation, "reservation_message")
+    notices.tell_other_side(reservation, "reservation_message",
+                            owner_side_acted=is_owner_side(actor, reservation))
     return message
 
 
@@ -317,7 +303,7 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None) 
         item.closed_at = now
     db.session.flush()
     _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
-    (_tell_requester if owner else _tell_owner_side)(reservation, "reservation_collected")
+    notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
     return event
 
 
@@ -335,7 +321,7 @@ def expire_reservations(now: datetime | None = None) -> list[Reservation]:
             continue  # answered or collected meanwhile
         audit.record("reservation_expired", municipality_id=reservation.municipality_id,
                      reservation_id=reservation.id)
-        _tell_requester(reservation, "reservation_expired")
+        notices.tell_requester(reservation, "reservation_expired")
     _lapse_offers(now)
     db.session.flush()
     return due
@@ -350,7 +336,7 @@ def remind_pending(now: datetime | None = None, before: timedelta = timedelta(da
     )))
     for reservation in pending:
         reservation.reminded_at = now
-        _tell_owner_side(reservation, "hold_expiring")
+        notices.tell_owner_side(reservation, "hold_expiring")
     db.session.flush()
     return len(pending)
 
@@ -440,7 +426,7 @@ def _require_owner_side(actor: User, reservation: Reservation) -> None:
 def _require_status(reservation: Reservation, *allowed: ReservationStatus) -> None:
     if reservation.status not in allowed:
         raise TransitionError(_("This reservation is %(status)s; that cannot be done now.",
-                                status=status_label(reservation.status)))
+                                status=STATUS_LABELS[reservation.status]))
 
 
 def _move(reservation: Reservation, new: ReservationStatus, *allowed: ReservationStatus) -> None:
@@ -455,17 +441,6 @@ def _move(reservation: Reservation, new: ReservationStatus, *allowed: Reservatio
     if moved != 1:
         _require_status(reservation, *allowed)  # raises, naming the status that won
         raise TransitionError(_("Someone else changed this reservation just now. Reload the page."))
-
-
-def status_label(status: ReservationStatus) -> str:
-    return {
-        ReservationStatus.REQUESTED: _("waiting for an answer"),
-        ReservationStatus.APPROVED: _("approved"),
-        ReservationStatus.COLLECTED: _("collected"),
-        ReservationStatus.REJECTED: _("rejected"),
-        ReservationStatus.CANCELLED: _("cancelled"),
-        ReservationStatus.EXPIRED: _("expired"),
-    }[status]
 
 
 def _close(reservation: Reservation, status: ReservationStatus, now: datetime, reason: str) -> None:
@@ -494,31 +469,6 @@ def _has_open_reservations(item: Item) -> bool:
 def _log(actor: User, reservation: Reservation, action: str, **details) -> None:
     audit.record(action, actor=actor, municipality_id=reservation.municipality_id, reservation_id=reservation.id,
                  **details)
-
-
-def _owner_side_users(reservation: Reservation) -> list[int]:
-    return list(db.session.scalars(select(Membership.user_id).join(User, User.id == Membership.user_id).where(
-        Membership.organisation_id == reservation.municipality_id,
-        Membership.role.in_([Role.CARETAKER, Role.MUNICIPAL_ADMIN]), User.active.is_(True),
-    ).distinct()))
-
-
-def _tell_owner_side(reservation: Reservation, kind: str) -> None:
-    data = _notification_data(reservation)
-    for user_id in _owner_side_users(reservation):
-        if user_id != reservation.requester_id:
-            notifications.notify(user_id, kind, data, f"/reservations/{reservation.id}")
-
-
-def _tell_requester(reservation: Reservation, kind: str) -> None:
-    if reservation.requester_id is not None:
-        notifications.notify(reservation.requester_id, kind, _notification_data(reservation),
-                             f"/reservations/{reservation.id}")
-
-
-def _notification_data(reservation: Reservation) -> dict:
-    return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
-            "requester": reservation.requester_organisation.name, "reservation_id": reservation.id}
 
 
 @account_signals.personal_data_collecting.connect

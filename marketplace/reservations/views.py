@@ -3,8 +3,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.listings.signals import item_page
-from marketplace.reservations import services
+from marketplace.reservations import permissions, services
 from marketplace.reservations.forms import (
+    STATUS_LABELS,
     WOULD_BUY_NEW_LABELS,
     MessageForm,
     PickupForm,
@@ -22,7 +23,7 @@ blueprint = Blueprint("reservations", __name__)
 @blueprint.record_once
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
-                                       reservation_status_label=services.status_label)
+                                       reservation_status_label=STATUS_LABELS.__getitem__)
 
 
 def _back_to_item(item_id: int, messages):
@@ -90,8 +91,8 @@ def detail(reservation_id: int):
     reservation = services.find_reservation(current_user, reservation_id)
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
-        owner=services.is_owner_side(current_user, reservation),
-        requester=services.is_requester(current_user, reservation),
+        owner=permissions.is_owner_side(current_user, reservation),
+        requester=permissions.is_requester(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
     )
 

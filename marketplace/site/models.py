@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
+
+if TYPE_CHECKING:  # the site room sits below accounts: it knows people by id
+    from marketplace.accounts.models import User
 
 
 class SiteSetting(Base):

@@ -39,6 +39,7 @@ from marketplace.wanted.models import (
     NoticeStatus,
     WantedAnswer,
     WantedNotice,
+    need_reservations,
 )
 from marketplace.wanted.permissions import (
     can_answer_notice,
@@ -357,8 +358,6 @@ def register_returned_device(actor: User, need: Need, now: datetime | None = Non
 
 def linkable_reservations(need: Need) -> list[Reservation]:
     """The municipality's live or collected reservations in the need's category that no need claims yet."""
-    from marketplace.wanted.models import need_reservations
-
     claimed = select(need_reservations.c.reservation_id).where(need_reservations.c.need_id != need.id)
     return list(db.session.scalars(
         select(Reservation).join(Item, Item.id == Reservation.item_id).where(

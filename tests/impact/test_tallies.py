@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text
 
+from marketplace.admin import networks as network_admin
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.impact import report, tallies
 from marketplace.impact.ledger import reverse
 from marketplace.impact.models import ReportTally
-from marketplace.organisations import services as organisations
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item, make_user
 from tests.impact.test_report import hand_over
@@ -93,12 +93,12 @@ def test_a_network_follows_its_membership(ledger, monkeypatch):
     site_admin = ledger.site_admin
     vest = report.resolve_scope(None, "network:vest")
     before = report.build(vest, *PERIODS[0]).totals.events
-    organisations.add_to_network(site_admin, ledger.vest, ledger.c)
+    network_admin.add_to_network(site_admin, ledger.vest, ledger.c)
     assert report.build(vest, *PERIODS[0]).totals.events == before + 1  # C's own hand-over in 2026
     assert_every_report_agrees(monkeypatch)
-    organisations.remove_from_network(site_admin, ledger.vest, ledger.c)
+    network_admin.remove_from_network(site_admin, ledger.vest, ledger.c)
     assert report.build(vest, *PERIODS[0]).totals.events == before
-    organisations.move_municipality(site_admin, ledger.c, ledger.vest)
+    network_admin.move_municipality(site_admin, ledger.c, ledger.vest)
     assert report.build(report.resolve_scope(None, "network:nord"), *PERIODS[0]).totals.events == 0
     assert_every_report_agrees(monkeypatch)
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
-from marketplace.listings import services
+from marketplace.listings import services, visibility
 from marketplace.listings.models import Condition, Item, ItemStatus
-from tests.factories import category, item_input, make_item, make_user
+from tests.factories import item_input, make_item, make_user
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -190,7 +190,7 @@ def test_ict_without_erasure_stays_home(setup, tmp_path):
     assert keyboard.id in visible_to(setup.member_b, later)  # holds no data
     services.record_erasure(setup.caretaker_a, laptop, b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", now=T0)
     assert laptop.id in visible_to(setup.member_b, later)
-    stages = services.visibility_stages(laptop, later)
+    stages = visibility.visibility_stages(laptop, later)
     assert [stage.reached for stage in stages] == [True, True, True]
 
 
@@ -206,7 +206,7 @@ def test_erasure_needs_a_real_certificate(setup):
 
 def test_visibility_stages_for_the_owner(setup):
     item = make_item(setup.caretaker_a, now=T0)
-    stages = services.visibility_stages(item, T0 + timedelta(days=4))
+    stages = visibility.visibility_stages(item, T0 + timedelta(days=4))
     assert [(s.audience, s.reached) for s in stages] == [("municipality", True), ("network", True),
                                                          ("partners", False)]
     assert stages[2].visible_from == T0 + timedelta(days=17)

@@ -1,5 +1,6 @@
 import pytest
 
+from marketplace.admin import services as admin
 from marketplace.errors import Forbidden
 from marketplace.organisations import services
 from marketplace.organisations.models import Municipality
@@ -28,13 +29,13 @@ def test_network_neighbours(region):
 
 
 def test_sharing_policy_only_by_the_municipal_admin(region):
-    services.update_sharing_policy(region.admin_a, region.a, network_share_days=0, partner_share_days=None)
+    admin.update_sharing_policy(region.admin_a, region.a, network_share_days=0, partner_share_days=None)
     assert region.a.network_share_days == 0 and region.a.partner_share_days is None
     for outsider in (region.caretaker_a, region.admin_a):
         with pytest.raises(Forbidden):
-            services.update_sharing_policy(outsider, region.b, network_share_days=1, partner_share_days=1)
+            admin.update_sharing_policy(outsider, region.b, network_share_days=1, partner_share_days=1)
     with pytest.raises(services.OrganisationError):
-        services.update_sharing_policy(region.admin_a, region.a, network_share_days=-1, partner_share_days=1)
+        admin.update_sharing_policy(region.admin_a, region.a, network_share_days=-1, partner_share_days=1)
 
 
 def test_sharing_page(client, region, web_app):

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.admin import services as admin
 from marketplace.db import db
 from marketplace.errors import Forbidden
 from marketplace.listings import services as listings
@@ -17,7 +18,7 @@ RULES = {"network_share_days": "3", "hold_days": "5", "pickup_grace_days": "2", 
 
 @pytest.fixture
 def strict(region, catalogue):
-    services.update_listing_policy(region.admin_a, region.a, electrical_safety_note_required=True)
+    admin.update_listing_policy(region.admin_a, region.a, electrical_safety_note_required=True)
     db.session.commit()
     return region
 
@@ -40,9 +41,9 @@ def test_other_municipalities_are_not_bound(strict):
 
 def test_only_the_admin_sets_the_rule(region):
     with pytest.raises(Forbidden):
-        services.update_listing_policy(region.caretaker_a, region.a, electrical_safety_note_required=True)
+        admin.update_listing_policy(region.caretaker_a, region.a, electrical_safety_note_required=True)
     with pytest.raises(Forbidden):
-        services.update_listing_policy(region.admin_a, region.b, electrical_safety_note_required=True)
+        admin.update_listing_policy(region.admin_a, region.b, electrical_safety_note_required=True)
 
 
 def test_the_rule_on_the_sharing_page(client, region, catalogue):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace.admin import networks as network_admin
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.errors import Conflict, NotVisible
@@ -31,28 +32,28 @@ def actions():
 # --- services -------------------------------------------------------------------------------------------------
 
 def test_a_network_admin_administers_only_their_network(region):
-    assert services.administered_networks(region.network_admin) == [region.vest]
-    assert [n.slug for n in services.administered_networks(region.site_admin)] == ["nord", "vest"]
-    assert services.administered_networks(region.admin_a) == []
-    assert services.administered_network(region.network_admin, "vest") == region.vest
+    assert network_admin.administered_networks(region.network_admin) == [region.vest]
+    assert [n.slug for n in network_admin.administered_networks(region.site_admin)] == ["nord", "vest"]
+    assert network_admin.administered_networks(region.admin_a) == []
+    assert network_admin.administered_network(region.network_admin, "vest") == region.vest
     for slug in ("nord", "nowhere"):
         with pytest.raises(NotVisible):
-            services.administered_network(region.network_admin, slug)
+            network_admin.administered_network(region.network_admin, slug)
     with pytest.raises(NotVisible):
-        services.network_member(region.network_admin, region.vest, "kommune-c")
+        network_admin.network_member(region.network_admin, region.vest, "kommune-c")
     for outsider in (region.admin_a, region.member_a):
         with pytest.raises(NotVisible):
-            services.network_overview(outsider, region.vest)
+            network_admin.network_overview(outsider, region.vest)
     with pytest.raises(NotVisible):
-        services.remove_from_network(region.network_admin, region.nord, region.c)
+        network_admin.remove_from_network(region.network_admin, region.nord, region.c)
     with pytest.raises(NotVisible):
-        services.update_network_policy(region.network_admin, region.nord, **POLICY)
+        network_admin.update_network_policy(region.network_admin, region.nord, **POLICY)
 
 
 def test_overview_counts_users_units_and_listings(region, catalogue):
     make_item(region.caretaker_a)
     make_item(region.caretaker_a, publish=False)
-    rows = {row.organisation.slug: row for row in services.network_overview(region.network_admin, region.vest)}
+    rows = {row.organisation.slug: row for row in network_admin.network_overview(region.network_admin, region.vest)}
     assert set(rows) == {"kommune-a", "kommune-b", "hjelpen"}
     assert (rows["kommune-a"].users, rows["kommune-a"].units, rows["kommune-a"].listed) == (3, 2, 1)
     assert (rows["kommune-b"].users, rows["kommune-b"].units, rows["kommune-b"].listed) == (2, 1, 0)
@@ -60,59 +61,59 @@ def test_overview_counts_users_units_and_listings(region, catalogue):
 
 
 def test_policy_defaults_apply_to_municipalities_created_in_or_joining_the_network(region):
-    services.update_network_policy(region.network_admin, region.vest, **POLICY)
+    network_admin.update_network_policy(region.network_admin, region.vest, **POLICY)
     assert region.vest.hold_days == 9 and region.vest.partner_share_days is None
     assert region.a.hold_days == 5  # members keep the rules they have
-    created = services.create_in_network(region.network_admin, region.vest, Municipality, "kommune-d", "D kommune")
+    created = network_admin.create_in_network(region.network_admin, region.vest, Municipality, "kommune-d", "D kommune")
     assert (created.network_share_days, created.partner_share_days, created.hold_days, created.pickup_grace_days,
             created.waitlist_offer_hours, created.displacement_unknown) == (0, None, 9, 4, 12, Decimal("0.500"))
     assert created.networks == [region.vest]
 
     orphan = services.create_organisation(Municipality, "kommune-e", "E kommune")
     assert orphan.hold_days == 5
-    services.add_to_network(region.network_admin, region.vest, orphan)
+    network_admin.add_to_network(region.network_admin, region.vest, orphan)
     assert orphan.hold_days == 9 and orphan.networks == [region.vest]
     assert actions()[-3:] == ["network_policy_changed", "network_member_created", "network_member_added"]
 
 
 def test_a_municipality_staying_in_another_network_keeps_its_rules(region):
-    services.update_network_policy(region.site_admin, region.vest, **POLICY)
-    services.add_to_network(region.site_admin, region.vest, region.c)
+    network_admin.update_network_policy(region.site_admin, region.vest, **POLICY)
+    network_admin.add_to_network(region.site_admin, region.vest, region.c)
     assert region.c.hold_days == 5 and set(region.c.networks) == {region.vest, region.nord}
 
 
 def test_a_network_admin_cannot_take_a_municipality_from_another_network(region):
-    assert region.c not in services.joinable_organisations(region.network_admin, region.vest, Municipality)
+    assert region.c not in network_admin.joinable_organisations(region.network_admin, region.vest, Municipality)
     with pytest.raises(NotVisible):
-        services.add_to_network(region.network_admin, region.vest, region.c)
+        network_admin.add_to_network(region.network_admin, region.vest, region.c)
     assert region.c.networks == [region.nord]
-    assert region.c in services.joinable_organisations(region.site_admin, region.vest, Municipality)
+    assert region.c in network_admin.joinable_organisations(region.site_admin, region.vest, Municipality)
     with pytest.raises(services.OrganisationError):
-        services.add_to_network(region.network_admin, region.vest, region.a)  # already a member
+        network_admin.add_to_network(region.network_admin, region.vest, region.a)  # already a member
 
 
 def test_bad_input_changes_nothing(region):
     for bad in ({"hold_days": 0}, {"displacement_unknown": Decimal("1.5")}, {"network_share_days": -1},
                 {"partner_share_days": 400}, {"displacement_unknown": "many"}):
         with pytest.raises(services.OrganisationError):
-            services.update_network_policy(region.network_admin, region.vest, **{**POLICY, **bad})
+            network_admin.update_network_policy(region.network_admin, region.vest, **{**POLICY, **bad})
     assert region.vest.hold_days == 5
     for slug, name in (("Bad Slug", "X"), ("kommune-a", "Again"), ("ok", "  ")):
         with pytest.raises(services.OrganisationError):
-            services.create_in_network(region.network_admin, region.vest, Municipality, slug, name)
+            network_admin.create_in_network(region.network_admin, region.vest, Municipality, slug, name)
 
 
 def test_removing_a_member_stops_sharing_and_waits_for_open_reservations(region, catalogue):
     chairs = make_item(region.caretaker_a, now=T0)
     reservation = reservations.reserve(region.member_b, chairs.id, Decimal(2), would_buy_new=WouldBuyNew.YES,
                                        now=T0 + timedelta(days=4))
-    assert services.open_reservations_lost(region.b, []) == 1
-    assert services.open_reservations_lost(region.b, [region.vest]) == 0
+    assert network_admin.open_reservations_lost(region.b, []) == 1
+    assert network_admin.open_reservations_lost(region.b, [region.vest]) == 0
     with pytest.raises(Conflict):
-        services.remove_from_network(region.network_admin, region.vest, region.b)
+        network_admin.remove_from_network(region.network_admin, region.vest, region.b)
     assert region.vest in region.b.networks
     reservations.cancel(region.member_b, reservation, now=T0 + timedelta(days=5))
-    services.remove_from_network(region.network_admin, region.vest, region.b)
+    network_admin.remove_from_network(region.network_admin, region.vest, region.b)
     assert region.b.networks == [] and region.b not in region.vest.organisations
     assert actions()[-1] == "network_member_removed"
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -120,13 +121,13 @@ def test_removing_a_member_stops_sharing_and_waits_for_open_reservations(region,
 
 
 def test_partner_users_only_for_the_partners_network(region):
-    people = services.partner_users(region.network_admin, region.vest, region.partner)
+    people = network_admin.partner_users(region.network_admin, region.vest, region.partner)
     assert [(m.user.email, m.role) for m in people] == [("helper@hjelpen.example", "member")]
     nord_admin = _nord_admin(region)
     with pytest.raises(NotVisible):
-        services.partner_users(nord_admin, region.vest, region.partner)
+        network_admin.partner_users(nord_admin, region.vest, region.partner)
     with pytest.raises(NotVisible):
-        services.partner_users(nord_admin, region.nord, region.partner)
+        network_admin.partner_users(nord_admin, region.nord, region.partner)
 
 
 def _nord_admin(region):

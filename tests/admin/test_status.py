@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from marketplace.db import db, head_revision
 from marketplace.errors import Forbidden
+from marketplace.admin import site_status
 from marketplace.site import services as site
 from tests.conftest import fresh, login
 from tests.factories import make_item
@@ -28,7 +29,7 @@ def test_tick_records_its_last_run(app, runner):
 def test_status_is_for_site_admins_only(region):
     for actor in (region.network_admin, region.admin_a, region.member_a):
         with pytest.raises(Forbidden):
-            site.system_status(actor)
+            site_status.system_status(actor)
 
 
 def test_status_reports_versions_migrations_counts_tick_and_mail(region, catalogue):
@@ -36,7 +37,7 @@ def test_status_reports_versions_migrations_counts_tick_and_mail(region, catalog
     make_item(region.caretaker_a, publish=False)
     site.record_tick(datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc), 1.25, emails=4)
     db.session.commit()
-    status = site.system_status(region.site_admin)
+    status = site_status.system_status(region.site_admin)
     assert status.database_revision == status.code_revision == head_revision() and status.migrations_current
     assert status.engine in ("sqlite", "postgresql") and status.server_version
     assert status.version not in ("", "unknown")
@@ -49,7 +50,7 @@ def test_status_reports_versions_migrations_counts_tick_and_mail(region, catalog
 def test_mail_summary_never_shows_the_password():
     config = {"MAIL_BACKEND": "smtp", "MAIL_FROM": "x@k.example", "SMTP_HOST": "smtp.k.example", "SMTP_PORT": 587,
               "SMTP_USERNAME": "robot", "SMTP_PASSWORD": "hunter2-secret", "SMTP_STARTTLS": True, "MAIL_OUTBOX": ""}
-    summary = site.mail_summary(config)
+    summary = site_status.mail_summary(config)
     assert summary["server"] == "smtp.k.example:587" and summary["login"] == "yes"
     assert "hunter2-secret" not in repr(summary) and "robot" not in repr(summary)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.admin import services as admin
 from marketplace.accounts import invitations
 from marketplace.accounts.models import Membership
 from marketplace.audit.models import AuditEvent
@@ -31,19 +32,19 @@ def unit_named(name):
 # --- Services -----------------------------------------------------------------------------------------------
 
 def test_create_rename_archive(region):
-    unit = services.add_unit(region.admin_a, region.a, "  A   bibliotek ", "library")
+    unit = admin.add_unit(region.admin_a, region.a, "  A   bibliotek ", "library")
     assert unit.name == "A bibliotek" and unit.municipality == region.a
     with pytest.raises(services.OrganisationError):
-        services.add_unit(region.admin_a, region.a, "a BIBLIOTEK", "library")  # unique, whatever the case
+        admin.add_unit(region.admin_a, region.a, "a BIBLIOTEK", "library")  # unique, whatever the case
     with pytest.raises(services.OrganisationError):
-        services.rename_unit(region.admin_a, region.a, unit.id, "A skole", "school")
+        admin.rename_unit(region.admin_a, region.a, unit.id, "A skole", "school")
     with pytest.raises(services.OrganisationError):
-        services.add_unit(region.admin_a, region.a, "X", "castle")
-    services.add_unit(region.admin_a, region.a, "B skole", "school")  # a name B uses: fine in A
-    services.rename_unit(region.admin_a, region.a, unit.id, "A hovedbibliotek", "library")
-    services.set_unit_archived(region.admin_a, region.a, unit.id, True)
+        admin.add_unit(region.admin_a, region.a, "X", "castle")
+    admin.add_unit(region.admin_a, region.a, "B skole", "school")  # a name B uses: fine in A
+    admin.rename_unit(region.admin_a, region.a, unit.id, "A hovedbibliotek", "library")
+    admin.set_unit_archived(region.admin_a, region.a, unit.id, True)
     assert unit.name == "A hovedbibliotek" and unit.archived_at is not None
-    services.set_unit_archived(region.admin_a, region.a, unit.id, False)
+    admin.set_unit_archived(region.admin_a, region.a, unit.id, False)
     assert unit.archived_at is None
     assert [e for e in db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))] == [
         "unit_created", "unit_created", "unit_renamed", "unit_archived", "unit_unarchived"]
@@ -52,23 +53,23 @@ def test_create_rename_archive(region):
 def test_only_the_municipalitys_admin(region):
     for actor in (region.member_a, region.caretaker_a, region.network_admin):
         with pytest.raises(Forbidden):
-            services.add_unit(actor, region.a, "X", "other")
+            admin.add_unit(actor, region.a, "X", "other")
     with pytest.raises(NotVisible):  # B's unit through A
-        services.rename_unit(region.admin_a, region.a, region.school_b.id, "X", "school")
+        admin.rename_unit(region.admin_a, region.a, region.school_b.id, "X", "school")
     with pytest.raises(Forbidden):
-        services.unit_summaries(region.admin_a, region.b)
+        admin.unit_summaries(region.admin_a, region.b)
     with pytest.raises(NotVisible):
-        services.municipality_for_unit_admin(region.admin_a, "kommune-b")
+        admin.municipality_for_unit_admin(region.admin_a, "kommune-b")
     with pytest.raises(NotVisible):
-        services.municipality_for_unit_admin(region.network_admin, "hjelpen")  # a partner has no units
+        admin.municipality_for_unit_admin(region.network_admin, "hjelpen")  # a partner has no units
     with pytest.raises(Forbidden):
-        services.municipality_for_unit_admin(region.member_a, "kommune-a")
+        admin.municipality_for_unit_admin(region.member_a, "kommune-a")
 
 
 def test_summaries_count_items_and_users(region, catalogue):
     make_item(region.caretaker_a, unit=region.school_a)
     make_item(region.caretaker_a, unit=region.school_a)
-    counts = {s.unit.name: (s.items, s.users) for s in services.unit_summaries(region.admin_a, region.a)}
+    counts = {s.unit.name: (s.items, s.users) for s in admin.unit_summaries(region.admin_a, region.a)}
     assert counts == {"A skole": (2, 1), "A depot": (0, 1)}
 
 
@@ -86,7 +87,7 @@ def test_merge_moves_everything_but_the_ledger(region, catalogue):
     school, depot = region.school_a.id, region.depot_a.id
     assert event.giver_unit_id == school and event.receiver_unit_id == school
 
-    moved = services.merge_units(region.admin_a, region.a, school, depot)
+    moved = admin.merge_units(region.admin_a, region.a, school, depot)
     db.session.commit()
     fresh()
     assert moved == {"items": 1, "memberships": 1, "reservations": 2, "invitations": 1}
@@ -104,12 +105,12 @@ def test_merge_moves_everything_but_the_ledger(region, catalogue):
 
 def test_merge_refuses_itself_an_archived_target_and_another_municipality(region):
     with pytest.raises(services.OrganisationError):
-        services.merge_units(region.admin_a, region.a, region.school_a.id, region.school_a.id)
-    services.set_unit_archived(region.admin_a, region.a, region.depot_a.id, True)
+        admin.merge_units(region.admin_a, region.a, region.school_a.id, region.school_a.id)
+    admin.set_unit_archived(region.admin_a, region.a, region.depot_a.id, True)
     with pytest.raises(services.OrganisationError):
-        services.merge_units(region.admin_a, region.a, region.school_a.id, region.depot_a.id)
+        admin.merge_units(region.admin_a, region.a, region.school_a.id, region.depot_a.id)
     with pytest.raises(NotVisible):
-        services.merge_units(region.admin_a, region.a, region.school_a.id, region.school_b.id)
+        admin.merge_units(region.admin_a, region.a, region.school_a.id, region.school_b.id)
     assert region.school_a.archived_at is None
 
 
@@ -181,7 +182,7 @@ def test_another_municipalitys_unit_by_id_is_404(client, region):
 
 
 def test_archived_units_are_not_offered_for_new_listings_or_invitations(client, region, catalogue):
-    services.set_unit_archived(region.admin_a, region.a, region.school_a.id, True)
+    admin.set_unit_archived(region.admin_a, region.a, region.school_a.id, True)
     db.session.commit()
     login(client, "admin@a.example")
     for page in ("/items/new", "/admin/organisations/kommune-a/users/invite"):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.admin import networks as network_admin
 from marketplace.errors import Conflict, Forbidden
 from marketplace.organisations import services
 from marketplace.reservations import services as reservations
@@ -83,9 +84,9 @@ def test_moving_takes_the_new_networks_defaults_and_waits_for_open_reservations(
     reservation = reservations.reserve(region.member_b, chairs.id, Decimal(2), would_buy_new=WouldBuyNew.YES,
                                        now=T0 + timedelta(days=4))
     with pytest.raises(Conflict):
-        services.move_municipality(region.site_admin, region.b, region.nord)
+        network_admin.move_municipality(region.site_admin, region.b, region.nord)
     with pytest.raises(Forbidden):
-        services.move_municipality(region.network_admin, region.c, region.vest)
+        network_admin.move_municipality(region.network_admin, region.c, region.vest)
     reservations.cancel(region.member_b, reservation, now=T0 + timedelta(days=5))
-    services.move_municipality(region.site_admin, region.b, region.nord)
+    network_admin.move_municipality(region.site_admin, region.b, region.nord)
     assert region.b.networks == [region.nord] and region.b.hold_days == 11

@@ -4,6 +4,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.forms import DecimalCommaField
+from marketplace.organisations.models import UnitKind
 
 
 class PolicyForm(FlaskForm):
@@ -63,8 +64,6 @@ class PolicyForm(FlaskForm):
 
 
 def _unit_kind_choices():
-    from marketplace.organisations.models import UnitKind
-
     labels = {UnitKind.SCHOOL: _l("School"), UnitKind.KINDERGARTEN: _l("Kindergarten"),
               UnitKind.LIBRARY: _l("Library"), UnitKind.DEPOT: _l("Depot"), UnitKind.OFFICE: _l("Office"),
               UnitKind.CARE: _l("Care and health"), UnitKind.CULTURE: _l("Culture and sport"),

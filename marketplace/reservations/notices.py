@@ -1,0 +1,41 @@
+"""Telling the two sides of a reservation what happened: the owner side (the caretakers and admins of the
+item's municipality) and the requester, through their notifications."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import Membership, Role, User
+from marketplace.db import db
+from marketplace.notifications import services as notifications
+from marketplace.reservations.models import Reservation
+
+
+def _owner_side_users(reservation: Reservation) -> list[int]:
+    return list(db.session.scalars(select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+        Membership.organisation_id == reservation.municipality_id,
+        Membership.role.in_([Role.CARETAKER, Role.MUNICIPAL_ADMIN]), User.active.is_(True),
+    ).distinct()))
+
+
+def tell_owner_side(reservation: Reservation, kind: str) -> None:
+    data = _notification_data(reservation)
+    for user_id in _owner_side_users(reservation):
+        if user_id != reservation.requester_id:
+            notifications.notify(user_id, kind, data, f"/reservations/{reservation.id}")
+
+
+def tell_requester(reservation: Reservation, kind: str) -> None:
+    if reservation.requester_id is not None:
+        notifications.notify(reservation.requester_id, kind, _notification_data(reservation),
+                             f"/reservations/{reservation.id}")
+
+
+def tell_other_side(reservation: Reservation, kind: str, *, owner_side_acted: bool) -> None:
+    """Tell the requester what the owner side did, or the owner side what the requester did."""
+    (tell_requester if owner_side_acted else tell_owner_side)(reservation, kind)
+
+
+def _notification_data(reservation: Reservation) -> dict:
+    return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
+            "requester": reservation.requester_organisation.name, "reservation_id": reservation.id}
