@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.accounts.permissions import is_network_admin, is_site_admin
+from marketplace.admin.permissions import can_bring_into_network
 from marketplace.audit import services as audit
 from marketplace.db import db
 from marketplace.errors import Conflict, Forbidden, NotVisible
@@ -92,18 +93,12 @@ def network_overview(actor, network: Network) -> list[MemberFigures]:
             for org in network.organisations]
 
 
-def _may_bring_in(actor, organisation: Organisation) -> bool:
-    """A site admin may bring any organisation into a network; a network admin only one that belongs to no
-    network, or only to networks they administer too, so nobody takes a municipality from another network."""
-    return is_site_admin(actor) or all(is_network_admin(actor, other) for other in organisation.networks)
-
-
 def joinable_organisations(actor, network: Network, kind: type[Organisation]) -> list[Organisation]:
     """The municipalities (or partners) ``actor`` may add to ``network``, by name."""
     if not is_network_admin(actor, network):
         raise NotVisible
     candidates = db.session.scalars(select(kind).options(selectinload(kind.networks)).order_by(kind.name))
-    return [org for org in candidates if network not in org.networks and _may_bring_in(actor, org)]
+    return [org for org in candidates if network not in org.networks and can_bring_into_network(actor, org)]
 
 
 def create_in_network(actor, network: Network, kind: type[Municipality] | type[PartnerOrganisation], slug: str,
@@ -120,7 +115,7 @@ def create_in_network(actor, network: Network, kind: type[Municipality] | type[P
 def add_to_network(actor, network: Network, organisation: Organisation) -> None:
     """Bring an existing organisation into the network. A municipality that was in no network takes the
     network's policy defaults; one that stays in another network keeps its own rules."""
-    if not is_network_admin(actor, network) or not _may_bring_in(actor, organisation):
+    if not is_network_admin(actor, network) or not can_bring_into_network(actor, organisation):
         raise NotVisible
     if network in organisation.networks:
         raise OrganisationError(_("%(name)s is already in %(network)s.", name=organisation.name, network=network.name))

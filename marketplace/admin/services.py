@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import Invitation, Membership, User
 from marketplace.accounts.permissions import can_administer_municipality
+from marketplace.admin.permissions import can_read_audit_log
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
@@ -204,7 +205,7 @@ AUDIT_PAGE_SIZE = 100
 
 def audit_log(actor: User, municipality: Municipality, page: int = 1, action: str = "") -> tuple[list[AuditEvent], int]:
     """The audit log of one municipality, newest first, for its administrators."""
-    if not can_administer_municipality(actor, municipality):
+    if not can_read_audit_log(actor, municipality):
         raise Forbidden
     query = select(AuditEvent).where(AuditEvent.municipality_id == municipality.id)
     if action:

@@ -19,10 +19,9 @@ from marketplace.api.schemas.impact import (
 from marketplace.db import utcnow
 from marketplace.errors import Forbidden
 from marketplace.i18n import oslo_date
-from marketplace.impact import report
+from marketplace.impact import document, report
 from marketplace.impact import services as impact
 from marketplace.listings import services as listings
-from marketplace.wanted import report as needs_report
 
 
 @registry.route(blueprint, "GET", "/categories", summary="Categories with the factors in force", tag="reference",
@@ -75,7 +74,9 @@ def impact_report():
         return {"co2e_kg": fixed(totals.co2e_net_kg, 3), "co2e_kg_gross": fixed(totals.co2e_gross_kg, 3),
                 "waste_kg": fixed(totals.waste_kg, 3), "money_nok": fixed(totals.money_nok, 2)}
 
-    needs = needs_report.figures(needs_report.build(scope, start, end))
+    # The same document as the page, the files and the command line: the reuse-first figures are its appendix.
+    needs = next(appendix.figures for appendix in document.build(data, utcnow()).appendices
+                 if appendix.key == "reuse_first")
     places = {"share_by_count": 3, "share_by_value": 3, "value_needed_nok": 2, "value_reused_nok": 2, "ict_issued": 3}
     return respond(ImpactOut(
         scope=ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 
 from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import User
+from marketplace.api import permissions
 from marketplace.api.models import ApiToken
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
@@ -78,7 +79,7 @@ def active_tokens(user: User) -> list[ApiToken]:
 def revoke_token(actor: User, token_id: int, now: datetime | None = None) -> ApiToken:
     """Revoke one of the actor's own tokens; it stops working at once. Revoking twice is harmless."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != actor.id:
+    if token is None or not permissions.owns_token(actor, token):
         raise NotVisible
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()

@@ -1,1 +1,1 @@
-"""The audit log: who did what, when, from where. Never secrets."""
+"""The audit log: who did what, when, from where. Never secrets. (Its page is the admin room's.)"""

@@ -1,1 +1,1 @@
-"""Climate impact: factor sets with a source per line, municipal overrides, and (later) the reuse report."""
+"""Climate impact: factor sets with a source per line and municipal overrides, the reuse ledger, and the report."""

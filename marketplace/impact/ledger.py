@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -32,7 +33,6 @@ from marketplace.impact.models import ReuseEvent
 from marketplace.impact.services import factors_for_item
 from marketplace.listings.models import Item
 from marketplace.organisations.models import Municipality, Organisation
-from sqlalchemy import select
 
 CO2E_STEP = Decimal("0.001")  # kg: to the gram
 MONEY_STEP = Decimal("0.01")  # NOK: to the øre

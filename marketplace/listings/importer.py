@@ -34,6 +34,7 @@ from marketplace.errors import Forbidden
 from marketplace.listings import services
 from marketplace.forms import parse_decimal
 from marketplace.listings.models import Category, Condition
+from marketplace.listings.forms import item_input
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.listings.spreadsheet import COLUMNS_BY_KEY, Column, ImportFileError, Row, blank, file_kind
 from marketplace.organisations.models import Municipality, Unit
@@ -221,7 +222,7 @@ def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, d
             values[key] = _DEFAULTS.get(key, "")
     if any(key in errors for key in ("category", "condition", "quantity")):
         return None, errors
-    return services.ItemInput(**values), errors
+    return item_input(values), errors  # the listing form's and the API's mapper: the three cannot drift
 
 
 # --- Importing ------------------------------------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""Notifications: the in-app inbox (and, later, e-mail and digests)."""
+"""Notifications: the in-app inbox, e-mail at once or in a daily digest."""

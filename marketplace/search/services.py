@@ -27,7 +27,7 @@ from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation, Unit
-from marketplace.search import text
+from marketplace.search import permissions, text
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
 
@@ -418,7 +418,7 @@ def saved_searches(user: User) -> list[SavedSearch]:
 
 def save_search(user: User, params: SearchParams, name: str, now: datetime | None = None) -> SavedSearch:
     """Remember a search; items that become visible to ``user`` after now and match it will be announced."""
-    if not getattr(user, "is_authenticated", False):
+    if not permissions.can_save_search(user):
         raise Forbidden
     name = (name or "").strip()[:120] or params.q or _("My search")
     if not params.is_filtered:
@@ -434,7 +434,7 @@ def save_search(user: User, params: SearchParams, name: str, now: datetime | Non
 
 def delete_saved_search(user: User, saved_search_id: int) -> None:
     saved = db.session.get(SavedSearch, saved_search_id)
-    if saved is None or saved.user_id != user.id:
+    if saved is None or not permissions.owns_saved_search(user, saved):
         raise NotVisible
     db.session.delete(saved)
     db.session.flush()

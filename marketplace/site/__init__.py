@@ -1,1 +1,1 @@
-"""Site-wide settings (a small key-value table) and the system status for site administrators."""
+"""Site-wide settings (a small key-value table) and the record of the last `marketplace tick`."""
