@@ -178,8 +178,11 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     if not can_list_items_for(actor, municipality):
         raise Forbidden
     _check(actor, municipality, data)
-    if publish:  # refused before anything is stored
+    # Refused before anything is stored: the form's answer keeps only the photos that arrived.
+    if publish:
         _check_safety_note(municipality, data.category, data.safety_check_note)
+        _check_end_date(data.advertise_until, now or utcnow())
+    _check_photo_count(len(pending_photos(actor, data.photo_ids)))
     item = Item(municipality=municipality, created_by_id=actor.id, status=ItemStatus.DRAFT)
     _copy_input(item, data)
     item.quantity_available = item.quantity
@@ -228,6 +231,16 @@ def _lock(item: Item) -> None:
         db.session.refresh(item, ["quantity", "quantity_available", "status"])
 
 
+def _check_end_date(advertise_until: date | None, now: datetime) -> None:
+    if advertise_until and advertise_until < oslo_date(now):
+        raise ListingError({"advertise_until": _("The listing would end in the past: choose a later date.")})
+
+
+def _check_photo_count(count: int) -> None:
+    if count > MAX_PHOTOS:
+        raise ListingError({"photos": _("An item can have at most %(count)d photos.", count=MAX_PHOTOS)})
+
+
 def _check_safety_note(municipality: Municipality, category: Category, note: str) -> None:
     """Where the municipality asks for it, an electrical item is published only with a safety-check note."""
     if municipality.electrical_safety_note_required and category.electrical and not note.strip():
@@ -244,8 +257,7 @@ def publish_item(actor: User, item: Item, now: datetime | None = None) -> Item:
     if item.status not in (ItemStatus.DRAFT, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
         raise TransitionError(_("Only drafts, withdrawn and expired listings can be published."))
     now = now or utcnow()
-    if item.advertise_until and item.advertise_until < oslo_date(now):
-        raise ListingError({"advertise_until": _("The listing would end in the past: choose a later date.")})
+    _check_end_date(item.advertise_until, now)
     _check_safety_note(item.municipality, item.category, item.safety_check_note)
     policy = item.municipality
     item.status = ItemStatus.PUBLISHED
@@ -337,8 +349,7 @@ def upload_photo(actor: User, data: bytes, *, item: Item | None = None, alt_text
     if item is not None:
         if not can_manage_item(actor, item):
             raise Forbidden
-        if len(item.photos) >= MAX_PHOTOS:
-            raise ListingError({"photos": _("An item can have at most %(count)d photos.", count=MAX_PHOTOS)})
+        _check_photo_count(len(item.photos) + 1)
     elif not can_list_items_for(actor, actor.municipality):
         raise Forbidden
     processed = photo_files.process(data)  # raises PhotoError for anything that is not a readable photo
@@ -364,8 +375,7 @@ def pending_photos(actor: User, photo_ids: list[int]) -> list[Photo]:
 
 def _attach_photos(actor: User, item: Item, photo_ids: list[int], alt_texts: dict[int, str]) -> None:
     for photo in pending_photos(actor, photo_ids):
-        if len(item.photos) >= MAX_PHOTOS:
-            raise ListingError({"photos": _("An item can have at most %(count)d photos.", count=MAX_PHOTOS)})
+        _check_photo_count(len(item.photos) + 1)
         photo.position = len(item.photos)
         item.photos.append(photo)
     for photo in item.photos:

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.db import db
@@ -111,6 +111,15 @@ def test_publishing_with_an_end_date_in_the_past_is_refused(setup):
     with pytest.raises(services.ListingError):
         services.publish_item(setup.caretaker_a, item, now=T0)
     assert item.status == ItemStatus.DRAFT
+
+
+def test_a_refused_publication_stores_no_draft(setup):
+    """The form keeps what the user typed and answers 400; the refused item must not linger as a draft."""
+    before = db.session.scalar(select(func.count()).select_from(Item))
+    with pytest.raises(services.ListingError) as refused:
+        make_item(setup.caretaker_a, publish=True, advertise_until=date(2026, 8, 1), now=T0)
+    assert "advertise_until" in refused.value.errors
+    assert db.session.scalar(select(func.count()).select_from(Item)) == before
 
 
 def test_expiry_uses_the_norwegian_date(setup):
