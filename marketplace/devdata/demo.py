@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import db, utcnow
@@ -150,7 +151,7 @@ def _load_listings(progress: Callable[[str], object], now: datetime) -> None:
                                  seed=f"{listing.municipality}|{listing.title}", view=view, several=several)
             listings.upload_photo(actor, data, item=item, alt_text=_alt_text(listing.title, view, several))
         if listing.erased:
-            listings.record_erasure(actor, item, _certificate(listing, created), now=created)
+            erasure.record_erasure(actor, item, _certificate(listing, created), now=created)
         changed = created
         if published is not None:
             listings.publish_item(actor, item, now=published)
@@ -222,7 +223,7 @@ def _load_reservations(progress: Callable[[str], object], now: datetime) -> None
                 unit=next(u for u in giver.municipality.units if u.kind == UnitKind.DEPOT),
             ), publish=False)
             if item.category.holds_data:
-                listings.record_erasure(giver, item, _certificate_for(title, published), now=published)
+                erasure.record_erasure(giver, item, _certificate_for(title, published), now=published)
             listings.publish_item(giver, item, now=published)
             receiver = rng.choice([r for r in receivers if r.municipality != giver.municipality])
             # Partners see a listing only after the network's turn and their own further delay.

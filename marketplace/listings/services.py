@@ -5,7 +5,6 @@ Every function takes the acting user explicitly, checks permission itself, flush
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
-from marketplace.storage import write_atomically
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
@@ -33,7 +31,6 @@ from marketplace.organisations.models import Municipality, Unit
 
 MAX_PHOTOS = 8
 PENDING_PHOTO_LIFETIME = timedelta(days=1)
-MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 EXPIRY_REMINDER_DAYS = 2  # the owner side is told when a listing has at most this many days left
 
 
@@ -198,7 +195,10 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     return item
 
 
-def update_item(actor: User, item: Item, data: ItemInput) -> Item:
+def update_item(actor: User, item: Item, data: ItemInput, *, publish: bool = False,
+                now: datetime | None = None) -> Item:
+    """Change the item; with ``publish``, publish it too (a draft, withdrawn or expired listing). Either all of
+    it is done or, refused, nothing."""
     if not can_manage_item(actor, item):
         raise Forbidden
     if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
@@ -210,8 +210,12 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
         raise ListingError({"quantity": _("%(count)s are already reserved or handed over; the quantity cannot be "
                                           "less than that.", count=format(committed.normalize(), "f"))})
     advertised_until = item.advertise_until
-    if item.status == ItemStatus.PUBLISHED:
+    publish = publish and item.status != ItemStatus.PUBLISHED
+    if item.status == ItemStatus.PUBLISHED or publish:
         _check_safety_note(item.municipality, data.category, data.safety_check_note)
+    if publish:
+        _check_end_date(data.advertise_until, now or utcnow())
+    _check_photo_count(len(item.photos) + len(pending_photos(actor, data.photo_ids)))
     _copy_input(item, data)
     if item.advertise_until != advertised_until:
         item.expiry_reminded_at = None  # a new end date earns a new reminder
@@ -220,6 +224,8 @@ def update_item(actor: User, item: Item, data: ItemInput) -> Item:
     db.session.flush()
     item_saved.send(item)
     audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
+    if publish:
+        publish_item(actor, item, now=now)
     return item
 
 
@@ -454,43 +460,6 @@ def remove_unreferenced_files() -> int:
     for content_hash in on_disk - used:
         photo_files.delete(current_app.config["UPLOAD_DIR"], content_hash)
     return len(on_disk - used)
-
-
-# --- Data erasure (ICT) ---------------------------------------------------------------------------------
-
-def record_erasure(actor: User, item: Item, certificate: bytes | None, now: datetime | None = None) -> Item:
-    """Record that the device's data is erased, with the certificate (PDF, or a photo of it)."""
-    if not can_manage_item(actor, item):
-        raise Forbidden
-    if not item.category.holds_data:
-        raise ListingError({"certificate": _("This category holds no data; no erasure is needed.")})
-    if not certificate:
-        raise ListingError({"certificate": _("Attach the erasure certificate (PDF or a photo of it).")})
-    if len(certificate) > MAX_CERTIFICATE_BYTES:
-        raise ListingError({"certificate": _("The certificate file is too large (at most 10 MB).")})
-    directory = current_app.config["UPLOAD_DIR"]
-    if certificate.startswith(b"%PDF-") and b"%%EOF" in certificate[-2048:]:
-        content, suffix = certificate, "pdf"
-    else:
-        try:
-            processed = photo_files.process(certificate)  # a photo of the report: cleaned like any photo
-        except photo_files.PhotoError as error:
-            raise ListingError({"certificate": _("The certificate must be a PDF or a photo.")}) from error
-        content, suffix = processed.large, "jpg"
-    name = f"{hashlib.sha256(content).hexdigest()}.{suffix}"
-    write_atomically(Path(directory) / "certificates" / name, content)
-    item.erasure_certificate = name
-    item.erasure_recorded_at = now or utcnow()
-    item.erasure_recorded_by_id = actor.id
-    db.session.flush()
-    audit.record("erasure_recorded", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
-    return item
-
-
-def certificate_path(item: Item) -> Path | None:
-    if not item.erasure_certificate:
-        return None
-    return Path(current_app.config["UPLOAD_DIR"]) / "certificates" / item.erasure_certificate
 
 
 @account_signals.personal_data_collecting.connect

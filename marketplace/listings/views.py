@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
@@ -137,9 +138,7 @@ def edit(item_id: int):
     _photo_ids, refused = _receive_photos(item=item)
     if _valid(form, refused):
         try:
-            services.update_item(current_user, item, _item_input(form, []))
-            if "publish" in request.form and item.status != ItemStatus.PUBLISHED:
-                services.publish_item(current_user, item)
+            services.update_item(current_user, item, _item_input(form, []), publish="publish" in request.form)
         except services.ListingError as error:
             _show_errors(form, error)
         else:
@@ -187,7 +186,7 @@ def erasure(item_id: int):
     if form.validate_on_submit():
         upload = next((file for file in request.files.getlist(form.certificate.name) if file and file.filename), None)
         try:
-            services.record_erasure(current_user, item, upload.read() if upload else None)
+            data_erasure.record_erasure(current_user, item, upload.read() if upload else None)
         except services.ListingError as error:
             form.certificate.errors = list(error.errors.values())
         else:
@@ -199,7 +198,7 @@ def erasure(item_id: int):
 @blueprint.get("/items/<int:item_id>/erasure-certificate")
 def erasure_certificate(item_id: int):
     item = services.find_manageable_item(current_user, item_id)
-    path = services.certificate_path(item)
+    path = data_erasure.certificate_path(item)
     if path is None:
         raise NotVisible
     return _private_file(path, download_name=f"erasure-certificate-item-{item.id}{path.suffix}")

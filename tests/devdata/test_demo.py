@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import db
@@ -65,7 +66,7 @@ def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
     erased = [item for item in laptops if item.erasure_recorded_at is not None]
     assert erased and len(erased) < len(laptops)
     for item in erased:
-        certificate = listings.certificate_path(item)
+        certificate = erasure.certificate_path(item)
         assert certificate.is_file() and certificate.read_bytes().startswith(b"%PDF-")
     assert Decimal("0") < sum(item.quantity for item in items)
 

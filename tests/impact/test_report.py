@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace.listings import erasure
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import report
@@ -110,9 +111,7 @@ def test_scope_permissions(ledger):
 
 def test_plausibility_145_laptops(region, catalogue):
     laptops = make_item(region.caretaker_a, "laptop", quantity=Decimal(145), now=T0)
-    from marketplace.listings import services as listings
-
-    listings.record_erasure(region.caretaker_a, laptops, b"%PDF-1.4\n%%EOF\n", now=T0)
+    erasure.record_erasure(region.caretaker_a, laptops, b"%PDF-1.4\n%%EOF\n", now=T0)
     hand_over(region.member_a, region.caretaker_a, laptops, 145, WouldBuyNew.YES, T0 + timedelta(days=1))
     total = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR).totals
     assert total.co2e_net_kg == Decimal(145 * 240)  # 145 × the laptop factor

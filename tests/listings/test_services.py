@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.listings import erasure
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
@@ -122,6 +123,17 @@ def test_a_refused_publication_stores_no_draft(setup):
     assert db.session.scalar(select(func.count()).select_from(Item)) == before
 
 
+def test_a_refused_publication_on_saving_changes_nothing(setup):
+    item = make_item(setup.caretaker_a, publish=False)
+    with pytest.raises(services.ListingError) as refused:
+        services.update_item(setup.caretaker_a, item, item_input(title="Nytt navn", advertise_until=date(2026, 8, 1)),
+                             publish=True, now=T0)
+    assert "advertise_until" in refused.value.errors
+    assert (item.title, item.advertise_until, item.status) == ("Kontorstoler, grå", None, ItemStatus.DRAFT)
+    services.update_item(setup.caretaker_a, item, item_input(title="Nytt navn"), publish=True, now=T0)
+    assert (item.title, item.status) == ("Nytt navn", ItemStatus.PUBLISHED)
+
+
 def test_expiry_uses_the_norwegian_date(setup):
     item = make_item(setup.caretaker_a, advertise_until=date(2026, 9, 30), now=T0)
     # 23:30 UTC on 30 September is already 1 October in Oslo (summer time, UTC+2).
@@ -197,7 +209,7 @@ def test_ict_without_erasure_stays_home(setup, tmp_path):
     assert laptop.id not in visible_to(setup.partner_user, later)
     assert laptop.id not in visible_to(setup.network_admin, later)
     assert keyboard.id in visible_to(setup.member_b, later)  # holds no data
-    services.record_erasure(setup.caretaker_a, laptop, b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", now=T0)
+    erasure.record_erasure(setup.caretaker_a, laptop, b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", now=T0)
     assert laptop.id in visible_to(setup.member_b, later)
     stages = visibility.visibility_stages(laptop, later)
     assert [stage.reached for stage in stages] == [True, True, True]
@@ -207,10 +219,10 @@ def test_erasure_needs_a_real_certificate(setup):
     laptop = make_item(setup.caretaker_a, slug="laptop", quantity=Decimal(1), now=T0)
     for bad in (None, b"", b"<html>not a certificate</html>", b"%PDF-1.4 truncated"):
         with pytest.raises(services.ListingError):
-            services.record_erasure(setup.caretaker_a, laptop, bad)
+            erasure.record_erasure(setup.caretaker_a, laptop, bad)
     assert laptop.erasure_recorded_at is None
     with pytest.raises(Forbidden):
-        services.record_erasure(setup.caretaker_b, laptop, b"%PDF-1.4\n%%EOF")
+        erasure.record_erasure(setup.caretaker_b, laptop, b"%PDF-1.4\n%%EOF")
 
 
 def test_visibility_stages_for_the_owner(setup):

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
+from marketplace.listings import erasure
 from marketplace.db import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item
@@ -208,7 +209,7 @@ def test_saved_search_for_ict_waits_for_erasure(setup):
     services.save_search(setup.member_a, SearchParams.from_args(MultiDict({"q": "lenovo"})), "PC",
                          now=T0)
     assert services.announce_saved_search_matches(T0 + timedelta(days=10)) == 0  # B's laptop: no erasure
-    listings.record_erasure(setup.caretaker_b, setup.laptop, b"%PDF-1.4\n%%EOF\n", now=T0 + timedelta(days=11))
+    erasure.record_erasure(setup.caretaker_b, setup.laptop, b"%PDF-1.4\n%%EOF\n", now=T0 + timedelta(days=11))
     assert services.announce_saved_search_matches(T0 + timedelta(days=12)) == 1
 
 

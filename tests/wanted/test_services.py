@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.listings import erasure
 from marketplace.db import db
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.listings import services as listings
@@ -291,7 +292,7 @@ def test_the_returned_device_is_a_draft_with_erasure_pending_invisible_outside_u
     assert listings.find_visible_item(setup.member_a, device.id, later) is device  # inside: yes
     for outsider in (setup.member_b, setup.network_admin, setup.partner_user, setup.member_c):
         assert listings.find_visible_item(outsider, device.id, later) is None
-    listings.record_erasure(setup.caretaker_a, device, jpeg_bytes(), now=T0 + DAY)
+    erasure.record_erasure(setup.caretaker_a, device, jpeg_bytes(), now=T0 + DAY)
     assert listings.find_visible_item(setup.member_b, device.id, later) is device
 
 
