@@ -146,8 +146,8 @@ class Database:
         got_request_exception.connect(self._roll_back_request_session, app)
 
     @staticmethod
-    def _roll_back_request_session(_app: Flask, exception: BaseException | None = None, **_extra: Any) -> None:
-        session = request.__dict__.get("_db_session")
+    def _roll_back_request_session(_app: Flask, **_extra: Any) -> None:
+        session = Database._request_session()
         if session is not None:
             session.rollback()
 

@@ -1,10 +1,11 @@
+"""Administration pages: a municipality's policy, units and audit log; networks; the site's municipalities and
+status. Thin views: parse, call one service, render (the request's unit of work commits)."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.forms import ConfirmForm
 from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
-from marketplace.errors import Forbidden, NotVisible
 from marketplace.admin import networks as network_admin
 from marketplace.admin import services, site_status
 from marketplace.admin.forms import (
@@ -20,6 +21,8 @@ from marketplace.admin.forms import (
     PolicyForm,
     UnitForm,
 )
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.forms import ConfirmForm
 from marketplace.organisations.models import Municipality, PartnerOrganisation
 from marketplace.organisations.services import OrganisationError
 from marketplace.wanted import services as wanted
