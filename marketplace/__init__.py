@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.api import views as api_views
     from marketplace.db import db
     from marketplace.extensions import csrf
+    from marketplace.inputs import IdConverter
     from marketplace.impact import views as impact_views
     from marketplace.listings import views as listings_views
     from marketplace.notifications import views as notifications_views
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.search import views as search_views
     from marketplace.wanted import views as wanted_views
 
+    app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

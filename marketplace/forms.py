@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.widgets import TextInput
 
-
-def parse_decimal(text: str | None) -> Decimal | None:
-    """Read "2,5", "2.5", "1 200" or "1 200,75" (Norwegian spacing); None for blank."""
-    text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    if len(text) > 20:
-        raise ValueError(text)
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+from marketplace.inputs import parse_decimal
 
 
 class DecimalCommaField(Field):

@@ -1,8 +1,10 @@
 """Deny by default, CSRF, security headers and error pages, for every route there is."""
 
+import re
+
 import pytest
 from flask import request, url_for
-from werkzeug.routing import AnyConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 from sqlalchemy import select, text
 
 from marketplace.accounts.models import User
@@ -35,6 +37,33 @@ def _protected_routes(web_app):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
+
+
+HOSTILE_IDS = ["2147483648", "99999999999999999999", "0", "١٢", "１"]
+_ARGUMENT = re.compile(r"<(?:(\w+)(?:\((.*?)\))?:)?(\w+)>")
+
+
+def _url_with_id(rule, hostile: str) -> str:
+    """The rule's path with ``hostile`` for every id and a harmless value for its other parts."""
+    def value(match):
+        converter = rule._converters[match.group(3)]
+        if isinstance(converter, IntegerConverter):
+            return hostile
+        return sorted(converter.items)[0] if isinstance(converter, AnyConverter) else "x"
+    return _ARGUMENT.sub(value, rule.rule)
+
+
+def test_an_id_no_row_can_have_is_404_on_every_route(web_app, client, region):
+    """Ids beyond the database's integer, zero, and digits of other scripts name nothing: 404 before a view or
+    the database sees them (PostgreSQL would refuse a too large integer with an error)."""
+    login(client, "admin@a.example")
+    routes = [(rule, method) for rule in web_app.url_map.iter_rules()
+              if any(isinstance(converter, IntegerConverter) for converter in rule._converters.values())
+              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert len(routes) >= 30
+    answers = {(method, _url_with_id(rule, hostile)): client.open(_url_with_id(rule, hostile), method=method)
+               .status_code for rule, method in routes for hostile in HOSTILE_IDS}
+    assert {request: status for request, status in answers.items() if status != 404} == {}
 
 
 def test_public_endpoints_are_exactly_the_intended_ones(web_app):

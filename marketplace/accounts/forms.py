@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from marketplace.accounts.models import EmailPreference, Role
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
+from marketplace.inputs import parse_id
 
 
 class LoginForm(FlaskForm):
@@ -77,7 +78,7 @@ class MembershipForm(FlaskForm):
     def unit_id(self) -> int | None:
         field = getattr(self, "unit", None)
         value = field.data if field is not None else ""
-        return int(value) if value and value.isdigit() else None
+        return parse_id(value)
 
 
 class InvitationForm(MembershipForm):

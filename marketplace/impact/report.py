@@ -21,6 +21,7 @@ from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, fals
 from marketplace.accounts.models import Role, User
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.inputs import parse_id
 from marketplace.impact import permissions
 from marketplace.impact.models import ReportTally, ReuseEvent
 from marketplace.listings.models import Category
@@ -73,8 +74,9 @@ def resolve_scope(actor: User | None, text: str) -> Scope:
         if actor is not None and not permissions.can_see_network_report(actor, network):
             raise Forbidden
         return Scope("network", network.id, network.name, f"network:{network.slug}")
-    if kind == "unit" and value.isdigit() and len(value) < 12:
-        unit = db.session.get(Unit, int(value))
+    if kind == "unit" and value.isascii() and value.isdigit():
+        unit_id = parse_id(value)  # a number no unit can have names none
+        unit = db.session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None:
             raise NotVisible
         if actor is not None and not permissions.can_see_municipality_report(actor, unit.municipality):

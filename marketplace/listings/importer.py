@@ -32,7 +32,7 @@ from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden
 from marketplace.listings import services
-from marketplace.forms import parse_decimal
+from marketplace.inputs import parse_decimal
 from marketplace.listings.models import Category, Condition
 from marketplace.listings.forms import item_input
 from marketplace.listings.permissions import can_list_items_for

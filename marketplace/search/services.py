@@ -21,6 +21,7 @@ from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.inputs import MAX_ID
 from marketplace.i18n import oslo_date
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
@@ -76,6 +77,8 @@ class SearchParams:
             if not raw:
                 return default
             try:
+                if not raw.isascii():  # int() and Decimal() would read other scripts' digits too
+                    raise ValueError(raw)
                 value = cast(raw)
             except (ValueError, InvalidOperation):
                 ignored.append(name)
@@ -92,7 +95,7 @@ class SearchParams:
             categories=many("category"),
             conditions=many("condition", {condition.value for condition in Condition}),
             municipalities=many("municipality"),
-            unit=number("unit", int, 1, 2**31 - 1, None),
+            unit=number("unit", int, 1, MAX_ID, None),
             available_now=(args.get("available") or "") in {"1", "on", "true", "yes"},
             min_quantity=number("min_quantity", Decimal, Decimal(0), Decimal(10**9), None),
             sort=one_of("sort", SORTS),

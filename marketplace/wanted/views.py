@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.db import utcnow
+from marketplace.inputs import parse_id
 from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
@@ -87,11 +88,11 @@ def detail(notice_id: int):
 @blueprint.post("/wanted/<int:notice_id>/answer")
 def answer(notice_id: int):
     notice = services.find_visible_notice(current_user, notice_id)
-    item_id = request.form.get("item_id", "")
-    if not item_id.isdigit() or len(item_id) > 9:  # an id the database can hold
+    item_id = parse_id(request.form.get("item_id"))
+    if item_id is None:
         abort(400)
     try:
-        services.answer_notice(current_user, notice, int(item_id))
+        services.answer_notice(current_user, notice, item_id)
     except services.WantedError as error:
         flash(" ".join(error.errors.values()), "error")
         return redirect(url_for("wanted.detail", notice_id=notice.id), 303)
@@ -138,12 +139,16 @@ def register():
                            open_days=current_user.municipality.need_open_days), 400
 
 
+def _ids(name: str) -> list[int]:
+    return [number for value in request.form.getlist(name) if (number := parse_id(value)) is not None]
+
+
 def _need_page(need, form: OutcomeForm, status: int = 200):
     return render_template(
         "wanted/need.html", need=need, form=form, action_form=FlaskForm(),
         matches=services.matching_items(current_user, need.category) if need.status == NeedStatus.OPEN else None,
         linkable=services.linkable_reservations(need) if need.status == NeedStatus.OPEN else [],
-        chosen={int(value) for value in request.form.getlist("reservation_ids") if value.isdigit()},
+        chosen=set(_ids("reservation_ids")),
         can_register_device=(need.returned_asset_tag and need.returned_item_id is None
                              and can_list_items_for(current_user, need.municipality)),
     ), status
@@ -162,8 +167,7 @@ def outcome(need_id: int):
         try:
             services.record_outcome(
                 current_user, need, reason=form.reason.data or "", reason_text=form.reason_text.data or "",
-                reservation_ids=[int(value) for value in request.form.getlist("reservation_ids")
-                                 if value.isdigit() and len(value) <= 9])
+                reservation_ids=_ids("reservation_ids"))
         except services.WantedError as error:
             for name, message in error.errors.items():
                 field = getattr(form, name, None) or form.reason

@@ -153,6 +153,10 @@ BAD_BODIES = [
     ({"quantity": "NaN"}, "quantity"),
     ({"quantity": 2.5}, "quantity"),  # chairs come in whole pieces (the service's rule)
     ({"quantity": "1.0001"}, "quantity"),
+    ({"quantity": "１"}, "quantity"),  # full-width and Arabic-Indic digits are not numbers here
+    ({"quantity": "١٢"}, "quantity"),
+    ({"quantity": "1e3"}, "quantity"),
+    ({"quantity": "99999999999999999999"}, "quantity"),
     ({"category": "spaceship"}, "category"),
     ({"condition": "broken"}, "condition"),
     ({"description": "a\u0000b"}, "description"),

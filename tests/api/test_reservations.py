@@ -173,6 +173,8 @@ def test_impact_scope_is_checked(api, chairs):
     assert api.get("/impact?scope=municipality:kommune-b", "member_a").status_code == 403
     assert api.get("/impact?scope=network:vest", "member_a").status_code == 403
     assert api.get("/impact?scope=municipality:nowhere", "member_a").status_code == 404
+    assert api.get("/impact?scope=unit:2147483648", "member_a").status_code == 404
+    assert api.get("/impact?scope=unit:99999999999999999999999", "member_a").status_code == 404
     assert api.get("/impact?scope=site", "member_a").status_code == 403
     assert api.get("/impact?scope=site", "site_admin").status_code == 200
     bad = api.get("/impact?scope=galaxy:far", "member_a")

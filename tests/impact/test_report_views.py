@@ -241,6 +241,10 @@ def test_unknown_scopes_are_not_found(client, ledger):  # noqa: F811
     login(client, "member@a.example")
     assert client.get("/report?scope=municipality:nowhere").status_code == 404
     assert client.get("/report/export.csv?scope=unit:999999").status_code == 404
+    for huge in ("99999999999", "2147483648", "99999999999999999999999"):  # more than any id: names nothing
+        for path in ("/report", "/report/export.csv", "/report/export.xlsx"):
+            assert client.get(f"{path}?scope=unit:{huge}").status_code == 404, (path, huge)
+    assert client.get("/report?scope=unit:١٢").status_code == 400  # not a number: a scope it cannot read
 
 
 def test_the_report_needs_a_sign_in_and_an_organisation(client, ledger):  # noqa: F811

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from marketplace.db import db, utcnow
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item
-from marketplace.reservations.models import Reservation, ReservationStatus
+from marketplace.reservations.models import Reservation, ReservationStatus, WaitlistEntry
 from tests.conftest import fresh, login
 from tests.factories import make_item
 
@@ -59,6 +59,21 @@ def test_bad_reservation_input_changes_nothing(client, setup):
         assert response.status_code == 303 and response.headers["Location"].endswith("#reserve")
     fresh()
     assert db.session.scalar(select(func.count(Reservation.id))) == 0
+    assert db.session.get(Item, setup.chairs.id).quantity_available == 10
+
+
+HOSTILE_QUANTITIES = ["1e25", "1E+30", "1e999999999", "١٢", "１", "99999999999999999999", "-2", "NaN", "Infinity"]
+
+
+@pytest.mark.parametrize("form", ["reserve", "waitlist"])
+def test_hostile_quantities_are_form_errors_and_change_nothing(client, setup, form):
+    login(client, "member@a.example")
+    for quantity in HOSTILE_QUANTITIES:
+        response = client.post(f"/items/{setup.chairs.id}/{form}", data={"quantity": quantity, "would_buy_new": "no"})
+        assert response.status_code == 303 and response.headers["Location"].endswith("#reserve"), quantity
+    fresh()
+    assert db.session.scalar(select(func.count(Reservation.id))) == 0
+    assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 0
     assert db.session.get(Item, setup.chairs.id).quantity_available == 10
 
 

@@ -3,15 +3,17 @@ the references and the error answer the domains share."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema,
+                      field_validator)
 
+from marketplace.inputs import MAX_ID
 from marketplace.listings.models import CategoryGroup, MeasureUnit
 
-MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -28,8 +30,16 @@ def _decimal_input(maximum: int, places: int, *, minimum_exclusive: bool) -> Any
     low = {"exclusiveMinimum": 0} if minimum_exclusive else {"minimum": 0}
     pattern = rf"^[0-9]{{1,{len(str(maximum))}}}(\.[0-9]{{1,{places}}})?$"
     bounds = {"gt": 0} if minimum_exclusive else {"ge": 0}
+
+    def as_documented(value: Any) -> Any:
+        # Decimal() also reads other scripts' digits ("１") and exponents; a string must be what the pattern says.
+        if isinstance(value, str) and not re.fullmatch(pattern, value):
+            raise ValueError(f"Write the number as digits 0-9 with at most {places} decimals after a point.")
+        return value
+
     return Annotated[
         Decimal,
+        BeforeValidator(as_documented),
         Field(le=maximum, max_digits=len(str(maximum)) + places, decimal_places=places, **bounds),
         WithJsonSchema({"anyOf": [{"type": "number", **low, "maximum": maximum},
                                   {"type": "string", "pattern": pattern}],
