@@ -1,13 +1,17 @@
-"""Site settings (get and put one value) and the record of the last `marketplace tick`. Functions flush, never
-commit. (The system status page is the admin room's.)"""
+"""Site settings (get and put one value), the record of the last `marketplace tick`, and whether this instance
+is ready to take requests. Functions flush, never commit. (The system status page is the admin room's.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from marketplace.db import db, utcnow
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import DBAPIError
+
+from marketplace.db import db, head_revision, utcnow
 from marketplace.site.models import SiteSetting
 
 LAST_TICK = "last_tick"
@@ -49,3 +53,18 @@ def last_tick() -> TickRun | None:
         return None
     value = stored.value
     return TickRun(datetime.fromisoformat(value["started_at"]), value["seconds"], value.get("counts", {}))
+
+
+_newest_migration = cache(head_revision)  # the code's newest migration: read from disk once per process
+
+
+def readiness_problem() -> str | None:
+    """Why this instance should not take requests yet, or None: the database must answer and be at the newest
+    migration (for a load balancer's readiness probe)."""
+    try:
+        revision = MigrationContext.configure(db.session.connection()).get_current_revision()
+    except DBAPIError:
+        return "database_unreachable"
+    if revision != _newest_migration():
+        return "database_not_migrated"
+    return None
