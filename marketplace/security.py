@@ -75,8 +75,10 @@ class Throttle:
         reset_at, _remaining = self._limiter.get_window_stats(self._limit(setting), *key)
         return max(1, int(reset_at - time.time()))
 
-    def hit(self, setting: str, *key: str) -> None:
-        self._limiter.hit(self._limit(setting), *key)
+    def hit(self, setting: str, *key: str) -> bool:
+        """Count one more under ``key``, unless the limit is reached: False then, and nothing is counted. One
+        step (add, then check), so parallel callers cannot all slip under the limit."""
+        return self._limiter.hit(self._limit(setting), *key)
 
     def clear(self, setting: str, *key: str) -> None:
         self._limiter.clear(self._limit(setting), *key)

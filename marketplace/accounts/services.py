@@ -158,16 +158,15 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
     account *and* address, so an attacker elsewhere cannot lock the real user out.
     """
     email = normalise_email(email)[:254]
-    for setting, key in (
-        ("LOGIN_FAILURES_PER_ACCOUNT", (email, address)),
-        ("LOGIN_FAILURES_PER_ADDRESS", (address,)),
-    ):
-        if not throttle.allows(setting, "login", *key):
-            raise LoginThrottled(throttle.seconds_until_allowed(setting, "login", *key))
+    if not throttle.allows("LOGIN_FAILURES_PER_ADDRESS", "login", address):
+        raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ADDRESS", "login", address))
+    # The attempt on this account counts before the password is checked, in one step with the check of the
+    # limit, so parallel guesses cannot all pass it; a successful sign-in clears the count again.
+    if not throttle.hit("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address):
+        raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address))
 
     user = find_user_by_email(email)
     if not password_matches(user, password) or user is None or not user.active:
-        throttle.hit("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address)
         throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "login", address)
         audit.record("login_failed", actor=user, address=address)
         return None

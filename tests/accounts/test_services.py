@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -57,6 +59,28 @@ def test_throttle_is_per_account_and_address(app, region):
     # per-address limit).
     assert accounts.authenticate("member@a.example", TEST_PASSWORD, "10.0.0.1") is not None
     assert accounts.authenticate("member@b.example", TEST_PASSWORD, "10.0.0.66") is not None
+
+
+def test_parallel_guesses_cannot_pass_the_account_limit(make_app, region):
+    """Twenty wrong passwords for one account at once: the limit (5) counts each before checking it."""
+    web = make_app()
+    checked, throttled = [], []
+
+    def guess():
+        with web.app_context():
+            try:
+                checked.append(accounts.authenticate("member@a.example", "wrong password!", "10.0.0.77"))
+            except accounts.LoginThrottled:
+                throttled.append(True)
+            finally:
+                db.session.rollback()
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(checked), len(throttled)) == (5, 15)
 
 
 def test_address_limit_covers_all_accounts(make_app):
