@@ -1,5 +1,6 @@
-"""What the listings room tells the rooms above it (search keeps its index by these). Sent with the item as
-the sender, inside the transaction that changed it."""
+"""What the listings room tells, and asks of, the rooms above it. Sent with the item as the sender: search
+keeps its index by ``item_saved`` and ``item_deleting`` (inside the transaction that changed the item); impact
+and reservations add their parts of the item page through ``item_page``."""
 
 from blinker import Namespace
 
