@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -31,12 +36,39 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+class CataloguesMissing(RuntimeError):
+    """The compiled translations are missing and cannot be made here."""
+
+
+def compile_catalogues(directory: Path) -> list[Path]:
+    """Compile every catalogue (``*/LC_MESSAGES/messages.po``) whose ``.mo`` is missing or older, and return
+    those compiled. Without them every page would show English while its ``lang`` says bokmål."""
+    compiled = []
+    for source in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        target = source.with_suffix(".mo")
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        with source.open("rb") as po:
+            catalogue = read_po(po, locale=source.parent.parent.name)
+        compiled_bytes = io.BytesIO()
+        write_mo(compiled_bytes, catalogue)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")  # workers starting at once each write their own
+        try:
+            partial.write_bytes(compiled_bytes.getvalue())
+            partial.replace(target)
+        except OSError as error:
+            raise CataloguesMissing(
+                f"The translations in {directory} are not compiled and cannot be compiled here ({error}). "
+                "Run `make translations` (or `pybabel compile -d marketplace/translations`) when installing."
+            ) from error
+        compiled.append(target)
+    return compiled
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(app.root_path + "/translations"),
-    )
+    directory = Path(app.root_path) / "translations"
+    compile_catalogues(directory)  # an install without `make` (pip install -e .) would otherwise show English
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(directory))
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -1,10 +1,15 @@
 """Every visible string is wrapped and translated: bokmål is the default language, English the second."""
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from marketplace.i18n import CataloguesMissing, compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "marketplace" / "translations"
@@ -53,3 +58,31 @@ def test_placeholders_survive_translation():
 def test_pages_are_in_bokmal_by_default(client):
     html = client.get("/login").get_data(as_text=True)
     assert '<html lang="nb">' in html and "Logg inn" in html
+
+
+def _copy_of_the_sources(tmp_path) -> Path:
+    for source in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        copy = tmp_path / source.relative_to(TRANSLATIONS)
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(source.read_bytes())
+    return tmp_path
+
+
+def test_missing_catalogues_are_compiled_at_start(tmp_path):
+    """An install that skipped `pybabel compile` would show English under lang="nb"; the app compiles them."""
+    directory = _copy_of_the_sources(tmp_path)
+    compiled = compile_catalogues(directory)
+    assert sorted(path.parent.parent.name for path in compiled) == ["en", "nb"]
+    assert Translations.load(str(directory), ["nb"]).gettext("Sign in") == "Logg inn"
+    assert compile_catalogues(directory) == []  # up to date: nothing to do at the next start
+
+
+def test_catalogues_that_cannot_be_compiled_stop_the_start_with_what_to_run(tmp_path, monkeypatch):
+    def read_only(_path, _data):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    directory = _copy_of_the_sources(tmp_path)
+    monkeypatch.setattr(Path, "write_bytes", read_only)
+    with pytest.raises(CataloguesMissing, match="make translations"):
+        compile_catalogues(directory)
+    assert list(directory.glob("*/LC_MESSAGES/*.mo")) == []
