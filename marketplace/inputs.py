@@ -9,6 +9,7 @@ which nobody types into a quantity on purpose.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from werkzeug.routing import IntegerConverter
@@ -47,6 +48,11 @@ def parse_id(text: str | None) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """The ids among form values (a list of checkboxes or hidden fields), leaving out what cannot name a row."""
+    return [number for value in values if (number := parse_id(value)) is not None]
 
 
 def parse_decimal(text: str | None) -> Decimal | None:

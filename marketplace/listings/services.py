@@ -179,7 +179,8 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
     if publish:
         _check_safety_note(municipality, data.category, data.safety_check_note)
         _check_end_date(data.advertise_until, now or utcnow())
-    _check_photo_count(len(pending_photos(actor, data.photo_ids)))
+    photos = pending_photos(actor, data.photo_ids)
+    _check_photo_count(len(photos))
     item = Item(municipality=municipality, created_by_id=actor.id, status=ItemStatus.DRAFT)
     _copy_input(item, data)
     item.quantity_available = item.quantity
@@ -187,7 +188,7 @@ def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipa
         item.unit = actor.unit if actor.unit and actor.unit.municipality_id == municipality.id else None
     db.session.add(item)
     db.session.flush()
-    _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
+    _attach_photos(item, photos, data.photo_alt_texts)
     item_saved.send(item)
     audit.record("item_created", actor=actor, municipality_id=municipality.id, item_id=item.id)
     if publish:
@@ -215,12 +216,13 @@ def update_item(actor: User, item: Item, data: ItemInput, *, publish: bool = Fal
         _check_safety_note(item.municipality, data.category, data.safety_check_note)
     if publish:
         _check_end_date(data.advertise_until, now or utcnow())
-    _check_photo_count(len(item.photos) + len(pending_photos(actor, data.photo_ids)))
+    photos = pending_photos(actor, data.photo_ids)
+    _check_photo_count(len(item.photos) + len(photos))
     _copy_input(item, data)
     if item.advertise_until != advertised_until:
         item.expiry_reminded_at = None  # a new end date earns a new reminder
     item.quantity_available = item.quantity - committed
-    _attach_photos(actor, item, data.photo_ids, data.photo_alt_texts)
+    _attach_photos(item, photos, data.photo_alt_texts)
     db.session.flush()
     item_saved.send(item)
     audit.record("item_updated", actor=actor, municipality_id=item.municipality_id, item_id=item.id)
@@ -379,9 +381,9 @@ def pending_photos(actor: User, photo_ids: list[int]) -> list[Photo]:
     return [found[photo_id] for photo_id in photo_ids if photo_id in found]
 
 
-def _attach_photos(actor: User, item: Item, photo_ids: list[int], alt_texts: dict[int, str]) -> None:
-    for photo in pending_photos(actor, photo_ids):
-        _check_photo_count(len(item.photos) + 1)
+def _attach_photos(item: Item, photos: list[Photo], alt_texts: dict[int, str]) -> None:
+    """Attach the pending ``photos`` (counted against the limit already) and set the alt texts given."""
+    for photo in photos:
         photo.position = len(item.photos)
         item.photos.append(photo)
     for photo in item.photos:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
-from marketplace.inputs import parse_id
+from marketplace.inputs import parse_id, parse_ids
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
 from marketplace.listings import photos as photo_files
@@ -56,7 +56,7 @@ def _alt_texts() -> dict[int, str]:
 def _receive_photos(item=None) -> tuple[list[int], list[str]]:
     """Store the photos sent with the form, so none are lost if the form has errors. Return the ids of the
     photos waiting for this form (the earlier ones included) and a message for each file refused."""
-    photo_ids = [photo_id for value in request.form.getlist("photo_ids") if (photo_id := parse_id(value))]
+    photo_ids = parse_ids(request.form.getlist("photo_ids"))
     refused = []
     for upload in request.files.getlist("photos"):
         if not upload or not upload.filename:

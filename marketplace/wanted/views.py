@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.db import utcnow
-from marketplace.inputs import parse_id
+from marketplace.inputs import parse_id, parse_ids
 from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import permissions, services
@@ -139,16 +139,12 @@ def register():
                            open_days=current_user.municipality.need_open_days), 400
 
 
-def _ids(name: str) -> list[int]:
-    return [number for value in request.form.getlist(name) if (number := parse_id(value)) is not None]
-
-
 def _need_page(need, form: OutcomeForm, status: int = 200):
     return render_template(
         "wanted/need.html", need=need, form=form, action_form=FlaskForm(),
         matches=services.matching_items(current_user, need.category) if need.status == NeedStatus.OPEN else None,
         linkable=services.linkable_reservations(need) if need.status == NeedStatus.OPEN else [],
-        chosen=set(_ids("reservation_ids")),
+        chosen=set(parse_ids(request.form.getlist("reservation_ids"))),
         can_register_device=(need.returned_asset_tag and need.returned_item_id is None
                              and can_list_items_for(current_user, need.municipality)),
     ), status
@@ -167,7 +163,7 @@ def outcome(need_id: int):
         try:
             services.record_outcome(
                 current_user, need, reason=form.reason.data or "", reason_text=form.reason_text.data or "",
-                reservation_ids=_ids("reservation_ids"))
+                reservation_ids=parse_ids(request.form.getlist("reservation_ids")))
         except services.WantedError as error:
             for name, message in error.errors.items():
                 field = getattr(form, name, None) or form.reason

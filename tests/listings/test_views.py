@@ -24,6 +24,17 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+def test_the_item_page_gathers_the_rooms_above(client, setup):
+    """The climate figures (impact) and the reservation box (reservations) reach the item page through the
+    listings room's item_page signal: a receiver that came loose would leave them out."""
+    chairs = make_item(setup.caretaker_a, "office_chair", quantity=Decimal(4))
+    db.session.commit()
+    login(client, "member@a.example")
+    page = client.get(f"/items/{chairs.id}").get_data(as_text=True)
+    assert 'class="climate__figure"' in page and "70 kg CO2e" in page
+    assert f'action="/items/{chairs.id}/reserve"' in page
+
+
 def test_member_cannot_open_the_listing_form(client, setup):
     login(client, "member@a.example")
     assert client.get("/items/new").status_code == 403
