@@ -38,7 +38,7 @@ run: install
 	$(BIN)/marketplace demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT) – stop with Ctrl+C."
-	$(BIN)/marketplace run --host $(HOST) --port $(PORT)
+	MARKETPLACE_BASE_URL="$${MARKETPLACE_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/marketplace run --host $(HOST) --port $(PORT)
 
 # With PostgreSQL, both engines' runs go side by side (two cores, and each run spends much of its time
 # waiting on its database or browser): the PostgreSQL run's output is kept in $(PG_LOG) and shown after

@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.config.update(configuration.load(Path(app.instance_path), config))
 
-    from marketplace import errors, i18n, security
+    from marketplace import errors, i18n, security, urls
     from marketplace.accounts import permissions
     from marketplace.accounts import views as accounts_views
     from marketplace.admin import views as admin_views
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.wanted import views as wanted_views
 
     app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
+    urls.init_app(app)
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

@@ -110,8 +110,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),  # upgrade the connection to TLS before logging in
         "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 30),  # seconds for connecting and for each reply
-        # The site's public address, for links in e-mails (which are made outside any request).
+        # The site's public address: every absolute link (e-mails, the API's URLs, QR labels) starts with it,
+        # and requests are answered only for its host and TRUSTED_HOSTS (comma-separated; ".example.no" allows
+        # every subdomain), so a forged Host header is refused.
         "BASE_URL": (_env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "TRUSTED_HOSTS_EXTRA": [host.strip() for host in (_env("TRUSTED_HOSTS") or "").split(",") if host.strip()],
     }
     if environment == "testing":
         # The tests never send real e-mail, whatever the environment says (a test may still override it).

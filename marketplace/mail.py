@@ -40,13 +40,6 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def absolute_url(path: str) -> str:
-    """A link for an e-mail: ``path`` (as stored on notifications) under MARKETPLACE_BASE_URL."""
-    if path.startswith(("https://", "http://")):
-        return path
-    return f"{current_app.config['BASE_URL']}/{path.lstrip('/')}"
-
-
 def _one_line(text: str, limit: int) -> str:
     """Header values: no line breaks (no header injection through an item's title), not too long."""
     text = " ".join(str(text).split())

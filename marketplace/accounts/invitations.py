@@ -20,7 +20,7 @@ from marketplace.accounts.models import Invitation, Membership, User
 from marketplace.accounts.permissions import can_manage_users
 from marketplace.accounts.services import AccountError, SignIn, normalise_email, token_hash
 from marketplace.audit import services as audit
-from marketplace import mail
+from marketplace import mail, urls
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.organisations.models import Organisation
@@ -139,7 +139,7 @@ def send_invitation(invitation: Invitation, token: str, locale: str) -> None:
             subject=_("Invitation to %(organisation)s", organisation=invitation.organisation.name),
             template="accounts/email/invitation", locale=locale, invitation=invitation,
             inviter=invitation.invited_by.name if invitation.invited_by else None,
-            link=mail.absolute_url(f"/invitation/{token}"), days=current_app.config["INVITATION_DAYS"],
+            link=urls.absolute_url(f"/invitation/{token}"), days=current_app.config["INVITATION_DAYS"],
         )
     sender = mail.transport()
     try:

@@ -24,7 +24,7 @@ from marketplace.accounts.models import (
     User,
 )
 from marketplace.audit import services as audit
-from marketplace import mail
+from marketplace import mail, urls
 from marketplace.db import db, utcnow
 from marketplace.organisations.models import Network, Organisation, Unit
 from marketplace.security import throttle
@@ -279,7 +279,7 @@ def send_password_reset(email: str, address: str) -> None:
         message = mail.build_message(
             to_name=user.name, to_address=user.email, subject=_("Set a new password"),
             template="accounts/email/password_reset", locale=user.locale, user=user,
-            link=mail.absolute_url(f"/password/reset/{token}"), minutes=PASSWORD_RESET_MAX_AGE // 60,
+            link=urls.absolute_url(f"/password/reset/{token}"), minutes=PASSWORD_RESET_MAX_AGE // 60,
         )
     sender = mail.transport()
     try:

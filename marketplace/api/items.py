@@ -40,6 +40,7 @@ from marketplace.listings.models import Item
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.organisations.models import Municipality
 from marketplace.search import services as search
+from marketplace import urls
 
 ITEM = (ItemOut, "The item.")
 NO_CONTENT = (None, "Done; no content.")
@@ -63,13 +64,13 @@ def item_out(item: Item) -> ItemOut:
         serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
         erasure_recorded=item.erasure_recorded_at is not None,
         can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
-        published_at=item.published_at, web_url=url_for("listings.detail", item_id=item.id, _external=True),
+        published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )
 
 
 def photo_out(photo) -> PhotoOut:
-    return PhotoOut(id=photo.id, url=url_for("api.get_photo", photo_id=photo.id, _external=True),
-                    thumbnail_url=url_for("api.get_photo_thumbnail", photo_id=photo.id, _external=True),
+    return PhotoOut(id=photo.id, url=urls.external_url("api.get_photo", photo_id=photo.id),
+                    thumbnail_url=urls.external_url("api.get_photo_thumbnail", photo_id=photo.id),
                     alt_text=photo.alt_text or "", width=photo.width, height=photo.height)
 
 

@@ -33,6 +33,7 @@ from marketplace.wanted import services as wanted
 from marketplace.wanted.forms import notice_input
 from marketplace.wanted.models import Need, NoticeStatus, WantedNotice
 from marketplace.wanted.permissions import can_manage_notice
+from marketplace import urls
 
 NOTICE = (WantedOut, "The wanted notice.")
 NEED = (NeedOut, "The need.")
@@ -52,14 +53,14 @@ def _wanted_thing(record: WantedNotice | Need, web_url: str) -> dict:
 
 def notice_out(notice: WantedNotice) -> WantedOut:
     return WantedOut(
-        **_wanted_thing(notice, url_for("wanted.detail", notice_id=notice.id, _external=True)),
+        **_wanted_thing(notice, urls.external_url("wanted.detail", notice_id=notice.id)),
         status=str(notice.status), open_until=notice.open_until, can_manage=can_manage_notice(current_user, notice),
     )
 
 
 def need_out(need: Need) -> NeedOut:
     return NeedOut(
-        **_wanted_thing(need, url_for("wanted.need", need_id=need.id, _external=True)),
+        **_wanted_thing(need, urls.external_url("wanted.need", need_id=need.id)),
         status=str(need.status), notice_id=need.notice_id, found_count=need.found_count,
         outcome=str(need.outcome) if need.outcome else None, reused_quantity=plain(need.reused_quantity),
         reservation_ids=[reservation.id for reservation in need.reservations],
@@ -67,7 +68,7 @@ def need_out(need: Need) -> NeedOut:
         buy_new_reason_text=need.buy_new_reason_text or "", returned_asset_tag=need.returned_asset_tag or "",
         no_return_reason=need.no_return_reason or "", returned_item_id=need.returned_item_id,
         decided_at=need.decided_at, approved_at=need.approved_at,
-        certificate_url=url_for("wanted.certificate", need_id=need.id, _external=True),
+        certificate_url=urls.external_url("wanted.certificate", need_id=need.id),
     )
 
 

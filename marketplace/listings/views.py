@@ -27,6 +27,7 @@ from marketplace.listings.forms import (
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.listings.signals import item_page
+from marketplace import urls
 
 blueprint = Blueprint("listings", __name__)
 
@@ -208,7 +209,7 @@ def erasure_certificate(item_id: int):
 @blueprint.get("/items/<int:item_id>/print")
 def print_label(item_id: int):
     item = services.find_item(current_user, item_id)
-    link = url_for("listings.detail", item_id=item.id, _external=True)
+    link = urls.external_url("listings.detail", item_id=item.id)
     qr_svg = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
     return render_template("listings/print.html", item=item, link=link, qr_svg=qr_svg)
 

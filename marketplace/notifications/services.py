@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from marketplace.accounts.models import EmailPreference, User
-from marketplace import mail
+from marketplace import mail, urls
 from marketplace.accounts import privacy, signals as account_signals
 from marketplace.db import db, utcnow
 from marketplace.i18n import OSLO
@@ -257,14 +257,14 @@ def _message(batch: _Batch):
             subject = ngettext("%(site)s: %(num)d new notification", "%(site)s: %(num)d new notifications",
                                count, site=site)
         listed = batch.notifications[-MAX_LISTED:]  # the newest, if there are very many
-        entries = [{"text": describe(n), "url": mail.absolute_url(n.link or "/notifications"),
+        entries = [{"text": describe(n), "url": urls.absolute_url(n.link or "/notifications"),
                     "when": format_datetime(n.created_at, "short")} for n in listed]
         settings_path = current_app.url_map.bind("localhost").build("accounts.notification_settings")
         return mail.build_message(
             to_name=user.name, to_address=user.email, subject=subject,
             template="notifications/email/notifications", locale=locale, user=user, entries=entries,
             more=count - len(listed), daily=batch.daily,
-            inbox_url=mail.absolute_url("/notifications"), settings_url=mail.absolute_url(settings_path),
+            inbox_url=urls.absolute_url("/notifications"), settings_url=urls.absolute_url(settings_path),
         )
 
 
