@@ -15,6 +15,9 @@ wraps around each view):
   cookie session (flashed messages, sign-in) back as it was before, and runs the view again: at most
   ``ATTEMPTS`` runs, then 409. Pages and the API alike.
 - What must wait until the data is stored (an e-mail with a link to it) is handed to ``db.after_commit``.
+- What must not make the client wait, or must not be timed by it (a password reset mail, which only a known
+  address gets), is handed to ``db.after_response``: it runs once the response has gone out, in a unit of
+  work of its own.
 
 On SQLite, a session that may write starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front: two
 requests can then never both read "7 available" and both write. CLI commands are not requests: they commit
@@ -30,7 +33,7 @@ from pathlib import Path
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, got_request_exception, has_request_context, request
+from flask import Flask, abort, after_this_request, current_app, g, got_request_exception, has_request_context, request
 from flask import session as cookie_session
 from flask.globals import request_ctx
 from flask_babel import gettext as _
@@ -176,6 +179,20 @@ class Database:
         what must not happen before the data is stored, such as an e-mail with a link to it."""
         self.session.info.setdefault("after_commit", []).append(callback)
 
+    def after_response(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` after the response has been sent, if the request's unit of work commits: in an
+        application context and a unit of work of its own (committed when it returns, rolled back and logged
+        if it raises), so neither its duration nor its failure reaches the client."""
+        app = current_app._get_current_object()
+
+        def when_sent() -> None:
+            @after_this_request
+            def run_once_sent(response):
+                response.call_on_close(lambda: _run_on_its_own(app, callback))
+                return response
+
+        self.after_commit(when_sent)
+
     @staticmethod
     def _request_session() -> Session | None:
         """The current request's session, if its view has used the database at all."""
@@ -264,6 +281,16 @@ def _roll_back() -> None:
     if session is not None:
         session.rollback()
         session.info.clear()  # what the run noted (its writes, its after-commit work) is undone with it
+
+
+def _run_on_its_own(app: Flask, callback: Callable[[], object]) -> None:
+    with app.app_context():
+        try:
+            callback()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("Work left for after the response failed")
 
 
 def run_view(view: Callable[[], T]) -> T:

@@ -242,3 +242,46 @@ def test_no_view_commits_or_rolls_back():
     offenders = {str(path.relative_to(PACKAGE)): name for path in views for name in _calls_in(path)
                  if name in {"commit", "rollback"}}
     assert offenders == {}
+
+
+# --- Work after the response (db.after_response) --------------------------------------------------------------
+
+@pytest.fixture
+def after_response_client(web_app):
+    @public
+    def later():
+        record("uow-before-response")
+        db.after_response(lambda: record("uow-after-response"))
+        if request.args.get("then") == "fail":
+            db.after_response(lambda: (record("uow-after-response-failing"), 1 / 0))
+        if request.args.get("then") == "refuse":
+            raise Conflict("No.")
+        return "sent"
+
+    web_app.add_url_rule("/test/later", view_func=later, methods=["POST"])
+    return web_app.test_client()
+
+
+def test_work_after_the_response_runs_once_it_is_sent_in_its_own_unit_of_work(app, after_response_client):
+    response = after_response_client.post("/test/later")
+    assert response.text == "sent"
+    assert recorded("uow-before-response") == 1 and recorded("uow-after-response") == 0
+    response.close()  # what a server does once the last byte has gone out
+    assert recorded("uow-after-response") == 1
+
+
+def test_work_after_the_response_never_runs_when_the_request_rolls_back(app, after_response_client):
+    response = after_response_client.post("/test/later?then=refuse")
+    response.close()
+    assert response.status_code == 409
+    assert recorded("uow-before-response") == recorded("uow-after-response") == 0
+
+
+def test_failing_work_after_the_response_is_logged_and_undone_and_the_rest_still_runs(app, after_response_client,
+                                                                                      caplog):
+    response = after_response_client.post("/test/later?then=fail")
+    response.close()
+    assert response.status_code == 200
+    assert recorded("uow-after-response") == 1
+    assert recorded("uow-after-response-failing") == 0
+    assert "Work left for after the response failed" in caplog.text

@@ -256,25 +256,23 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(f"{user.id}:{user.password_hash or ''}".encode()).hexdigest()[:24]
 
 
-def request_password_reset(email: str, address: str) -> tuple[User, str] | None:
-    """A reset link's token for an active user with this address, or None (the caller answers the same way
-    in both cases: no user enumeration). Throttled per address."""
+def request_password_reset(email: str, address: str) -> None:
+    """Accept a request for a reset link (throttled per address). The link is looked up and e-mailed after
+    the response has gone out, so the answer and its timing are the same whether or not the address is
+    known: no user enumeration."""
     if not throttle.allows("LOGIN_FAILURES_PER_ADDRESS", "reset", address):
         raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ADDRESS", "reset", address))
     throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "reset", address)
-    user = find_user_by_email(email[:254])
-    if user is None or not user.active:
-        return None
-    audit.record("password_reset_requested", actor=user, address=address)
-    return user, _reset_serializer().dumps({"user": user.id, "fingerprint": _password_fingerprint(user)})
+    db.after_response(lambda: send_password_reset(email[:254], address))
 
 
 def send_password_reset(email: str, address: str) -> None:
     """E-mail a reset link if the address belongs to an active user; say nothing either way."""
-    found = request_password_reset(email, address)
-    if found is None:
+    user = find_user_by_email(email)
+    if user is None or not user.active:
         return
-    user, token = found
+    audit.record("password_reset_requested", actor=user, address=address)
+    token = _reset_serializer().dumps({"user": user.id, "fingerprint": _password_fingerprint(user)})
     with force_locale(user.locale):
         message = mail.build_message(
             to_name=user.name, to_address=user.email, subject=_("Set a new password"),

@@ -115,7 +115,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         try:
-            services.send_password_reset(form.email.data, client_address())
+            services.request_password_reset(form.email.data, client_address())
         except services.LoginThrottled as throttled:
             flash(_("Too many attempts. Wait %(minutes)d minutes and try again.",
                     minutes=max(1, round(throttled.retry_after / 60))), "error")

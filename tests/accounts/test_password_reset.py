@@ -2,8 +2,12 @@ import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from sqlalchemy import select
+
 from marketplace.accounts import services as accounts
-from tests.conftest import TEST_PASSWORD, fresh, login
+from marketplace.audit.models import AuditEvent
+from marketplace.db import db
+from tests.conftest import TEST_PASSWORD, counting_queries, fresh, login
 
 
 def outbox(app) -> list:
@@ -12,14 +16,22 @@ def outbox(app) -> list:
         if directory.is_dir() else []
 
 
+def ask_for_reset(client, email: str):
+    """Ask for a link as a browser does. A server closes each response once it is sent, and only then does
+    the reset mail go out (db.after_response); the test client closes only when told."""
+    response = client.post("/password/forgot", data={"email": email})
+    response.close()
+    return response
+
+
 def reset_link(message) -> str:
     body = message.get_body(("plain",)).get_content()
     return re.search(r"https?://\S+/password/reset/\S+", body).group(0)
 
 
 def test_known_and_unknown_addresses_get_the_same_answer(client, region, web_app):
-    known = client.post("/password/forgot", data={"email": "member@a.example"})
-    unknown = client.post("/password/forgot", data={"email": "nobody@a.example"})
+    known = ask_for_reset(client, "member@a.example")
+    unknown = ask_for_reset(client, "nobody@a.example")
     assert known.status_code == unknown.status_code == 200
     strip = lambda html: html.replace("member@a.example", "X").replace("nobody@a.example", "X")  # noqa: E731
     assert strip(known.get_data(as_text=True)) == strip(unknown.get_data(as_text=True))
@@ -27,10 +39,28 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, region, web_app
     assert len(messages) == 1 and "member@a.example" in messages[0]["To"]
 
 
+def test_the_request_does_the_same_work_for_known_and_unknown_addresses(client, region, web_app):
+    """Its timing cannot tell whether an account exists: the lookup, the audit row and the mail all wait
+    until the response has gone out."""
+    with counting_queries(web_app) as for_known:
+        known = client.post("/password/forgot", data={"email": "member@a.example"})
+    with counting_queries(web_app) as for_unknown:
+        client.post("/password/forgot", data={"email": "nobody@a.example"})
+    assert len(for_known) == len(for_unknown)
+    assert outbox(web_app) == [] and _reset_requests_audited() == 0
+    known.close()
+    assert len(outbox(web_app)) == 1 and _reset_requests_audited() == 1
+
+
+def _reset_requests_audited() -> int:
+    fresh()
+    return db.count(select(AuditEvent).where(AuditEvent.action == "password_reset_requested"))
+
+
 def test_the_link_works_once_and_ends_every_session(client, region, web_app):
     other_device = web_app.test_client()
     login(other_device, "member@a.example")
-    client.post("/password/forgot", data={"email": "member@a.example"})
+    ask_for_reset(client, "member@a.example")
     link = reset_link(outbox(web_app)[0])
     path = link.split("://", 1)[1].split("/", 1)[1]
     assert client.get("/" + path).status_code == 200
@@ -47,7 +77,7 @@ def test_the_link_works_once_and_ends_every_session(client, region, web_app):
 
 
 def test_expired_forged_and_garbled_links_are_refused(make_app, region, client, web_app):
-    client.post("/password/forgot", data={"email": "member@a.example"})
+    ask_for_reset(client, "member@a.example")
     token = reset_link(outbox(web_app)[0]).rsplit("/", 1)[1]
     for bad in ("nonsense", token[:-3] + "abc", token + "x"):
         assert client.get(f"/password/reset/{bad}").status_code == 400
