@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
 from marketplace.reservations import services as reservations
 from marketplace.search import services as search
+from marketplace.site import services as site
 from marketplace.wanted import services as wanted
 
 
@@ -64,11 +66,16 @@ def demo_command() -> None:
 def tick_command() -> None:
     """Periodic work: expire listings and stale reservations, remind, announce saved-search matches, send
     e-mail (immediate and daily digests), clear abandoned uploads and invitations never taken up.
-    Safe to run every few minutes. Each run that finishes is recorded for the system status page."""
-    import time
+    Safe to run every few minutes, and on several hosts at once: only one tick runs at a time.
+    Each run that finishes is recorded for the system status page."""
+    with site.tick_lock() as mine:
+        if not mine:
+            click.echo("Another `marketplace tick` is running; this one does nothing.")
+            return
+        _tick()
 
-    from marketplace.site import services as site
 
+def _tick() -> None:
     started = time.perf_counter()
     now = utcnow()
     expired = listings.expire_items(now)
@@ -194,8 +201,6 @@ def import_items_command(file, municipality_slug, email, dry_run, publish) -> No
 @with_appcontext
 def bench_data_command(items, municipalities, network_size, seed, force) -> None:
     """Generate a large region for benchmarks, in bulk (for an empty benchmark database)."""
-    import time
-
     from marketplace.devdata import benchdata
 
     started = time.perf_counter()
@@ -276,8 +281,6 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
 def report_tallies_command() -> None:
     """Sum the network and site report tallies again from the reuse ledger. The marketplace keeps them up to
     date itself; this is for events loaded in bulk outside it, or to repair them."""
-    import time
-
     from marketplace.impact import tallies
 
     started = time.perf_counter()

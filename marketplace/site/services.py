@@ -1,20 +1,28 @@
-"""Site settings (get and put one value), the record of the last `marketplace tick`, and whether this instance
-is ready to take requests. Functions flush, never commit. (The system status page is the admin room's.)"""
+"""Site settings (get and put one value), the lock and the record of `marketplace tick`, and whether this
+instance is ready to take requests. Functions flush, never commit. (The system status page is the admin room's.)"""
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
+from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from marketplace.db import db, head_revision, utcnow
 from marketplace.site.models import SiteSetting
 
 LAST_TICK = "last_tick"
+# PostgreSQL's advisory locks are named by a number; this one is ours in the marketplace's database ("ombr").
+TICK_LOCK = 0x6F6D6272
 
 
 def setting(key: str) -> SiteSetting | None:
@@ -33,6 +41,37 @@ def put_setting(key: str, value: dict[str, Any], actor=None) -> None:
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[SiteSetting.key], set_={name: statement.excluded[name] for name in row if name != "key"}))
     db.session.get(SiteSetting, key, populate_existing=True)  # the session may hold the row from before
+
+
+@contextmanager
+def tick_lock() -> Iterator[bool]:
+    """Whether this `marketplace tick` may run: False while another holds the lock, on this host or another
+    (cron on two app servers), so no e-mail or offer goes out twice. PostgreSQL: an advisory lock on a
+    connection of its own, held across the tick's commits and let go when the connection ends, even if the
+    process dies. SQLite (one host): an exclusive lock on a file beside the database."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": TICK_LOCK}).scalar()
+            try:
+                yield bool(held)
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TICK_LOCK})
+        return
+    database = db.engine.url.database
+    lock_file = Path(database + ".tick-lock") if database and database != ":memory:" \
+        else Path(current_app.instance_path) / "tick-lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 def record_tick(started_at: datetime, seconds: float, **counts: int) -> None:
