@@ -23,8 +23,8 @@ from marketplace.impact import charts
 from marketplace.impact.models import CategoryFactor, FactorSet
 from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Report, Row, Totals
 from marketplace.impact.signals import report_appendices
-from marketplace.listings.forms import GROUP_LABELS
-from marketplace.listings.models import Category
+from marketplace.listings.forms import GROUP_LABELS, UNIT_LABELS
+from marketplace.listings.models import Category, MeasureUnit
 
 
 MAX_FILLED_PERIODS = 60  # fill empty months or quarters up to five years of months; beyond, list only busy ones
@@ -32,7 +32,7 @@ MAX_FILLED_PERIODS = 60  # fill empty months or quarters up to five years of mon
 
 @dataclass(frozen=True)
 class Column:
-    attr: str  # a Totals attribute
+    attr: str  # a Totals attribute; for an amount, "amounts_received:kg" (the side's amount in one unit)
     label: object  # lazy text
     kind: str  # "count", "quantity", "kg", "co2e" or "nok": how to show and store it
 
@@ -43,23 +43,42 @@ MEASURE_COLUMNS = [
     Column("waste_kg", _l("kg waste avoided"), "kg"),
     Column("money_nok", _l("NOK saved"), "nok"),
 ]
-# Network and site: each event once, so a hand-over has one count and one quantity.
-ONE_SIDED = [*MEASURE_COLUMNS, Column("events", _l("Hand-overs"), "count"),
-             Column("quantity_received", _l("Items reused"), "quantity")]
-# Unit and municipality (and units within a network): CO2e and money for what was received, waste for what was given.
-TWO_SIDED = [*MEASURE_COLUMNS,
-             Column("events_received", _l("Hand-overs received"), "count"),
-             Column("quantity_received", _l("Items received"), "quantity"),
-             Column("events_given", _l("Hand-overs given"), "count"),
-             Column("quantity_given", _l("Items given"), "quantity")]
 
 
-def columns(report: Report, two_sided: bool = False) -> list[Column]:
-    return TWO_SIDED if two_sided or not report.scope.counts_each_event_once else ONE_SIDED
+def _amounts(side: str, units: list[MeasureUnit]) -> list[Column]:
+    """One column per unit of measure, never one sum of pieces, kilograms and tonnes."""
+    labels = {"reused": _l("Reused (%(unit)s)"), "received": _l("Received (%(unit)s)"), "given": _l("Given (%(unit)s)")}
+    attr = "amounts_given" if side == "given" else "amounts_received"
+    return [Column(f"{attr}:{unit.value}", labels[side] % {"unit": UNIT_LABELS[unit.value]}, "quantity")
+            for unit in units]
+
+
+def units_in(report: Report, side: str) -> list[MeasureUnit]:
+    """The units of measure the report's hand-overs were counted in, on one side, in a fixed order."""
+    amounts = report.totals.amounts_given if side == "given" else report.totals.amounts_received
+    return [unit for unit in MeasureUnit if unit in amounts]
+
+
+def columns(report: Report, two_sided: bool = False, *, amounts: bool = True) -> list[Column]:
+    """Network and site count each event once, so a hand-over has one count and one amount; a unit or a
+    municipality (and units within a network) is credited with CO2e and money for what it received and waste
+    for what it gave. Rows that mix categories without knowing their units (by unit, giver → receiver) leave
+    the amounts out."""
+    if not two_sided and report.scope.counts_each_event_once:
+        return [*MEASURE_COLUMNS, Column("events", _l("Hand-overs"), "count"),
+                *(_amounts("reused", units_in(report, "received")) if amounts else [])]
+    return [*MEASURE_COLUMNS,
+            Column("events_received", _l("Hand-overs received"), "count"),
+            *(_amounts("received", units_in(report, "received")) if amounts else []),
+            Column("events_given", _l("Hand-overs given"), "count"),
+            *(_amounts("given", units_in(report, "given")) if amounts else [])]
 
 
 def value(totals: Totals, column: Column) -> Decimal | int:
-    return getattr(totals, column.attr)
+    attr, _sep, unit = column.attr.partition(":")
+    if unit:
+        return getattr(totals, attr).get(MeasureUnit(unit), Decimal(0))
+    return getattr(totals, attr)
 
 
 def shown(number: Decimal | int, kind: str) -> str:
@@ -150,7 +169,7 @@ def sections(report: Report) -> list[Section]:
                 [([row.label], row.totals) for row in report.by_category], [row.key for row in report.by_category]),
     ]
     if report.scope.kind != "unit":
-        result.append(Section("by_unit", _("By unit"), [_("Unit")], columns(report, two_sided=True),
+        result.append(Section("by_unit", _("By unit"), [_("Unit")], columns(report, two_sided=True, amounts=False),
                               [([row.label], row.totals) for row in report.by_unit],
                               [row.key for row in report.by_unit]))
     periods = period_rows(report)
@@ -159,7 +178,8 @@ def sections(report: Report) -> list[Section]:
                           [([period_label(row.key)], row.totals) for row in periods], [row.key for row in periods],
                           [period_label(row.key, short=True, multi_year=multi_year) for row in periods]))
     if report.scope.counts_each_event_once:
-        result.append(Section("matrix", _("Giver → receiver"), [_("Giver"), _("Receiver")], columns(report),
+        result.append(Section("matrix", _("Giver → receiver"), [_("Giver"), _("Receiver")],
+                              columns(report, amounts=False),
                               [([giver, receiver], totals) for giver, receiver, totals in report.matrix],
                               [f"{giver}→{receiver}" for giver, receiver, _t in report.matrix]))
     return result
@@ -201,6 +221,11 @@ def comparison(report: Report) -> Comparison | None:
 class FactorLine:
     factor_set_version: str
     category: str
+    unit: MeasureUnit  # the per-unit figures are per piece, per kg, per tonne or per m³
+
+    @property
+    def unit_label(self) -> str:
+        return str(UNIT_LABELS[self.unit.value])
     kgco2e_new: Decimal | None
     mass_kg: Decimal | None
     price_new_nok: Decimal | None
@@ -210,8 +235,9 @@ class FactorLine:
     events: int
 
 
-FACTOR_HEADINGS = [_l("Factor set version"), _l("Category"), _l("kg CO2e of a new one"), _l("Weight (kg)"),
-                   _l("Price new (NOK)"), _l("Confidence"), _l("Replaced by"), _l("Hand-overs"), _l("Sources")]
+FACTOR_HEADINGS = [_l("Factor set version"), _l("Category"), _l("Per"), _l("kg CO2e of a new one, per unit"),
+                   _l("Weight per unit (kg)"), _l("Price new per unit (NOK)"), _l("Confidence"), _l("Replaced by"),
+                   _l("Hand-overs"), _l("Sources")]
 
 
 def factor_lines(report: Report) -> list[FactorLine]:
@@ -231,7 +257,7 @@ def factor_lines(report: Report) -> list[FactorLine]:
     for row in rows:
         confidence[(row.version, row.name_nb)] = row.confidence
         confidence[(row.version, row.name_en)] = row.confidence
-    return [FactorLine(factor.factor_set_version, factor.category, factor.kgco2e_new, factor.mass_kg,
+    return [FactorLine(factor.factor_set_version, factor.category, factor.unit, factor.kgco2e_new, factor.mass_kg,
                        factor.price_new_nok, factor.sources, factor.overridden_by,
                        confidence.get((factor.factor_set_version, factor.category)), factor.events)
             for factor in report.factors]

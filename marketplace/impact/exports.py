@@ -84,7 +84,8 @@ def to_csv(data: Content) -> str:
     out.writerow([_("Factors used")])
     out.writerow([str(heading) for heading in FACTOR_HEADINGS])
     for line in data.factors:
-        out.writerow([line.factor_set_version, line.category, _plain(line.kgco2e_new), _plain(line.mass_kg),
+        out.writerow([line.factor_set_version, line.category, line.unit_label, _plain(line.kgco2e_new),
+                      _plain(line.mass_kg),
                       _plain(line.price_new_nok), line.confidence or "", overridden_label(line.overridden_by),
                       line.events, line.sources])
     return buffer.getvalue()
@@ -169,14 +170,15 @@ def to_xlsx(data: Content) -> bytes:
     for cell in factors[1]:
         cell.font = bold
     for line in data.factors:
-        append(factors, [line.factor_set_version, line.category, line.kgco2e_new, line.mass_kg, line.price_new_nok,
-                        line.confidence or "", overridden_label(line.overridden_by), line.events, line.sources])
+        append(factors, [line.factor_set_version, line.category, line.unit_label, line.kgco2e_new, line.mass_kg,
+                        line.price_new_nok, line.confidence or "", overridden_label(line.overridden_by), line.events,
+                        line.sources])
         row = factors.max_row
-        for column, pattern in ((3, _FORMATS["co2e"]), (4, _FORMATS["kg"]), (5, _FORMATS["nok"]),
-                                (8, _FORMATS["count"])):
+        for column, pattern in ((4, _FORMATS["co2e"]), (5, _FORMATS["kg"]), (6, _FORMATS["nok"]),
+                                (9, _FORMATS["count"])):
             factors.cell(row, column).number_format = pattern
-        factors.cell(row, 9).alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDEFGHI", (14, 28, 14, 12, 14, 12, 22, 12, 80)):
+        factors.cell(row, 10).alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFGHIJ", (14, 28, 8, 14, 12, 14, 12, 22, 12, 80)):
         factors.column_dimensions[letter].width = width
     factors.freeze_panes = "C2"
 
@@ -208,12 +210,17 @@ def to_xlsx(data: Content) -> bytes:
 
 # --- JSON ---------------------------------------------------------------------------------------------
 
-_TOTAL_FIELDS = ("co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok", "quantity_received", "quantity_given",
-                 "events_received", "events_given", "events")
+_TOTAL_FIELDS = ("co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok", "events_received", "events_given", "events")
 
 
-def _totals_dict(totals: Totals) -> dict:
-    return {name: getattr(totals, name) for name in _TOTAL_FIELDS}
+def _totals_dict(totals: Totals, amounts: bool = True) -> dict:
+    """The measures, and the amounts per unit of measure (``{"piece": 12, "kg": 85.5}``) where the row knows
+    them (not for a unit's or a giver → receiver row, which mix categories)."""
+    result = {name: getattr(totals, name) for name in _TOTAL_FIELDS}
+    if amounts:
+        result |= {"amounts_received": {unit.value: amount for unit, amount in totals.amounts_received.items()},
+                   "amounts_given": {unit.value: amount for unit, amount in totals.amounts_given.items()}}
+    return result
 
 
 def to_dict(data: Content) -> dict:
@@ -229,12 +236,14 @@ def to_dict(data: Content) -> dict:
     }
     for section in data.sections:
         if section.key == "matrix":
-            result["matrix"] = [{"giver": labels[0], "receiver": labels[1], **_totals_dict(totals)}
+            result["matrix"] = [{"giver": labels[0], "receiver": labels[1], **_totals_dict(totals, amounts=False)}
                                 for labels, totals in section.rows]
         else:
-            result[section.key] = [{"key": key, "label": labels[0], **_totals_dict(totals)}
+            result[section.key] = [{"key": key, "label": labels[0],
+                                    **_totals_dict(totals, amounts=section.key != "by_unit")}
                                    for key, (labels, totals) in zip(section.keys, section.rows)]
     result["factors"] = [{"factor_set_version": line.factor_set_version, "category": line.category,
+                          "unit": line.unit.value,
                           "kgco2e_new": line.kgco2e_new, "mass_kg": line.mass_kg, "price_new_nok": line.price_new_nok,
                           "confidence": line.confidence, "overridden_by": line.overridden_by, "events": line.events,
                           "sources": line.sources} for line in data.factors]

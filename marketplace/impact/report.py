@@ -10,7 +10,7 @@ each value is first scaled to a whole number of grams or øre, so totals never d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,7 +24,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.inputs import parse_id
 from marketplace.impact import permissions
 from marketplace.impact.models import ReportTally, ReuseEvent
-from marketplace.listings.models import Category
+from marketplace.listings.models import Category, MeasureUnit
 from marketplace.organisations.models import Municipality, Network, Organisation, Unit, network_members
 
 # A familiar comparison, with its source: driving a diesel van (DEFRA/DESNZ 2025, average van, diesel).
@@ -156,6 +156,11 @@ def _measures(received, given, *, once: bool = False):
 
 @dataclass
 class Totals:
+    """The measures of some hand-overs. Amounts are kept per unit of measure and never added across units
+    (pieces and kilograms make no sum): ``amounts_received`` and ``amounts_given`` map a unit to its amount.
+    ``quantity_received`` and ``quantity_given`` are the plain sums the database returns for one subtotal; they
+    are read as amounts only where the subtotal has one category (``measured``), and shown nowhere else."""
+
     co2e_net_kg: Decimal = Decimal(0)
     co2e_gross_kg: Decimal = Decimal(0)
     waste_kg: Decimal = Decimal(0)
@@ -164,6 +169,8 @@ class Totals:
     quantity_given: Decimal = Decimal(0)
     events_received: int = 0
     events_given: int = 0
+    amounts_received: dict[MeasureUnit, Decimal] = field(default_factory=dict)
+    amounts_given: dict[MeasureUnit, Decimal] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row) -> Totals:
@@ -173,7 +180,12 @@ class Totals:
                    **{name: int(values[name] or 0) for name in ("events_received", "events_given") if name in values})
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(**{name: getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__})
+        return Totals(**{name: _added(getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__})
+
+    def measured(self, unit: MeasureUnit) -> Totals:
+        """These totals of one category, whose quantities are all counted in ``unit``."""
+        return replace(self, amounts_received={unit: self.quantity_received} if self.events_received else {},
+                       amounts_given={unit: self.quantity_given} if self.events_given else {})
 
     @property
     def events(self) -> int:
@@ -182,6 +194,12 @@ class Totals:
     @property
     def van_km(self) -> Decimal:
         return (self.co2e_net_kg / VAN_KG_PER_KM).quantize(Decimal(1))
+
+
+def _added(first, second):
+    if isinstance(first, dict):
+        return {unit: first.get(unit, 0) + second.get(unit, 0) for unit in MeasureUnit if unit in first or unit in second}
+    return first + second
 
 
 @dataclass
@@ -194,6 +212,7 @@ class Row:
 @dataclass
 class FactorUsed:
     category: str
+    unit: MeasureUnit  # what the per-unit factors are per
     factor_set_version: str
     kgco2e_new: Decimal | None
     mass_kg: Decimal | None
@@ -231,8 +250,9 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     if end < start:
         raise ScopeError(_("The period must end on or after its first day."))
     subtotals = _subtotals(scope, start, end)
-    factors = subtotals.factor_months
     categories = {category.id: category for category in db.session.scalars(select(Category))}
+    factors = [replace(row, totals=row.totals.measured(categories[row.category_id].unit))
+               for row in subtotals.factor_months]
     report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
                     bucket=bucket)
     by_category = _fold(factors, lambda row: row.category_id)
@@ -440,8 +460,8 @@ def _factors_used(factors: list[FactorMonth], categories: dict, locale: str) -> 
     for row in factors:
         key = (row.category_id, *row.factors)
         events[key] = events.get(key, 0) + row.event_rows
-    used = [FactorUsed(categories[category_id].name(locale), version, kgco2e_new, mass_kg, price_new_nok, sources,
-                       overridden_by, count)
+    used = [FactorUsed(categories[category_id].name(locale), categories[category_id].unit, version, kgco2e_new,
+                       mass_kg, price_new_nok, sources, overridden_by, count)
             for (category_id, version, kgco2e_new, mass_kg, price_new_nok, sources, overridden_by), count
             in events.items()]
     return sorted(used, key=lambda line: (line.category, line.factor_set_version, line.overridden_by or "",

@@ -38,6 +38,8 @@ GROUP_LABELS = {
     CategoryGroup.MATERIAL: _l("Materials"),
 }
 UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m3": _l("m³")}
+# What a per-unit figure (a factor, a price) is per: "kg CO2e per tonne", never a bare number.
+PER_UNIT_LABELS = {"piece": _l("per piece"), "kg": _l("per kg"), "tonne": _l("per tonne"), "m3": _l("per m³")}
 
 # The item's own fields, read and shown as they are (its category, condition and unit are looked up).
 ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",

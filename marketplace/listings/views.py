@@ -17,6 +17,7 @@ from marketplace.listings import photos as photo_files
 from marketplace.listings import services, visibility
 from marketplace.listings.forms import (
     CONDITION_LABELS,
+    PER_UNIT_LABELS,
     UNIT_LABELS,
     ConfirmImportForm,
     ErasureForm,
@@ -35,7 +36,7 @@ blueprint = Blueprint("listings", __name__)
 @blueprint.record_once
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(
-        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS,
+        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
     )
 

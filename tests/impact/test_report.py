@@ -11,6 +11,7 @@ from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import report
 from marketplace.impact.ledger import reverse
+from marketplace.listings.models import MeasureUnit
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item
@@ -164,3 +165,38 @@ def test_months_and_units_across_a_year_boundary(ledger):
     units = {row.label: row.totals for row in both.by_unit}
     assert units["A depot (A kommune)"].waste_kg == Decimal("150.000")  # a network lists units with their owner
     assert units["B skole (B kommune)"].events_received == 2
+
+
+MIXED_AMOUNTS = {MeasureUnit.PIECE: Decimal(12), MeasureUnit.KG: Decimal("85.5"), MeasureUnit.TONNE: Decimal(2)}
+
+
+@pytest.fixture
+def mixed_units(region, catalogue):
+    """A gives B 12 chairs, 85.5 kg of other furniture and 2 t of grit sand: three amounts in three units."""
+    chairs = make_item(region.caretaker_a, "office_chair", quantity=Decimal(20), now=T0)
+    furniture = make_item(region.caretaker_a, "other_furniture", quantity=Decimal("85.5"), now=T0)
+    sand = make_item(region.caretaker_a, "grit_sand", quantity=Decimal(5), now=T0)
+    later = T0 + timedelta(days=5)
+    hand_over(region.member_b, region.caretaker_a, chairs, 12, WouldBuyNew.YES, later)
+    hand_over(region.member_b, region.caretaker_a, furniture, "85.5", WouldBuyNew.YES, later)
+    hand_over(region.member_b, region.caretaker_a, sand, 2, WouldBuyNew.YES, later)
+    db.session.commit()
+    return region
+
+
+def test_amounts_are_kept_per_unit_of_measure_and_never_added_up(mixed_units):
+    expected = MIXED_AMOUNTS
+
+    network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
+    assert network.totals.amounts_received == expected and network.totals.events == 3
+    b = report.build(report.resolve_scope(None, "municipality:kommune-b"), *YEAR)
+    assert b.totals.amounts_received == expected and b.totals.amounts_given == {}
+    a = report.build(report.resolve_scope(None, "municipality:kommune-a"), *YEAR)
+    assert a.totals.amounts_given == expected and a.totals.amounts_received == {}
+    by_category = {row.key: row.totals.amounts_received for row in network.by_category}
+    assert by_category == {"office_chair": {MeasureUnit.PIECE: Decimal(12)},
+                           "other_furniture": {MeasureUnit.KG: Decimal("85.5")},
+                           "grit_sand": {MeasureUnit.TONNE: Decimal(2)}}
+    assert network.by_period[0].totals.amounts_received == expected
+    assert {factor.category: factor.unit for factor in network.factors} == {
+        "Kontorstol": MeasureUnit.PIECE, "Annet møbel": MeasureUnit.KG, "Strøsand": MeasureUnit.TONNE}

@@ -17,10 +17,12 @@ from openpyxl import load_workbook
 
 from marketplace.db import db
 from marketplace.impact import charts, document, exports, report
+from marketplace.listings.models import MeasureUnit
 from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import counting_queries, login
 from tests.factories import make_item
-from tests.impact.test_report import T0, YEAR, hand_over, ledger  # noqa: F401  (ledger is a fixture)
+from tests.impact.test_report import (MIXED_AMOUNTS, T0, YEAR, hand_over, ledger,  # noqa: F401  (fixtures)
+                                      mixed_units)
 
 A_YEAR = "scope=municipality:kommune-a&period=custom&from=2026-01-01&to=2026-12-31"
 NETWORK_YEAR = "scope=network:vest&period=custom&from=2026-01-01&to=2026-12-31"
@@ -32,10 +34,10 @@ def built(scope_text: str, locale: str = "nb"):
         return report.build(report.resolve_scope(None, scope_text), *YEAR, locale=locale)
 
 
-def labels(one_sided: bool = False, locale: str = "nb") -> dict[str, str]:
-    """The export's label for each total, as the files write it (network and site: one-sided)."""
+def labels(expected, locale: str = "nb") -> dict[str, str]:
+    """The export's label for each total of a report, as the files write it (network and site: one-sided)."""
     with force_locale(locale):
-        return {column.attr: str(column.label) for column in (document.ONE_SIDED if one_sided else document.TWO_SIDED)}
+        return {column.attr: str(column.label) for column in document.columns(expected)}
 
 
 def csv_sections(text: str) -> dict[str, list[list[str]]]:
@@ -122,17 +124,18 @@ def test_csv_carries_the_totals_every_breakdown_the_factors_and_the_method(clien
     text = response.get_data().decode("utf-8-sig")
     with force_locale("nb"):
         sections = csv_sections(text)
-        names = labels()
+        names = labels(expected)
         totals = {row[0]: row[1] for row in sections[_("Totals")][1:]}
         for name in MEASURES:
             assert Decimal(totals[names[name]]) == getattr(expected.totals, name)
-        assert Decimal(totals[names["quantity_received"]]) == expected.totals.quantity_received
+        assert Decimal(totals[names["amounts_received:piece"]]) == expected.totals.amounts_received[MeasureUnit.PIECE]
         by_category = {row[0]: row for row in sections[_("By category")][1:]}
         assert set(by_category) == {row.label for row in expected.by_category}
         factors = sections[_("Factors used")]
         assert len(factors) == 1 + len(expected.factors)
         assert {row[1] for row in factors[1:]} >= {"Skrivebord", "Tastatur"}
-        assert all(row[8] and row[5] for row in factors[1:])  # sources and confidence on every line
+        assert all(row[9] and row[6] for row in factors[1:])  # sources and confidence on every line
+        assert {row[2] for row in factors[1:]} == {"stk."}  # what each per-unit factor is per
         method = " ".join(row[1] for row in sections[_("Method")])
         assert "klimaregnskap" in method and "2026.1" in method
         assert _("Giver → receiver") not in sections  # only at network level
@@ -148,7 +151,7 @@ def test_xlsx_has_a_sheet_per_breakdown_the_factors_and_number_cells(client, led
     with force_locale("nb"):
         titles = [_(name) for name in ("Summary", "By category group", "By category", "By unit",
                                                 "Over time", "Giver → receiver", "Factors used", "Method", "Reuse first")]
-        names = labels(one_sided=True)
+        names = labels(expected)
     assert workbook.sheetnames == titles
     summary = {row[0]: row[1] for row in workbook[titles[0]].iter_rows(values_only=True) if row and row[0]}
     for name in MEASURES:
@@ -159,9 +162,29 @@ def test_xlsx_has_a_sheet_per_breakdown_the_factors_and_number_cells(client, led
     assert pairs == {(giver, receiver): totals.co2e_net_kg for giver, receiver, totals in expected.matrix}
     factors = list(workbook[titles[6]].iter_rows(values_only=True))
     assert len(factors) == 1 + len(expected.factors)
-    assert all(isinstance(row[2], (int, float)) and row[8] for row in factors[1:])
+    assert all(isinstance(row[3], (int, float)) and row[9] for row in factors[1:])
     method = " ".join(str(row[1]) for row in workbook[titles[7]].iter_rows(values_only=True))
     assert "klimaregnskap" in method
+
+
+def test_page_and_files_show_one_column_per_unit_of_measure(client, runner, mixed_units):  # noqa: F811
+    login(client, "coordinator@vest.example")
+    page = text_of(client.get(f"/report?{NETWORK_YEAR}").get_data(as_text=True))
+    assert "Ombrukt (stk.)" in page and "Ombrukt (kg)" in page and "Ombrukt (tonn)" in page
+    assert "99,5" not in page  # 12 + 85.5 + 2, a sum of pieces, kilograms and tonnes, is nowhere
+    text = client.get(f"/report/export.csv?{NETWORK_YEAR}").get_data().decode("utf-8-sig")
+    totals = {row[0]: row[1] for row in csv_sections(text)["Totalt"][1:]}
+    amounts = {unit: Decimal(totals[f"Ombrukt ({label})"])
+               for unit, label in ((MeasureUnit.PIECE, "stk."), (MeasureUnit.KG, "kg"), (MeasureUnit.TONNE, "tonn"))}
+    assert amounts == MIXED_AMOUNTS
+    with force_locale("nb"):
+        factors = csv_sections(text)[_("Factors used")]
+    assert factors[0][2:4] == ["Per", "kg CO2e for en ny, per enhet"]
+    assert {row[1]: row[2] for row in factors[1:]} == {"Kontorstol": "stk.", "Annet møbel": "kg", "Strøsand": "tonn"}
+    data = json.loads(runner.invoke(args=["report", "--scope", "network:vest", "--from", "2026-01-01",
+                                          "--to", "2026-12-31", "--format", "json"]).output)
+    assert data["totals"]["amounts_received"] == {"piece": 12, "kg": 85.5, "tonne": 2}
+    assert "amounts_received" not in data["matrix"][0]  # a giver → receiver row mixes categories: no amounts
 
 
 def test_the_files_and_the_page_agree_for_a_unit(client, ledger):  # noqa: F811
@@ -173,7 +196,7 @@ def test_the_files_and_the_page_agree_for_a_unit(client, ledger):  # noqa: F811
     text = client.get(f"/report/export.csv?{query}").get_data().decode("utf-8-sig")
     with force_locale("nb"):
         totals = {row[0]: row[1] for row in csv_sections(text)[_("Totals")][1:]}
-        assert Decimal(totals[labels()["co2e_gross_kg"]]) == expected.totals.co2e_gross_kg == Decimal("130.000")
+        assert Decimal(totals[labels(expected)["co2e_gross_kg"]]) == expected.totals.co2e_gross_kg == Decimal("130.000")
 
 
 # --- The command line ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,8 +32,18 @@ def test_the_item_page_gathers_the_rooms_above(client, setup):
     db.session.commit()
     login(client, "member@a.example")
     page = client.get(f"/items/{chairs.id}").get_data(as_text=True)
-    assert 'class="climate__figure"' in page and "70 kg CO2e" in page
+    assert 'class="climate__figure"' in page and "70 kg CO2e per stk." in page
     assert f'action="/items/{chairs.id}/reserve"' in page
+
+
+def test_the_climate_figure_says_what_it_is_per(client, setup):
+    """A lot counted by weight saves so much per kg or per tonne, not "per one"."""
+    furniture = make_item(setup.caretaker_a, "other_furniture", quantity=Decimal("85.5"))
+    sand = make_item(setup.caretaker_a, "grit_sand", quantity=Decimal(3))
+    db.session.commit()
+    login(client, "member@a.example")
+    assert "omtrent 2,5 kg CO2e per kg " in client.get(f"/items/{furniture.id}").get_data(as_text=True)
+    assert re.search(r"omtrent [0-9,]+ kg CO2e per tonn ", client.get(f"/items/{sand.id}").get_data(as_text=True))
 
 
 def test_member_cannot_open_the_listing_form(client, setup):
