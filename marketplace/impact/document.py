@@ -74,15 +74,19 @@ def columns(report: Report, two_sided: bool = False, *, amounts: bool = True) ->
             *(_amounts("given", units_in(report, "given")) if amounts else [])]
 
 
-def value(totals: Totals, column: Column) -> Decimal | int:
+def value(totals: Totals, column: Column) -> Decimal | int | None:
+    """The column's number for a row; None (shown as a dash, left empty in files) for an amount in a unit the
+    row has none of, such as kilograms on a row of chairs."""
     attr, _sep, unit = column.attr.partition(":")
     if unit:
-        return getattr(totals, attr).get(MeasureUnit(unit), Decimal(0))
+        return getattr(totals, attr).get(MeasureUnit(unit))
     return getattr(totals, attr)
 
 
-def shown(number: Decimal | int, kind: str) -> str:
-    """A value for people, in the locale."""
+def shown(number: Decimal | int | None, kind: str) -> str:
+    """A value for people, in the locale; a dash where there is none."""
+    if number is None:
+        return "–"
     if kind == "count":
         return charts.number(number)
     if kind == "quantity":

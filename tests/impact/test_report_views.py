@@ -178,7 +178,10 @@ def test_page_and_files_show_one_column_per_unit_of_measure(client, runner, mixe
                for unit, label in ((MeasureUnit.PIECE, "stk."), (MeasureUnit.KG, "kg"), (MeasureUnit.TONNE, "tonn"))}
     assert amounts == MIXED_AMOUNTS
     with force_locale("nb"):
+        by_category = csv_sections(text)[_("By category")]
         factors = csv_sections(text)[_("Factors used")]
+    chairs = dict(zip(by_category[0], next(row for row in by_category if row[0] == "Kontorstol")))
+    assert (chairs["Ombrukt (stk.)"], chairs["Ombrukt (kg)"], chairs["Ombrukt (tonn)"]) == ("12.000", "", "")
     assert factors[0][2:4] == ["Per", "kg CO2e for en ny, per enhet"]
     assert {row[1]: row[2] for row in factors[1:]} == {"Kontorstol": "stk.", "Annet møbel": "kg", "Strøsand": "tonn"}
     data = json.loads(runner.invoke(args=["report", "--scope", "network:vest", "--from", "2026-01-01",
