@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from marketplace.db import run_view
+from marketplace.errors import database_unavailable, log_outage
+from marketplace.request_log import request_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,9 +20,18 @@ class Marketplace(Flask):
     def dispatch_request(self):
         return run_view(super().dispatch_request)
 
+    def log_exception(self, exc_info) -> None:
+        """Flask's log of an unexpected error, naming the request id the visitor was shown; when the database
+        is out, one line instead of the same traceback for every request."""
+        if database_unavailable(exc_info[1]):
+            log_outage(exc_info[1])
+            return
+        self.logger.error("Exception on %s [%s] (request %s)", request.path, request.method, request_id(),
+                          exc_info=exc_info)
+
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config → db → login → csrf → i18n → blueprints → errors → cli."""
+    """Build the app: config → request log → db → login → csrf → i18n → blueprints → errors → cli."""
     instance_path = os.environ.get("MARKETPLACE_INSTANCE_PATH") or str(ROOT / "instance")
     app = Marketplace(
         __name__,
@@ -32,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.config.update(configuration.load(Path(app.instance_path), config))
 
-    from marketplace import errors, i18n, security, urls
+    from marketplace import errors, i18n, request_log, security, urls
     from marketplace.accounts import permissions
     from marketplace.accounts import views as accounts_views
     from marketplace.admin import views as admin_views
@@ -51,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
     urls.init_app(app)
+    request_log.init_app(app)  # its clock starts before, and its line is written after, every other hook
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

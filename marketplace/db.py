@@ -39,7 +39,7 @@ from flask.globals import request_ctx
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -146,13 +146,14 @@ class Database:
         app.teardown_appcontext(self._close_context_session)
         # An unexpected error anywhere in a request (a view, or a hook around it): roll back before the error
         # page is made, so it can read the database (the signed-in user, the language) in a clean transaction.
+        # (When the database itself is out, the error page reads nothing from it: errors.py.)
         got_request_exception.connect(self._roll_back_request_session, app)
 
     @staticmethod
     def _roll_back_request_session(_app: Flask, **_extra: Any) -> None:
         session = Database._request_session()
         if session is not None:
-            session.rollback()
+            _end(session, session.rollback)
 
     @property
     def engine(self) -> Engine:
@@ -202,13 +203,13 @@ class Database:
     def _close_request_session(_exception: BaseException | None = None) -> None:
         session = request.__dict__.pop("_db_session", None)
         if session is not None:
-            session.close()
+            _end(session, session.close)
 
     @staticmethod
     def _close_context_session(_exception: BaseException | None = None) -> None:
         session = g.pop("_db_session", None)
         if session is not None:
-            session.close()
+            _end(session, session.close)
 
     def get_or_404(self, model: type[T], ident: Any) -> T:
         instance = self.session.get(model, ident)
@@ -225,6 +226,15 @@ class Database:
 
 
 db = Database()
+
+
+def _end(session: Session, ending: Callable[[], object]) -> None:
+    """Roll back or close ``session`` on the way out of a request; if its connection is broken (the database
+    went away), drop the connection instead. Never raises: the answer is already made, or being made."""
+    try:
+        ending()
+    except SQLAlchemyError:
+        session.invalidate()
 
 
 def _note_writes(sessions: sessionmaker) -> None:

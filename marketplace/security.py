@@ -112,10 +112,18 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), payment=()")
     if current_app.config["ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-    if getattr(g, "no_store", False) or current_user.is_authenticated:
+    if getattr(g, "no_store", False) or _acted_for_a_signed_in_user():
         # Pages for a signed-in user must not be kept by shared caches or shown after logout via Back.
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _acted_for_a_signed_in_user() -> bool:
+    """Whether the request loaded a signed-in user. A response that never asked who is signed in does not
+    depend on it (a static file, /healthz), and loading the user here would ask the database, which may be
+    the very reason this response is an error."""
+    user = g.get("_login_user")
+    return user is not None and not user.is_anonymous
 
 
 def refuse_nul_bytes():
@@ -128,10 +136,12 @@ def refuse_nul_bytes():
 
 
 def deny_anonymous_by_default():
-    if request.endpoint is None or current_user.is_authenticated:
+    if request.endpoint is None:
         return None
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "is_public", False) or request.endpoint == "static":
+        return None  # before asking who is signed in: a public page (/healthz) may not need the database
+    if current_user.is_authenticated:
         return None
     if request.path.startswith("/api/"):
         abort(401)

@@ -166,3 +166,26 @@ def catalogue(app):
     factor_set = install_catalogue()
     db.session.commit()
     return factor_set
+
+
+@pytest.fixture
+def request_lines():
+    """The request log's lines written during the test, each parsed from its JSON."""
+    import json
+    import logging
+
+    from marketplace.request_log import LOGGER_NAME, JsonFormatter
+
+    lines: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    handler = Collect()
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)

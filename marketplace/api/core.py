@@ -27,7 +27,7 @@ from marketplace.api.openapi import Registry
 from marketplace.api.schemas.common import MunicipalityRef
 from marketplace.config import ConfigurationError
 from marketplace.db import db, utcnow
-from marketplace.errors import CODES, MESSAGES, Conflict, Forbidden, NotVisible
+from marketplace.errors import Conflict, Forbidden, NotVisible, error_body
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category
@@ -69,10 +69,7 @@ class ApiError(Exception):
 
 def error_json(status: int, code: str | None = None, message: str | None = None,
                fields: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response:
-    default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])[1]
-    body = {"error": {"code": code or CODES.get(status, "error"), "message": message or str(default),
-                      "fields": fields or {}}}
-    response = jsonify(body)
+    response = jsonify(error_body(status, code, message, fields))
     response.status_code = status
     response.headers.update(headers or {})
     return response

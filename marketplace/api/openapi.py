@@ -30,6 +30,7 @@ ERROR_DESCRIPTIONS = {
     415: "The body has the wrong media type.",
     422: "The body does not match the schema (unknown fields included), or breaks a rule; see `fields`.",
     429: "Too many requests with this token; wait `Retry-After` seconds.",
+    503: "The database is briefly unavailable (`database_unavailable`); try again after `Retry-After` seconds.",
 }
 
 
@@ -62,7 +63,7 @@ class Operation:
     def error_statuses(self) -> list[int]:
         statuses = set(self.errors)
         if not self.public:
-            statuses |= {401, 429}
+            statuses |= {401, 429, 503}  # 503: every token is looked up in the database
         if self.path_parameters:
             statuses.add(404)
         if self.query is not None:
@@ -153,7 +154,7 @@ class Registry:
             for status in operation.error_statuses:
                 response = {"description": ERROR_DESCRIPTIONS[status],
                             "content": {JSON: {"schema": refs[(Error, "serialization")]}}}
-                if status == 429:
+                if status in (429, 503):
                     response["headers"] = {"Retry-After": {"description": "Seconds to wait.",
                                                            "schema": {"type": "integer"}}}
                 if status == 401:

@@ -27,8 +27,8 @@ DESCRIPTION = """The JSON API of Ombruksmarkedet, the reuse marketplace for muni
 
 Authenticate with a personal token: `Authorization: Bearer omb_…` (make one under *API tokens* in the user
 menu, or with `marketplace tokens create --email E`). A token acts as its user, with exactly that user's
-permissions; cookies are not accepted. Errors are `{"error": {"code", "message", "fields"}}`. Decimal
-amounts are strings ("24", "2.5", "123.450"); request bodies refuse unknown fields with 422."""
+permissions; cookies are not accepted. Errors are `{"error": {"code", "message", "fields", "request_id"}}`.
+Decimal amounts are strings ("24", "2.5", "123.450"); request bodies refuse unknown fields with 422."""
 
 
 def openapi_document() -> dict[str, Any]:

@@ -129,6 +129,8 @@ class ErrorDetail(Out):
                                   "`insufficient_quantity`.")
     message: str = Field(description="A sentence fit to show a person, in the caller's language.")
     fields: dict[str, str] = Field(default={}, description="Per input field (dotted path), what is wrong.")
+    request_id: str = Field(description="This request's id, also sent as the `X-Request-ID` header and written "
+                                        "in the server's log: quote it when reporting a problem.")
 
 
 class Error(Out):
