@@ -121,6 +121,11 @@ def _bad_photo(error: photo_files.PhotoError):
     return error_json(422, "invalid_photo", str(error.message), {"file": str(error.message)})
 
 
+@blueprint.errorhandler(photo_files.StorageFailed)
+def _storage_failed(error: photo_files.StorageFailed):
+    return error_json(503, "storage_unavailable", str(error.message))
+
+
 @blueprint.after_request
 def _challenge(response: Response) -> Response:
     if response.status_code == 401:

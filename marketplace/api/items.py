@@ -164,9 +164,12 @@ def withdraw_item(item_id: int):
 
 @registry.route(blueprint, "POST", "/items/{item_id}/photos", summary="Add a photo", tag="photos",
                 body=PhotoUpload, body_media="multipart/form-data",
-                responses={201: (PhotoOut, "The stored photo.")}, errors=(403,))
+                responses={201: (PhotoOut, "The stored photo.")}, errors=(403, 503))
 def add_photo(item_id: int):
-    """The photo is checked, re-encoded (EXIF and GPS stripped) and resized; at most 8 per item."""
+    """The photo is checked, re-encoded (EXIF and GPS stripped) and resized; at most 8 per item. Pixel
+    limits: 200 megapixels for a JPEG from a camera, 30 for PNG, 20 for a progressive JPEG, 16 for HEIC
+    and 8 for WebP (422 `invalid_photo` above them). 503 `storage_unavailable` if the server's storage is
+    full or not writable; nothing is stored then."""
     item = listings.find_manageable_item(current_user, item_id)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", _("Send the photo as multipart/form-data in the field file."))

@@ -30,6 +30,8 @@ ERROR_DESCRIPTIONS = {
     415: "The body has the wrong media type.",
     422: "The body does not match the schema (unknown fields included), or breaks a rule; see `fields`.",
     429: "Too many requests with this token; wait `Retry-After` seconds.",
+    503: "The server cannot store files now: its storage is full or not writable (`storage_unavailable`). "
+         "Nothing was stored; try again later.",
 }
 
 

@@ -55,7 +55,8 @@ def _alt_texts() -> dict[int, str]:
 
 def _receive_photos(item=None) -> tuple[list[int], list[str]]:
     """Store the photos sent with the form, so none are lost if the form has errors. Return the ids of the
-    photos waiting for this form (the earlier ones included) and a message for each file refused."""
+    photos waiting for this form (the earlier ones included) and a message for each file refused (one for
+    all, if the upload directory is full or not writable: the form is shown again with what was typed)."""
     photo_ids = parse_ids(request.form.getlist("photo_ids"))
     refused = []
     for upload in request.files.getlist("photos"):
@@ -66,6 +67,11 @@ def _receive_photos(item=None) -> tuple[list[int], list[str]]:
         except (photo_files.PhotoError, services.ListingError) as error:
             refused.append(f"{upload.filename}: {error}")
             continue
+        except photo_files.StorageFailed:  # the next ones would fail alike
+            refused.append(_("The photos could not be saved: the server's storage is full or not writable. "
+                             "What you filled in is kept, but a browser cannot keep the photos you chose: "
+                             "choose them again when you try later, or tell the administrator."))
+            break
         if item is None:
             photo_ids.append(photo.id)
     return photo_ids, refused
