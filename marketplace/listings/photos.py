@@ -3,7 +3,8 @@
 Everything about photo *files* lives here; the listing services own the ``Photo`` rows (order, alt text, the
 limit of ``MAX_PHOTOS_PER_ITEM``) and call these four functions:
 
-- ``process(data)`` decodes the bytes with Pillow and returns a ``ProcessedPhoto`` or raises ``PhotoError``.
+- ``process(upload)`` decodes the upload (bytes, or better the uploaded file) with Pillow and returns a
+  ``ProcessedPhoto`` or raises ``PhotoError``.
   A file is judged only by decoding it, never by its name or the content type the browser sent. Accepted are
   JPEG (also the multi-picture "MPO" JPEGs some phones write), PNG, WebP and HEIC/HEIF (through pillow-heif).
   Size, pixel count and shape are checked from the header *before* any pixel is decoded, so a decompression
@@ -15,10 +16,11 @@ limit of ``MAX_PHOTOS_PER_ITEM``) and call these four functions:
 
 Memory: a worker must not grow by more than about 150 MB for one upload (benchmarks/photos.py measures it).
 A sequential JPEG, what phone cameras write, is decoded by libjpeg at 1/2, 1/4 or 1/8 scale, so even
-``MAX_PIXELS`` (200 megapixels) costs a few tens of megabytes. PNG, WebP, HEIC and progressive JPEG cannot be
-decoded reduced (a progressive JPEG holds all its coefficients), so they cost several bytes per pixel and have
-the lower limits of ``FULL_DECODE_PIXELS``. Whatever the format, the decoded picture is shrunk in bands of rows,
-so the conversions (palette to RGB, premultiplied alpha, 16-bit grey) never copy the whole picture.
+``MAX_PIXELS`` (200 megapixels) costs a few tens of megabytes. PNG, WebP, HEIC and progressive JPEG cannot
+be decoded reduced (a progressive JPEG holds all its coefficients), so they cost several bytes per pixel and
+have the lower limits of ``FULL_DECODE_PIXELS``. Whatever the format, the decoded picture is shrunk in bands
+of rows, so the conversions (palette to RGB, premultiplied alpha, 16-bit grey) never copy the whole picture.
+The upload is read from the file the server spooled it to, not held in memory as bytes.
 - ``store(photo, upload_dir)`` writes ``photos/<hash[:2]>/<hash>.jpg`` and ``<hash>-thumb.jpg`` atomically
   (temporary file, then ``os.replace``); storing the same photo twice is harmless.
 - ``path_for(upload_dir, hash, variant)`` is the only way to turn a hash into a path; it refuses anything but
@@ -41,6 +43,7 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageFile
@@ -60,9 +63,10 @@ THUMBNAIL_SIZE = 480  # px, long side of the thumbnail
 MAX_PIXELS = 200_000_000  # width × height of a sequential JPEG; more is refused before decoding
 # Formats decoded at full size, with their pixel limits, chosen so that one upload adds at most about 150 MB
 # to a worker (peaks measured by benchmarks/photos.py): a PNG costs 4 bytes per pixel (RGBA), a progressive
-# JPEG 3 to 6 (a 16-bit coefficient per colour sample), HEIC 6 (libheif's planes and their RGB conversion),
+# JPEG 3 to 6 (a 16-bit coefficient per colour sample), HEIC 5 (libheif's planes and their RGB conversion),
 # WebP 16 (Pillow's decoder keeps the canvas twice and copies it twice).
-FULL_DECODE_PIXELS = {"PNG": 30_000_000, "progressive JPEG": 20_000_000, "HEIF": 16_000_000, "WEBP": 8_000_000}
+FULL_DECODE_PIXELS = {"PNG": 30_000_000, "progressive JPEG": 20_000_000, "HEIF": 25_000_000,
+                      "WEBP": 8_000_000}
 MAX_ASPECT = 20  # long side / short side
 MIN_SIDE = 16  # px, each side of the upload
 JPEG_QUALITY = 82
@@ -90,8 +94,8 @@ _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _BAND_ROWS = 64  # output rows shrunk at a time
 _LANCZOS_REACH = 3  # output pixels on either side that the Lanczos filter reads
 
-# Pillow's own bomb limit (89 megapixels, refused at twice that) would stop a 200-megapixel phone JPEG at open;
-# ours are lower for every format that costs memory and are checked before any pixel is decoded.
+# Pillow's own bomb limit (89 megapixels, refused at twice that) would stop a 200-megapixel phone JPEG at
+# open; ours are lower for every format that costs memory and are checked before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = max(MAX_PIXELS, *FULL_DECODE_PIXELS.values())
 
 # Errors that Pillow and its plugins raise for files they cannot read (truncated, corrupt, not an image).
@@ -135,21 +139,25 @@ class ProcessedPhoto:
         return f"ProcessedPhoto({self.content_hash[:12]}…, {self.width}×{self.height})"
 
 
-def process(data: bytes) -> ProcessedPhoto:
-    """Check and re-encode an uploaded photo; raise ``PhotoError`` for anything that is not one we accept."""
+def process(upload: bytes | BinaryIO) -> ProcessedPhoto:
+    """Check and re-encode an uploaded photo; raise ``PhotoError`` for anything that is not one we accept.
+
+    ``upload`` is the bytes, or better a seekable binary file (the upload as the server spooled it), which
+    is then read as decoding needs it instead of being held in memory whole."""
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # set globally elsewhere, it would let damaged files through
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False for photo uploads")
-    if not data:
+    source = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else upload
+    if source.seek(0, io.SEEK_END) == 0:
         raise PhotoError(_l("The file is empty. Choose a photo and try again."))
+    source.seek(0)
 
-    image, pixels = _open_checked(data)
+    pixels, orientation, icc = _open_checked(source)
     try:
-        picture = _upright_srgb(pixels, _orientation(image), image.info.get("icc_profile"))
+        picture = _upright_srgb(pixels, orientation, icc)
     except (OSError, ValueError, MemoryError):  # a decoded image Pillow still cannot convert
         raise _not_a_photo() from None
     finally:
         pixels.close()
-        image.close()
 
     width, height = picture.size
     large = _encode(picture)
@@ -157,11 +165,11 @@ def process(data: bytes) -> ProcessedPhoto:
     return ProcessedPhoto(hashlib.sha256(large).hexdigest(), width, height, large, thumbnail)
 
 
-def _open_checked(data: bytes) -> tuple[Image.Image, Image.Image]:
+def _open_checked(source: BinaryIO) -> tuple[Image.Image | _HeifPixels, int, bytes | None]:
     """Open the image (header only), refuse what we do not want before decoding, then decode it. Return the
-    opened image (its metadata) and the decoded pixels, which are the same object but for HEIC."""
+    decoded pixels, the EXIF orientation and the ICC profile."""
     try:
-        image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+        image = Image.open(source, formats=_OPEN_FORMATS)
     except _BOMB:
         raise _too_many_pixels() from None
     except _DECODE_ERRORS:
@@ -190,10 +198,12 @@ def _open_checked(data: bytes) -> tuple[Image.Image, Image.Image]:
                 image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
         # Decodes the first frame; truncated or corrupt data fails here.
         if kind == "HEIF":
-            pixels = _decode_heif(data, image.tell())
-        else:
-            image.load()
-            pixels = image
+            frame, orientation, icc = image.tell(), _orientation(image), image.info.get("icc_profile")
+            source.seek(0)
+            data = source.read()
+            image.close()  # drops pillow-heif's own copy of the file (and closes the upload, read now)
+            return _decode_heif(data, frame), orientation, icc
+        image.load()
     except PhotoError:
         image.close()
         raise
@@ -204,7 +214,7 @@ def _open_checked(data: bytes) -> tuple[Image.Image, Image.Image]:
         image.close()
         raise PhotoError(_l("The photo could not be read to the end; the file may be damaged. "
                             "Try again with the original photo.")) from None
-    return image, pixels
+    return image, _orientation(image), image.info.get("icc_profile")
 
 
 def _kind(image: Image.Image) -> str:
@@ -214,11 +224,31 @@ def _kind(image: Image.Image) -> str:
     return image.format
 
 
-def _decode_heif(data: bytes, frame: int) -> Image.Image:
-    """The HEIC picture, decoded by libheif and shown to Pillow without a copy (Pillow's opener copies it,
-    which would add 3 bytes per pixel to the peak)."""
+def _decode_heif(data: bytes, frame: int) -> _HeifPixels:
     picture = open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)[frame]
-    return Image.frombuffer(picture.mode, picture.size, picture.data, "raw", picture.mode, picture.stride, 1)
+    picture.data  # noqa: B018 - decodes now, so that a damaged file fails among the checks
+    return _HeifPixels(picture)
+
+
+class _HeifPixels:
+    """A decoded HEIC picture left in libheif's buffer, handed to Pillow a band of rows at a time. A whole
+    Pillow copy (what pillow-heif's opener makes, and what ``frombuffer`` falls back to for RGB, which Pillow
+    keeps in 4 bytes a pixel) would add 4 bytes a pixel to the 5 or so that libheif needs to decode."""
+
+    def __init__(self, picture) -> None:
+        self._picture = picture
+        self.size = picture.size
+
+    def crop(self, box: tuple[int, int, int, int]) -> Image.Image:
+        left, top, right, bottom = box
+        picture = self._picture
+        rows = memoryview(picture.data)[top * picture.stride:bottom * picture.stride]
+        band = Image.frombytes(picture.mode, (self.size[0], bottom - top), rows, "raw", picture.mode,
+                               picture.stride)
+        return band if (left, right) == (0, self.size[0]) else band.crop((left, 0, right, bottom - top))
+
+    def close(self) -> None:
+        self._picture = None
 
 
 def _too_many_pixels(kind: str | None = None) -> PhotoError:
@@ -242,7 +272,7 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and value in _TRANSPOSE else 1
 
 
-def _upright_srgb(image: Image.Image, orientation: int, icc: bytes | None) -> Image.Image:
+def _upright_srgb(image: Image.Image | _HeifPixels, orientation: int, icc: bytes | None) -> Image.Image:
     """A new RGB image in sRGB, at most LARGE_SIZE on the long side, upright, without any metadata.
 
     The picture is made small first and only then converted, flattened and turned, so that no full-size copy
@@ -276,13 +306,13 @@ def _resizable(image: Image.Image) -> Image.Image:
     return image.convert("RGBA" if "A" in mode else "RGB")
 
 
-def _shrink(image: Image.Image, box: int) -> Image.Image:
+def _shrink(image: Image.Image | _HeifPixels, box: int) -> Image.Image:
     """Like ``_resize(_resizable(image), box)``, but a band of rows at a time: the mode conversion (and the
     premultiplied copy Pillow makes to resize RGBA) then never holds more than a band. Each band is cut with
     the rows the Lanczos filter reads beyond it, so the seams cannot be seen."""
     width, height = image.size
     if max(width, height) <= box:
-        return _resizable(image).copy()
+        return _resizable(image.crop((0, 0, width, height)))  # a copy
     size = _fitted(width, height, box)
     scale = height / size[1]
     reach = math.ceil(_LANCZOS_REACH * scale) + 1

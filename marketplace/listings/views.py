@@ -63,7 +63,7 @@ def _receive_photos(item=None) -> tuple[list[int], list[str]]:
         if not upload or not upload.filename:
             continue
         try:
-            photo = services.upload_photo(current_user, upload.read(), item=item)
+            photo = services.upload_photo(current_user, upload.stream, item=item)
         except (photo_files.PhotoError, services.ListingError) as error:
             refused.append(f"{upload.filename}: {error}")
             continue

@@ -245,6 +245,14 @@ def test_heic_from_an_iphone_is_accepted_upright_and_without_metadata():
         assert GPS_MAP_DATUM.encode() not in variant and CAMERA_MAKE.encode() not in variant
 
 
+def test_a_large_heic_is_shrunk_from_libheifs_buffer_band_by_band():
+    photo = photos.process(encode(two_colours((2400, 1800)), "HEIF", quality=90))
+    image = opened(photo.large)
+    assert image.size == (1600, 1200)
+    assert _close(image.getpixel((300, 600)), RED, tolerance=40)
+    assert _close(image.getpixel((1300, 600)), BLUE, tolerance=40)
+
+
 def test_only_the_first_frame_of_an_animation_is_used():
     frames = [Image.new("RGB", (64, 64), colour) for colour in (RED, BLUE, (0, 255, 0))]
     for format in ("WEBP", "PNG"):
@@ -373,7 +381,8 @@ BOMBS = {
         marks=pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")),
     "jpeg claiming 60000 x 60000": pytest.param(lambda: jpeg_claiming(60_000, 60_000),
                                                 id="jpeg 60000 x 60000"),
-    "jpeg claiming 14200 x 14200": pytest.param(lambda: jpeg_claiming(14_200, 14_200), id="jpeg 14200 x 14200"),
+    "jpeg claiming 14200 x 14200": pytest.param(lambda: jpeg_claiming(14_200, 14_200),
+                                                id="jpeg 14200 x 14200"),
     "narrow jpeg": pytest.param(lambda: jpeg_claiming(40_000, 16), id="jpeg 40000 x 16"),
 }
 
@@ -422,7 +431,8 @@ def test_formats_decoded_in_full_have_their_own_pixel_limit(kind, monkeypatch):
     monkeypatch.setitem(photos.FULL_DECODE_PIXELS, kind, 64 * 48 - 1)
     monkeypatch.setattr(photos, "_decode_heif", lambda *args: pytest.fail("pixels were decoded"))
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda *args: pytest.fail("pixels were decoded"))
-    with pytest.raises(PhotoError, match="megapixels; a JPEG straight from the camera can have 200") as caught:
+    message = "megapixels; a JPEG straight from the camera can have 200"
+    with pytest.raises(PhotoError, match=message) as caught:
         photos.process(data)
     assert {"HEIF": "HEIC", "WEBP": "WebP"}.get(kind, kind) in str(caught.value)
 
@@ -430,6 +440,16 @@ def test_formats_decoded_in_full_have_their_own_pixel_limit(kind, monkeypatch):
 def test_a_sequential_jpeg_is_held_to_the_jpeg_limit_only(monkeypatch):
     monkeypatch.setitem(photos.FULL_DECODE_PIXELS, "progressive JPEG", 1)
     assert photos.process(encode(two_colours((64, 48)), "JPEG")).width == 64
+
+
+def test_an_uploaded_file_is_read_from_disk_as_the_bytes_are(tmp_path):
+    path = tmp_path / "upload"
+    path.write_bytes(phone_jpeg())
+    with path.open("rb") as upload:
+        assert photos.process(upload) == photos.process(phone_jpeg())
+    path.write_bytes(b"")
+    with path.open("rb") as upload, pytest.raises(PhotoError, match="empty"):
+        photos.process(upload)
 
 
 def test_large_pictures_are_shrunk_in_bands_without_seams():
