@@ -13,16 +13,16 @@ position, about 5 MB) goes through
 Times are medians of ``--runs`` runs each, taken alternately (pipeline, bare, bare, pipeline, …) after one
 warm-up of each, so drifting background load hits both alike.
 
-Memory. Each photo of ``MEMORY_CASES`` (JPEG of 12, 48, 108 and 200 megapixels; a progressive JPEG, a PNG, a
-WebP and a HEIC at or near their limits; the 49-megapixel PNG that once took 428 MiB) is processed once in a fresh
-child process, which opens the file as a worker gets the spooled upload and hands it to the pipeline. The peak
-is the growth of the resident set (VmHWM over VmRSS, the high-water mark reset just before the file is opened
-where Linux allows it): Pillow allocates pixels in C, where tracemalloc does not see them. A refused photo is
-measured too; it must cost next to nothing. The goal: no accepted photo adds more than ``GOAL_MB``.
+Memory. Each photo of ``MEMORY_CASES`` (JPEG of 12, 48, 108 and 200 megapixels; a progressive JPEG, a PNG,
+a WebP and a HEIC at or near their limits; the 49-megapixel PNG that once took 428 MiB) is processed once in
+a fresh child process, which opens the file as a worker gets the spooled upload and hands it to the pipeline.
+The peak is the growth of the resident set (VmHWM over VmRSS, the high-water mark reset just before the file
+is opened where Linux allows it): Pillow allocates pixels in C, where tracemalloc does not see them. A refused
+photo is measured too; it must cost next to nothing. The goal: no accepted photo adds more than ``GOAL_MB``.
 
 Prints one JSON line per measure to stdout, and a summary against the goal to stderr; exits 1 if an accepted
-photo goes over the goal, or a photo is not accepted or refused as expected. Making the large photos (the HEIC with x265 above all) takes most of the two or
-three minutes it runs.
+photo goes over the goal, or a photo is not accepted or refused as expected. Making the large photos (the
+HEIC with x265 above all) takes most of the three or four minutes it runs.
 
     .venv/bin/python benchmarks/photos.py [--runs 9]
 """
@@ -177,7 +177,8 @@ def measure_memory(variant: str, path: Path) -> dict:
     result = subprocess.run([sys.executable, __file__, "--child", variant, str(path)],
                             capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
-        raise BenchmarkError(f"the {variant} memory run on {path.name} failed: {result.stderr.strip()[-500:]}")
+        raise BenchmarkError(f"the {variant} memory run on {path.name} failed: "
+                             f"{result.stderr.strip()[-500:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -190,8 +191,8 @@ def measure_cases(directory: Path) -> dict[str, dict]:
         made = time.perf_counter() - started
         started = time.perf_counter()
         measured = measure_memory("pipeline", path)
-        cases[name] = {**measured, "megapixels": round(width * height / 1e6, 1), "file_bytes": path.stat().st_size,
-                       "seconds": round(time.perf_counter() - started, 2)}
+        cases[name] = {**measured, "megapixels": round(width * height / 1e6, 1),
+                       "file_bytes": path.stat().st_size, "seconds": round(time.perf_counter() - started, 2)}
         path.unlink()
         log(f"  {name}: {measured['peak_mib']} MiB, {measured['outcome'][:50]} (made in {made:.1f} s)")
     return cases
