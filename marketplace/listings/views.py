@@ -269,7 +269,10 @@ def import_items():
             report = importer.import_items(current_user, municipality, rows, publish=form.publish.data,
                                            dry_run=True)
             if report.ok:
-                confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+                try:
+                    confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+                except spreadsheet.ImportFileError as error:  # no "Import" button without the file kept
+                    form.file.errors, report = [str(error)], None
                 confirm.publish.data = "1" if form.publish.data else ""
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render_template("listings/import.html", form=form, confirm=confirm, report=report,
