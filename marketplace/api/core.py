@@ -118,6 +118,12 @@ def _bad_photo(error: photo_files.PhotoError):
     return error_json(422, "invalid_photo", str(error.message), {"file": str(error.message)})
 
 
+@blueprint.errorhandler(photo_files.StorageFailed)
+def _storage_failed(error: photo_files.StorageFailed):
+    # A full disk is not freed in seconds: a client that retries should wait minutes.
+    return error_json(503, "storage_unavailable", str(error.message), headers={"Retry-After": "300"})
+
+
 @blueprint.after_request
 def _challenge(response: Response) -> Response:
     if response.status_code == 401:

@@ -165,9 +165,12 @@ def withdraw_item(item_id: int):
 
 @registry.route(blueprint, "POST", "/items/{item_id}/photos", summary="Add a photo", tag="photos",
                 body=PhotoUpload, body_media="multipart/form-data",
-                responses={201: (PhotoOut, "The stored photo.")}, errors=(403,))
+                responses={201: (PhotoOut, "The stored photo.")}, errors=(403, 503))
 def add_photo(item_id: int):
-    """The photo is checked, re-encoded (EXIF and GPS stripped) and resized; at most 8 per item."""
+    """The photo is checked, re-encoded (EXIF and GPS stripped) and resized; at most 8 per item. Pixel
+    limits: 200 megapixels for a JPEG from a camera, 30 for PNG, 25 for HEIC, 20 for a progressive JPEG
+    and 8 for WebP (422 `invalid_photo` above them). 503 `storage_unavailable` if the server's storage is
+    full or not writable; nothing is stored then."""
     item = listings.find_manageable_item(current_user, item_id)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", _("Send the photo as multipart/form-data in the field file."))
@@ -179,8 +182,7 @@ def add_photo(item_id: int):
     if len(alt_text) > 300:
         raise ApiError(422, "validation_failed", _("The request has errors; see fields."),
                        {"alt_text": _("At most 300 characters.")})
-    data = upload.read()
-    photo = listings.upload_photo(current_user, data, item=item, alt_text=alt_text)
+    photo = listings.upload_photo(current_user, upload.stream, item=item, alt_text=alt_text)
     return respond(photo_out(photo), 201)
 
 

@@ -30,7 +30,9 @@ ERROR_DESCRIPTIONS = {
     415: "The body has the wrong media type.",
     422: "The body does not match the schema (unknown fields included), or breaks a rule; see `fields`.",
     429: "Too many requests with this token; wait `Retry-After` seconds.",
-    503: "The database is briefly unavailable (`database_unavailable`); try again after `Retry-After` seconds.",
+    503: "The database is briefly unavailable (`database_unavailable`), or a photo cannot be stored because the "
+         "server's storage is full or not writable (`storage_unavailable`); nothing was stored. Try again after "
+         "`Retry-After` seconds.",
 }
 
 

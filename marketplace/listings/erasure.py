@@ -4,6 +4,7 @@ recorded, with the certificate (a PDF, or a photo of it) kept outside the databa
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from marketplace.listings.services import ListingError
 from marketplace.storage import write_atomically
 
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
 def record_erasure(actor: User, item: Item, certificate: bytes | None, now: datetime | None = None) -> Item:
@@ -43,7 +46,13 @@ def record_erasure(actor: User, item: Item, certificate: bytes | None, now: date
             raise ListingError({"certificate": _("The certificate must be a PDF or a photo.")}) from error
         content, suffix = processed.large, "jpg"
     name = f"{hashlib.sha256(content).hexdigest()}.{suffix}"
-    write_atomically(Path(directory) / "certificates" / name, content)
+    try:
+        write_atomically(Path(directory) / "certificates" / name, content)
+    except OSError as error:  # a full or read-only upload directory: the form is shown again, nothing changed
+        log.error("Erasure certificate %s could not be stored in %s: %s", name[:12], directory, error)
+        message = _("The certificate could not be saved: the server's storage is full or not writable. "
+                    "Try again later, or tell the administrator.")
+        raise ListingError({"certificate": message}) from error
     item.erasure_certificate = name
     item.erasure_recorded_at = now or utcnow()
     item.erasure_recorded_by_id = actor.id

@@ -14,6 +14,7 @@ Line numbers are the spreadsheet's: the header is line 1, the first data row lin
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import time
@@ -39,6 +40,8 @@ from marketplace.listings.permissions import can_list_items_for
 from marketplace.listings.spreadsheet import COLUMNS_BY_KEY, Column, ImportFileError, Row, blank, file_kind
 from marketplace.organisations.models import Municipality, Unit
 from marketplace.storage import write_atomically
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 500
 PENDING_LIFETIME_SECONDS = 24 * 3600
@@ -296,7 +299,7 @@ def _pending_dir() -> Path:
 
 def save_pending(user: User, data: bytes, filename: str) -> str:
     """Keep a checked file for the user's "Import" click; return the token that names it. Older files of the
-    same user, and anybody's files older than a day, are removed."""
+    same user, and anybody's files older than a day, are removed. ImportFileError if it cannot be kept."""
     directory = _pending_dir()
     if directory.is_dir():
         stale = time.time() - PENDING_LIFETIME_SECONDS
@@ -307,7 +310,12 @@ def save_pending(user: User, data: bytes, filename: str) -> str:
             except FileNotFoundError:  # removed meanwhile by another request
                 continue
     token = f"{secrets.token_urlsafe(24)}.{file_kind(data, filename)}"
-    write_atomically(directory / f"{user.id}-{token}", data)
+    try:
+        write_atomically(directory / f"{user.id}-{token}", data)
+    except OSError as error:  # a full or read-only upload directory
+        log.error("The checked import file could not be kept in %s: %s", directory, error)
+        raise ImportFileError(_("The checked file could not be kept for the import: the server's storage is "
+                                "full or not writable. Try again later, or tell the administrator.")) from error
     return token
 
 

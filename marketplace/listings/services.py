@@ -10,6 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -352,8 +353,10 @@ def remind_expiring_items(now: datetime | None = None) -> int:
 
 # --- Photos ---------------------------------------------------------------------------------------------
 
-def upload_photo(actor: User, data: bytes, *, item: Item | None = None, alt_text: str = "") -> Photo:
-    """Validate, clean and store a photo. Without an item it waits for the form being filled in."""
+def upload_photo(actor: User, data: bytes | BinaryIO, *, item: Item | None = None,
+                 alt_text: str = "") -> Photo:
+    """Validate, clean and store a photo (the bytes, or the uploaded file, read as decoding needs it).
+    Without an item it waits for the form being filled in."""
     if item is not None:
         if not can_manage_item(actor, item):
             raise Forbidden

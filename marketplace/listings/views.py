@@ -57,17 +57,23 @@ def _alt_texts() -> dict[int, str]:
 
 def _receive_photos(item=None) -> tuple[list[int], list[str]]:
     """Store the photos sent with the form, so none are lost if the form has errors. Return the ids of the
-    photos waiting for this form (the earlier ones included) and a message for each file refused."""
+    photos waiting for this form (the earlier ones included) and a message for each file refused (one for
+    all, if the upload directory is full or not writable: the form is shown again with what was typed)."""
     photo_ids = parse_ids(request.form.getlist("photo_ids"))
     refused = []
     for upload in request.files.getlist("photos"):
         if not upload or not upload.filename:
             continue
         try:
-            photo = services.upload_photo(current_user, upload.read(), item=item)
+            photo = services.upload_photo(current_user, upload.stream, item=item)
         except (photo_files.PhotoError, services.ListingError) as error:
             refused.append(f"{upload.filename}: {error}")
             continue
+        except photo_files.StorageFailed:  # the next ones would fail alike
+            refused.append(_("The photos could not be saved: the server's storage is full or not writable. "
+                             "What you filled in is kept, but a browser cannot keep the photos you chose: "
+                             "choose them again when you try later, or tell the administrator."))
+            break
         if item is None:
             photo_ids.append(photo.id)
     return photo_ids, refused
@@ -265,7 +271,10 @@ def import_items():
             report = importer.import_items(current_user, municipality, rows, publish=form.publish.data,
                                            dry_run=True)
             if report.ok:
-                confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+                try:
+                    confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+                except spreadsheet.ImportFileError as error:  # no "Import" button without the file kept
+                    form.file.errors, report = [str(error)], None
                 confirm.publish.data = "1" if form.publish.data else ""
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render_template("listings/import.html", form=form, confirm=confirm, report=report,

@@ -1,13 +1,17 @@
 """Items through the API: the same services as the pages, strict bodies, tenants kept apart."""
 
+import errno
 import io
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from marketplace import storage
 from marketplace.db import db
+from marketplace.listings import photos as photo_files
 from marketplace.listings.models import Item, ItemStatus, Photo
 from tests.api.conftest import error_code, fields
 from tests.conftest import fresh
@@ -304,3 +308,51 @@ def test_too_large_upload_is_413_json(make_app, setup, items):
     response = api.post(f"/items/{items.chairs.id}/photos", "caretaker_a",
                         data={"file": (io.BytesIO(jpeg_bytes()), "x.jpg")}, content_type="multipart/form-data")
     assert response.status_code == 413 and error_code(response) == "payload_too_large"
+
+
+def _photo_files(app) -> list:
+    return [path for path in Path(app.config["UPLOAD_DIR"]).rglob("*") if path.is_file()]
+
+
+def test_photo_upload_to_an_unwritable_upload_directory_is_503_json(make_app, setup, items, tmp_path):
+    from tests.api.conftest import Api
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_bytes(b"")  # the upload directory cannot be made below a file, even by root
+    app = make_app(UPLOAD_DIR=str(blocker / "uploads"))
+    response = Api(app.test_client(), setup.secrets).post(
+        f"/items/{items.chairs.id}/photos", "caretaker_a",
+        data={"file": (io.BytesIO(jpeg_bytes()), "x.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 503 and error_code(response) == "storage_unavailable"
+    assert response.headers["Retry-After"] == "300"
+    assert "fullt eller skrivebeskyttet" in response.get_json()["error"]["message"]
+    fresh()
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_a_disk_filling_up_between_the_variants_leaves_no_file_or_row(api, items, web_app, monkeypatch):
+    calls = []
+
+    def full_on_second_write(target, content):
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        storage.write_atomically(target, content)
+
+    monkeypatch.setattr(photo_files, "write_atomically", full_on_second_write)
+    response = api.post(f"/items/{items.chairs.id}/photos", "caretaker_a",
+                        data={"file": (io.BytesIO(jpeg_bytes()), "x.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 503 and error_code(response) == "storage_unavailable"
+    assert len(calls) == 2 and _photo_files(web_app) == []  # the thumbnail written first was removed
+    fresh()
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_a_photo_above_its_pixel_limit_is_422(api, items):
+    from tests.listings.test_photos import png_bomb
+
+    response = api.post(f"/items/{items.chairs.id}/photos", "caretaker_a",
+                        data={"file": (io.BytesIO(png_bomb(7_000, 7_000)), "scan.png")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 422 and error_code(response) == "invalid_photo"
+    assert "30" in fields(response)["file"]

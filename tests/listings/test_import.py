@@ -4,6 +4,7 @@ through the service, the `marketplace import items` command and the admin page."
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import re
 import zipfile
@@ -388,6 +389,19 @@ def test_admin_checks_then_imports_a_file(client, setup, web_app):
     assert pending_files(web_app) == []
     again = client.post("/items/import", data={"token": token, "publish": "1"})  # a second click
     assert again.status_code == 400 and count_items() == 3
+
+
+def test_a_read_only_upload_directory_says_so_and_offers_no_import(client, setup, web_app, monkeypatch):
+    def read_only(target, content):
+        raise OSError(errno.EROFS, "Read-only file system", str(target))
+
+    monkeypatch.setattr(importer, "write_atomically", read_only)
+    login(client, "admin@a.example")
+    checked = upload(client, csv_bytes(good_rows()), "inventar.csv")
+    assert checked.status_code == 400
+    html = checked.get_data(as_text=True)
+    assert "lager er fullt eller skrivebeskyttet" in html and 'name="token"' not in html
+    assert count_items() == 0 and pending_files(web_app) == []
 
 
 def test_the_page_reports_every_bad_row_and_imports_nothing(client, setup, web_app):

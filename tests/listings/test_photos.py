@@ -5,8 +5,10 @@ No database and no app: the module is pure. Images are generated here with Pillo
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import random
 import struct
 import zlib
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms, ImageFile
 
+from marketplace import storage
 from marketplace.listings import photos
 from marketplace.listings.photos import PhotoError, ProcessedPhoto
 
@@ -242,6 +245,14 @@ def test_heic_from_an_iphone_is_accepted_upright_and_without_metadata():
         assert GPS_MAP_DATUM.encode() not in variant and CAMERA_MAKE.encode() not in variant
 
 
+def test_a_large_heic_is_shrunk_from_libheifs_buffer_band_by_band():
+    photo = photos.process(encode(two_colours((2400, 1800)), "HEIF", quality=90))
+    image = opened(photo.large)
+    assert image.size == (1600, 1200)
+    assert _close(image.getpixel((300, 600)), RED, tolerance=40)
+    assert _close(image.getpixel((1300, 600)), BLUE, tolerance=40)
+
+
 def test_only_the_first_frame_of_an_animation_is_used():
     frames = [Image.new("RGB", (64, 64), colour) for colour in (RED, BLUE, (0, 255, 0))]
     for format in ("WEBP", "PNG"):
@@ -370,7 +381,8 @@ BOMBS = {
         marks=pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")),
     "jpeg claiming 60000 x 60000": pytest.param(lambda: jpeg_claiming(60_000, 60_000),
                                                 id="jpeg 60000 x 60000"),
-    "jpeg claiming 7100 x 7100": pytest.param(lambda: jpeg_claiming(7_100, 7_100), id="jpeg 7100 x 7100"),
+    "jpeg claiming 14200 x 14200": pytest.param(lambda: jpeg_claiming(14_200, 14_200),
+                                                id="jpeg 14200 x 14200"),
     "narrow jpeg": pytest.param(lambda: jpeg_claiming(40_000, 16), id="jpeg 40000 x 16"),
 }
 
@@ -386,12 +398,67 @@ def test_decompression_bombs_are_refused_from_the_header_alone(make, tmp_path, r
 
 
 def test_a_photo_at_the_pixel_limit_is_decoded_but_one_pixel_row_more_is_not(request):
-    at_limit, above = jpeg_claiming(5_000, 10_000), jpeg_claiming(5_000, 10_001)
+    at_limit, above = jpeg_claiming(10_000, 20_000), jpeg_claiming(10_000, 20_001)
     request.getfixturevalue("decoding_forbidden")
     with pytest.raises(AssertionError, match="pixels were decoded"):
-        photos.process(at_limit)  # exactly MAX_PIXELS passes the header checks
-    with pytest.raises(PhotoError, match="megapixels"):
+        photos.process(at_limit)  # exactly MAX_PIXELS (200 megapixels, a phone's largest) passes
+    with pytest.raises(PhotoError, match="200 megapixels"):
         photos.process(above)
+
+
+def test_a_30_megapixel_png_passes_the_header_but_a_49_megapixel_one_is_refused(request):
+    at_limit, above = png_bomb(6_000, 5_000), png_bomb(7_000, 7_000)
+    request.getfixturevalue("decoding_forbidden")
+    with pytest.raises(AssertionError, match="pixels were decoded"):
+        photos.process(at_limit)
+    with pytest.raises(PhotoError, match="A PNG can have at most 30 megapixels"):
+        photos.process(above)
+
+
+FULL_DECODE = {
+    "PNG": lambda size: encode(two_colours(size), "PNG"),
+    "WEBP": lambda size: encode(two_colours(size), "WEBP"),
+    "HEIF": lambda size: encode(two_colours(size), "HEIF"),
+    "progressive JPEG": lambda size: encode(two_colours(size), "JPEG", progressive=True),
+}
+
+
+@pytest.mark.parametrize("kind", FULL_DECODE)
+def test_formats_decoded_in_full_have_their_own_pixel_limit(kind, monkeypatch):
+    data = FULL_DECODE[kind]((64, 48))
+    monkeypatch.setitem(photos.FULL_DECODE_PIXELS, kind, 64 * 48)
+    assert photos.process(data).width == 64  # at the limit
+    monkeypatch.setitem(photos.FULL_DECODE_PIXELS, kind, 64 * 48 - 1)
+    monkeypatch.setattr(photos, "_decode_heif", lambda *args: pytest.fail("pixels were decoded"))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda *args: pytest.fail("pixels were decoded"))
+    message = "megapixels; a JPEG straight from the camera can have 200"
+    with pytest.raises(PhotoError, match=message) as caught:
+        photos.process(data)
+    assert {"HEIF": "HEIC", "WEBP": "WebP"}.get(kind, kind) in str(caught.value)
+
+
+def test_a_sequential_jpeg_is_held_to_the_jpeg_limit_only(monkeypatch):
+    monkeypatch.setitem(photos.FULL_DECODE_PIXELS, "progressive JPEG", 1)
+    assert photos.process(encode(two_colours((64, 48)), "JPEG")).width == 64
+
+
+def test_an_uploaded_file_is_read_from_disk_as_the_bytes_are(tmp_path):
+    path = tmp_path / "upload"
+    path.write_bytes(phone_jpeg())
+    with path.open("rb") as upload:
+        assert photos.process(upload) == photos.process(phone_jpeg())
+    path.write_bytes(b"")
+    with path.open("rb") as upload, pytest.raises(PhotoError, match="empty"):
+        photos.process(upload)
+
+
+def test_large_pictures_are_shrunk_in_bands_without_seams():
+    rng = random.Random(7)
+    picture = Image.frombytes("RGB", (60, 40), rng.randbytes(60 * 40 * 3)).resize((3000, 2000))
+    banded = photos._shrink(picture, 1600)
+    whole = picture.resize((1600, 1067), Image.Resampling.LANCZOS)
+    assert banded.size == whole.size and banded.mode == "RGB"
+    assert max(abs(a - b) for a, b in zip(banded.tobytes(), whole.tobytes())) <= 1  # rounding only
 
 
 def test_a_polyglot_is_reencoded_without_what_was_appended():
@@ -435,14 +502,47 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     photo = photos.process(phone_jpeg())
 
     def broken_replace(source, target):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     from marketplace import storage
 
     monkeypatch.setattr(storage.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(photos.StorageFailed, match="full or not writable"):
         photos.store(photo, tmp_path)
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
+def failing_on_write(number: int, code: int = errno.ENOSPC):
+    """A write_atomically whose ``number``-th call (1 = the first) fails as a full disk does."""
+    calls = []
+
+    def write(target, content):
+        calls.append(target)
+        if len(calls) == number:
+            raise OSError(code, os.strerror(code), str(target))
+        storage.write_atomically(target, content)
+
+    return write
+
+
+def test_a_disk_filling_up_between_the_variants_leaves_no_orphan_thumbnail(tmp_path, monkeypatch, caplog):
+    photo = photos.process(phone_jpeg())
+    monkeypatch.setattr(photos, "write_atomically", failing_on_write(2))
+    with pytest.raises(photos.StorageFailed) as caught:
+        photos.store(photo, tmp_path)
+    assert isinstance(caught.value.__cause__, OSError) and caught.value.__cause__.errno == errno.ENOSPC
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]  # the thumbnail written first is gone
+    assert "could not be stored" in caplog.text and "No space left" in caplog.text  # for the operators
+
+
+def test_a_failed_store_keeps_a_variant_it_did_not_write(tmp_path, monkeypatch):
+    photo = photos.process(phone_jpeg())
+    photos.store(photo, tmp_path)
+    photos.path_for(tmp_path, photo.content_hash, "large").unlink()
+    monkeypatch.setattr(photos, "write_atomically", failing_on_write(1, errno.EROFS))
+    with pytest.raises(photos.StorageFailed):
+        photos.store(photo, tmp_path)
+    assert photos.path_for(tmp_path, photo.content_hash, "thumb").read_bytes() == photo.thumbnail
 
 
 def test_delete_removes_both_variants_and_tolerates_missing_files(tmp_path):

@@ -1,5 +1,7 @@
+import errno
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -223,6 +225,20 @@ def test_erasure_needs_a_real_certificate(setup):
     assert laptop.erasure_recorded_at is None
     with pytest.raises(Forbidden):
         erasure.record_erasure(setup.caretaker_b, laptop, b"%PDF-1.4\n%%EOF")
+
+
+def test_a_full_upload_directory_leaves_the_erasure_unrecorded(setup, app, monkeypatch):
+    laptop = make_item(setup.caretaker_a, slug="laptop", quantity=Decimal(1), now=T0)
+
+    def disk_full(target, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(erasure, "write_atomically", disk_full)
+    with pytest.raises(services.ListingError) as caught:
+        erasure.record_erasure(setup.caretaker_a, laptop, b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+    assert list(caught.value.errors) == ["certificate"]
+    assert laptop.erasure_recorded_at is None and laptop.erasure_certificate is None
+    assert not (Path(app.config["UPLOAD_DIR"]) / "certificates").exists()
 
 
 def test_visibility_stages_for_the_owner(setup):

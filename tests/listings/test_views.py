@@ -1,12 +1,17 @@
+import errno
 import io
+import os
 import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from marketplace import storage
 from marketplace.db import db, utcnow
+from marketplace.listings import photos as photo_files
 from marketplace.listings.models import Item, ItemStatus, Photo
 from tests.conftest import login, fresh
 from tests.factories import jpeg_bytes, make_item
@@ -231,3 +236,38 @@ def test_browse_and_our_listings(client, setup, web_app):
 def test_method_page_is_public_and_lists_sources(client, setup):
     html = client.get("/how-we-calculate").get_data(as_text=True)
     assert "Boavizta" in html and "2026.1" in html
+
+
+def _failing_writes(code: int, on_call: int = 1):
+    """A write_atomically that fails from its ``on_call``-th call on, as a read-only (EROFS) or full (ENOSPC)
+    file system does; root in a test container would pass a mere chmod."""
+    calls = []
+
+    def write(target, content):
+        calls.append(target)
+        if len(calls) >= on_call:
+            raise OSError(code, os.strerror(code), str(target))
+        storage.write_atomically(target, content)
+
+    return write
+
+
+def _stored_files(web_app) -> list:
+    return [path for path in Path(web_app.config["UPLOAD_DIR"]).rglob("*") if path.is_file()]
+
+
+@pytest.mark.parametrize("code, on_call", [(errno.EROFS, 1), (errno.ENOSPC, 2)], ids=["read-only", "full"])
+def test_an_unwritable_upload_directory_keeps_the_form(client, setup, web_app, monkeypatch, code, on_call):
+    login(client, "caretaker@a.example")
+    monkeypatch.setattr(photo_files, "write_atomically", _failing_writes(code, on_call))
+    data = dict(FORM, publish="1", photos=[(io.BytesIO(jpeg_bytes()), "1.jpg"),
+                                            (io.BytesIO(jpeg_bytes(colour=(1, 2, 3))), "2.jpg")])
+    response = client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "lager er fullt eller skrivebeskyttet" in html and "velg dem på nytt" in html  # bokmål by default
+    assert 'value="Stablestoler, grå"' in html and "Fra kantina." in html and 'value="Hovedbygget"' in html
+    assert 'value="stackable_chair" selected' in html or 'selected value="stackable_chair"' in html
+    assert count(Item) == 0 and count(Photo) == 0 and _stored_files(web_app) == []
+    monkeypatch.undo()  # the disk has room again: the same form goes through
+    assert client.post("/items/new", data=dict(FORM, publish="1")).status_code == 303
