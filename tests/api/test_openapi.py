@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -20,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from marketplace.api.views import registry
 from marketplace.db import db
+from tests.api.conftest import error_code, fields
 from tests.factories import jpeg_bytes, make_item
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -65,6 +68,7 @@ def fuzz_region(setup):
     setup.tables = make_item(setup.caretaker_b, "desk", quantity=Decimal(30), now=setup.long_ago)
     setup.sand = make_item(setup.caretaker_a, "grit_sand", quantity=Decimal("12.5"), now=setup.long_ago)
     setup.draft = make_item(setup.caretaker_b, "desk", publish=False)
+    setup.draft_a = make_item(setup.caretaker_a, "desk", publish=False)  # the administrator of A may delete it
     photo_a = listings.upload_photo(setup.caretaker_a, jpeg_bytes(), item=setup.chairs)
     photo_b = listings.upload_photo(setup.caretaker_b, jpeg_bytes(colour=(200, 10, 10)), item=setup.tables)
     setup.reservations = [
@@ -80,7 +84,7 @@ def fuzz_region(setup):
     need = wanted.register_need(setup.member_b, wanted.NeedInput(title="Pulter", category=category("desk"),
                                                                  quantity=Decimal(2)))
     db.session.commit()
-    setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id],
+    setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
                  "notice_id": [notice.id], "need_id": [need.id]}
@@ -108,3 +112,88 @@ def test_fuzz_the_whole_api_from_its_own_document(web_app, fuzz_region):
             case.validate_response(response, checks=CHECKS)
 
         exercise()
+
+
+# --- The document is exact: what it allows is accepted, what it forbids is refused ---------------------------
+
+def _documented(api, schema_name: str, field: str):
+    """A validator of one body field as the document describes it."""
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    schema = {**document["components"]["schemas"][schema_name]["properties"][field],
+              "components": document["components"]}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+QUANTITIES = ["0", "0.0", "0.000", "00", "007", "0.001", "0.5", "0.05", "24", "2.5", "999999.999", "1000000",
+              "1000000.000", "1000000.001", "1000001", "9999999", "1.2345", "1e3", " 1", "1.", ".5",
+              0, 0.0005, 0.001, 24, 2.5, 1000000, 1000000.5, True]
+
+
+def test_a_quantity_is_accepted_exactly_when_the_document_allows_it(api, setup):
+    """"0" matched the documented pattern but was refused (so did "9999999", above the maximum), and a number
+    with four decimals was documented but refused; now the document and the API agree on every one."""
+    documented = _documented(api, "WantedCreate", "quantity")
+    disagreements = []
+    for quantity in QUANTITIES:
+        response = api.post("/wanted", "member_a", json={"title": "Strøsand", "category": "grit_sand",
+                                                          "quantity": quantity})
+        assert response.status_code in (201, 422), response.get_data(as_text=True)
+        if (response.status_code == 201) != documented.is_valid(quantity):
+            disagreements.append((quantity, response.status_code))
+    assert disagreements == []
+
+
+@pytest.mark.parametrize("field, value", [
+    ("would_be_discarded", 0), ("would_be_discarded", 1), ("would_be_discarded", "true"),
+    ("would_be_discarded", None), ("unit_id", "1"), ("unit_id", True), ("available_from", "2026-08-01T00:00:00"),
+    ("available_from", "1999-12-31"), ("advertise_until", "2100-01-01"),
+])
+def test_a_value_of_another_type_or_form_is_refused_and_creates_nothing(api, setup, field, value):
+    """would_be_discarded: 0 was accepted for a boolean (and "1" for an id, a date-time for a date)."""
+    documented = _documented(api, "ItemCreate", field)
+    body = {"title": "Strøsand", "category": "grit_sand", "condition": "good", "quantity": 2, field: value}
+    response = api.post("/items", "caretaker_a", json=body)
+    assert not documented.is_valid(value)
+    assert response.status_code == 422 and field in fields(response)
+    assert api.get("/items", "caretaker_a").get_json()["total"] == 0
+
+
+def test_times_in_the_documented_form_only(api, fuzz_region):
+    documented = _documented(api, "ReservationCreate", "wished_pickup_at")
+    for moment, accepted in [("2026-12-01T09:00:00+01:00", True), ("2026-12-01T09:00:00Z", True),
+                             ("2026-12-01 09:00:00+01:00", False), ("2026-12-01T09:00+01:00", False),
+                             ("2026-12-01T09:00:00+0100", False), (1796400000, False), ("1999-12-31T23:00:00Z", False)]:
+        response = api.post(f"/items/{fuzz_region.sand.id}/reservations", "member_b",
+                            json={"quantity": "0.5", "wished_pickup_at": moment})
+        assert documented.is_valid(moment) is accepted
+        assert response.status_code == (201 if accepted else 422), (moment, response.get_data(as_text=True))
+
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_every_method_a_path_documents_answers_404_for_an_id_no_row_has(api, fuzz_region):
+    """DELETE /api/v1/items/0 answered 405 while GET answered 404 (fixed with the bounded ids of 32b55b7): for
+    every documented path, every documented method gives the same JSON 404 for an id that names nothing."""
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        if "{" not in path:
+            continue
+        for nothing in ("0", "2147483647", "2147483648", "99999999999999999999"):
+            url = re.sub(r"{\w+}", nothing, path)
+            for method in operations:
+                response = api(method.upper(), url, "admin_a", json={})
+                assert response.status_code == 404, (method, url, response.status_code)
+                assert error_code(response) == "not_found"
+
+
+def test_a_method_the_path_does_not_document_is_405_with_allow(api, fuzz_region):
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        url = re.sub(r"{(\w+)}", lambda match: str(fuzz_region.ids[match.group(1)][0]), path)
+        documented = {method.upper() for method in operations}
+        for method in sorted(METHODS - documented):
+            response = api(method, url, "admin_a")
+            assert response.status_code == 405, (method, url, response.status_code)
+            assert error_code(response) == "method_not_allowed"
+            assert set(response.headers["Allow"].split(", ")) - {"HEAD", "OPTIONS"} == documented
