@@ -123,7 +123,7 @@ def get_item(item_id: int):
 
 
 @registry.route(blueprint, "PATCH", "/items/{item_id}", summary="Change an item", tag="items",
-                body=ItemUpdate, responses={200: ITEM}, errors=(403, 409))
+                body=ItemUpdate, body_required=False, responses={200: ITEM}, errors=(403, 409))
 def update_item(item_id: int):
     """Only the fields sent change. The quantity cannot go below what is reserved or handed over. The
     status changes only through publish and withdraw."""

@@ -28,6 +28,7 @@ from marketplace.api.schemas.reservations import (
     ReservationsQuery,
     ReuseEventOut,
 )
+from marketplace.listings import services as listings
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -60,6 +61,7 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
 def reserve(item_id: int):
     """Holds the quantity at once, so nobody else can take it, and tells the owner side. 409 with code
     `insufficient_quantity` when not enough is available."""
+    listings.find_item(current_user, item_id)  # 404 before the body is read, as on every path with an id
     arguments = reserve_arguments(parse_body(ReservationCreate).model_dump())
     reservation = reservations.reserve(current_user, item_id, **arguments)
     return respond(reservation_out(reservation), 201)

@@ -12,6 +12,7 @@ from marketplace.api.schemas.common import (
     Day,
     DecimalString,
     Figure,
+    Flag,
     GroupValue,
     Id,
     MeasureValue,
@@ -66,7 +67,7 @@ class ItemCreate(Body):
     pickup_instructions: text(2000) = ""
     available_from: Day | None = None
     advertise_until: Day | None = None
-    would_be_discarded: bool = Field(default=False, description="Would otherwise be thrown away (counts as waste "
+    would_be_discarded: Flag = Field(default=False, description="Would otherwise be thrown away (counts as waste "
                                                                 "avoided).")
     kgco2e_new: Figure | None = Field(default=None, description="The item's own kg CO2e when new (needs "
                                                                 "figures_source).")
