@@ -104,7 +104,8 @@ def check_costs(hand_over: HandOver) -> dict[str, Decimal | str | None]:
         value = getattr(hand_over, name)
         value = Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if value is not None and not (isinstance(value, Decimal) and value.is_finite() and 0 <= value <= limit):
-            errors[name] = _("Give a number from 0 to %(limit)s.", limit=f"{limit:,.0f}".replace(",", " "))
+            most = format(limit, ",.0f").replace(",", "\u00a0")
+            errors[name] = _("Give a number from 0 to %(limit)s.", limit=most)
             continue
         costs[name] = value.quantize(step) if value is not None else None
     mode = hand_over.transport_mode or None
