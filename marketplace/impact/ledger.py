@@ -90,8 +90,6 @@ class HandOver:
     refurbishment_kgco2e: Decimal | None = None
 
 
-COST_FIELDS = ("price_paid_nok", "transport_km", "transport_mode", "transport_kgco2e", "refurbishment_nok",
-               "refurbishment_kgco2e")
 _LIMITS = {"price_paid_nok": (MAX_NOK, MONEY_STEP), "transport_km": (MAX_KM, KM_STEP),
            "transport_kgco2e": (MAX_KGCO2E, CO2E_STEP), "refurbishment_nok": (MAX_NOK, MONEY_STEP),
            "refurbishment_kgco2e": (MAX_KGCO2E, CO2E_STEP)}
@@ -109,7 +107,7 @@ def check_costs(hand_over: HandOver) -> dict[str, Decimal | str | None]:
             continue
         costs[name] = value.quantize(step) if value is not None else None
     mode = hand_over.transport_mode or None
-    if mode is not None and mode not in TRANSPORT_KG_PER_KM:
+    if mode is not None and (not isinstance(mode, str) or mode not in TRANSPORT_KG_PER_KM):
         errors["transport_mode"] = _("Choose a vehicle from the list.")
     elif (mode is None) != (hand_over.transport_km is None) and "transport_km" not in errors:
         errors["transport_mode" if mode is None else "transport_km"] = _(

@@ -282,15 +282,11 @@ def add_message(actor: User, reservation: Reservation, body: str) -> Reservation
     return message
 
 
-def collect(actor: User, reservation: Reservation, now: datetime | None = None, *,
-            price_paid_nok: Decimal | None = None, transport_km: Decimal | None = None,
-            transport_mode: str | None = None, transport_kgco2e: Decimal | None = None,
-            refurbishment_nok: Decimal | None = None, refurbishment_kgco2e: Decimal | None = None) -> ReuseEvent:
-    """Confirm the hand-over (either side; the owner side may also record one that already happened while
-    the reservation was still unanswered), with what it cost where known, all for the whole hand-over: the
-    price paid, the transport (km and a mode of ``ledger.TRANSPORT_KG_PER_KM``, or kg CO2e) and the
-    refurbishment (NOK, kg CO2e). Writes the reuse event; completes the item when all is gone. Costs that break
-    a rule are a ReservationError before anything changes."""
+def collect(actor: User, reservation: Reservation, now: datetime | None = None,
+            **costs: Decimal | str | None) -> ReuseEvent:
+    """Confirm the hand-over (either side; the owner side may also record one that happened while it was still
+    unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes the reuse
+    event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing done."""
     now = now or utcnow()
     owner = is_owner_side(actor, reservation)
     if not owner and not is_requester(actor, reservation):
@@ -298,9 +294,7 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None, 
     hand_over = ledger.HandOver(
         item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
         receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
-        reservation_id=reservation.id, price_paid_nok=price_paid_nok, transport_km=transport_km,
-        transport_mode=transport_mode, transport_kgco2e=transport_kgco2e, refurbishment_nok=refurbishment_nok,
-        refurbishment_kgco2e=refurbishment_kgco2e)
+        reservation_id=reservation.id, **costs)
     try:
         ledger.check_costs(hand_over)
     except ledger.LedgerError as error:
