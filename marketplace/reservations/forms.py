@@ -65,7 +65,8 @@ class CollectForm(FlaskForm):
                                        description=_l("What the receiver paid in all. Leave empty if it was free."))
     transport_km = DecimalCommaField(_l("Distance driven (km)"), validators=[Optional()])
     transport_mode = SelectField(_l("Vehicle"), validators=[Optional()], choices=[
-        ("", _l("Choose vehicle")), ("diesel_van", _l("Diesel van")), ("electric_van", _l("Electric van"))])
+        SelectChoice("", _l("Choose vehicle")), SelectChoice("diesel_van", _l("Diesel van")),
+        SelectChoice("electric_van", _l("Electric van"))])
     transport_kgco2e = DecimalCommaField(
         _l("Or: transport emissions (kg CO2e)"), validators=[Optional()],
         description=_l("Only if you know the figure, for example from the carrier. Then leave distance and "
