@@ -6,6 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 import marketplace.models  # noqa: F401
 from marketplace.db import Base, downgrade, head_revision, include_in_autogenerate, make_engine, upgrade
@@ -102,5 +103,51 @@ def test_the_text_index_learns_each_items_municipality(empty_database_url):
         with engine.connect() as connection:
             assert dict(connection.execute(text("SELECT item_id, municipality_id FROM item_search")).all()) == {
                 10: 1, 11: 2}
+    finally:
+        engine.dispose()
+
+
+def test_hand_over_costs_arrive_with_a_closed_band_and_the_ledger_stays_append_only(empty_database_url):
+    """0015 adds columns to a ledger with events in it: each keeps its figures, its band is its net figure (no
+    band was recorded), the tallies likewise, and the ledger still refuses UPDATE and DELETE."""
+    upgrade(empty_database_url, "0014")
+    engine = make_engine(empty_database_url)
+    now = "'2026-03-02 10:00:00'"
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT_MUNICIPALITY, {"id": 1, "slug": "k"})
+            connection.execute(text(
+                "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+                "VALUES (1, 'desk', 'furniture', 'Skrivebord', 'Desk', 'piece', false, 0)"))
+            connection.execute(text(
+                "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, quantity, "
+                "quantity_available, dimensions, brand, model, colour, building, room, pickup_instructions, "
+                "would_be_discarded, figures_source, asset_tag, serial_number, created_at, updated_at) VALUES "
+                f"(1, 1, 1, 'completed', 'Pult', '', 'good', 2, 0, '', '', '', '', '', '', '', false, '', '', '', {now}, "
+                f"{now})"))
+            connection.execute(text(
+                "INSERT INTO reuse_events (id, occurred_at, occurred_on, recorded_at, item_id, category_id, quantity, "
+                "giver_municipality_id, receiver_organisation_id, would_buy_new, displacement, would_be_discarded, "
+                "kgco2e_new, factor_set_version, factor_sources, co2e_gross_kg, co2e_net_kg, waste_kg, money_nok, "
+                f"note) VALUES (1, {now}, '2026-03-02', {now}, 1, 1, 2, 1, 1, 'unknown', 0.7, false, 90, '2026.1', "
+                "'FIRA', 180, 126, 0, 5600, '')"))
+            connection.execute(text(
+                "INSERT INTO report_tallies (month, breakdown, event_rows, events_received, events_given, "
+                "quantity_received, quantity_given, co2e_net_kg, co2e_gross_kg, waste_kg, money_nok) "
+                "VALUES ('2026-03-01', 'pair', 0, 1, 1, 2, 2, 126, 180, 0, 5600)"))
+        upgrade(empty_database_url)
+        with engine.connect() as connection:
+            event = connection.execute(text(
+                "SELECT co2e_net_kg, co2e_low_kg, co2e_high_kg, lifetime_factor, kgco2e_low, price_paid_nok "
+                "FROM reuse_events")).one()
+            assert [float(value) if value is not None else None for value in event] == [126, 126, 126, 1, None,
+                                                                                       None]
+            tally = connection.execute(text(
+                "SELECT co2e_low_kg, co2e_high_kg, price_paid_nok, refurbishment_nok FROM report_tallies")).one()
+            assert [float(value) for value in tally] == [126, 126, 0, 0]
+            for statement in ("UPDATE reuse_events SET co2e_low_kg = 0", "DELETE FROM reuse_events"):
+                with pytest.raises(DBAPIError):
+                    with connection.begin_nested():
+                        connection.execute(text(statement))
     finally:
         engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from marketplace.db import db
 from marketplace.i18n import oslo_date
 from marketplace.impact import charts
+from marketplace.impact.ledger import TRANSPORT_KG_PER_KM
 from marketplace.impact.models import CategoryFactor, FactorSet
 from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Report, Row, Totals
 from marketplace.impact.signals import report_appendices
@@ -272,26 +273,56 @@ def overridden_label(overridden_by: str | None) -> str:
         overridden_by or "", "")
 
 
+def formula_notes() -> dict[str, str]:
+    """The method as the ledger computes it (``ledger.record``), in words: for the methods page and the
+    report's methods appendix alike."""
+    diesel, electric = (charts.number(TRANSPORT_KG_PER_KM[mode], 3) for mode in ("diesel_van", "electric_van"))
+    return {
+        "formula": _("avoided CO2e = quantity × D × E_new × L − transport − refurbishment"),
+        "factors": _("E_new is the emissions of making a new unit (kg CO2e) for the category, or the "
+                     "municipality's or the item's own figure where one is recorded (for ICT the manufacturing "
+                     "footprint, without the use phase). For grit sand it is the net saving of reuse: new sand's "
+                     "footprint less the handling of reused sand. Each hand-over keeps the factors it was "
+                     "computed with."),
+        "displacement": _("D, displacement: whether the reuse really replaced buying new. The receiver answers "
+                          "when reserving: yes counts 1, no counts 0, don't know counts a cautious default. The "
+                          "report shows the gross figure (as if every item replaced a new one, D = 1) beside the "
+                          "net one; transport and refurbishment are subtracted from both."),
+        "lifetime": _("L, remaining life: no factor gives one yet, so L is 1 for every hand-over; each hand-over "
+                      "stores the L it used."),
+        "transport": _("Transport: the kg CO2e recorded for the whole hand-over, or the distance driven × the "
+                       "vehicle's factor (diesel van %(diesel)s, electric van %(electric)s kg CO2e per km, "
+                       "DESNZ/DEFRA 2025); 0 when nothing is recorded.", diesel=diesel, electric=electric),
+        "refurbishment": _("Refurbishment: the kg CO2e recorded for the whole hand-over; 0 when nothing is "
+                           "recorded."),
+        "range": _("Each hand-over also keeps the low and high ends of the factor's range and the net CO2e "
+                   "computed with each. A municipality's or item's own figure has no range: both ends equal it. "
+                   "Hand-overs recorded before ranges were kept have both ends equal to their net figure."),
+        "waste": _("Waste avoided = weight × quantity, counted only when the item would otherwise have been "
+                   "thrown away."),
+        "money": _("Money saved = D × new price × quantity − price paid − cost of refurbishment, as recorded at "
+                   "the hand-over. When the hand-over cost more than it saved, the figure is negative and shown "
+                   "as such."),
+        "missing": _("A figure the category lacks (no CO2e factor or no new price) counts as 0, so the results "
+                     "err low."),
+    }
+
+
 def method(report: Report) -> list[tuple[str, str]]:
     """The methods appendix: (heading, text) pairs, the same on the page and in every file."""
     versions = sorted({factor.factor_set_version for factor in report.factors})
     version_text = (_("The figures come from factor set %(versions)s; every factor used is listed with its source "
                       "and confidence.", versions=", ".join(versions)) if versions
                     else _("No reuse in this period, so no factors were used."))
+    notes = formula_notes()
     return [
-        (_("The formula"), _("avoided CO2e = quantity × (D × E_new × L − transport − refurbishment)")),
-        (_("Factors"), _("E_new is the emissions of making a new unit (kg CO2e) for the category, or the "
-                         "municipality's or the item's own figure where one is recorded. Each hand-over keeps "
-                         "the factors it was computed with.") + " " + version_text),
-        (_("Displacement"), _("D, displacement: whether the reuse really replaced buying new. The receiver answers "
-                              "when reserving: yes counts 1, no counts 0, don't know counts a cautious default. The "
-                              "report shows the gross figure (as if every item replaced a new one) beside the net "
-                              "one.")),
+        (_("The formula"), notes["formula"]),
+        (_("Factors"), notes["factors"] + " " + version_text),
+        (_("Displacement"), notes["displacement"]),
         (_("Remaining life, transport and refurbishment"),
-         _("L: remaining life, 1 unless stated. Transport and refurbishment: 0 unless recorded.")),
-        (_("Waste and money"), _("Waste avoided = weight × quantity, counted only when the item would otherwise have "
-                                 "been thrown away.") + " "
-         + _("Money saved = D × new price × quantity, less any price paid and costs.")),
+         " ".join((notes["lifetime"], notes["transport"], notes["refurbishment"]))),
+        (_("Range"), notes["range"]),
+        (_("Waste and money"), " ".join((notes["waste"], notes["money"], notes["missing"]))),
         (_("Who gets the credit"), _("The CO2e and money avoided belong to the receiver, who did not buy new; the "
                                      "waste avoided belongs to the giver, whose surplus was not thrown away. A "
                                      "network total counts each hand-over once.")),

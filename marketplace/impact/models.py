@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, utcnow
@@ -14,7 +14,8 @@ MASS = Numeric(12, 3)  # kg, to the gram
 MONEY = Numeric(12, 2)  # NOK, to the øre
 # What the climate report reads of each event besides its date, except the factors (see ix_reuse_events_occurred).
 REPORT_COLUMNS = ["giver_municipality_id", "receiver_organisation_id", "giver_unit_id", "receiver_unit_id", "quantity",
-                  "co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok"]
+                  "co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok", "co2e_low_kg", "co2e_high_kg",
+                  "price_paid_nok", "refurbishment_nok"]
 
 
 class FactorSet(Base):
@@ -115,9 +116,23 @@ class ReuseEvent(Base):
     factor_set_version: Mapped[str] = mapped_column(String(40))
     factor_sources: Mapped[str] = mapped_column(Text, default="")
     overridden_by: Mapped[str | None] = mapped_column(String(20))
-    # The results.
+    # The uncertainty band of kgco2e_new (per unit) and L, the remaining-life factor.
+    kgco2e_low: Mapped[Decimal | None] = mapped_column(CO2E)
+    kgco2e_high: Mapped[Decimal | None] = mapped_column(CO2E)
+    lifetime_factor: Mapped[Decimal] = mapped_column(Numeric(4, 3), server_default=text("1"))
+    # What the hand-over cost, for the whole hand-over, as recorded (None: not recorded). transport_kgco2e is
+    # the transport emissions subtracted: as given, or transport_km × the factor of transport_mode.
+    price_paid_nok: Mapped[Decimal | None] = mapped_column(MONEY)
+    transport_km: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    transport_mode: Mapped[str | None] = mapped_column(String(20))  # "diesel_van" or "electric_van"
+    transport_kgco2e: Mapped[Decimal | None] = mapped_column(CO2E)
+    refurbishment_nok: Mapped[Decimal | None] = mapped_column(MONEY)
+    refurbishment_kgco2e: Mapped[Decimal | None] = mapped_column(CO2E)
+    # The results. co2e_low_kg and co2e_high_kg are the net figure computed with the low and the high factor.
     co2e_gross_kg: Mapped[Decimal] = mapped_column(CO2E)
     co2e_net_kg: Mapped[Decimal] = mapped_column(CO2E)
+    co2e_low_kg: Mapped[Decimal] = mapped_column(CO2E, server_default=text("0"))
+    co2e_high_kg: Mapped[Decimal] = mapped_column(CO2E, server_default=text("0"))
     waste_kg: Mapped[Decimal] = mapped_column(MASS)
     money_nok: Mapped[Decimal] = mapped_column(MONEY)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -169,3 +184,7 @@ class ReportTally(Base):
     co2e_gross_kg: Mapped[Decimal] = mapped_column(TALLY_CO2E, default=0)
     waste_kg: Mapped[Decimal] = mapped_column(TALLY_MASS, default=0)
     money_nok: Mapped[Decimal] = mapped_column(TALLY_MONEY, default=0)
+    co2e_low_kg: Mapped[Decimal] = mapped_column(TALLY_CO2E, default=0, server_default=text("0"))
+    co2e_high_kg: Mapped[Decimal] = mapped_column(TALLY_CO2E, default=0, server_default=text("0"))
+    price_paid_nok: Mapped[Decimal] = mapped_column(TALLY_MONEY, default=0, server_default=text("0"))
+    refurbishment_nok: Mapped[Decimal] = mapped_column(TALLY_MONEY, default=0, server_default=text("0"))

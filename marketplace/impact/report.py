@@ -30,8 +30,12 @@ from marketplace.organisations.models import Municipality, Network, Organisation
 # A familiar comparison, with its source: driving a diesel van (DEFRA/DESNZ 2025, average van, diesel).
 VAN_KG_PER_KM = Decimal("0.256")
 VAN_SOURCE = "UK DESNZ/DEFRA GHG conversion factors 2025: diesel van, 0.256 kg CO2e per km"
-MEASURES = ("co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok")
-_SCALES = {"co2e_net_kg": 3, "co2e_gross_kg": 3, "waste_kg": 3, "money_nok": 2, "quantity": 3}
+# co2e_low_kg and co2e_high_kg: the net CO2e with the low and the high factors (the band around co2e_net_kg);
+# price_paid_nok and refurbishment_nok: what was paid and spent, already subtracted from money_nok.
+MEASURES = ("co2e_net_kg", "co2e_gross_kg", "waste_kg", "money_nok", "co2e_low_kg", "co2e_high_kg",
+            "price_paid_nok", "refurbishment_nok")
+_SCALES = {"co2e_net_kg": 3, "co2e_gross_kg": 3, "waste_kg": 3, "money_nok": 2, "quantity": 3, "co2e_low_kg": 3,
+           "co2e_high_kg": 3, "price_paid_nok": 2, "refurbishment_nok": 2}
 # The exact amounts of Totals and their decimal places (the event counts beside them are whole numbers).
 TOTALS_SCALES = {**{name: _SCALES[name] for name in MEASURES}, "quantity_received": 3, "quantity_given": 3}
 
@@ -142,7 +146,7 @@ def _measures(received, given, *, once: bool = False):
         events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1))
         return columns + [quantity.label("quantity_received"), quantity.label("quantity_given"),
                           events.label("events_received"), events.label("events_given")]
-    credited = {"co2e_net_kg": received, "co2e_gross_kg": received, "money_nok": received, "waste_kg": given}
+    credited = {**{name: received for name in SIDE_CREDITS["received"]}, "waste_kg": given}
     columns = [exact_sum(case((credited[name], getattr(ReuseEvent, name)), else_=0), _SCALES[name]).label(name)
                for name in MEASURES]
     columns += [
@@ -165,6 +169,10 @@ class Totals:
     co2e_gross_kg: Decimal = Decimal(0)
     waste_kg: Decimal = Decimal(0)
     money_nok: Decimal = Decimal(0)
+    co2e_low_kg: Decimal = Decimal(0)
+    co2e_high_kg: Decimal = Decimal(0)
+    price_paid_nok: Decimal = Decimal(0)
+    refurbishment_nok: Decimal = Decimal(0)
     quantity_received: Decimal = Decimal(0)
     quantity_given: Decimal = Decimal(0)
     events_received: int = 0
@@ -301,7 +309,9 @@ _FACTOR_COLUMNS = ("category_id", "factor_set_version", "kgco2e_new", "mass_kg",
 # besides its count of events (events_received, events_given).
 SIDE_CREDITS = {
     "received": {"co2e_net_kg": ("co2e_net_kg", 3), "co2e_gross_kg": ("co2e_gross_kg", 3),
-                 "money_nok": ("money_nok", 2), "quantity_received": ("quantity", 3)},
+                 "money_nok": ("money_nok", 2), "co2e_low_kg": ("co2e_low_kg", 3),
+                 "co2e_high_kg": ("co2e_high_kg", 3), "price_paid_nok": ("price_paid_nok", 2),
+                 "refurbishment_nok": ("refurbishment_nok", 2), "quantity_received": ("quantity", 3)},
     "given": {"waste_kg": ("waste_kg", 3), "quantity_given": ("quantity", 3)},
 }
 

@@ -54,6 +54,12 @@ class Factors:
     confidence: str
     factor_set_version: str
     overridden_by: str | None = None  # "municipality" or "item" when a default was replaced
+    # The uncertainty band of kgco2e_new. A figure of a municipality's or an item's own has no band of ours,
+    # so the band closes on it (low = central = high); so does a default line without one.
+    kgco2e_low: Decimal | None = None
+    kgco2e_high: Decimal | None = None
+    # L in the method, the remaining-life factor: no factor line gives one yet, so it is 1.
+    lifetime_factor: Decimal = Decimal(1)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -132,9 +138,12 @@ def factors_in_force(municipality: Municipality | None, on: date) -> dict[int, F
     for default in factor_set.factors:
         override = overrides.get(default.category_id)
         if override is None:
-            result[default.category_id] = Factors(default.kgco2e_new, default.mass_kg, default.price_new_nok,
-                                                  default.sources, default.confidence, factor_set.version)
+            result[default.category_id] = Factors(
+                default.kgco2e_new, default.mass_kg, default.price_new_nok, default.sources, default.confidence,
+                factor_set.version, kgco2e_low=_band(default.kgco2e_low, default.kgco2e_new, min),
+                kgco2e_high=_band(default.kgco2e_high, default.kgco2e_new, max))
             continue
+        own_co2e = override.kgco2e_new is not None
         result[default.category_id] = Factors(
             kgco2e_new=override.kgco2e_new if override.kgco2e_new is not None else default.kgco2e_new,
             mass_kg=override.mass_kg if override.mass_kg is not None else default.mass_kg,
@@ -144,8 +153,16 @@ def factors_in_force(municipality: Municipality | None, on: date) -> dict[int, F
             confidence=default.confidence,
             factor_set_version=factor_set.version,
             overridden_by="municipality",
+            kgco2e_low=override.kgco2e_new if own_co2e else _band(default.kgco2e_low, default.kgco2e_new, min),
+            kgco2e_high=override.kgco2e_new if own_co2e else _band(default.kgco2e_high, default.kgco2e_new, max),
         )
     return result
+
+
+def _band(bound: Decimal | None, central: Decimal | None, outer: Callable) -> Decimal | None:
+    """One end of the band around ``central``: the line's bound, or the central figure where the line has none
+    (``outer`` is min for the low end, max for the high one, so low <= central <= high always holds)."""
+    return outer(bound, central) if bound is not None and central is not None else central
 
 
 def factors_for_item(item: Item, on: date) -> Factors | None:
@@ -164,6 +181,9 @@ def factors_for_item(item: Item, on: date) -> Factors | None:
         confidence=base.confidence,
         factor_set_version=base.factor_set_version,
         overridden_by="item",
+        kgco2e_low=item.kgco2e_new if item.kgco2e_new is not None else base.kgco2e_low,
+        kgco2e_high=item.kgco2e_new if item.kgco2e_new is not None else base.kgco2e_high,
+        lifetime_factor=base.lifetime_factor,
     )
 
 

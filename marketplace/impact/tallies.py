@@ -16,8 +16,8 @@ from sqlalchemy import delete, func, insert, select, update
 
 from marketplace.db import db
 from marketplace.impact.models import ReportTally, ReuseEvent
-from marketplace.impact.report import (SIDE_CREDITS, TOTALS_SCALES, FactorMonth, PairSubtotal, Scope, Subtotals,
-                                       Totals, UnitSubtotal, subtotals_from_events)
+from marketplace.impact.report import (MEASURES, SIDE_CREDITS, TOTALS_SCALES, FactorMonth, PairSubtotal, Scope,
+                                       Subtotals, Totals, UnitSubtotal, subtotals_from_events)
 from marketplace.organisations.models import Network, network_members
 
 _FACTOR_KEY = ("category_id", "factor_set_version", "kgco2e_new", "mass_kg", "price_new_nok", "factor_sources",
@@ -65,9 +65,8 @@ def _of(network_id: int | None):
 def _event_subtotals(event: ReuseEvent) -> Subtotals:
     """One event as the subtotals of a scope that counts it once (the site, a network)."""
     sign = 1 if event.quantity > 0 else -1
-    totals = Totals(co2e_net_kg=event.co2e_net_kg, co2e_gross_kg=event.co2e_gross_kg, waste_kg=event.waste_kg,
-                    money_nok=event.money_nok, quantity_received=event.quantity, quantity_given=event.quantity,
-                    events_received=sign, events_given=sign)
+    totals = Totals(**{name: getattr(event, name) or 0 for name in MEASURES}, quantity_received=event.quantity,
+                    quantity_given=event.quantity, events_received=sign, events_given=sign)
     month = event.occurred_on.replace(day=1)
     factors = tuple(getattr(event, name) for name in _FACTOR_KEY[1:])
     units = [UnitSubtotal(unit_id, side, month, _side(totals, side))

@@ -36,7 +36,7 @@ def method():
     today = oslo_date(utcnow())
     factor_set = services.factor_set_in_force(today)
     municipality = current_user.municipality if current_user.is_authenticated else None
-    return render_template("impact/method.html", factor_set=factor_set,
+    return render_template("impact/method.html", factor_set=factor_set, notes=document.formula_notes(),
                            defaults=services.default_factors(today),
                            in_force=services.factors_in_force(municipality, today) if municipality else {},
                            municipality=municipality, categories=listings.categories())

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectChoice, TextAreaField
+from wtforms import DateTimeLocalField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.i18n import OSLO
@@ -48,6 +48,32 @@ class ReserveForm(FlaskForm):
     wished_pickup_at = DateTimeLocalField(_l("When would you like to pick it up?"), validators=[Optional()])
     note = TextAreaField(_l("Message to the owner"), validators=[Optional(), Length(max=2000)],
                          description=_l("For example which school it is for, or what you need to carry it."))
+
+
+def collect_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``services.collect`` (what the hand-over cost) from plain values named as they
+    are, for the web page and the API alike; a blank or missing value is not recorded."""
+    names = ("price_paid_nok", "transport_km", "transport_mode", "transport_kgco2e", "refurbishment_nok",
+             "refurbishment_kgco2e")
+    return {name: values.get(name) if values.get(name) not in ("", None) else None for name in names}
+
+
+class CollectForm(FlaskForm):
+    """The hand-over, with what it cost where known (all for the whole hand-over; the rules are the ledger's)."""
+
+    price_paid_nok = DecimalCommaField(_l("Price paid (NOK)"), validators=[Optional()],
+                                       description=_l("What the receiver paid in all. Leave empty if it was free."))
+    transport_km = DecimalCommaField(_l("Distance driven (km)"), validators=[Optional()])
+    transport_mode = SelectField(_l("Vehicle"), validators=[Optional()], choices=[
+        SelectChoice("", _l("Choose vehicle")), SelectChoice("diesel_van", _l("Diesel van")),
+        SelectChoice("electric_van", _l("Electric van"))])
+    transport_kgco2e = DecimalCommaField(
+        _l("Or: transport emissions (kg CO2e)"), validators=[Optional()],
+        description=_l("Only if you know the figure, for example from the carrier. Then leave distance and "
+                       "vehicle empty."))
+    refurbishment_nok = DecimalCommaField(_l("Cost of repair or refurbishment (NOK)"), validators=[Optional()])
+    refurbishment_kgco2e = DecimalCommaField(_l("Emissions of repair or refurbishment (kg CO2e)"),
+                                             validators=[Optional()])
 
 
 class WaitlistForm(FlaskForm):

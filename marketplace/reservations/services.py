@@ -282,21 +282,28 @@ def add_message(actor: User, reservation: Reservation, body: str) -> Reservation
     return message
 
 
-def collect(actor: User, reservation: Reservation, now: datetime | None = None) -> ReuseEvent:
-    """Confirm the hand-over (either side; the owner side may also record one that already happened while
-    the reservation was still unanswered). Writes the reuse event; completes the item when all is gone."""
+def collect(actor: User, reservation: Reservation, now: datetime | None = None,
+            **costs: Decimal | str | None) -> ReuseEvent:
+    """Confirm the hand-over (either side; the owner side may also record one that happened while it was still
+    unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes the reuse
+    event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing done."""
     now = now or utcnow()
     owner = is_owner_side(actor, reservation)
     if not owner and not is_requester(actor, reservation):
         raise Forbidden
+    hand_over = ledger.HandOver(
+        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
+        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
+        reservation_id=reservation.id, **costs)
+    try:
+        ledger.check_costs(hand_over)
+    except ledger.LedgerError as error:
+        raise ReservationError(error.errors) from error
     allowed = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
     _move(reservation, ReservationStatus.COLLECTED, *allowed)
     reservation.closed_at = now
     reservation.expires_at = None
-    event = ledger.record(ledger.HandOver(
-        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
-        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
-        reservation_id=reservation.id), now)
+    event = ledger.record(hand_over, now)
     item = reservation.item
     if item.quantity_available == 0 and not _has_open_reservations(item):
         item.status = ItemStatus.COMPLETED

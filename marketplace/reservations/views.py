@@ -7,11 +7,13 @@ from marketplace.reservations import permissions, services
 from marketplace.reservations.forms import (
     STATUS_LABELS,
     WOULD_BUY_NEW_LABELS,
+    CollectForm,
     MessageForm,
     PickupForm,
     RejectForm,
     ReserveForm,
     WaitlistForm,
+    collect_arguments,
     oslo_to_utc,
     reserve_arguments,
 )
@@ -88,29 +90,47 @@ def overview():
 
 @blueprint.get("/reservations/<int:reservation_id>")
 def detail(reservation_id: int):
-    reservation = services.find_reservation(current_user, reservation_id)
+    return _detail_page(services.find_reservation(current_user, reservation_id), CollectForm(formdata=None))
+
+
+def _detail_page(reservation, collect_form: CollectForm) -> str:
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
         owner=permissions.is_owner_side(current_user, reservation),
-        requester=permissions.is_requester(current_user, reservation),
+        requester=permissions.is_requester(current_user, reservation), collect_form=collect_form,
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
     )
 
 
-@blueprint.post("/reservations/<int:reservation_id>/<any(approve, cancel, collect, 'confirm-pickup'):action>")
+@blueprint.post("/reservations/<int:reservation_id>/<any(approve, cancel, 'confirm-pickup'):action>")
 def act(reservation_id: int, action: str):
     reservation = services.find_reservation(current_user, reservation_id)
     work = {
         "approve": lambda: services.approve(current_user, reservation),
         "cancel": lambda: services.cancel(current_user, reservation, request.form.get("reason", "")),
-        "collect": lambda: services.collect(current_user, reservation),
         "confirm-pickup": lambda: services.confirm_pickup(current_user, reservation),
     }[action]
     work()
     flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled."),
-           "collect": _("The hand-over is recorded. Thank you for reusing!"),
            "confirm-pickup": _("The pickup time is agreed.")}[action], "success")
     return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/collect")
+def collect(reservation_id: int):
+    """The hand-over with its optional costs; bad numbers show the page again with the errors, nothing done."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = CollectForm()
+    if form.validate_on_submit():
+        try:
+            services.collect(current_user, reservation, **collect_arguments(form.data))
+        except services.ReservationError as error:
+            for name, message in error.errors.items():
+                form[name].errors.append(message)
+        else:
+            flash(_("The hand-over is recorded. Thank you for reusing!"), "success")
+            return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+    return _detail_page(reservation, form), 400
 
 
 @blueprint.post("/reservations/<int:reservation_id>/reject")

@@ -114,3 +114,56 @@ def test_the_forms_pickup_wish_is_norwegian_time(client, setup):
                                                            "wished_pickup_at": "2026-12-01T09:00"})
     fresh()
     assert db.session.scalar(select(Reservation.wished_pickup_at)) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _approved(setup, quantity="2"):
+    """A reservation of municipality A's chairs by its own school, approved; committed."""
+    from marketplace.reservations import services
+    from marketplace.reservations.models import WouldBuyNew
+
+    reservation = services.reserve(setup.member_a, setup.chairs.id, Decimal(quantity), would_buy_new=WouldBuyNew.YES)
+    services.approve(setup.caretaker_a, reservation)
+    db.session.commit()
+    return reservation.id
+
+
+def test_the_hand_over_form_records_the_costs(client, setup):
+    reservation_id = _approved(setup)
+    login(client, "caretaker@a.example")
+    page = client.get(f"/reservations/{reservation_id}").get_data(as_text=True)
+    assert "Kostnad og transport (valgfritt)" in page and 'name="transport_km"' in page
+    response = client.post(f"/reservations/{reservation_id}/collect", data={
+        "price_paid_nok": "1 200,50", "transport_km": "12,5", "transport_mode": "diesel_van",
+        "transport_kgco2e": "", "refurbishment_nok": "", "refurbishment_kgco2e": "0,75"})
+    assert response.status_code == 303
+    fresh()
+    event = db.session.scalar(select(ReuseEvent))
+    assert (event.price_paid_nok, event.transport_km, event.transport_mode) == (
+        Decimal("1200.50"), Decimal("12.5"), "diesel_van")
+    assert event.transport_kgco2e == Decimal("3.200") and event.refurbishment_kgco2e == Decimal("0.750")
+    assert event.refurbishment_nok is None
+    assert event.co2e_gross_kg == Decimal("136.050")  # 2 × 70 − 12.5 × 0.256 − 0.75
+    assert event.money_nok == Decimal("8799.50")  # 2 × 5000 − 1200.50
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"price_paid_nok": "-5"}, "Skriv et tall fra 0 til"),
+    ({"price_paid_nok": "mye"}, "Skriv et tall"),
+    ({"transport_km": "1e3", "transport_mode": "diesel_van"}, "Skriv et tall"),
+    ({"transport_km": "١٢", "transport_mode": "diesel_van"}, "Skriv et tall"),
+    ({"refurbishment_nok": "100000000000"}, "Skriv et tall fra 0 til"),
+    ({"transport_km": "10"}, "både strekning og kjøretøy"),
+    ({"transport_km": "10", "transport_mode": "lastebil"}, "Ikke et gyldig valg"),
+    ({"transport_km": "10", "transport_mode": "electric_van", "transport_kgco2e": "3"}, "ikke begge"),
+])
+def test_the_hand_over_form_refuses_bad_numbers_and_changes_nothing(client, setup, data, message):
+    reservation_id = _approved(setup)
+    login(client, "caretaker@a.example")
+    response = client.post(f"/reservations/{reservation_id}/collect", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert "field__error" in page and "<details open>" in page
+    fresh()
+    assert db.session.get(Reservation, reservation_id).status == ReservationStatus.APPROVED
+    assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0
+    assert db.session.get(Item, setup.chairs.id).quantity_available == 8
