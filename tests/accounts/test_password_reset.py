@@ -33,10 +33,15 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, region, web_app
     known = ask_for_reset(client, "member@a.example")
     unknown = ask_for_reset(client, "nobody@a.example")
     assert known.status_code == unknown.status_code == 200
-    strip = lambda html: html.replace("member@a.example", "X").replace("nobody@a.example", "X")  # noqa: E731
-    assert strip(known.get_data(as_text=True)) == strip(unknown.get_data(as_text=True))
+    assert _comparable(known.get_data(as_text=True)) == _comparable(unknown.get_data(as_text=True))
     messages = outbox(web_app)
     assert len(messages) == 1 and "member@a.example" in messages[0]["To"]
+
+
+def _comparable(html: str) -> str:
+    """The page without the address typed and the CSRF tokens, which are signed with the time to the second."""
+    html = html.replace("member@a.example", "X").replace("nobody@a.example", "X")
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
 
 
 def test_the_request_does_the_same_work_for_known_and_unknown_addresses(client, region, web_app):
