@@ -19,6 +19,7 @@ from marketplace.api.schemas.common import OrganisationRef
 from marketplace.api.schemas.reservations import (
     ApproveBody,
     CancelBody,
+    CollectBody,
     CollectResult,
     ItemRef,
     RejectBody,
@@ -30,7 +31,7 @@ from marketplace.api.schemas.reservations import (
 )
 from marketplace.listings import services as listings
 from marketplace.reservations import services as reservations
-from marketplace.reservations.forms import reserve_arguments
+from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
 
 RESERVATION = (ReservationOut, "The reservation.")
@@ -119,15 +120,20 @@ def cancel_reservation(reservation_id: int):
 
 
 @registry.route(blueprint, "POST", "/reservations/{reservation_id}/collect", summary="Confirm the hand-over",
-                tag="reservations", responses={200: (CollectResult, "The hand-over and its reuse event.")},
-                errors=(403, 409))
+                tag="reservations", body=CollectBody, body_required=False,
+                responses={200: (CollectResult, "The hand-over and its reuse event.")}, errors=(403, 409))
 def collect_reservation(reservation_id: int):
-    """Either side confirms (the owner side also while unanswered). Writes the reuse event with the factors
-    in force today; completes the item when all of it is gone."""
+    """Either side confirms (the owner side also while unanswered), with what the hand-over cost where known.
+    Writes the reuse event with the factors in force today; completes the item when all of it is gone. 422 if
+    the costs break a rule (km without a vehicle, km and kg CO2e both given)."""
     reservation = reservations.find_reservation(current_user, reservation_id)
-    event = reservations.collect(current_user, reservation)
+    body = parse_body(CollectBody)
+    event = reservations.collect(current_user, reservation, **collect_arguments(body.model_dump()))
     return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
         id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
         co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),
+        co2e_kg_low=fixed(event.co2e_low_kg, 3), co2e_kg_high=fixed(event.co2e_high_kg, 3),
         waste_kg=fixed(event.waste_kg, 3), money_nok=fixed(event.money_nok, 2),
+        price_paid_nok=fixed(event.price_paid_nok, 2), transport_kgco2e=fixed(event.transport_kgco2e, 3),
+        refurbishment_nok=fixed(event.refurbishment_nok, 2), refurbishment_kgco2e=fixed(event.refurbishment_kgco2e, 3),
         factor_set=event.factor_set_version or "")))

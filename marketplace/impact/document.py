@@ -40,6 +40,9 @@ class Column:
 
 MEASURE_COLUMNS = [
     Column("co2e_net_kg", _l("kg CO2e avoided (net)"), "co2e"),
+    # The uncertainty band: the net figure with every factor at its low and at its high end.
+    Column("co2e_low_kg", _l("kg CO2e avoided (net, low)"), "co2e"),
+    Column("co2e_high_kg", _l("kg CO2e avoided (net, high)"), "co2e"),
     Column("co2e_gross_kg", _l("kg CO2e avoided (gross)"), "co2e"),
     Column("waste_kg", _l("kg waste avoided"), "kg"),
     Column("money_nok", _l("NOK saved"), "nok"),
@@ -211,6 +214,12 @@ class Comparison:
     source: str
 
 
+def money_not_counted(report: Report) -> list[str]:
+    """The categories whose hand-overs count no money saved, for want of a new price: said in the report, so
+    a total that leaves them out is never taken for all of it."""
+    return sorted({factor.category for factor in report.factors if factor.price_new_nok is None})
+
+
 def comparison(report: Report) -> Comparison | None:
     """A familiar figure: the diesel-van kilometres that emit as much as the net CO2e avoided."""
     if report.totals.co2e_net_kg <= 0:
@@ -360,6 +369,7 @@ class Content:
     factors: list[FactorLine]
     method: list[tuple[str, str]]
     appendices: list[Appendix] = field(default_factory=list)
+    money_not_counted: list[str] = field(default_factory=list)  # categories handed over without a new price
 
     @property
     def title(self) -> str:
@@ -374,4 +384,5 @@ class Content:
 def build(report: Report, generated: datetime) -> Content:
     appendices = [appendix for _receiver, appendix in report_appendices.send(report) if appendix is not None]
     return Content(report, oslo_date(generated), sections(report), total_lines(report), comparison(report),
-                   factor_lines(report), method(report), sorted(appendices, key=lambda appendix: appendix.key))
+                   factor_lines(report), method(report), sorted(appendices, key=lambda appendix: appendix.key),
+                   money_not_counted(report))

@@ -63,6 +63,8 @@ def to_csv(data: Content) -> str:
     out.writerow([_("Measure"), _("Value")])
     for line in data.totals:
         out.writerow([line.label, _plain(line.value)])
+    if data.money_not_counted:
+        out.writerow([_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
     if data.comparison:
         out.writerow([_("Diesel van km, same emissions"), _plain(data.comparison.van_km), data.comparison.source])
     for section in data.sections:
@@ -134,6 +136,8 @@ def to_xlsx(data: Content) -> bytes:
     for line in data.totals:
         append(summary, [line.label, line.value])
         summary.cell(summary.max_row, 2).number_format = _FORMATS[line.kind]
+    if data.money_not_counted:
+        append(summary, [_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
     if data.comparison:
         append(summary, [])
         append(summary, [_("Comparison")])
@@ -231,6 +235,7 @@ def to_dict(data: Content) -> dict:
         "from": report.start.isoformat(), "to": report.end.isoformat(), "bucket": report.bucket,
         "generated": data.generated.isoformat(),
         "totals": _totals_dict(report.totals),
+        "money_not_counted_for": data.money_not_counted,
         "comparison": ({"van_km": data.comparison.van_km, "van_kg_co2e_per_km": VAN_KG_PER_KM,
                         "text": data.comparison.text, "source": data.comparison.source} if data.comparison else None),
     }

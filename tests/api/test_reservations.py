@@ -130,6 +130,32 @@ def test_cancel_releases_the_quantity(api, chairs):
     assert available(chairs.chairs.id) == 10
 
 
+def test_collect_records_what_the_hand_over_cost(api, chairs):
+    """10 chairs at 5,000 NOK new, D = 1: 2,000 NOK paid and 20 km in a diesel van come off the figures."""
+    reservation = api.post(f"/items/{chairs.chairs.id}/reservations", "member_b",
+                           json={"quantity": 10, "would_buy_new": "yes"}).get_json()
+    collected = api.post(f"/reservations/{reservation['id']}/collect", "caretaker_a", json={
+        "price_paid_nok": "2000", "transport_km": 20, "transport_mode": "diesel_van"})
+    assert collected.status_code == 200, collected.get_json()
+    event = collected.get_json()["reuse_event"]
+    assert event["co2e_kg"] == "694.880"  # 10 × 70 − 20 km × 0.256
+    assert event["money_nok"] == "48000.00" and event["price_paid_nok"] == "2000.00"
+    assert event["transport_kgco2e"] == "5.120" and event["refurbishment_nok"] is None
+    assert Decimal(event["co2e_kg_low"]) <= Decimal(event["co2e_kg"]) <= Decimal(event["co2e_kg_high"])
+
+
+@pytest.mark.parametrize("costs", [{"transport_km": 20}, {"transport_km": 20, "transport_mode": "diesel_van",
+                                                           "transport_kgco2e": 3}, {"price_paid_nok": -1},
+                                   {"transport_mode": "lorry"}, {"price_paid_nok": "1e3"}, {"cost": 1}])
+def test_collect_refuses_costs_that_break_a_rule_and_changes_nothing(api, chairs, costs):
+    reservation = api.post(f"/items/{chairs.chairs.id}/reservations", "member_b", json={"quantity": 2}).get_json()
+    refused = api.post(f"/reservations/{reservation['id']}/collect", "caretaker_a", json=costs)
+    assert refused.status_code == 422, refused.get_json()
+    fresh()
+    assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0
+    assert api.get(f"/reservations/{reservation['id']}", "member_b").get_json()["status"] != "collected"
+
+
 def test_list_reserve_approve_collect_and_impact(api, chairs):
     """The walk-through of docs/api.md."""
     found = api.get("/items?q=stol", "member_b").get_json()["items"]

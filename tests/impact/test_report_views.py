@@ -190,6 +190,27 @@ def test_page_and_files_show_one_column_per_unit_of_measure(client, runner, mixe
     assert "amounts_received" not in data["matrix"][0]  # a giver → receiver row mixes categories: no amounts
 
 
+def test_the_band_and_the_categories_without_money_are_shown(client, runner, mixed_units):  # noqa: F811
+    """Other furniture has no new price: its hand-over saves no money, and the report says so."""
+    expected = built("network:vest")
+    totals = expected.totals
+    assert totals.co2e_low_kg <= totals.co2e_net_kg <= totals.co2e_high_kg and totals.co2e_low_kg < totals.co2e_high_kg
+    login(client, "coordinator@vest.example")
+    page = text_of(client.get(f"/report?{NETWORK_YEAR}").get_data(as_text=True))
+    with force_locale("nb"):
+        band = _("Range: %(low)s – %(high)s", low=charts.co2e(totals.co2e_low_kg), high=charts.co2e(totals.co2e_high_kg))
+    assert band.replace("\u00a0", " ").replace("\u202f", " ") in page
+    assert "Ikke regnet med for Annet møbel: ingen nypris." in page
+    text = client.get(f"/report/export.csv?{NETWORK_YEAR}").get_data().decode("utf-8-sig")
+    rows = {row[0]: row[1] for row in csv_sections(text)["Totalt"][1:]}
+    assert Decimal(rows["kg CO2e unngått (netto, lav)"]) == totals.co2e_low_kg
+    assert Decimal(rows["kg CO2e unngått (netto, høy)"]) == totals.co2e_high_kg
+    assert rows["Penger ikke regnet med for (ingen nypris)"] == "Annet møbel"
+    data = json.loads(runner.invoke(args=["report", "--scope", "network:vest", "--from", "2026-01-01",
+                                          "--to", "2026-12-31", "--format", "json"]).output)
+    assert data["money_not_counted_for"] == ["Annet møbel"]
+
+
 def test_the_files_and_the_page_agree_for_a_unit(client, ledger):  # noqa: F811
     scope = f"unit:{ledger.school_a.id}"
     expected = built(scope)

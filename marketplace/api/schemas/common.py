@@ -46,7 +46,7 @@ def _decimal_pattern(maximum: int, places: int, *, positive: bool) -> str:
     return rf"^([1-9][0-9]{{0,{digits - 1}}}{fraction}|{maximum}(\.0{{1,{places}}})?|{below_one})$"
 
 
-def _decimal_input(maximum: int, places: int, *, minimum_exclusive: bool) -> Any:
+def decimal_input(maximum: int, places: int, *, minimum_exclusive: bool) -> Any:
     """A decimal accepted as a JSON number or a string, with the documented bounds: the number's and the
     string's are the same, so whatever the document allows is accepted (MeasureUnit.quantity_problem then
     applies a category's own rule, such as whole pieces)."""
@@ -71,8 +71,8 @@ def _decimal_input(maximum: int, places: int, *, minimum_exclusive: bool) -> Any
     ]
 
 
-Quantity = _decimal_input(1_000_000, 3, minimum_exclusive=True)
-Figure = _decimal_input(100_000_000, 3, minimum_exclusive=False)
+Quantity = decimal_input(1_000_000, 3, minimum_exclusive=True)
+Figure = decimal_input(100_000_000, 3, minimum_exclusive=False)
 DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["24", "12.500"],
                                      description="A decimal number as a string (exact; no binary rounding).")]
 

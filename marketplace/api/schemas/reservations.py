@@ -16,8 +16,10 @@ from marketplace.api.schemas.common import (
     Out,
     Page,
     Quantity,
+    decimal_input,
     text,
 )
+from marketplace.impact.ledger import MAX_KGCO2E, MAX_KM, MAX_NOK, TRANSPORT_KG_PER_KM
 from marketplace.reservations.models import ReservationStatus, WouldBuyNew
 
 ReservationStatusValue = Literal[tuple(status.value for status in ReservationStatus)]  # type: ignore[valid-type]
@@ -102,8 +104,34 @@ class ReuseEventOut(Out):
     co2e_kg: DecimalString = Field(description="Net kg CO2e avoided (after displacement).")
     co2e_kg_gross: DecimalString
     waste_kg: DecimalString
-    money_nok: DecimalString
+    money_nok: DecimalString = Field(description="Money saved (NOK): new price × quantity × displacement, less the "
+                                                 "price paid and refurbishment; negative when they cost more.")
+    co2e_kg_low: DecimalString = Field(description="Net kg CO2e with the low factor (the band's lower end).")
+    co2e_kg_high: DecimalString = Field(description="Net kg CO2e with the high factor (the band's upper end).")
+    price_paid_nok: DecimalString | None
+    transport_kgco2e: DecimalString | None = Field(description="The transport's kg CO2e, as given or from km.")
+    refurbishment_nok: DecimalString | None
+    refurbishment_kgco2e: DecimalString | None
     factor_set: str
+
+
+class CollectBody(Body):
+    """What the hand-over cost, each for the whole hand-over; all optional (leave out what is not known)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"price_paid_nok": "2300", "transport_km": "12.5", "transport_mode": "electric_van"}]})
+    price_paid_nok: decimal_input(int(MAX_NOK), 2, minimum_exclusive=False) | None = Field(
+        None, description="What the receiver paid in all (NOK); subtracted from the money saved.")
+    transport_km: decimal_input(int(MAX_KM), 3, minimum_exclusive=False) | None = Field(
+        None, description="Distance driven (km), with `transport_mode`; km × the vehicle's factor (DEFRA 2025) is "
+                          "subtracted from the CO2e avoided.")
+    transport_mode: Literal[tuple(TRANSPORT_KG_PER_KM)] | None = None  # type: ignore[valid-type]
+    transport_kgco2e: decimal_input(int(MAX_KGCO2E), 3, minimum_exclusive=False) | None = Field(
+        None, description="Or the transport's emissions (kg CO2e) if known; not together with `transport_km`.")
+    refurbishment_nok: decimal_input(int(MAX_NOK), 2, minimum_exclusive=False) | None = Field(
+        None, description="Cost of repair or refurbishment (NOK); subtracted from the money saved.")
+    refurbishment_kgco2e: decimal_input(int(MAX_KGCO2E), 3, minimum_exclusive=False) | None = Field(
+        None, description="Emissions of repair or refurbishment (kg CO2e); subtracted from the CO2e avoided.")
 
 
 class CollectResult(Out):
