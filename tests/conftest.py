@@ -4,11 +4,14 @@ migrated once per run with Alembic, emptied after every test."""
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, text
+from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
@@ -145,6 +148,24 @@ def counting_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def served_over_http(app, *, threaded: bool = False) -> Iterator[str]:
+    """Serve ``app`` on a free local port for the block; yields its base URL (for a browser or an HTTP client)."""
+    server = make_server("127.0.0.1", 0, app, threaded=threaded)
+    # Request threads are joined on close, so no request still holds the database when the tables are emptied.
+    server.daemon_threads = False
+    # A short poll interval: shutdown() waits for the serving loop to notice, 0.5 s by default.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 def fresh() -> None:

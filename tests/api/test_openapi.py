@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -21,11 +20,11 @@ from schemathesis.core import NOT_SET
 from schemathesis.core.failures import Failure
 from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from werkzeug.serving import make_server
 
 from marketplace.api.views import registry
 from marketplace.db import db
 from tests.api.conftest import error_code, fields
+from tests.conftest import served_over_http
 from tests.factories import jpeg_bytes, make_item
 
 OPERATIONS = {(operation.method, operation.path): operation for operation in registry.operations}
@@ -102,15 +101,8 @@ def live_api(make_app) -> Iterator[str]:
     """The API served over HTTP on a free port (one request at a time), with a rate limit the run cannot reach;
     yields its base URL. Schemathesis speaks HTTP to it as to any server."""
     app = make_app(API_RATE_LIMIT="1000000 per minute")
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_over_http(app) as base_url:
+        yield base_url
 
 
 def _the_models_accept(case) -> bool:

@@ -8,12 +8,12 @@ Without it the browser tests are skipped, unless MARKETPLACE_REQUIRE_BROWSER=1 (
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.conftest import served_over_http
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("MARKETPLACE_CHROMIUM") or "/usr/bin/chromium"
@@ -89,19 +89,8 @@ def live_server(make_app) -> Iterator[str]:
         demo.load(with_listings=False)  # organisations and people; each test lists what it needs
         db.session.commit()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # Request threads are joined on close, so no request still holds the database when the tables are emptied.
-    server.daemon_threads = False
-    # A short poll interval: shutdown() waits for the serving loop to notice, 0.5 s by default.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_over_http(app, threaded=True) as base_url:
+        yield base_url
 
 
 @pytest.fixture
