@@ -232,7 +232,7 @@ def _report_day(_context, _parameter, value: str):
 
 @click.command("report")
 @click.option("--scope", "scope_text", required=True,
-              help="municipality:SLUG, network:SLUG, unit:ID or site.")
+              help="municipality:SLUG, partner:SLUG, network:SLUG, unit:ID or site.")
 @click.option("--from", "start", required=True, callback=_report_day, help="First day, YYYY-MM-DD (included).")
 @click.option("--to", "end", required=True, callback=_report_day, help="Last day, YYYY-MM-DD (included).")
 @click.option("--format", "kind", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
@@ -256,10 +256,10 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
         try:
             scope = report.resolve_scope(None, scope_text)
         except report.ScopeError as error:
-            raise click.UsageError(f"--scope {scope_text!r}: use municipality:SLUG, network:SLUG, unit:ID or site.") \
-                from error
+            raise click.UsageError(f"--scope {scope_text!r}: use municipality:SLUG, partner:SLUG, network:SLUG, "
+                                   "unit:ID or site.") from error
         except NotVisible as error:
-            raise click.UsageError(f"--scope {scope_text!r}: no such municipality, network or unit.") from error
+            raise click.UsageError(f"--scope {scope_text!r}: no such municipality, partner, network or unit.") from error
         data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
         body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
     if isinstance(body, str):

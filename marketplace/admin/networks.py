@@ -16,7 +16,6 @@ from marketplace.admin.permissions import can_bring_into_network
 from marketplace.audit import services as audit
 from marketplace.db import db
 from marketplace.errors import Conflict, Forbidden, NotVisible
-from marketplace.impact import tallies
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.organisations.models import (POLICY_FIELDS, Municipality, Network, Organisation, PartnerOrganisation,
                                               Unit)
@@ -124,7 +123,6 @@ def add_to_network(actor, network: Network, organisation: Organisation) -> None:
     if policy_applied:
         apply_network_policy(network, organisation)
     db.session.flush()
-    _retally(network)
     audit.record("network_member_added", actor=actor, municipality_id=_tenant_id(organisation),
                  network=network.slug, organisation=organisation.slug, policy_applied=policy_applied)
 
@@ -144,14 +142,8 @@ def remove_from_network(actor, network: Network, organisation: Organisation) -> 
             name=organisation.name, count=stranded, network=network.name))
     organisation.networks.remove(network)
     db.session.flush()
-    _retally(network)
     audit.record("network_member_removed", actor=actor, municipality_id=_tenant_id(organisation),
                  network=network.slug, organisation=organisation.slug)
-
-
-def _retally(network: Network) -> None:
-    """A network's report counts its members' hand-overs, so its tallies follow its membership."""
-    tallies.rebuild(network.id)
 
 
 def open_reservations_lost(organisation: Organisation, networks_after: list[Network]) -> int:
@@ -273,8 +265,6 @@ def move_municipality(actor, municipality: Municipality, network: Network) -> No
     municipality.networks = [network]
     apply_network_policy(network, municipality)
     db.session.flush()
-    for changed in {*previous, network}:
-        _retally(changed)
     audit.record("municipality_moved", actor=actor, municipality_id=municipality.id,
                  organisation=municipality.slug, previous=[other.slug for other in previous],
                  network=network.slug)

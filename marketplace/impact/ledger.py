@@ -149,7 +149,8 @@ def record(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
 
     mass, price = factors.mass_kg, factors.price_new_nok
     event = ReuseEvent(
-        occurred_at=now, occurred_on=oslo_date(now), item_id=item.id, reservation_id=hand_over.reservation_id,
+        occurred_at=now, occurred_on=oslo_date(now), recorded_at=now, item_id=item.id,
+        reservation_id=hand_over.reservation_id,
         category_id=item.category_id, quantity=quantity, giver_municipality_id=item.municipality_id,
         giver_unit_id=item.unit_id, receiver_organisation_id=receiver.id, receiver_unit_id=hand_over.receiver_unit_id,
         would_buy_new=hand_over.would_buy_new, displacement=d, would_be_discarded=item.would_be_discarded,

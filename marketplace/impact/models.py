@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, utcnow
@@ -138,6 +138,19 @@ class ReuseEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
+
+
+# The networks each reuse event counts in: those its giver or receiver belonged to when it was appended (a
+# reversal counts where the event it corrects counted). A network's report reads this, never today's
+# membership, so a published network figure stays the same when members join or leave later. Append-only, as
+# the events are.
+reuse_event_networks = Table(
+    "reuse_event_networks",
+    Base.metadata,
+    Column("event_id", ForeignKey("reuse_events.id"), primary_key=True),
+    Column("network_id", ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_reuse_event_networks_network", "network_id", "event_id"),
+)
 
 
 TALLY_CO2E = Numeric(16, 3)  # a month of a network's events: room for far more than any region hands over

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import (can_administer_municipality, has_organisation_role, is_network_admin,
                                               is_site_admin)
-from marketplace.organisations.models import Municipality, Network
+from marketplace.organisations.models import Municipality, Network, PartnerOrganisation
 
 
 def can_see_site_report(user: User) -> bool:
@@ -21,6 +21,13 @@ def can_see_municipality_report(user: User, municipality: Municipality) -> bool:
     if is_site_admin(user) or has_organisation_role(user, municipality, Role.MEMBER):
         return True
     return any(is_network_admin(user, network) for network in municipality.networks)
+
+
+def can_see_partner_report(user: User, partner: PartnerOrganisation) -> bool:
+    """A partner organisation's people read what it received; so do the admins of its networks."""
+    if is_site_admin(user) or has_organisation_role(user, partner, Role.MEMBER):
+        return True
+    return any(is_network_admin(user, network) for network in partner.networks)
 
 
 def can_set_factors(user: User, municipality: Municipality) -> bool:

@@ -11,7 +11,7 @@ each value is first scaled to a whole number of grams or øre, so totals never d
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -19,13 +19,14 @@ from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, fals
                         true)
 
 from marketplace.accounts.models import Role, User
-from marketplace.db import db
+from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.i18n import OSLO
 from marketplace.inputs import parse_id
 from marketplace.impact import permissions
-from marketplace.impact.models import ReportTally, ReuseEvent
+from marketplace.impact.models import ReportTally, ReuseEvent, reuse_event_networks
 from marketplace.listings.models import Category, MeasureUnit
-from marketplace.organisations.models import Municipality, Network, Organisation, Unit, network_members
+from marketplace.organisations.models import Municipality, Network, Organisation, PartnerOrganisation, Unit
 
 # A familiar comparison, with its source: driving a diesel van (DEFRA/DESNZ 2025, average van, diesel).
 VAN_KG_PER_KM = Decimal("0.256")
@@ -46,10 +47,10 @@ class ScopeError(ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # "unit", "municipality", "network" or "site"
+    kind: str  # "unit", "municipality", "partner", "network" or "site"
     id: int | None
     name: str
-    key: str  # as written in URLs and on the command line: municipality:dulten, network:..., unit:12, site
+    key: str  # as written in URLs and on the command line: municipality:dulten, partner:..., network:..., unit:12, site
 
     @property
     def counts_each_event_once(self) -> bool:
@@ -57,7 +58,7 @@ class Scope:
 
 
 def resolve_scope(actor: User | None, text: str) -> Scope:
-    """Read "municipality:SLUG", "network:SLUG", "unit:ID" or "site", and check that ``actor`` may see it
+    """Read "municipality:SLUG", "partner:SLUG", "network:SLUG", "unit:ID" or "site", and check that ``actor`` may see it
     (``actor`` None is the command line, which may see everything)."""
     kind, _sep, value = (text or "").strip().partition(":")
     if kind == "site" and not value:
@@ -71,6 +72,13 @@ def resolve_scope(actor: User | None, text: str) -> Scope:
         if actor is not None and not permissions.can_see_municipality_report(actor, municipality):
             raise Forbidden
         return Scope("municipality", municipality.id, municipality.name, f"municipality:{municipality.slug}")
+    if kind == "partner":
+        partner = db.session.scalar(select(PartnerOrganisation).where(PartnerOrganisation.slug == value))
+        if partner is None:
+            raise NotVisible
+        if actor is not None and not permissions.can_see_partner_report(actor, partner):
+            raise Forbidden
+        return Scope("partner", partner.id, partner.name, f"partner:{partner.slug}")
     if kind == "network":
         network = db.session.scalar(select(Network).where(Network.slug == value))
         if network is None:
@@ -86,12 +94,15 @@ def resolve_scope(actor: User | None, text: str) -> Scope:
         if actor is not None and not permissions.can_see_municipality_report(actor, unit.municipality):
             raise Forbidden
         return Scope("unit", unit.id, f"{unit.name}, {unit.municipality.name}", f"unit:{unit.id}")
-    raise ScopeError(_("Choose a scope like municipality:dulten, network:dulten-regionen, unit:12 or site."))
+    raise ScopeError(_("Choose a scope like municipality:dulten, partner:hjelpen, network:dulten-regionen, unit:12 "
+                       "or site."))
 
 
 def default_scope(actor: User) -> str | None:
     if actor.municipality is not None:
         return f"municipality:{actor.municipality.slug}"
+    if isinstance(actor.organisation, PartnerOrganisation):
+        return f"partner:{actor.organisation.slug}"
     network = next((m.network for m in actor.memberships if m.role == Role.NETWORK_ADMIN), None)
     if network is not None:
         return f"network:{network.slug}"
@@ -100,20 +111,18 @@ def default_scope(actor: User) -> str | None:
 
 # --- Which events count, and for what -------------------------------------------------------------------
 
-def _members(network_id: int):
-    return select(network_members.c.organisation_id).where(network_members.c.network_id == network_id)
-
-
 def _credit(scope: Scope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(received, given): the events whose CO2e and money, and whose waste, the scope is credited with."""
     if scope.kind == "site":
         return true(), true()
-    if scope.kind == "network":
-        members = _members(scope.id)
-        either = or_(ReuseEvent.giver_municipality_id.in_(members), ReuseEvent.receiver_organisation_id.in_(members))
-        return either, either
+    if scope.kind == "network":  # the networks recorded on the event, never today's membership
+        counted = ReuseEvent.id.in_(select(reuse_event_networks.c.event_id)
+                                    .where(reuse_event_networks.c.network_id == scope.id))
+        return counted, counted
     if scope.kind == "municipality":
         return (ReuseEvent.receiver_organisation_id == scope.id, ReuseEvent.giver_municipality_id == scope.id)
+    if scope.kind == "partner":  # a partner organisation receives; only municipalities give
+        return ReuseEvent.receiver_organisation_id == scope.id, false()
     if scope.kind == "unit":
         return ReuseEvent.receiver_unit_id == scope.id, ReuseEvent.giver_unit_id == scope.id
     return false(), false()
@@ -136,6 +145,11 @@ def to_decimal(value, scale: int) -> Decimal:
     return Decimal(int(value or 0)).scaleb(-scale)
 
 
+# A hand-over counts 1, its reversal −1.
+_SIGN = case((ReuseEvent.quantity > 0, 1), else_=-1)
+_EVENT_COUNTS = ("events_received", "events_given", "events_once")
+
+
 def _measures(received, given, *, once: bool = False):
     """The aggregate columns: each measure credited by the rule, plus event counts on each side. When the
     scope counts each event once (network, site), the WHERE clause has already chosen the events, so the
@@ -143,17 +157,18 @@ def _measures(received, given, *, once: bool = False):
     if once:
         columns = [exact_sum(getattr(ReuseEvent, name), _SCALES[name]).label(name) for name in MEASURES]
         quantity = exact_sum(ReuseEvent.quantity, 3)
-        events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1))
+        events = func.sum(_SIGN)
         return columns + [quantity.label("quantity_received"), quantity.label("quantity_given"),
-                          events.label("events_received"), events.label("events_given")]
+                          events.label("events_received"), events.label("events_given"), events.label("events_once")]
     credited = {**{name: received for name in SIDE_CREDITS["received"]}, "waste_kg": given}
     columns = [exact_sum(case((credited[name], getattr(ReuseEvent, name)), else_=0), _SCALES[name]).label(name)
                for name in MEASURES]
     columns += [
         exact_sum(case((received, ReuseEvent.quantity), else_=0), 3).label("quantity_received"),
         exact_sum(case((given, ReuseEvent.quantity), else_=0), 3).label("quantity_given"),
-        func.sum(case((received, case((ReuseEvent.quantity > 0, 1), else_=-1)), else_=0)).label("events_received"),
-        func.sum(case((given, case((ReuseEvent.quantity > 0, 1), else_=-1)), else_=0)).label("events_given"),
+        func.sum(case((received, _SIGN), else_=0)).label("events_received"),
+        func.sum(case((given, _SIGN), else_=0)).label("events_given"),
+        func.sum(case((or_(received, given), _SIGN), else_=0)).label("events_once"),
     ]
     return columns
 
@@ -177,6 +192,7 @@ class Totals:
     quantity_given: Decimal = Decimal(0)
     events_received: int = 0
     events_given: int = 0
+    events_once: int = 0  # hand-overs on either side, each counted once (``events``)
     amounts_received: dict[MeasureUnit, Decimal] = field(default_factory=dict)
     amounts_given: dict[MeasureUnit, Decimal] = field(default_factory=dict)
 
@@ -185,7 +201,7 @@ class Totals:
         """From an aggregate row; a row of one side only (a unit's) leaves the other side's amounts at zero."""
         values = row._mapping
         return cls(**{name: to_decimal(values[name], scale) for name, scale in TOTALS_SCALES.items() if name in values},
-                   **{name: int(values[name] or 0) for name in ("events_received", "events_given") if name in values})
+                   **{name: int(values[name] or 0) for name in _EVENT_COUNTS if name in values})
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(**{name: _added(getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__})
@@ -197,7 +213,9 @@ class Totals:
 
     @property
     def events(self) -> int:
-        return max(self.events_received, self.events_given)
+        """Hand-overs, each counted once whether the scope gave, received or both (a reversal counts −1). On a
+        unit's row, a hand-over within the unit counts on each side."""
+        return self.events_once
 
     @property
     def van_km(self) -> Decimal:
@@ -230,22 +248,52 @@ class FactorUsed:
     events: int
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What it takes to make a published report again: the same scope and period with ``as_of=last_event_id``
+    gives the same figures, whatever was recorded since (corrections included)."""
+    factor_sets: tuple[str, ...]  # the factor-set versions the report's events were computed with
+    last_event_id: int | None  # the newest event the report counts (None: it counts none)
+    made_at: datetime = field(compare=False)  # two builds of one report are the same report
+    as_of: int | None = None  # as asked: events recorded after this one are left out
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A reversal recorded after the period it restates had ended: the report's figures include it, and a
+    report published earlier did not."""
+    event_id: int
+    reverses_event_id: int
+    occurred_on: date  # the day of the hand-over it corrects
+    recorded_on: date  # the Norwegian day the correction was made
+    category: str
+    unit: MeasureUnit
+    quantity: Decimal  # negative: it takes the hand-over back
+    co2e_net_kg: Decimal
+    waste_kg: Decimal
+    money_nok: Decimal
+    note: str
+
+
 @dataclass
 class Report:
     scope: Scope
     start: date
     end: date
     totals: Totals
+    stamp: Stamp
     by_group: list[Row] = field(default_factory=list)
     by_category: list[Row] = field(default_factory=list)
     by_unit: list[Row] = field(default_factory=list)
     by_period: list[Row] = field(default_factory=list)
     matrix: list[tuple[str, str, Totals]] = field(default_factory=list)  # giver, receiver, totals
     factors: list[FactorUsed] = field(default_factory=list)
+    late_corrections: list[Correction] = field(default_factory=list)
     bucket: str = "month"
 
 
-def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale: str = "nb") -> Report:
+def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale: str = "nb",
+          as_of: int | None = None, now: datetime | None = None) -> Report:
     """The whole report from a few kinds of subtotal, so no event is loaded into Python.
 
     The finest subtotal groups by (category, factors used, month) and gives the totals, the categories and their
@@ -254,15 +302,21 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     (decision 21) and only the days of a partial first or last month from the events; a municipality or unit
     report sums its own events, which its indexes find. The database does every sum, exactly; Python adds a few
     hundred exact subtotals up under coarser keys and puts names on ids.
+
+    ``as_of``, an event id from an earlier report's stamp, leaves out every event recorded after it, so the
+    earlier report comes out again exactly; such a report sums the events themselves (the tallies hold all).
     """
     if end < start:
         raise ScopeError(_("The period must end on or after its first day."))
-    subtotals = _subtotals(scope, start, end)
+    subtotals = _subtotals(scope, start, end, up_to=as_of)
     categories = {category.id: category for category in db.session.scalars(select(Category))}
     factors = [replace(row, totals=row.totals.measured(categories[row.category_id].unit))
                for row in subtotals.factor_months]
+    counted = and_(_in_period(start, end, as_of), or_(*_credit(scope)))
+    stamp = Stamp(tuple(sorted({row.factors[0] for row in factors})),
+                  db.session.scalar(select(func.max(ReuseEvent.id)).where(counted)), now or utcnow(), as_of)
     report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
-                    bucket=bucket)
+                    stamp=stamp, bucket=bucket)
     by_category = _fold(factors, lambda row: row.category_id)
     report.by_category = sorted((Row(categories[key].slug, categories[key].name(locale), totals)
                                  for key, totals in by_category.items()), key=lambda row: row.label)
@@ -275,12 +329,37 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
         report.by_unit = _unit_rows(scope, _fold(subtotals.units, lambda row: row.unit_id))
     if scope.counts_each_event_once:
         report.matrix = _matrix_rows(_fold(subtotals.pairs, lambda row: (row.giver_id, row.receiver_id)))
+    report.late_corrections = _late_corrections(counted, end, categories, locale)
     return report
 
 
-def _subtotals(scope: Scope, start: date, end: date) -> Subtotals:
+def _in_period(start: date | None, end: date | None, up_to: int | None = None) -> ColumnElement[bool]:
+    """Events of the period (Norwegian dates, both ends included; None: open), up to an event id if given."""
+    return and_(true() if start is None else ReuseEvent.occurred_on >= start,
+                true() if end is None else ReuseEvent.occurred_on <= end,
+                true() if up_to is None else ReuseEvent.id <= up_to)
+
+
+def _late_corrections(counted, end: date, categories: dict, locale: str) -> list[Correction]:
+    """The reversals among the ``counted`` events that were recorded after the period's last day."""
+    if end.year == date.max.year:
+        return []
+    after = datetime.combine(end + timedelta(days=1), time(), OSLO)
+    rows = db.session.scalars(select(ReuseEvent).where(
+        counted, ReuseEvent.reverses_event_id.is_not(None), ReuseEvent.recorded_at >= after)
+        .order_by(ReuseEvent.recorded_at, ReuseEvent.id))
+    return [Correction(event.id, event.reverses_event_id, event.occurred_on, event.recorded_at.astimezone(OSLO).date(),
+                       categories[event.category_id].name(locale), categories[event.category_id].unit,
+                       event.quantity, event.co2e_net_kg, event.waste_kg, event.money_nok, event.note)
+            for event in rows]
+
+
+def _subtotals(scope: Scope, start: date, end: date, *, up_to: int | None = None) -> Subtotals:
     """The period's subtotals: whole months of a network or site from the tallies, every other day from the
-    events (the tallies hold months, and a period may begin or end inside one)."""
+    events (the tallies hold months, and a period may begin or end inside one). Up to an event id, all from
+    the events."""
+    if up_to is not None:
+        return subtotals_from_events(scope, start, end, up_to=up_to)
     if not scope.counts_each_event_once or end.year == date.max.year:  # no month after December 9999
         return subtotals_from_events(scope, start, end)
     first = start if start.day == 1 else _next_month(start)
@@ -352,13 +431,12 @@ class Subtotals:
 
 
 def subtotals_from_events(scope: Scope, start: date | None, end: date | None, *,
-                          by_month: bool = False) -> Subtotals:
+                          by_month: bool = False, up_to: int | None = None) -> Subtotals:
     """The scope's subtotals summed from its events between two Norwegian dates (None: the whole ledger), in
-    one aggregate query each, grouped by ids. ``by_month`` also splits the units and pairs by month, as the
-    tallies keep them."""
+    one aggregate query each, grouped by ids; ``up_to``: only events up to that id. ``by_month`` also splits
+    the units and pairs by month, as the tallies keep them."""
     received, given = _credit(scope)
-    in_period = and_(true() if start is None else ReuseEvent.occurred_on >= start,
-                     true() if end is None else ReuseEvent.occurred_on <= end)
+    in_period = _in_period(start, end, up_to)
     relevant = and_(in_period, or_(received, given))
     measures = _measures(received, given, once=scope.counts_each_event_once)
     subtotals = Subtotals(factor_months=_factor_months(relevant, measures))
@@ -405,8 +483,9 @@ def _unit_subtotals(in_period, received, given, by_month: bool) -> list[UnitSubt
     for side, unit_column, credited, credits in sides:
         sums = [exact_sum(getattr(ReuseEvent, column), scale).label(name)
                 for name, (column, scale) in credits.items()]
-        events = func.sum(case((ReuseEvent.quantity > 0, 1), else_=-1)).label(f"events_{side}")
-        query = (select(unit_column.label("unit_id"), *[month.label("month") for month in months], *sums, events)
+        events = func.sum(_SIGN)
+        query = (select(unit_column.label("unit_id"), *[month.label("month") for month in months], *sums,
+                        events.label(f"events_{side}"), events.label("events_once"))
                  .where(in_period, credited, unit_column.is_not(None)).group_by(unit_column, *months))
         found += [UnitSubtotal(row.unit_id, side, _first_of_month(row.month) if by_month else None,
                                Totals.from_row(row)) for row in db.session.execute(query)]
@@ -431,7 +510,11 @@ def _subtotals_from_tallies(scope: Scope, first: date, stop: date) -> Subtotals:
                ReportTally.month >= first, ReportTally.month < stop)
     sums = [exact_sum(getattr(ReportTally, name), scale).label(name) for name, scale in TOTALS_SCALES.items()]
     sums += [func.sum(ReportTally.events_received).label("events_received"),
-             func.sum(ReportTally.events_given).label("events_given")]
+             func.sum(ReportTally.events_given).label("events_given"),
+             # A network or site counts each hand-over once on both sides; a unit's row has one side only.
+             func.sum(case((ReportTally.breakdown.in_(["unit_received", "unit_given"]),
+                            ReportTally.events_received + ReportTally.events_given),
+                           else_=ReportTally.events_received)).label("events_once")]
     columns = [getattr(ReportTally, name) for name in _FACTOR_COLUMNS]
     factors = (select(*columns, ReportTally.month, func.sum(ReportTally.event_rows).label("event_rows"), *sums)
                .where(*tallied, ReportTally.breakdown == "factors").group_by(*columns, ReportTally.month))

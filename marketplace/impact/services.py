@@ -23,7 +23,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
-from marketplace.organisations.models import Municipality, Network
+from marketplace.organisations.models import Municipality, Network, PartnerOrganisation
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FACTOR_SET = {
@@ -237,7 +237,8 @@ def scope_choices(actor, current=None) -> list[tuple[str, list[tuple[str, str]]]
     """The scopes ``actor`` may see, grouped for a select: [(group label, [(key, name), ...]), ...].
 
     A site admin gets the whole site and every network; a network admin the network and each member
-    municipality; staff their municipality and its units. Each is checked with ``report.resolve_scope``.
+    municipality and partner organisation; staff their municipality and its units, a partner's people the
+    partner. Each is checked with ``report.resolve_scope``.
     ``current``, a scope the page shows but the list lacks (a site admin looking at one municipality), is added.
     """
     wanted: list[tuple[str, str]] = []
@@ -250,12 +251,16 @@ def scope_choices(actor, current=None) -> list[tuple[str, list[tuple[str, str]]]
             wanted.append(("network", f"network:{membership.network.slug}"))
             wanted += [("municipality", f"municipality:{municipality.slug}")
                        for municipality in membership.network.municipalities]
+            wanted += [("partner", f"partner:{partner.slug}") for partner in membership.network.organisations
+                       if isinstance(partner, PartnerOrganisation)]
+    if isinstance(actor.organisation, PartnerOrganisation):
+        wanted.append(("partner", f"partner:{actor.organisation.slug}"))
     if actor.municipality is not None:
         wanted.append(("municipality", f"municipality:{actor.municipality.slug}"))
         wanted += [("unit", f"unit:{unit.id}") for unit in actor.municipality.units]
 
     groups = {"site": _("Whole site"), "network": _("Networks"), "municipality": _("Municipalities"),
-              "unit": _("Units")}
+              "partner": _("Partner organisations"), "unit": _("Units")}
     found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in groups}
     seen: set[str] = set()
     for kind, key in wanted:

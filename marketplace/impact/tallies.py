@@ -1,8 +1,8 @@
 """Keeping the report tallies (decision 21): the reuse ledger summed per month for the site and each network.
 
-Each appended event, and each reversal, is added to the month's subtotals of the site and of every network its
-giver or receiver belongs to, in the same transaction as the event. A network's reach is its membership today,
-so when an organisation joins or leaves a network, that network's tallies are summed again from the ledger.
+Each appended event, and each reversal, is added to the month's subtotals of the site and of every network it
+counts in, in the same transaction as the event; the networks are recorded on the event then (those its giver or
+receiver belonged to), so a network's tallies never change when its membership does.
 Both paths produce the same subtotals as the report's own queries over the events (``report.Subtotals``),
 which is what the tests compare.
 """
@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import delete, func, insert, select, update
 
 from marketplace.db import db
-from marketplace.impact.models import ReportTally, ReuseEvent
+from marketplace.impact.models import ReportTally, ReuseEvent, reuse_event_networks
 from marketplace.impact.report import (MEASURES, SIDE_CREDITS, TOTALS_SCALES, FactorMonth, PairSubtotal, Scope,
                                        Subtotals, Totals, UnitSubtotal, subtotals_from_events)
 from marketplace.organisations.models import Network, network_members
@@ -26,11 +26,20 @@ _AMOUNTS = (*TOTALS_SCALES, "events_received", "events_given")
 
 
 def add_event(event: ReuseEvent) -> None:
-    """Add a just-appended event (or reversal) to the tallies of the site and of its networks."""
+    """Record the networks a just-appended event (or reversal) counts in, and add it to their tallies and the
+    site's. An event counts in the networks its giver or receiver belongs to now; a reversal where the event
+    it corrects counted, so that it cancels it there and nowhere else."""
+    if event.reverses_event_id is not None:
+        found = select(reuse_event_networks.c.network_id).where(
+            reuse_event_networks.c.event_id == event.reverses_event_id)
+    else:
+        found = select(network_members.c.network_id).distinct().where(
+            network_members.c.organisation_id.in_({event.giver_municipality_id, event.receiver_organisation_id}))
     # In one order always, so two hand-overs at once lock shared tally rows in the same order (no deadlock).
-    networks = db.session.scalars(select(network_members.c.network_id).distinct().where(
-        network_members.c.organisation_id.in_({event.giver_municipality_id, event.receiver_organisation_id}))
-        .order_by(network_members.c.network_id))
+    networks = list(db.session.scalars(found.order_by(found.selected_columns[0])))
+    if networks:
+        db.session.execute(insert(reuse_event_networks),
+                           [{"event_id": event.id, "network_id": network_id} for network_id in networks])
     subtotals = _event_subtotals(event)
     for network_id in (None, *networks):
         for row in _rows(network_id, subtotals):
@@ -66,7 +75,8 @@ def _event_subtotals(event: ReuseEvent) -> Subtotals:
     """One event as the subtotals of a scope that counts it once (the site, a network)."""
     sign = 1 if event.quantity > 0 else -1
     totals = Totals(**{name: getattr(event, name) or 0 for name in MEASURES}, quantity_received=event.quantity,
-                    quantity_given=event.quantity, events_received=sign, events_given=sign)
+                    quantity_given=event.quantity, events_received=sign, events_given=sign,
+                    events_once=sign)
     month = event.occurred_on.replace(day=1)
     factors = tuple(getattr(event, name) for name in _FACTOR_KEY[1:])
     units = [UnitSubtotal(unit_id, side, month, _side(totals, side))
@@ -78,7 +88,7 @@ def _event_subtotals(event: ReuseEvent) -> Subtotals:
 
 def _side(totals: Totals, side: str) -> Totals:
     """Only what one side of a hand-over is credited with (a unit's received or given line)."""
-    return Totals(**{name: getattr(totals, name) for name in (*SIDE_CREDITS[side], f"events_{side}")})
+    return Totals(**{name: getattr(totals, name) for name in (*SIDE_CREDITS[side], f"events_{side}", "events_once")})
 
 
 def _rows(network_id: int | None, subtotals: Subtotals) -> list[dict]:

@@ -208,7 +208,9 @@ def test_impact_scope_is_checked(api, chairs):
     backwards = api.get("/impact?from=2026-05-01&to=2026-04-01", "member_a")
     assert backwards.status_code == 400 and "to" in fields(backwards)
     assert api.get("/impact?from=yesterday", "member_a").status_code == 400
-    assert api.get("/impact", "partner_user").status_code == 403  # no scope of their own
+    partner = api.get("/impact", "partner_user")  # a partner's own report: what it received
+    assert partner.status_code == 200 and partner.get_json()["scope"]["key"] == "partner:hjelpen"
+    assert api.get("/impact?scope=partner:hjelpen", "member_a").status_code == 403
 
 
 def test_race_fifty_api_requests_for_seven(make_app, setup):

@@ -51,6 +51,7 @@ def test_municipality_totals_follow_the_credit_rule(ledger):
     # Given by A and discarded otherwise: 10 chairs × 15 kg (the keyboards were not going to waste).
     assert a.totals.waste_kg == Decimal("150.000")
     assert (a.totals.events_received, a.totals.events_given) == (2, 2)
+    assert a.totals.events == 3  # the keyboards A gave itself count once
     b = report.build(report.resolve_scope(None, "municipality:kommune-b"), *YEAR)
     assert b.totals.co2e_net_kg == Decimal("700.000") and b.totals.waste_kg == Decimal("35.000")
 

@@ -294,12 +294,30 @@ def test_unknown_scopes_are_not_found(client, ledger):  # noqa: F811
     assert client.get("/report?scope=unit:١٢").status_code == 400  # not a number: a scope it cannot read
 
 
-def test_the_report_needs_a_sign_in_and_an_organisation(client, ledger):  # noqa: F811
+def test_the_report_needs_a_sign_in(client, ledger):  # noqa: F811
     assert client.get("/report").status_code in (302, 401)
     assert client.get("/report/export.csv").status_code in (302, 401)
-    login(client, "helper@hjelpen.example")  # a partner organisation has no report of its own
-    assert client.get("/report").status_code == 403
-    assert 'href="/report"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_partner_organisation_reads_what_it_received(client, ledger):  # noqa: F811
+    """A partner's own report (scope partner:SLUG): CO2e and money of what it received, no waste (it gives
+    nothing); its people and its networks' admins read it, others do not."""
+    chairs = make_item(ledger.caretaker_a, "office_chair", quantity=Decimal(5), now=T0)
+    hand_over(ledger.partner_user, ledger.caretaker_a, chairs, 2, WouldBuyNew.YES, T0 + timedelta(days=30))
+    db.session.commit()
+    login(client, "helper@hjelpen.example")
+    assert 'href="/report"' in client.get("/").get_data(as_text=True)
+    page = client.get(f"/report?period=custom&from={YEAR[0]}&to={YEAR[1]}")
+    assert page.status_code == 200 and "Hjelpen" in page.get_data(as_text=True)
+    partner = report.build(report.resolve_scope(None, "partner:hjelpen"), *YEAR)
+    assert partner.totals.co2e_net_kg == Decimal("140.000") and partner.totals.events == 1  # 2 chairs × 70
+    assert partner.totals.waste_kg == 0 and partner.totals.events_given == 0
+    assert client.get("/report?scope=municipality:kommune-a").status_code == 403
+    for email, status in (("coordinator@vest.example", 200), ("member@a.example", 403)):
+        other = client.application.test_client()
+        login(other, email)
+        assert other.get("/report?scope=partner:hjelpen").status_code == status, email
+    assert other.get("/report?scope=partner:nobody").status_code == 404
 
 
 def test_network_admin_reads_the_network_with_its_matrix_and_each_member_without(client, ledger):  # noqa: F811
@@ -314,9 +332,10 @@ def test_network_admin_reads_the_network_with_its_matrix_and_each_member_without
         assert 'id="matrix-heading"' not in response.get_data(as_text=True)
     assert client.get("/report?scope=network:nord").status_code == 403
     assert client.get("/report?scope=municipality:kommune-c").status_code == 403
-    # The choices: the network and each member municipality, nothing else.
+    # The choices: the network, each member municipality and partner, nothing else.
     options = re.findall(r'<option value="([^"]+)"', network)
-    assert set(options) - {"month", "quarter"} == {"network:vest", "municipality:kommune-a", "municipality:kommune-b"}
+    assert set(options) - {"month", "quarter"} == {"network:vest", "municipality:kommune-a", "municipality:kommune-b",
+                                                   "partner:hjelpen"}
 
 
 def test_member_chooses_among_the_municipality_and_its_units(client, ledger):  # noqa: F811
@@ -384,7 +403,7 @@ def test_the_page_issues_a_bounded_number_of_queries(client, web_app, ledger):  
     db.session.commit()
     with counting_queries(web_app) as large:
         assert client.get(f"/report?{NETWORK_YEAR}").status_code == 200
-    assert len(small) == len(large) <= 25
+    assert len(small) == len(large) <= 27
 
 
 # --- The chart markup itself --------------------------------------------------------------------------

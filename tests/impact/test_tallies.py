@@ -15,6 +15,7 @@ from marketplace.db import db
 from marketplace.impact import report, tallies
 from marketplace.impact.ledger import reverse
 from marketplace.impact.models import ReportTally
+from marketplace.listings.models import Item
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item, make_user
 from tests.impact.test_report import hand_over
@@ -89,18 +90,37 @@ def test_the_tallies_kept_as_events_come_equal_a_rebuild_from_the_ledger(ledger)
     assert all_tallies() == kept
 
 
-def test_a_network_follows_its_membership(ledger, monkeypatch):
+def test_a_closed_period_stays_when_membership_changes(ledger, monkeypatch):
+    """A network counts the hand-overs recorded in it when they happened: members joining or leaving later leave
+    its published figures as they were, and only hand-overs after a join count there."""
     site_admin = ledger.site_admin
-    vest = report.resolve_scope(None, "network:vest")
-    before = report.build(vest, *PERIODS[0]).totals.events
+    vest, nord = report.resolve_scope(None, "network:vest"), report.resolve_scope(None, "network:nord")
+    published = {scope.key: report.build(scope, *PERIODS[0]) for scope in (vest, nord)}
     network_admin.add_to_network(site_admin, ledger.vest, ledger.c)
-    assert report.build(vest, *PERIODS[0]).totals.events == before + 1  # C's own hand-over in 2026
-    assert_every_report_agrees(monkeypatch)
+    assert report.build(vest, *PERIODS[0]) == published["network:vest"]  # C's earlier hand-overs stay out
+    screens = db.session.scalars(select(Item).where(Item.municipality_id == ledger.c.id)).one()
+    hand_over(ledger.member_a, ledger.caretaker_c, screens, 1, WouldBuyNew.YES, at(date(2027, 2, 1)))
+    joined = report.build(vest, date(2027, 1, 1), date(2027, 12, 31))
+    assert joined.totals.events == 1 and joined.totals.co2e_net_kg > 0
     network_admin.remove_from_network(site_admin, ledger.vest, ledger.c)
-    assert report.build(vest, *PERIODS[0]).totals.events == before
     network_admin.move_municipality(site_admin, ledger.c, ledger.vest)
-    assert report.build(report.resolve_scope(None, "network:nord"), *PERIODS[0]).totals.events == 0
+    assert {scope.key: report.build(scope, *PERIODS[0]) for scope in (vest, nord)} == published
+    assert report.build(vest, date(2027, 1, 1), date(2027, 12, 31)) == joined
     assert_every_report_agrees(monkeypatch)
+
+
+def test_a_reversal_counts_where_the_event_it_corrects_counted(ledger):
+    """C leaves nord after a hand-over to A: the reversal made afterwards still cancels it in nord."""
+    nord = report.resolve_scope(None, "network:nord")
+    screens = db.session.scalars(select(Item).where(Item.municipality_id == ledger.c.id)).one()
+    before = report.build(nord, date(2027, 3, 1), date(2027, 3, 31))
+    event = hand_over(ledger.member_c, ledger.caretaker_c, screens, 1, WouldBuyNew.YES, at(date(2027, 3, 2)))
+    assert report.build(nord, date(2027, 3, 1), date(2027, 3, 31)).totals.events == before.totals.events + 1
+    network_admin.move_municipality(ledger.site_admin, ledger.c, ledger.vest)
+    reverse(ledger.site_admin, event, "Feil registrert", now=at(date(2027, 3, 5)))
+    assert report.build(nord, date(2027, 3, 1), date(2027, 3, 31)).totals == before.totals
+    assert report.build(report.resolve_scope(None, "network:vest"), date(2027, 3, 1), date(2027, 3, 31)).totals \
+        == report.Totals()
 
 
 def test_a_second_row_for_the_same_key_adds_up(ledger):

@@ -12,8 +12,8 @@ from marketplace.api.schemas.common import Day, DecimalString, GroupValue, Measu
 # --- Requests -------------------------------------------------------------------------------------------
 
 class ImpactQuery(Query):
-    scope: text(80) | None = Field(default=None, description="municipality:SLUG, network:SLUG, unit:ID or site; "
-                                                             "default: your municipality.")
+    scope: text(80) | None = Field(default=None, description="municipality:SLUG, partner:SLUG, network:SLUG, unit:ID "
+                                                             "or site; default: your municipality or partner.")
     from_: Day | None = Field(default=None, alias="from", description="First day (included); default: 1 January.")
     to: Day | None = Field(default=None, description="Last day (included); default: today.")
 
@@ -42,7 +42,7 @@ class CategoryList(Out):
 
 class ScopeOut(Out):
     key: str
-    kind: Literal["unit", "municipality", "network", "site"]
+    kind: Literal["unit", "municipality", "partner", "network", "site"]
     name: str
 
 
