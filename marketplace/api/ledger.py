@@ -34,9 +34,18 @@ def reverse_event(event_id: int):
     in the period of the event it reverses. 404 for an event neither side of which is the caller's
     organisation; 409 when it is reversed already or is itself a reversal; 400 without a reason."""
     event = handover.find_reuse_event(current_user, event_id)
-    body = parse_body(ReverseBody)
+    try:
+        body = parse_body(ReverseBody)
+    except ApiError as error:
+        if error.status == 422 and set(error.fields) == {"reason"}:  # no reason: as blank, 400
+            raise _reason_required(error.fields["reason"]) from None
+        raise
     try:
         reversal = handover.reverse_hand_over(current_user, event, body.reason)
     except ReservationError as error:
-        raise ApiError(400, "reason_required", " ".join(error.errors.values()), error.errors) from None
+        raise _reason_required(" ".join(error.errors.values())) from None
     return respond(ledger_event_out(reversal), 201)
+
+
+def _reason_required(message: str) -> ApiError:
+    return ApiError(400, "reason_required", message, {"reason": message})

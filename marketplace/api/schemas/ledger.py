@@ -13,8 +13,8 @@ class ReverseBody(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "Registrert på feil skole."}]})
 
-    reason: text(2000, description="Why the hand-over is undone or corrected (required; 400 if missing or "
-                                   "blank).") = ""
+    reason: text(2000, min_length=1, description="Why the hand-over is undone or corrected; 400 if missing or "
+                                                 "blank.")
 
 
 class LedgerEventOut(Out):
