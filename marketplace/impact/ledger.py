@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -202,8 +203,12 @@ def reverse(actor: User, event: ReuseEvent, note: str, now: datetime | None = No
         **{name: _negated(getattr(event, name)) for name in _NEGATED},
         note=note[:MAX_NOTE],
     )
-    db.session.add(reversal)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(reversal)
+            db.session.flush()
+    except IntegrityError:  # reversed by someone else just now (the unique index on reverses_event_id)
+        raise CorrectionRefused(_("This hand-over has already been reversed.")) from None
     tallies.add_event(reversal)
     audit.record("reuse_reversed", actor=actor, municipality_id=event.giver_municipality_id,
                  reuse_event_id=event.id, reversal_id=reversal.id, reservation_id=event.reservation_id,

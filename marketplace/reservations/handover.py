@@ -123,12 +123,14 @@ def reverse_hand_over(actor: User, event: ReuseEvent, reason: str, now: datetime
     if len(reason) > MAX_NOTE:
         raise ReservationError({"reason": _("The reason can be at most %(count)d characters.", count=MAX_NOTE)})
     reservation = _reservation(event)
-    reversal = ledger.reverse(actor, event, reason, now, kind=kind)
     if reservation is not None:
+        # The reservation first: its conditional UPDATE lets one of two simultaneous reversals through.
         if kind == "undo":
             _reopen(reservation, now)
         else:
             _move(reservation, ReservationStatus.CORRECTED, ReservationStatus.COLLECTED)
+    reversal = ledger.reverse(actor, event, reason, now, kind=kind)
+    if reservation is not None:
         db.session.flush()
         notices.tell_other_side(reservation, f"hand_over_{'undone' if kind == 'undo' else 'corrected'}",
                                 owner_side_acted=is_owner_side(actor, reservation))

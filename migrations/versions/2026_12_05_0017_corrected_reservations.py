@@ -1,5 +1,6 @@
 """A reservation may be "corrected" (issue #17): handed over, then found wrong after the undo window, so its
-reuse event is reversed while the quantities stay as they are.
+reuse event is reversed while the quantities stay as they are; and an event is reversed at most once (a unique
+index on reverses_event_id).
 
 The status is a VARCHAR with a CHECK constraint (db.enum_column); "corrected" is no longer than "requested", so
 only the constraint changes. SQLite cannot alter a CHECK constraint: the batch mode copies the table.
@@ -31,8 +32,12 @@ def _allow(statuses: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     _allow(AFTER)
+    # An event is reversed at most once. An index, as on the model: a constraint would make SQLite copy
+    # reuse_events, dropping its append-only triggers.
+    op.create_index('uq_reuse_events_reverses_event_id', 'reuse_events', ['reverses_event_id'], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index('uq_reuse_events_reverses_event_id', table_name='reuse_events')
     op.execute("UPDATE reservations SET status = 'collected' WHERE status = 'corrected'")
     _allow(BEFORE)

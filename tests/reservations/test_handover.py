@@ -166,3 +166,14 @@ def test_a_december_hand_over_corrected_in_january_restates_december(setup):
             totals = report.build(scope, *period).totals
             assert (totals.events, totals.co2e_net_kg, totals.money_nok, totals.waste_kg) == (0, 0, 0, 0), \
                 (scope.key, period)
+
+
+def test_two_reversals_at_once_leave_one(setup, monkeypatch):
+    """Two requests that both saw the event unreversed: the database's unique index refuses the second."""
+    _reservation, event = handed_over(setup)
+    ledger.reverse(setup.admin_a, event, "Først", now=HANDED + timedelta(days=2))
+    monkeypatch.setattr(ledger, "is_reversed", lambda _event: False)
+    with pytest.raises(ledger.CorrectionRefused):
+        ledger.reverse(setup.admin_b, event, "Samtidig", now=HANDED + timedelta(days=2))
+    db.session.commit()
+    assert db.session.scalar(select(func.count(ReuseEvent.id)).where(ReuseEvent.reverses_event_id == event.id)) == 1
