@@ -1,5 +1,5 @@
-"""Reservations: hold a quantity at once, answer and agree a pickup (the hand-over itself, and its undoing, are
-``handover``'s).
+"""Reservations: hold a quantity at once, answer, agree a pickup, and the waitlist (the hand-over itself, and
+its undoing, are ``handover``'s).
 
 Availability only ever changes through ``_take`` and ``_give_back``: one conditional UPDATE each, so two
 requests can never both take the last chair, on SQLite (whose writers queue) or PostgreSQL (whose row lock

@@ -35,8 +35,8 @@ def setup(region, catalogue):
 
 def handed_over(setup, confirmer=None, quantity=10, when=HANDED, item=None):
     """B's school receives chairs from A; ``confirmer`` (default: the requester) confirms the hand-over."""
-    reservation = services.reserve(setup.member_b, (item or setup.chairs).id, Decimal(quantity), would_buy_new=WouldBuyNew.YES,
-                                   now=when - timedelta(hours=2))
+    reservation = services.reserve(setup.member_b, (item or setup.chairs).id, Decimal(quantity),
+                                   would_buy_new=WouldBuyNew.YES, now=when - timedelta(hours=2))
     services.approve(setup.caretaker_a, reservation, now=when - timedelta(hours=1))
     event = handover.collect(confirmer or setup.member_b, reservation, now=when)
     return reservation, event
