@@ -314,6 +314,41 @@ def create_token_command(email, name) -> None:
     click.echo(created.secret)
 
 
+ledger_group = AppGroup("ledger", help="Correct the reuse ledger.")
+
+
+@ledger_group.command("reverse")
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True, help="Why the hand-over is undone or corrected.")
+@click.option("--by", "email", required=True, help="E-mail of the user who reverses it (with their permissions).")
+def reverse_event_command(event_id, reason, email) -> None:
+    """Undo a hand-over (within 24 hours, by whoever confirmed it or the owner side) or correct it (an
+    administrator of the giving or the receiving side), as the reservation page does."""
+    from marketplace.errors import Conflict, NotVisible
+    from marketplace.reservations import handover
+
+    user = accounts.find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.UsageError(f"No active user with the e-mail {email!r}.")
+    with force_locale("en"):
+        try:
+            event = handover.find_reuse_event(user, event_id)
+            kind = handover.allowed_reversal(user, event)
+            reversal = handover.reverse_hand_over(user, event, reason)
+        except NotVisible:
+            raise click.ClickException(f"No reuse event {event_id} that {user.email} can see.") from None
+        except Forbidden:
+            raise click.ClickException(f"{user.email} may not reverse reuse event {event_id}: within 24 hours "
+                                       "whoever confirmed the hand-over or the owner side may undo it, after "
+                                       "that an administrator of either side may correct it.") from None
+        except (Conflict, reservations.ReservationError) as error:
+            raise click.ClickException(f"Reuse event {event_id}: {error}") from None
+    db.session.commit()
+    done = "Undid" if kind == "undo" else "Corrected"
+    click.echo(f"{done} the hand-over of reuse event {event_id} (reversing event {reversal.id}, counted on "
+               f"{reversal.occurred_on.isoformat()}).")
+
+
 organisations_group = AppGroup("organisations", help="Set up networks, municipalities, partners and units.")
 
 
@@ -424,6 +459,7 @@ def init_app(app) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(report_tallies_command)
     app.cli.add_command(tokens)
+    app.cli.add_command(ledger_group)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from marketplace.api.schemas.reservations import (
     ReuseEventOut,
 )
 from marketplace.listings import services as listings
+from marketplace.reservations import handover
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -128,7 +129,7 @@ def collect_reservation(reservation_id: int):
     the costs break a rule (km without a vehicle, km and kg CO2e both given)."""
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CollectBody)
-    event = reservations.collect(current_user, reservation, **collect_arguments(body.model_dump()))
+    event = handover.collect(current_user, reservation, **collect_arguments(body.model_dump()))
     return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
         id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
         co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),

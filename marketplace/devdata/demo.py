@@ -35,6 +35,7 @@ from marketplace.listings.models import Category, Condition, Item, ItemStatus, M
 from marketplace.notifications.models import Notification
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
+from marketplace.reservations import handover
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
 from marketplace.wanted import services as wanted
@@ -231,7 +232,7 @@ def _load_reservations(progress: Callable[[str], object], now: datetime) -> None
             reservation = reservations.reserve(receiver, item.id, quantity, would_buy_new=rng.choice(answers),
                                                now=asked)
             reservations.approve(giver, reservation, now=asked + timedelta(hours=20))
-            reservations.collect(giver, reservation, now=asked + timedelta(days=rng.randint(2, 6)))
+            handover.collect(giver, reservation, now=asked + timedelta(days=rng.randint(2, 6)))
             item.created_at = item.updated_at = published
             events += 1
     progress(f"[5/5] Reuse history: {events} hand-overs")

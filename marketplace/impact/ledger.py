@@ -31,13 +31,14 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db import db, utcnow
-from marketplace.errors import Conflict, Forbidden
+from marketplace.errors import Conflict
 from marketplace.i18n import oslo_date
-from marketplace.impact import permissions, tallies
+from marketplace.impact import tallies
 from marketplace.impact.models import ReuseEvent
 from marketplace.impact.report import VAN_KG_PER_KM
 from marketplace.impact.services import Factors, factors_for_item
@@ -172,21 +173,25 @@ def record(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
     return event
 
 
-def reverse(actor: User, event: ReuseEvent, note: str, now: datetime | None = None) -> ReuseEvent:
-    """Correct a wrong hand-over with a new event that cancels it; the original stays as it was."""
+def reverse(actor: User, event: ReuseEvent, note: str, now: datetime | None = None, **audit_details) -> ReuseEvent:
+    """Correct a wrong hand-over with a new event that cancels it; the original stays as it was.
+
+    The reversal restates the period of the event it corrects: it has that event's occurred_at and occurred_on,
+    so every report (and the tallies, by month) drops the hand-over from the month it was counted in, and its
+    recorded_at says when the correction was made. Who may reverse is decided by the caller
+    (``reservations.handover.reverse_hand_over``), not here. ``audit_details`` go into the audit record.
+    """
     if event.reverses_event_id is not None:
         raise CorrectionRefused(_("A correction cannot itself be reversed."))
-    if not permissions.can_correct_ledger(actor, db.session.get(Municipality, event.giver_municipality_id)):
-        raise Forbidden
-    already = db.session.scalar(select(ReuseEvent.id).where(ReuseEvent.reverses_event_id == event.id))
-    if already is not None:
+    if is_reversed(event):
         raise CorrectionRefused(_("This hand-over has already been reversed."))
     note = (note or "").strip()
     if not note:
         raise LedgerError({"note": _("Say why the hand-over is corrected.")})
     now = now or utcnow()
     reversal = ReuseEvent(
-        occurred_at=now, occurred_on=oslo_date(now), item_id=event.item_id, reservation_id=event.reservation_id,
+        occurred_at=event.occurred_at, occurred_on=event.occurred_on, recorded_at=now, item_id=event.item_id,
+        reservation_id=event.reservation_id,
         reverses_event_id=event.id, category_id=event.category_id, quantity=-event.quantity,
         giver_municipality_id=event.giver_municipality_id, giver_unit_id=event.giver_unit_id,
         receiver_organisation_id=event.receiver_organisation_id, receiver_unit_id=event.receiver_unit_id,
@@ -198,12 +203,22 @@ def reverse(actor: User, event: ReuseEvent, note: str, now: datetime | None = No
         **{name: _negated(getattr(event, name)) for name in _NEGATED},
         note=note[:MAX_NOTE],
     )
-    db.session.add(reversal)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(reversal)
+            db.session.flush()
+    except IntegrityError:  # reversed by someone else just now (the unique index on reverses_event_id)
+        raise CorrectionRefused(_("This hand-over has already been reversed.")) from None
     tallies.add_event(reversal)
     audit.record("reuse_reversed", actor=actor, municipality_id=event.giver_municipality_id,
-                 reuse_event_id=event.id, reversal_id=reversal.id)
+                 reuse_event_id=event.id, reversal_id=reversal.id, reservation_id=event.reservation_id,
+                 **audit_details)
     return reversal
+
+
+def is_reversed(event: ReuseEvent) -> bool:
+    return db.session.scalar(select(ReuseEvent.id).where(ReuseEvent.reverses_event_id == event.id)
+                             .limit(1)) is not None
 
 
 # Every amount of an event that a reversal cancels (the factors and the answers it keeps as they were).

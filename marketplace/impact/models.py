@@ -91,6 +91,9 @@ class ReuseEvent(Base):
         Index("ix_reuse_events_giver", "giver_municipality_id", "occurred_on"),
         Index("ix_reuse_events_receiver_unit", "receiver_unit_id", "occurred_on"),  # a unit's report
         Index("ix_reuse_events_giver_unit", "giver_unit_id", "occurred_on"),
+        # An event is reversed at most once, whoever tries at the same moment (an index, not a constraint:
+        # adding a constraint on SQLite copies the table, which would drop the append-only triggers).
+        Index("uq_reuse_events_reverses_event_id", "reverses_event_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Who may read which climate report, set factors and correct the ledger: pure predicates, no queries."""
+"""Who may read which climate report, and set factors: pure predicates, no queries."""
 
 from __future__ import annotations
 
@@ -33,8 +33,3 @@ def can_see_partner_report(user: User, partner: PartnerOrganisation) -> bool:
 def can_set_factors(user: User, municipality: Municipality) -> bool:
     """A municipality's own figures (overrides of the default factors) are its admins' to set."""
     return can_administer_municipality(user, municipality)
-
-
-def can_correct_ledger(user: User, giver: Municipality | None) -> bool:
-    """A hand-over is reversed by an admin of the giving municipality (or of the site)."""
-    return is_site_admin(user) or has_organisation_role(user, giver, Role.MUNICIPAL_ADMIN)

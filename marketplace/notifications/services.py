@@ -87,6 +87,10 @@ def describe(notification: Notification) -> str:
         "reservation_rejected": _("Your reservation of “%(title)s” was rejected.", title=title),
         "reservation_expired": _("Your reservation of “%(title)s” has expired.", title=title),
         "reservation_collected": _("The hand-over of “%(title)s” is confirmed.", title=title),
+        "hand_over_undone": _("The hand-over of “%(title)s” was undone: the reservation is approved again.",
+                              title=title),
+        "hand_over_corrected": _("The hand-over of “%(title)s” was corrected: it no longer counts in the climate "
+                                 "report.", title=title),
         "reservation_message": _("New message about “%(title)s”.", title=title),
         "pickup_proposed": _("A pickup time is proposed for “%(title)s”.", title=title),
         "hold_expiring": _("The reservation of “%(title)s” lapses soon unless you answer it.", title=title),

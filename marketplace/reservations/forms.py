@@ -51,7 +51,7 @@ class ReserveForm(FlaskForm):
 
 
 def collect_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of ``services.collect`` (what the hand-over cost) from plain values named as they
+    """The keyword arguments of ``handover.collect`` (what the hand-over cost) from plain values named as they
     are, for the web page and the API alike; a blank or missing value is not recorded."""
     names = ("price_paid_nok", "transport_km", "transport_mode", "transport_kgco2e", "refurbishment_nok",
              "refurbishment_kgco2e")
@@ -88,6 +88,13 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=2000)])
 
 
+class ReverseHandOverForm(FlaskForm):
+    """Why a hand-over is undone or corrected; nothing is filled in for the user."""
+
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(message=_l("Say why the hand-over is reversed.")),
+                                                  Length(max=2000)])
+
+
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
 
@@ -99,4 +106,5 @@ STATUS_LABELS = {
     ReservationStatus.REJECTED: _l("rejected"),
     ReservationStatus.CANCELLED: _l("cancelled"),
     ReservationStatus.EXPIRED: _l("expired"),
+    ReservationStatus.CORRECTED: _l("corrected"),
 }

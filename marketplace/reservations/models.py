@@ -20,6 +20,8 @@ class ReservationStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # Handed over, then found wrong after the undo window: its reuse event is reversed, the quantities stay.
+    CORRECTED = "corrected"
 
     @property
     def holds_quantity(self) -> bool:

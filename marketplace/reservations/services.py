@@ -1,4 +1,5 @@
-"""Reservations: hold a quantity at once, answer, agree a pickup, hand over, and log the reuse.
+"""Reservations: hold a quantity at once, answer, agree a pickup, and the waitlist (the hand-over itself, and
+its undoing, are ``handover``'s).
 
 Availability only ever changes through ``_take`` and ``_give_back``: one conditional UPDATE each, so two
 requests can never both take the last chair, on SQLite (whose writers queue) or PostgreSQL (whose row lock
@@ -21,8 +22,6 @@ from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
-from marketplace.impact import ledger
-from marketplace.impact.models import ReuseEvent
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.listings.permissions import can_manage_item
@@ -280,38 +279,6 @@ def add_message(actor: User, reservation: Reservation, body: str) -> Reservation
     notices.tell_other_side(reservation, "reservation_message",
                             owner_side_acted=is_owner_side(actor, reservation))
     return message
-
-
-def collect(actor: User, reservation: Reservation, now: datetime | None = None,
-            **costs: Decimal | str | None) -> ReuseEvent:
-    """Confirm the hand-over (either side; the owner side may also record one that happened while it was still
-    unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes the reuse
-    event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing done."""
-    now = now or utcnow()
-    owner = is_owner_side(actor, reservation)
-    if not owner and not is_requester(actor, reservation):
-        raise Forbidden
-    hand_over = ledger.HandOver(
-        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
-        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
-        reservation_id=reservation.id, **costs)
-    try:
-        ledger.check_costs(hand_over)
-    except ledger.LedgerError as error:
-        raise ReservationError(error.errors) from error
-    allowed = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
-    _move(reservation, ReservationStatus.COLLECTED, *allowed)
-    reservation.closed_at = now
-    reservation.expires_at = None
-    event = ledger.record(hand_over, now)
-    item = reservation.item
-    if item.quantity_available == 0 and not _has_open_reservations(item):
-        item.status = ItemStatus.COMPLETED
-        item.closed_at = now
-    db.session.flush()
-    _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
-    notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
-    return event
 
 
 def expire_reservations(now: datetime | None = None) -> list[Reservation]:

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.listings.signals import item_page
-from marketplace.reservations import permissions, services
+from marketplace.reservations import handover, permissions, services
 from marketplace.reservations.forms import (
     STATUS_LABELS,
     WOULD_BUY_NEW_LABELS,
@@ -12,6 +12,7 @@ from marketplace.reservations.forms import (
     PickupForm,
     RejectForm,
     ReserveForm,
+    ReverseHandOverForm,
     WaitlistForm,
     collect_arguments,
     oslo_to_utc,
@@ -94,8 +95,11 @@ def detail(reservation_id: int):
 
 
 def _detail_page(reservation, collect_form: CollectForm) -> str:
+    hand_over = handover.last_event(reservation) if reservation.status == ReservationStatus.COLLECTED else None
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
+        hand_over=hand_over, reversal_kind=handover.reversal_kind(current_user, hand_over) if hand_over else None,
+        reversals=handover.reversals(reservation),
         owner=permissions.is_owner_side(current_user, reservation),
         requester=permissions.is_requester(current_user, reservation), collect_form=collect_form,
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
@@ -123,7 +127,7 @@ def collect(reservation_id: int):
     form = CollectForm()
     if form.validate_on_submit():
         try:
-            services.collect(current_user, reservation, **collect_arguments(form.data))
+            handover.collect(current_user, reservation, **collect_arguments(form.data))
         except services.ReservationError as error:
             for name, message in error.errors.items():
                 form[name].errors.append(message)
@@ -172,6 +176,29 @@ def message(reservation_id: int):
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)
+
+
+@blueprint.route("/reuse-events/<int:event_id>/reverse", methods=["GET", "POST"])
+def reverse_event(event_id: int):
+    """Undo or correct a hand-over, with a reason; a missing reason shows the form again (400), nothing done."""
+    event = handover.find_reuse_event(current_user, event_id)
+    kind = handover.allowed_reversal(current_user, event)
+    form = ReverseHandOverForm()
+    if form.validate_on_submit():
+        try:
+            handover.reverse_hand_over(current_user, event, form.reason.data)
+        except services.ReservationError as error:
+            form.reason.errors.append(error.errors.get("reason", " ".join(error.errors.values())))
+        else:
+            flash(_("The hand-over is undone: the reservation is approved again, and the hand-over can be "
+                    "confirmed when it happens.") if kind == "undo" else
+                  _("The hand-over is corrected: it no longer counts in the climate report."), "success")
+            if event.reservation_id is None:
+                return redirect(url_for("reservations.overview"), 303)
+            return redirect(url_for("reservations.detail", reservation_id=event.reservation_id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("reservations/reverse.html", event=event, kind=kind, form=form,
+                           item=handover.item_of(event)), status
 
 
 @item_page.connect

@@ -14,6 +14,7 @@ from marketplace.db import db
 from marketplace.errors import Forbidden
 from marketplace.impact import report
 from marketplace.notifications.models import Notification
+from marketplace.reservations import handover
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationMessage, WouldBuyNew
 from marketplace.search import services as search
@@ -29,7 +30,7 @@ def history(region, catalogue):
     reservation = reservations.reserve(region.member_a, chairs.id, Decimal(4), would_buy_new=WouldBuyNew.YES,
                                        note="Til 7B, ring Ola på 99 88 77 66", now=T0 + timedelta(hours=1))
     reservations.add_message(region.member_a, reservation, "Jeg heter Ola og kommer kl. 14")
-    reservations.collect(region.caretaker_a, reservation, now=T0 + timedelta(days=1))
+    handover.collect(region.caretaker_a, reservation, now=T0 + timedelta(days=1))
     search.save_search(region.member_a, search.SearchParams(q="stol"), "Mine stoler")
     accounts.authenticate("member@a.example", TEST_PASSWORD, "10.1.2.3")
     region.member_a.phone = "99887766"

@@ -16,6 +16,7 @@ from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item
 from marketplace.organisations import services
 from marketplace.organisations.models import Unit
+from marketplace.reservations import handover
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import fresh, login
@@ -78,7 +79,7 @@ def test_merge_moves_everything_but_the_ledger(region, catalogue):
     given = reservations.reserve(region.member_a, chairs.id, Decimal(2), would_buy_new=WouldBuyNew.YES,
                                  now=T0 + timedelta(hours=1))
     reservations.approve(region.caretaker_a, given, now=T0 + timedelta(hours=2))
-    event = reservations.collect(region.caretaker_a, given, now=T0 + timedelta(hours=3))
+    event = handover.collect(region.caretaker_a, given, now=T0 + timedelta(hours=3))
     open_one = reservations.reserve(region.member_a, chairs.id, Decimal(1), would_buy_new=WouldBuyNew.NO,
                                     now=T0 + timedelta(hours=4))
     invitation, _token = invitations.invite(region.admin_a, region.a, email="ny@a.example", name="Ny",

@@ -40,7 +40,8 @@ def test_the_document_is_public_and_valid_openapi(client, web_app):
     validate(document)  # raises on any violation of the OpenAPI 3.1 schema
     assert document["openapi"] == "3.1.0"
     operations = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
-    assert len(operations) == len(registry.operations) == 31  # 21, and 10 for wanted notices and needs (#9)
+    # 21, 10 for wanted notices and needs (#9), and reversing a hand-over (#17)
+    assert len(operations) == len(registry.operations) == 32
     # Every operation of the blueprint is documented, and every documented operation is routed.
     routed = {(method, rule.rule.removeprefix("/api/v1")) for rule in web_app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_json", "api.docs")
@@ -62,7 +63,7 @@ def test_the_reference_page_is_rendered_from_the_document(client):
 
 @pytest.fixture
 def fuzz_region(setup):
-    """Items of A and B with photos, drafts, a reservation of each kind, a wanted notice and a need."""
+    """Items of A and B with photos, drafts, a reservation of each kind, a hand-over, a wanted notice and a need."""
     from marketplace.listings import services as listings
     from marketplace.reservations import services as reservations
     from marketplace.reservations.models import WouldBuyNew
@@ -79,6 +80,10 @@ def fuzz_region(setup):
         reservations.reserve(setup.member_a, setup.tables.id, Decimal(2), would_buy_new=WouldBuyNew.NO),
         reservations.reserve(setup.caretaker_b, setup.chairs.id, Decimal(1), would_buy_new=WouldBuyNew.UNKNOWN),
     ]
+    from marketplace.reservations import handover
+
+    handed = reservations.reserve(setup.member_b, setup.chairs.id, Decimal(1), would_buy_new=WouldBuyNew.YES)
+    event = handover.collect(setup.caretaker_a, handed)  # the administrator of A may undo or correct it
     from marketplace.wanted import services as wanted
     from tests.factories import category
 
@@ -92,7 +97,7 @@ def fuzz_region(setup):
     setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
-                 "notice_id": [notice.id], "need_id": [need.id, need_a.id]}
+                 "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id]}
     return setup
 
 

@@ -20,6 +20,7 @@ def hand_overs(live_server, make_app):
     Dulten gives chairs to its own school and to Nordvik; Nordvik gives desks to Dulten."""
     from marketplace.accounts.services import find_user_by_email
     from marketplace.db import db, utcnow
+    from marketplace.reservations import handover
     from marketplace.reservations import services as reservations
     from marketplace.reservations.models import WouldBuyNew
     from tests.factories import make_item
@@ -43,7 +44,7 @@ def hand_overs(live_server, make_app):
             when = max(now - timedelta(days=days), now.replace(month=1, day=1, hour=12, minute=0))
             reservation = reservations.reserve(people[receiver], item.id, Decimal(quantity), would_buy_new=answer,
                                                now=when)
-            reservations.collect(people[giver], reservation, now=when + timedelta(minutes=30))
+            handover.collect(people[giver], reservation, now=when + timedelta(minutes=30))
         db.session.commit()
     return live_server
 

@@ -12,6 +12,7 @@ from marketplace.db import db
 from marketplace.impact import ledger, report
 from marketplace.impact import services as impact
 from marketplace.impact.models import ReuseEvent
+from marketplace.reservations import handover
 from marketplace.reservations import services
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import category, find_user, make_item
@@ -34,7 +35,7 @@ def setup(region, catalogue):
 def hand_over(user, item, quantity, answer=YES, **costs):
     """``user`` reserves, and the giver's caretaker (every item here is municipality A's) records the hand-over."""
     reservation = services.reserve(user, item.id, Decimal(quantity), would_buy_new=answer, now=RESERVED)
-    return services.collect(find_user("caretaker@a.example"), reservation, now=HANDED_OVER, **costs)
+    return handover.collect(find_user("caretaker@a.example"), reservation, now=HANDED_OVER, **costs)
 
 
 def test_the_price_paid_comes_off_the_money_saved(setup):
@@ -98,7 +99,7 @@ def test_costs_that_break_a_rule_change_nothing(setup, costs, field):
     services.approve(setup.caretaker_a, reservation, now=RESERVED)
     db.session.commit()
     with pytest.raises(services.ReservationError) as refused:
-        services.collect(setup.caretaker_a, reservation, now=HANDED_OVER, **costs)
+        handover.collect(setup.caretaker_a, reservation, now=HANDED_OVER, **costs)
     assert field in refused.value.errors
     assert reservation.status.value == "approved" and not db.session.is_modified(reservation)
     assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0

@@ -12,6 +12,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import report
 from marketplace.impact.ledger import reverse
 from marketplace.listings.models import MeasureUnit
+from marketplace.reservations import handover
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import make_item
@@ -21,7 +22,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 def hand_over(receiver, caretaker, item, quantity, answer, when):
     reservation = reservations.reserve(receiver, item.id, Decimal(quantity), would_buy_new=answer, now=when)
-    return reservations.collect(caretaker, reservation, now=when + timedelta(hours=1))
+    return handover.collect(caretaker, reservation, now=when + timedelta(hours=1))
 
 
 @pytest.fixture

@@ -1,0 +1,191 @@
+"""The hand-over: confirming it (which writes the reuse event) and reversing it.
+
+A wrong hand-over is reversed in one of two ways, decided here and nowhere else (the page, the API and the
+command all call ``reverse_hand_over``):
+- an *undo*, within UNDO_WINDOW of the event's recording, by whoever confirmed it or by the owner side: the event
+  is reversed and the reservation is approved again (its quantity still held), so the real hand-over can be
+  confirmed later;
+- a *correction*, by an administrator of the giving or the receiving side (or of the site): the event is
+  reversed and the reservation is marked corrected; the quantities stay as they are.
+Either way the reversing event counts in the period of the event it reverses (``ledger.reverse``).
+Every function takes the acting user explicitly, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.audit.models import AuditEvent
+from marketplace.db import db, utcnow
+from marketplace.errors import Forbidden, NotVisible
+from marketplace.impact import ledger
+from marketplace.impact.models import ReuseEvent
+from marketplace.listings.models import Item, ItemStatus
+from marketplace.organisations.models import Organisation
+from marketplace.reservations import notices
+from marketplace.reservations.models import Reservation, ReservationStatus
+from marketplace.reservations.permissions import (can_correct_hand_over, can_see_hand_over, is_owner_side,
+                                                  is_requester)
+# The reservation's own status and availability helpers: one domain, split only to keep modules short.
+from marketplace.reservations.services import (MAX_NOTE, ReservationError, _has_open_reservations, _log, _move,
+                                               _pickup_deadline)
+
+UNDO_WINDOW = timedelta(hours=24)
+Reversal = Literal["undo", "correction"]
+
+
+def collect(actor: User, reservation: Reservation, now: datetime | None = None,
+            **costs: Decimal | str | None) -> ReuseEvent:
+    """Confirm the hand-over (either side; the owner side may also record one that happened while it was still
+    unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes the reuse
+    event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing done."""
+    now = now or utcnow()
+    owner = is_owner_side(actor, reservation)
+    if not owner and not is_requester(actor, reservation):
+        raise Forbidden
+    hand_over = ledger.HandOver(
+        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
+        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
+        reservation_id=reservation.id, **costs)
+    try:
+        ledger.check_costs(hand_over)
+    except ledger.LedgerError as error:
+        raise ReservationError(error.errors) from error
+    allowed = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
+    _move(reservation, ReservationStatus.COLLECTED, *allowed)
+    reservation.closed_at = now
+    reservation.expires_at = None
+    event = ledger.record(hand_over, now)
+    item = reservation.item
+    if item.quantity_available == 0 and not _has_open_reservations(item):
+        item.status = ItemStatus.COMPLETED
+        item.closed_at = now
+    db.session.flush()
+    _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
+    notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
+    return event
+
+
+# --- Reversing a hand-over ------------------------------------------------------------------------------
+
+def find_reuse_event(user: User, event_id: int) -> ReuseEvent:
+    """An event of a hand-over the user's organisation gave or received (any event, for a site admin);
+    NotVisible otherwise, as for none."""
+    event = db.session.get(ReuseEvent, event_id)
+    if event is None or not can_see_hand_over(user, *_sides(event)):
+        raise NotVisible
+    return event
+
+
+def confirmer_id(event: ReuseEvent) -> int | None:
+    """Who confirmed the hand-over: the actor of its audit record (the event itself names no people, and the
+    audit forgets the actor when the person is erased)."""
+    return db.session.scalar(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "reservation_collected", AuditEvent.municipality_id == event.giver_municipality_id,
+        AuditEvent.details["reuse_event_id"].as_integer() == event.id).limit(1))
+
+
+def reversal_kind(user: User, event: ReuseEvent, now: datetime | None = None) -> Reversal | None:
+    """How ``user`` may reverse the event now: "undo", "correction", or None (not at all, or not any more)."""
+    if event.reverses_event_id is not None or ledger.is_reversed(event):
+        return None
+    return _kind(user, event, now or utcnow())
+
+
+def allowed_reversal(user: User, event: ReuseEvent, now: datetime | None = None) -> Reversal:
+    """How ``user`` may reverse the event now; CorrectionRefused (409) for a correction or an event reversed
+    already, Forbidden for a user who may neither undo nor correct it."""
+    if event.reverses_event_id is not None:
+        raise ledger.CorrectionRefused(_("A correction cannot itself be reversed."))
+    if ledger.is_reversed(event):
+        raise ledger.CorrectionRefused(_("This hand-over has already been reversed."))
+    kind = _kind(user, event, now or utcnow())
+    if kind is None:
+        raise Forbidden
+    return kind
+
+
+def reverse_hand_over(actor: User, event: ReuseEvent, reason: str, now: datetime | None = None) -> ReuseEvent:
+    """Undo or correct the hand-over of ``event`` (see the module), with the actor's reason; returns the
+    reversing event. CorrectionRefused (409) for a correction or an event reversed already, Forbidden for an
+    actor who may do neither, ReservationError for a missing or too long reason; nothing is done then."""
+    now = now or utcnow()
+    kind = allowed_reversal(actor, event, now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReservationError({"reason": _("Say why the hand-over is reversed.")})
+    if len(reason) > MAX_NOTE:
+        raise ReservationError({"reason": _("The reason can be at most %(count)d characters.", count=MAX_NOTE)})
+    reservation = _reservation(event)
+    if reservation is not None:
+        # The reservation first: its conditional UPDATE lets one of two simultaneous reversals through.
+        if kind == "undo":
+            _reopen(reservation, now)
+        else:
+            _move(reservation, ReservationStatus.CORRECTED, ReservationStatus.COLLECTED)
+    reversal = ledger.reverse(actor, event, reason, now, kind=kind)
+    if reservation is not None:
+        db.session.flush()
+        notices.tell_other_side(reservation, f"hand_over_{'undone' if kind == 'undo' else 'corrected'}",
+                                owner_side_acted=is_owner_side(actor, reservation))
+    return reversal
+
+
+def item_of(event: ReuseEvent) -> Item:
+    return db.session.get(Item, event.item_id)
+
+
+def reversals(reservation: Reservation) -> list[ReuseEvent]:
+    """The reversing events of the reservation's hand-overs, oldest first (what its page shows)."""
+    return list(db.session.scalars(select(ReuseEvent).where(
+        ReuseEvent.reservation_id == reservation.id, ReuseEvent.reverses_event_id.is_not(None))
+        .order_by(ReuseEvent.id)))
+
+
+def last_event(reservation: Reservation) -> ReuseEvent | None:
+    """The reservation's latest hand-over (not a reversal): the one its page offers to undo or correct."""
+    return db.session.scalar(select(ReuseEvent).where(
+        ReuseEvent.reservation_id == reservation.id, ReuseEvent.reverses_event_id.is_(None))
+        .order_by(ReuseEvent.id.desc()).limit(1))
+
+
+def _kind(user: User, event: ReuseEvent, now: datetime) -> Reversal | None:
+    reservation = _reservation(event)
+    if (reservation is not None and now - event.recorded_at <= UNDO_WINDOW
+            and (is_owner_side(user, reservation)
+                 or (getattr(user, "id", None) is not None and confirmer_id(event) == user.id))):
+        return "undo"
+    if can_correct_hand_over(user, *_sides(event)):
+        return "correction"
+    return None
+
+
+def _reservation(event: ReuseEvent) -> Reservation | None:
+    """The reservation the event's hand-over closed, if it is still collected by this event."""
+    if event.reservation_id is None:
+        return None
+    reservation = db.session.get(Reservation, event.reservation_id)
+    return reservation if reservation is not None and reservation.status == ReservationStatus.COLLECTED else None
+
+
+def _reopen(reservation: Reservation, now: datetime) -> None:
+    """Approved again, with a fresh pickup deadline as an approval gives, the quantity still held; the item
+    published again if the hand-over had completed it."""
+    _move(reservation, ReservationStatus.APPROVED, ReservationStatus.COLLECTED)
+    reservation.closed_at = None
+    reservation.expires_at = _pickup_deadline(reservation, now)
+    item = reservation.item
+    if item.status == ItemStatus.COMPLETED:
+        item.status = ItemStatus.PUBLISHED
+        item.closed_at = None
+
+
+def _sides(event: ReuseEvent) -> tuple[Organisation | None, Organisation | None]:
+    return (db.session.get(Organisation, event.giver_municipality_id),
+            db.session.get(Organisation, event.receiver_organisation_id))
