@@ -124,3 +124,19 @@ def test_a_hand_over_takes_the_set_in_force_on_its_date(region, catalogue, hande
     event = reservations.collect(find_user("caretaker@a.example"), reservation, now=handed_over)
     assert event.factor_set_version == version
     assert event.kgco2e_new == per_tonne and event.co2e_gross_kg == 2 * per_tonne
+
+
+def test_how_we_calculate_shows_the_set_in_force_its_units_and_the_history(client, catalogue):
+    page = client.get("/how-we-calculate").get_data(as_text=True)  # today is after 1 December 2026: 2026.2
+    assert "Faktorsett 2026.2" in page and "Dette er settet som gjelder i dag." in page
+    assert "1,6 kg CO2e per m²" in page and "Norgips Standard type A" in page  # a new line, with its unit
+    assert "32 kg CO2e per m³" in page and "CAVEAT (climate-method.md)" in page
+    assert "5,58 kg CO2e per tonn" in page
+    history = page[page.index("Versjonshistorikk for faktorene"):]
+    assert "2026.1" in history and "2026.2" in history and "gjelder i dag" in history
+    assert "Strøsand teller nå nettogevinsten av ombruk" in history
+    earlier = client.get("/how-we-calculate?version=2026.1").get_data(as_text=True)
+    assert "Faktorsett 2026.1" in earlier and "Dette er ikke settet som gjelder i dag; det er 2026.2." in earlier
+    assert "7,8 kg CO2e per tonn" in earlier and "Gipsplate" not in earlier.split("Versjonshistorikk")[0]
+    unknown = client.get("/how-we-calculate?version=1999.9")
+    assert unknown.status_code == 200 and "Faktorsett 2026.2" in unknown.get_data(as_text=True)

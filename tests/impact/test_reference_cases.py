@@ -3,11 +3,13 @@ real ledger from the default factor sets: each hand-over is reserved and collect
 checked against the published figure."""
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
+from marketplace.db import db
+from marketplace.impact import document, report
 from marketplace.impact import services as impact
 from marketplace.listings.models import MeasureUnit
 from marketplace.reservations import services
@@ -129,3 +131,18 @@ def test_square_metre_lines_are_counted_in_m2_with_decimals(setup):
     assert event.co2e_gross_kg == Decimal("20.000")  # 12.5 m² × 1.6 kg CO2e per m²
     assert MeasureUnit.M2.quantity_problem(Decimal("12.5")) is None
     assert MeasureUnit.M2.quantity_problem(Decimal("1.0005")) is not None
+
+
+def test_square_metres_are_a_column_of_their_own_in_the_report(setup):
+    """m² is never added to pieces or kilograms: the network report has an amount per unit, m² labelled as such."""
+    hand_over(setup, "plasterboard", "40.25", UNDER_2026_2)
+    hand_over(setup, "carpet_tile", 10, UNDER_2026_2)
+    hand_over(setup, "interior_door", 3, UNDER_2026_2)
+    db.session.commit()
+    network = report.build(report.resolve_scope(None, "network:vest"), date(2026, 12, 1), date(2026, 12, 31))
+    assert network.totals.amounts_received == {MeasureUnit.M2: Decimal("50.25"), MeasureUnit.PIECE: Decimal(3)}
+    reused = {column.attr: str(column.label) for column in document.columns(network)
+              if column.attr.startswith("amounts_received:")}
+    assert list(reused) == ["amounts_received:piece", "amounts_received:m2"]
+    assert "m²" in reused["amounts_received:m2"]
+    assert {factor.category: factor.unit for factor in network.factors}["Gipsplate"] is MeasureUnit.M2
