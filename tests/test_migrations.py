@@ -151,3 +151,28 @@ def test_hand_over_costs_arrive_with_a_closed_band_and_the_ledger_stays_append_o
                         connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def test_square_metres_arrive_with_0018_and_hold_the_way_back(empty_database_url):
+    """0018 lets a category be counted in m² (both engines' CHECK constraint); downgrading refuses while one is."""
+    upgrade(empty_database_url, "0015")
+    engine = make_engine(empty_database_url)
+    insert = text("INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+                  "VALUES (1, 'plasterboard', 'material', 'Gipsplate', 'Plasterboard', 'm2', false, 0)")
+    try:
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(insert)
+        upgrade(empty_database_url)
+        with engine.begin() as connection:
+            connection.execute(insert)
+            with pytest.raises(DBAPIError), connection.begin_nested():
+                connection.execute(text("UPDATE categories SET unit = 'm4' WHERE id = 1"))
+        with pytest.raises(RuntimeError, match="m²"):
+            downgrade(empty_database_url, "0015")
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE categories SET unit = 'kg' WHERE id = 1"))
+        downgrade(empty_database_url, "0015")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT unit FROM categories")).scalar() == "kg"
+    finally:
+        engine.dispose()

@@ -343,6 +343,8 @@ def _quantity(rng: random.Random, category: Category) -> Decimal:
         return (Decimal(rng.randint(5, 400)) / 10).quantize(_THOUSANDTHS)
     if category.unit == MeasureUnit.M3:
         return (Decimal(rng.randint(1, 300)) / 10).quantize(_THOUSANDTHS)
+    if category.unit == MeasureUnit.M2:  # a room's to a floor's worth of boards, tiles or paving
+        return (Decimal(rng.randint(20, 4000)) / 10).quantize(_THOUSANDTHS)
     most = 300 if category.group == CategoryGroup.FURNITURE else 2000
     return Decimal(rng.randint(5, most)).quantize(_THOUSANDTHS)
 

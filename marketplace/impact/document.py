@@ -235,7 +235,7 @@ def comparison(report: Report) -> Comparison | None:
 class FactorLine:
     factor_set_version: str
     category: str
-    unit: MeasureUnit  # the per-unit figures are per piece, per kg, per tonne or per m³
+    unit: MeasureUnit  # the per-unit figures are per piece, per kg, per tonne, per m² or per m³
 
     @property
     def unit_label(self) -> str:
@@ -290,9 +290,11 @@ def formula_notes() -> dict[str, str]:
         "formula": _("avoided CO2e = quantity × D × E_new × L − transport − refurbishment"),
         "factors": _("E_new is the emissions of making a new unit (kg CO2e) for the category, or the "
                      "municipality's or the item's own figure where one is recorded (for ICT the manufacturing "
-                     "footprint, without the use phase). For grit sand it is the net saving of reuse: new sand's "
-                     "footprint less the handling of reused sand. Each hand-over keeps the factors it was "
-                     "computed with."),
+                     "footprint, without the use phase). For grit sand, from factor set 2026.2 (1 December 2026) "
+                     "on, it is the net saving of reuse: new sand's footprint less the handling of reused sand; "
+                     "under 2026.1 it was new sand's whole footprint. For structural timber and paving stones the "
+                     "net saving of reuse is smaller than the figure, as their sources say. Each hand-over keeps "
+                     "the factors it was computed with."),
         "displacement": _("D, displacement: whether the reuse really replaced buying new. The receiver answers "
                           "when reserving: yes counts 1, no counts 0, don't know counts a cautious default. The "
                           "report shows the gross figure (as if every item replaced a new one, D = 1) beside the "

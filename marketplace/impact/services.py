@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
@@ -26,14 +27,38 @@ from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUn
 from marketplace.organisations.models import Municipality, Network, PartnerOrganisation
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_FACTOR_SET = {
-    "version": "2026.1",
-    "name": "Ombruksmarkedet default factors 2026.1",
-    "effective_from": date(2026, 1, 1),
-    "file": DATA_DIR / "factors-2026.1.csv",
-    "description": "Researched defaults: manufacturer footprints (Boavizta), ADEME/ARCEP, FIRA, WRAP, EPD-Norge, "
-                   "DESNZ/DEFRA 2025, IVL/Inrego. Prices are typical Norwegian new prices, mostly estimates.",
-}
+# Every factor set ever shipped, oldest first. A shipped file never changes once released: a correction or an
+# addition is a new version with a later effective_from, so a figure published under a version can always be
+# reproduced (docs/decisions.md, "Shipped factor sets are immutable").
+SHIPPED_FACTOR_SETS = [
+    {
+        "version": "2026.1",
+        "name": "Ombruksmarkedet default factors 2026.1",
+        "effective_from": date(2026, 1, 1),
+        "file": DATA_DIR / "factors-2026.1.csv",
+        "description": "Researched defaults: manufacturer footprints (Boavizta), ADEME/ARCEP, FIRA, WRAP, EPD-Norge, "
+                       "DESNZ/DEFRA 2025, IVL/Inrego. Prices are typical Norwegian new prices, mostly estimates.",
+        "changes": _l("The first set: furniture, ICT equipment and grit sand, each line with its sources."),
+    },
+    {
+        "version": "2026.2",
+        "name": "Ombruksmarkedet default factors 2026.2",
+        "effective_from": date(2026, 12, 1),
+        "file": DATA_DIR / "factors-2026.2.csv",
+        "description": "Every 2026.1 line; grit sand as the net saving of reuse; twelve building materials and "
+                       "fixtures from EPDs, industry averages and DESNZ/DEFRA 2025 material estimates (GWP-fossil "
+                       "or GWP-GHG A1-A3, no biogenic credit). Prices are estimates.",
+        "changes": _l("Grit sand now counts the net saving of reuse, 5.58 kg CO2e per tonne (range 2–6): new "
+                      "sand's 7.79 less the 2.21 of handling reused sand (DESNZ/DEFRA 2025), instead of new "
+                      "sand's whole footprint (7.8), which overstated the saving. Twelve building materials and "
+                      "fixtures are added: plasterboard, ceiling tiles, carpet tiles and paving stones per m², "
+                      "structural timber per m³, doors, windows, bricks, kitchen modules, toilets and washbasins "
+                      "per piece, steel racking per kg. For timber and paving stones the net saving of reuse is "
+                      "smaller than the figure; their sources say so. Hand-overs before 1 December 2026 keep "
+                      "2026.1."),
+    },
+]
+DEFAULT_FACTOR_SET = SHIPPED_FACTOR_SETS[-1]  # the newest: categories take their names, units and order from it
 # ICT that can hold data or configuration; it needs recorded erasure before it leaves its municipality.
 DATA_BEARING_CATEGORIES = {"laptop", "desktop_pc", "tablet", "smartphone", "printer", "mfp", "access_point",
                            "network_switch", "other_ict"}
@@ -67,42 +92,98 @@ def _decimal(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
-def install_default_factors(progress: Callable[[str], object] = lambda _m: None) -> FactorSet:
-    """Create or update the categories and the default factor set from the shipped table. Idempotent."""
-    spec = DEFAULT_FACTOR_SET
+def _shipped_rows(spec: dict) -> list[dict[str, str]]:
     with open(spec["file"], newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    progress(f"Categories and default factors {spec['version']} ({len(rows)} categories)")
+        return list(csv.DictReader(file))
+
+
+def _line(row: dict[str, str]) -> tuple:
+    """A factor line's figures as compared between the file and the database (numbers by value: 7.8 == 7.800)."""
+    return (_decimal(row["kgco2e_new"]), _decimal(row["kgco2e_low"]), _decimal(row["kgco2e_high"]),
+            _decimal(row["mass_kg"]), _decimal(row["price_new_nok"]), row["price_is_estimate"].strip() == "yes",
+            row["confidence"], row["sources"])
+
+
+def _stored_line(factor: CategoryFactor) -> tuple:
+    return (factor.kgco2e_new, factor.kgco2e_low, factor.kgco2e_high, factor.mass_kg, factor.price_new_nok,
+            factor.price_is_estimate, factor.confidence, factor.sources)
+
+
+def install_default_factors(progress: Callable[[str], object] = lambda _m: None) -> FactorSet:
+    """Create or update the categories, and add every shipped factor set the database lacks. Idempotent.
+
+    Categories take their names, units and order from the newest set. A set whose version is already in the
+    database is never changed, even where its lines differ from the shipped file (a database made while a
+    shipped file was edited in place): history is not rewritten, the difference is reported. Returns the
+    newest set."""
+    shipped = [(spec, _shipped_rows(spec)) for spec in SHIPPED_FACTOR_SETS]
     by_slug = {category.slug: category for category in db.session.scalars(select(Category))}
-    for position, row in enumerate(rows):
-        category = by_slug.get(row["slug"]) or Category(slug=row["slug"])
+    newest_lines: dict[str, tuple[int, dict[str, str]]] = {}
+    for _spec, rows in shipped:  # oldest first, so the newest set's names, units and order win
+        newest_lines.update((row["slug"], (position, row)) for position, row in enumerate(rows))
+    for slug, (position, row) in newest_lines.items():
+        category = by_slug.get(slug) or Category(slug=slug)
         category.group = CategoryGroup(row["group"])
         category.name_nb, category.name_en = row["name_nb"], row["name_en"]
         category.unit = MeasureUnit(row["unit"])
-        category.holds_data = row["slug"] in DATA_BEARING_CATEGORIES
+        category.holds_data = slug in DATA_BEARING_CATEGORIES
         category.position = position
-        by_slug[row["slug"]] = category
+        by_slug[slug] = category
         db.session.add(category)
+    progress(f"Categories from factor set {shipped[-1][0]['version']} ({len(shipped[-1][1])} categories)")
 
-    factor_set = db.session.scalar(select(FactorSet).where(FactorSet.version == spec["version"]))
-    if factor_set is None:
-        factor_set = FactorSet(version=spec["version"], name=spec["name"], effective_from=spec["effective_from"],
-                               description=spec["description"])
-        for row in rows:
-            factor_set.factors.append(CategoryFactor(
-                category=by_slug[row["slug"]],
-                kgco2e_new=_decimal(row["kgco2e_new"]),
-                kgco2e_low=_decimal(row["kgco2e_low"]),
-                kgco2e_high=_decimal(row["kgco2e_high"]),
-                mass_kg=_decimal(row["mass_kg"]),
-                price_new_nok=_decimal(row["price_new_nok"]),
-                price_is_estimate=row["price_is_estimate"].strip() == "yes",
-                confidence=row["confidence"],
-                sources=row["sources"],
-            ))
-        db.session.add(factor_set)
+    factor_set = None
+    for spec, rows in shipped:
+        factor_set = db.session.scalar(select(FactorSet).where(FactorSet.version == spec["version"]))
+        if factor_set is None:
+            factor_set = _new_factor_set(spec, rows, by_slug)
+            progress(f"Default factors {spec['version']} installed ({len(rows)} lines, in force from "
+                     f"{spec['effective_from'].isoformat()})")
+            continue
+        differing = _differing_lines(factor_set, rows)
+        if differing:
+            progress(f"Default factors {spec['version']} are already in the database but differ from the shipped "
+                     f"file ({', '.join(differing)}): left as they are, history is not rewritten")
+        else:
+            progress(f"Default factors {spec['version']} already installed")
     db.session.flush()
     return factor_set
+
+
+def _new_factor_set(spec: dict, rows: list[dict[str, str]], by_slug: dict[str, Category]) -> FactorSet:
+    factor_set = FactorSet(version=spec["version"], name=spec["name"], effective_from=spec["effective_from"],
+                           description=spec["description"])
+    for row in rows:
+        figures = dict(zip(("kgco2e_new", "kgco2e_low", "kgco2e_high", "mass_kg", "price_new_nok",
+                            "price_is_estimate", "confidence", "sources"), _line(row), strict=True))
+        factor_set.factors.append(CategoryFactor(category=by_slug[row["slug"]], **figures))
+    db.session.add(factor_set)
+    db.session.flush()
+    return factor_set
+
+
+def _differing_lines(factor_set: FactorSet, rows: list[dict[str, str]]) -> list[str]:
+    """The category slugs whose stored line is not the shipped one (missing or extra lines included)."""
+    stored = {factor.category.slug: _stored_line(factor) for factor in factor_set.factors}
+    shipped = {row["slug"]: _line(row) for row in rows}
+    return sorted(slug for slug in stored.keys() | shipped.keys() if stored.get(slug) != shipped.get(slug))
+
+
+def factor_sets() -> list[FactorSet]:
+    """Every factor set in the database, oldest first: the version history."""
+    return list(db.session.scalars(select(FactorSet).order_by(FactorSet.effective_from, FactorSet.id)))
+
+
+def factor_set_named(version: str) -> FactorSet | None:
+    version = (version or "").strip()
+    if not version or len(version) > 40:
+        return None
+    return db.session.scalar(select(FactorSet).where(FactorSet.version == version))
+
+
+def factor_set_changes(version: str) -> str:
+    """What a shipped version changed, in words ("" for a set that was not shipped with the code)."""
+    return next((str(spec["changes"]) for spec in SHIPPED_FACTOR_SETS if spec["version"] == version), "")
 
 
 def factor_set_in_force(on: date) -> FactorSet | None:

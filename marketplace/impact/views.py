@@ -33,11 +33,15 @@ def add_report_helpers(state) -> None:
 @blueprint.get("/how-we-calculate")
 @public
 def method():
+    """The method and one factor set's lines: the set in force today, or an earlier or later one by version."""
     today = oslo_date(utcnow())
-    factor_set = services.factor_set_in_force(today)
+    in_force_today = services.factor_set_in_force(today)
+    factor_set = services.factor_set_named(request.args.get("version", "")) or in_force_today
     municipality = current_user.municipality if current_user.is_authenticated else None
-    return render_template("impact/method.html", factor_set=factor_set, notes=document.formula_notes(),
-                           defaults=services.default_factors(today),
+    return render_template("impact/method.html", factor_set=factor_set, in_force_today=in_force_today,
+                           notes=document.formula_notes(), history=services.factor_sets(),
+                           changes=services.factor_set_changes,
+                           defaults={factor.category_id: factor for factor in factor_set.factors} if factor_set else {},
                            in_force=services.factors_in_force(municipality, today) if municipality else {},
                            municipality=municipality, categories=listings.categories())
 

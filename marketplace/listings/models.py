@@ -23,11 +23,12 @@ class CategoryGroup(StrEnum):
 
 
 class MeasureUnit(StrEnum):
-    """How a category is counted: whole pieces, or an amount by mass or volume."""
+    """How a category is counted: whole pieces, or an amount by mass, area or volume."""
 
     PIECE = "piece"
     KG = "kg"
     TONNE = "tonne"
+    M2 = "m2"  # square metres: plasterboard, carpet tiles, paving stones
     M3 = "m3"
 
     @property

@@ -47,7 +47,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("condition", "tilstand", True,
            _l("as_new, good, worn or needs_repair (in Norwegian: som ny, god, slitt, må repareres).")),
     Column("quantity", "antall", True,
-           _l("Number of pieces, or the amount in the category's unit (kg, tonnes, m³). "
+           _l("Number of pieces, or the amount in the category's unit (kg, tonnes, m², m³). "
               "A decimal comma or point: 2,5 or 2.5.")),
     Column("unit", "enhet", False,
            _l("The name of one of your municipality's units (school, depot, office) where the item is.")),

@@ -21,9 +21,11 @@ def setup(region, catalogue):
 def test_install_is_idempotent_and_complete(setup):
     services.install_default_factors()
     services.install_default_factors()
-    assert db.session.scalar(select(func.count(FactorSet.id))) == 1
+    assert db.session.scalar(select(func.count(FactorSet.id))) == len(services.SHIPPED_FACTOR_SETS) == 2
+    newest = db.session.scalar(select(FactorSet).where(FactorSet.version == "2026.2"))
     categories = db.session.scalar(select(func.count(Category.id)))
-    assert categories == db.session.scalar(select(func.count(CategoryFactor.id))) >= 30
+    assert categories == db.session.scalar(select(func.count(CategoryFactor.id))
+                                           .where(CategoryFactor.factor_set_id == newest.id)) >= 40
     laptop = category("laptop")
     assert laptop.holds_data and laptop.unit.value == "piece" and laptop.name_nb == "Bærbar PC"
     assert not category("keyboard").holds_data
