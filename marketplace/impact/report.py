@@ -104,7 +104,7 @@ def _members(network_id: int):
     return select(network_members.c.organisation_id).where(network_members.c.network_id == network_id)
 
 
-def _credit(scope: Scope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def credit(scope: Scope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(received, given): the events whose CO2e and money, and whose waste, the scope is credited with."""
     if scope.kind == "site":
         return true(), true()
@@ -356,7 +356,7 @@ def subtotals_from_events(scope: Scope, start: date | None, end: date | None, *,
     """The scope's subtotals summed from its events between two Norwegian dates (None: the whole ledger), in
     one aggregate query each, grouped by ids. ``by_month`` also splits the units and pairs by month, as the
     tallies keep them."""
-    received, given = _credit(scope)
+    received, given = credit(scope)
     in_period = and_(true() if start is None else ReuseEvent.occurred_on >= start,
                      true() if end is None else ReuseEvent.occurred_on <= end)
     relevant = and_(in_period, or_(received, given))
