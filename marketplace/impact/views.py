@@ -113,12 +113,12 @@ def ledger_page():
     """The scope's hand-overs in the period, one row each, a page at a time: what the report sums."""
     params = ReportParams.from_args(request.args)
     try:
-        scope, start, end, _bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
+        scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
         page = events.page_of(scope, start, end, services.page_number(request.args.get("page")), LEDGER_PAGE_SIZE)
     except (ReportInputError, report.ScopeError, events.LedgerInputError) as error:
         return render_template("impact/ledger.html", error=str(error), ledger=None), 400
     return render_template("impact/ledger.html", error=None, ledger=page, scope=scope, start=start, end=end,
-                           ledger_args=params.to_args(scope.key, start, end, params.grouping()))
+                           ledger_args=params.to_args(scope.key, start, end, bucket))
 
 
 @blueprint.get("/report/ledger.csv", endpoint="ledger_csv")
