@@ -27,7 +27,7 @@ def _plain(number: Decimal | int | None) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_text(cell):
+def _text(cell):
     """A text cell a spreadsheet will not run as a formula: names and sources are typed by people, and
     "=HYPERLINK(…)" in a unit's name must stay text. Numbers pass unchanged."""
     if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
@@ -39,12 +39,15 @@ def spreadsheet_text(cell):
     return cell
 
 
+spreadsheet_text = _text  # the ledger CSV's cells are made safe the same way
+
+
 class _SafeWriter:
     def __init__(self, buffer):
         self._writer = csv.writer(buffer, lineterminator="\r\n")
 
     def writerow(self, row) -> None:
-        self._writer.writerow([spreadsheet_text(cell) for cell in row])
+        self._writer.writerow([_text(cell) for cell in row])
 
 
 def to_csv(data: Content) -> str:
@@ -120,7 +123,7 @@ def to_xlsx(data: Content) -> bytes:
     taken: set[str] = set()
 
     def append(sheet, row) -> None:
-        sheet.append([spreadsheet_text(cell) for cell in row])
+        sheet.append([_text(cell) for cell in row])
 
     summary = workbook.active
     summary.title = _sheet_title(_("Summary"), taken)
