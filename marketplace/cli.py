@@ -235,7 +235,8 @@ def _report_day(_context, _parameter, value: str):
               help="municipality:SLUG, partner:SLUG, network:SLUG, unit:ID or site.")
 @click.option("--from", "start", required=True, callback=_report_day, help="First day, YYYY-MM-DD (included).")
 @click.option("--to", "end", required=True, callback=_report_day, help="Last day, YYYY-MM-DD (included).")
-@click.option("--format", "kind", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
+@click.option("--format", "kind", type=click.Choice(["csv", "json", "xlsx", "ledger-csv"]), default="csv",
+              show_default=True, help="ledger-csv: one row per hand-over, as the report page's ledger download.")
 @click.option("--bucket", type=click.Choice(["month", "quarter"]), default="month", show_default=True,
               help="Periods of the report over time.")
 @click.option("--locale", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
@@ -244,9 +245,10 @@ def _report_day(_context, _parameter, value: str):
               help="Write to this file (needed for xlsx unless standard output is redirected).")
 @with_appcontext
 def report_command(scope_text, start, end, kind, bucket, locale, output) -> None:
-    """The climate report for a scope and period, as CSV, JSON or Excel, with the methods appendix."""
+    """The climate report for a scope and period, as CSV, JSON or Excel, with the methods appendix; or its
+    ledger, one row per hand-over (ledger-csv)."""
     from marketplace.errors import NotVisible
-    from marketplace.impact import document, exports, report
+    from marketplace.impact import document, exports, ledger_export, report
 
     if end < start:
         raise click.UsageError("--to must be on or after --from.")
@@ -260,20 +262,34 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
                                    "unit:ID or site.") from error
         except NotVisible as error:
             raise click.UsageError(f"--scope {scope_text!r}: no such municipality, partner, network or unit.") from error
-        data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
-        body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
+        if kind == "ledger-csv":
+            _write_lines(ledger_export.lines(scope, start, end), output)
+            body = None
+        else:
+            data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
+            body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
     if isinstance(body, str):
         body = body if body.endswith("\n") else body + "\n"
         if output:
             Path(output).write_text(body, encoding="utf-8")
         else:
             click.echo(body, nl=False)
-    elif output:
+    elif body is not None and output:
         Path(output).write_bytes(body)
-    else:
+    elif body is not None:
         click.get_binary_stream("stdout").write(body)
     if output:
         click.echo(f"Wrote the climate report for {scope.name}, {start} to {end}, to {output}.", err=True)
+
+
+def _write_lines(lines, output: str | None) -> None:
+    """Text written a piece at a time, as it is made (the ledger of a large network is never held whole)."""
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as target:
+            target.writelines(lines)
+    else:
+        for text in lines:
+            click.echo(text, nl=False)
 
 
 @click.command("report-tallies")

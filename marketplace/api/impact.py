@@ -10,18 +10,24 @@ from marketplace.api.core import ApiError, blueprint, fixed, locale, parse_query
 from marketplace.api.schemas.impact import (
     CategoryList,
     CategoryOut,
+    ImpactEventsQuery,
     ImpactOut,
     ImpactQuery,
     ImpactRow,
+    PartyOut,
+    QuantityOut,
+    ReuseEventList,
+    ReuseEventOut,
     ReuseFirstOut,
     ScopeOut,
 )
 from marketplace.db import utcnow
 from marketplace.errors import Forbidden
 from marketplace.i18n import oslo_date
-from marketplace.impact import document, report
+from marketplace.impact import document, events, ledger_export, report
 from marketplace.impact import services as impact
 from marketplace.listings import services as listings
+from marketplace.listings.models import MeasureUnit
 
 
 @registry.route(blueprint, "GET", "/categories", summary="Categories with the factors in force", tag="reference",
@@ -54,8 +60,49 @@ def list_categories():
 def impact_report():
     """The reuse ledger summed for a scope and period (Norwegian dates, both included) by the credit rule:
     CO2e and money to the receiver, waste to the giver; a network counts each event once. Figures are
-    decimal strings at their stored scale (kg: 3 decimals, NOK: 2)."""
+    decimal strings at their stored scale (kg: 3 decimals, NOK: 2). Amounts are given per unit of measure and
+    never added across units."""
     query = parse_query(ImpactQuery)
+    scope, start, end = _scope_and_period(query)
+    try:
+        data = report.build(scope, start, end, locale=locale())
+    except report.ScopeError as error:
+        raise ApiError(400, "invalid_query", str(error), {"to": str(error)}) from None
+
+    def figures(totals) -> dict[str, str]:
+        return {"co2e_kg": fixed(totals.co2e_net_kg, 3), "co2e_kg_gross": fixed(totals.co2e_gross_kg, 3),
+                "co2e_kg_low": fixed(totals.co2e_low_kg, 3), "co2e_kg_high": fixed(totals.co2e_high_kg, 3),
+                "waste_kg": fixed(totals.waste_kg, 3), "money_nok": fixed(totals.money_nok, 2)}
+
+    def category_row(row) -> ImpactRow:
+        unit = categories[row.key]
+        received = row.totals.amounts_received.get(unit, 0)
+        given = row.totals.amounts_given.get(unit, 0)
+        return ImpactRow(slug=row.key, name=row.label, unit=str(unit), quantity=fixed(received, 3),
+                         quantity_received=fixed(received, 3), quantity_given=fixed(given, 3),
+                         events=row.totals.events, **figures(row.totals))
+
+    categories = {category.slug: category.unit for category in listings.categories()}
+    totals = data.totals
+    quantities = [QuantityOut(unit=str(unit), received=fixed(totals.amounts_received.get(unit, 0), 3),
+                              given=fixed(totals.amounts_given.get(unit, 0), 3))
+                  for unit in MeasureUnit if unit in totals.amounts_received or unit in totals.amounts_given]
+    # The same document as the page, the files and the command line: the reuse-first figures are its appendix.
+    needs = next(appendix.figures for appendix in document.build(data, utcnow()).appendices
+                 if appendix.key == "reuse_first")
+    places = {"share_by_count": 3, "share_by_value": 3, "value_needed_nok": 2, "value_reused_nok": 2, "ict_issued": 3}
+    return respond(ImpactOut(
+        scope=ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,
+        events=totals.events, events_received=totals.events_received, events_given=totals.events_given,
+        **figures(totals), factor_set=sorted({factor.factor_set_version for factor in data.factors}),
+        quantities=quantities, by_category=[category_row(row) for row in data.by_category],
+        reuse_first=ReuseFirstOut(**{**needs, **{name: fixed(needs[name], scale) for name, scale in places.items()}}),
+    ))
+
+
+def _scope_and_period(query: ImpactQuery) -> tuple[report.Scope, date, date]:
+    """The scope (default: the caller's own) and period (default: this year up to today) of a report query,
+    checked for the caller: 400 for a scope it cannot read, 403 for one the caller may not see."""
     today = oslo_date(utcnow())
     scope_text = query.scope or report.default_scope(current_user)
     if scope_text is None:
@@ -64,24 +111,40 @@ def impact_report():
         scope = report.resolve_scope(current_user, scope_text)
     except report.ScopeError as error:
         raise ApiError(400, "invalid_query", str(error), {"scope": str(error)}) from None
-    start, end = query.from_ or date(today.year, 1, 1), query.to or today
+    return scope, query.from_ or date(today.year, 1, 1), query.to or today
+
+
+@registry.route(blueprint, "GET", "/impact/events", summary="The reuse ledger, event by event", tag="reference",
+                query=ImpactEventsQuery, responses={200: (ReuseEventList, "A page of events, oldest first.")},
+                errors=(403,))
+def impact_events():
+    """The hand-overs behind GET /impact, for the same scope and period, ordered by date and id. Each says the
+    scope's `side`: the report's CO2e and money are the sum over the events received or both, its waste the sum
+    over the events given or both."""
+    query = parse_query(ImpactEventsQuery)
+    scope, start, end = _scope_and_period(query)
     try:
-        data = report.build(scope, start, end, locale=locale())
-    except report.ScopeError as error:
+        page = events.page_of(scope, start, end, query.page, query.per_page)
+    except events.LedgerInputError as error:
         raise ApiError(400, "invalid_query", str(error), {"to": str(error)}) from None
+    return respond(ReuseEventList(events=[reuse_event_out(entry) for entry in page.entries], total=page.total,
+                                  page=page.page, per_page=page.per_page))
 
-    def figures(totals) -> dict[str, str]:
-        return {"co2e_kg": fixed(totals.co2e_net_kg, 3), "co2e_kg_gross": fixed(totals.co2e_gross_kg, 3),
-                "waste_kg": fixed(totals.waste_kg, 3), "money_nok": fixed(totals.money_nok, 2)}
 
-    # The same document as the page, the files and the command line: the reuse-first figures are its appendix.
-    needs = next(appendix.figures for appendix in document.build(data, utcnow()).appendices
-                 if appendix.key == "reuse_first")
-    places = {"share_by_count": 3, "share_by_value": 3, "value_needed_nok": 2, "value_reused_nok": 2, "ict_issued": 3}
-    return respond(ImpactOut(
-        scope=ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,
-        events=data.totals.events, **figures(data.totals),
-        by_category=[ImpactRow(slug=row.key, name=row.label, events=row.totals.events, **figures(row.totals))
-                     for row in data.by_category],
-        reuse_first=ReuseFirstOut(**{**needs, **{name: fixed(needs[name], scale) for name, scale in places.items()}}),
-    ))
+def _party(party: events.Party) -> PartyOut:
+    return PartyOut(slug=party.slug, name=party.name, kind=party.kind, unit_id=party.unit_id, unit=party.unit_name)
+
+
+def reuse_event_out(entry: events.Entry) -> ReuseEventOut:
+    """One ledger event as the API answers it, here and wherever an event is returned."""
+    event = entry.event
+    return ReuseEventOut(
+        id=event.id, occurred_on=event.occurred_on, recorded_at=event.recorded_at, item_id=event.item_id,
+        reservation_id=event.reservation_id, reverses=event.reverses_event_id, reversed_by=entry.reversed_by,
+        side=entry.side, category=event.category.slug, unit=str(event.category.unit), scope3_category=entry.scope3,
+        giver=_party(entry.giver), receiver=_party(entry.receiver), would_buy_new=event.would_buy_new,
+        would_be_discarded=event.would_be_discarded, factor_set=event.factor_set_version,
+        overridden_by=event.overridden_by, factor_sources=event.factor_sources,
+        transport_mode=event.transport_mode, note=event.note,
+        **{name: ledger_export.figure(entry, name) for name in ledger_export.FIGURES},
+    )

@@ -39,6 +39,9 @@ def _text(cell):
     return cell
 
 
+spreadsheet_text = _text  # the ledger CSV's cells are made safe the same way
+
+
 class _SafeWriter:
     def __init__(self, buffer):
         self._writer = csv.writer(buffer, lineterminator="\r\n")

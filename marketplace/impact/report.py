@@ -1,8 +1,7 @@
 """The climate report: reuse events summed in the database, by scope and period.
 
-Credit rule (see the shared climate method): the CO2e and money avoided belong to the receiver, who did not
-buy new; the waste avoided belongs to the giver, whose surplus was not thrown away. A network or site total
-counts each event once. Periods are Norwegian dates, both ends included.
+Each scope is credited by the rule in ``scopes``; a network or site total counts each event once. Periods are
+Norwegian dates, both ends included.
 
 Sums are exact on both engines: PostgreSQL adds NUMERIC values; on SQLite, whose numbers are binary floats,
 each value is first scaled to a whole number of grams or øre, so totals never drift.
@@ -15,18 +14,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, false, func, literal_column, or_, select,
+from sqlalchemy import (ColumnElement, DateTime, Integer, and_, case, cast, func, literal_column, or_, select,
                         true)
 
-from marketplace.accounts.models import Role, User
 from marketplace.db import db, utcnow
-from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import OSLO
-from marketplace.inputs import parse_id
-from marketplace.impact import permissions
-from marketplace.impact.models import ReportTally, ReuseEvent, reuse_event_networks
+from marketplace.impact.models import ReportTally, ReuseEvent
+# Scopes are read here too: report.resolve_scope and the rest are what the rooms above call.
+from marketplace.impact.scopes import Scope, ScopeError, credit, default_scope, resolve_scope  # noqa: F401
 from marketplace.listings.models import Category, MeasureUnit
-from marketplace.organisations.models import Municipality, Network, Organisation, PartnerOrganisation, Unit
+from marketplace.organisations.models import Organisation, Unit
 
 # A familiar comparison, with its source: driving a diesel van (DEFRA/DESNZ 2025, average van, diesel).
 VAN_KG_PER_KM = Decimal("0.256")
@@ -39,93 +36,6 @@ _SCALES = {"co2e_net_kg": 3, "co2e_gross_kg": 3, "waste_kg": 3, "money_nok": 2, 
            "co2e_high_kg": 3, "price_paid_nok": 2, "refurbishment_nok": 2}
 # The exact amounts of Totals and their decimal places (the event counts beside them are whole numbers).
 TOTALS_SCALES = {**{name: _SCALES[name] for name in MEASURES}, "quantity_received": 3, "quantity_given": 3}
-
-
-class ScopeError(ValueError):
-    """The scope text cannot be read or names nothing; the message is fit to show."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str  # "unit", "municipality", "partner", "network" or "site"
-    id: int | None
-    name: str
-    key: str  # as written in URLs and on the command line: municipality:dulten, partner:..., network:..., unit:12, site
-
-    @property
-    def counts_each_event_once(self) -> bool:
-        return self.kind in ("network", "site")
-
-
-def resolve_scope(actor: User | None, text: str) -> Scope:
-    """Read "municipality:SLUG", "partner:SLUG", "network:SLUG", "unit:ID" or "site", and check that ``actor`` may see it
-    (``actor`` None is the command line, which may see everything)."""
-    kind, _sep, value = (text or "").strip().partition(":")
-    if kind == "site" and not value:
-        if actor is not None and not permissions.can_see_site_report(actor):
-            raise Forbidden
-        return Scope("site", None, _("All networks"), "site")
-    if kind == "municipality":
-        municipality = db.session.scalar(select(Municipality).where(Municipality.slug == value))
-        if municipality is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_municipality_report(actor, municipality):
-            raise Forbidden
-        return Scope("municipality", municipality.id, municipality.name, f"municipality:{municipality.slug}")
-    if kind == "partner":
-        partner = db.session.scalar(select(PartnerOrganisation).where(PartnerOrganisation.slug == value))
-        if partner is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_partner_report(actor, partner):
-            raise Forbidden
-        return Scope("partner", partner.id, partner.name, f"partner:{partner.slug}")
-    if kind == "network":
-        network = db.session.scalar(select(Network).where(Network.slug == value))
-        if network is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_network_report(actor, network):
-            raise Forbidden
-        return Scope("network", network.id, network.name, f"network:{network.slug}")
-    if kind == "unit" and value.isascii() and value.isdigit():
-        unit_id = parse_id(value)  # a number no unit can have names none
-        unit = db.session.get(Unit, unit_id) if unit_id is not None else None
-        if unit is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_municipality_report(actor, unit.municipality):
-            raise Forbidden
-        return Scope("unit", unit.id, f"{unit.name}, {unit.municipality.name}", f"unit:{unit.id}")
-    raise ScopeError(_("Choose a scope like municipality:dulten, partner:hjelpen, network:dulten-regionen, unit:12 "
-                       "or site."))
-
-
-def default_scope(actor: User) -> str | None:
-    if actor.municipality is not None:
-        return f"municipality:{actor.municipality.slug}"
-    if isinstance(actor.organisation, PartnerOrganisation):
-        return f"partner:{actor.organisation.slug}"
-    network = next((m.network for m in actor.memberships if m.role == Role.NETWORK_ADMIN), None)
-    if network is not None:
-        return f"network:{network.slug}"
-    return "site" if permissions.can_see_site_report(actor) else None
-
-
-# --- Which events count, and for what -------------------------------------------------------------------
-
-def _credit(scope: Scope) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(received, given): the events whose CO2e and money, and whose waste, the scope is credited with."""
-    if scope.kind == "site":
-        return true(), true()
-    if scope.kind == "network":  # the networks recorded on the event, never today's membership
-        counted = ReuseEvent.id.in_(select(reuse_event_networks.c.event_id)
-                                    .where(reuse_event_networks.c.network_id == scope.id))
-        return counted, counted
-    if scope.kind == "municipality":
-        return (ReuseEvent.receiver_organisation_id == scope.id, ReuseEvent.giver_municipality_id == scope.id)
-    if scope.kind == "partner":  # a partner organisation receives; only municipalities give
-        return ReuseEvent.receiver_organisation_id == scope.id, false()
-    if scope.kind == "unit":
-        return ReuseEvent.receiver_unit_id == scope.id, ReuseEvent.giver_unit_id == scope.id
-    return false(), false()
 
 
 def exact_sum(expression, scale: int):
@@ -312,7 +222,7 @@ def build(scope: Scope, start: date, end: date, *, bucket: str = "month", locale
     categories = {category.id: category for category in db.session.scalars(select(Category))}
     factors = [replace(row, totals=row.totals.measured(categories[row.category_id].unit))
                for row in subtotals.factor_months]
-    counted = and_(_in_period(start, end, as_of), or_(*_credit(scope)))
+    counted = and_(_in_period(start, end, as_of), or_(*credit(scope)))
     stamp = Stamp(tuple(sorted({row.factors[0] for row in factors})),
                   db.session.scalar(select(func.max(ReuseEvent.id)).where(counted)), now or utcnow(), as_of)
     report = Report(scope=scope, start=start, end=end, totals=sum((row.totals for row in factors), Totals()),
@@ -435,7 +345,7 @@ def subtotals_from_events(scope: Scope, start: date | None, end: date | None, *,
     """The scope's subtotals summed from its events between two Norwegian dates (None: the whole ledger), in
     one aggregate query each, grouped by ids; ``up_to``: only events up to that id. ``by_month`` also splits
     the units and pairs by month, as the tallies keep them."""
-    received, given = _credit(scope)
+    received, given = credit(scope)
     in_period = _in_period(start, end, up_to)
     relevant = and_(in_period, or_(received, given))
     measures = _measures(received, given, once=scope.counts_each_event_once)

@@ -21,7 +21,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
-from marketplace.impact import permissions, report
+from marketplace.impact import events, permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
 from marketplace.organisations.models import Municipality, Network, PartnerOrganisation
@@ -367,3 +367,11 @@ def read_report_request(actor, params, today: date):
     scope = report.resolve_scope(actor, text)
     start, end = params.dates(today)
     return scope, start, end, params.grouping()
+
+
+def page_number(text: str | None) -> int:
+    """A page number as typed in the address (none: the first); events.LedgerInputError if it is no page."""
+    written = (text or "1").strip()
+    if not (written.isascii() and written.isdigit() and len(written) <= 7 and 1 <= int(written) <= events.MAX_PAGE):
+        raise events.LedgerInputError(_("Choose a page number from 1."))
+    return int(written)

@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from marketplace.db import utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
-from marketplace.impact import charts, document, exports, permissions, report, services
+from marketplace.impact import charts, document, events, exports, ledger_export, permissions, report, services
 from marketplace.listings import services as listings
 from marketplace.listings.signals import item_page
 from marketplace.impact.forms import (
@@ -107,6 +107,36 @@ def report_export(kind: str):
     body = ("\ufeff" + exports.to_csv(data)).encode("utf-8") if kind == "csv" else exports.to_xlsx(data)
     return Response(body, mimetype=EXPORT_TYPES[kind], headers={
         "Content-Disposition": f'attachment; filename="{exports.filename(data.report, kind)}"'})
+
+
+LEDGER_PAGE_SIZE = 50
+
+
+@blueprint.get("/report/ledger", endpoint="ledger")
+def ledger_page():
+    """The scope's hand-overs in the period, one row each, a page at a time: what the report sums."""
+    params = ReportParams.from_args(request.args)
+    try:
+        scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
+        page = events.page_of(scope, start, end, services.page_number(request.args.get("page")), LEDGER_PAGE_SIZE)
+    except (ReportInputError, report.ScopeError, events.LedgerInputError) as error:
+        return render_template("impact/ledger.html", error=str(error), ledger=None), 400
+    return render_template("impact/ledger.html", error=None, ledger=page, scope=scope, start=start, end=end,
+                           ledger_args=params.to_args(scope.key, start, end, bucket))
+
+
+@blueprint.get("/report/ledger.csv", endpoint="ledger_csv")
+def ledger_csv():
+    """The ledger as a long-format CSV, one row per event, streamed a chunk of events at a time."""
+    params = ReportParams.from_args(request.args)
+    try:
+        scope, start, end, _bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
+    except (ReportInputError, report.ScopeError) as error:
+        return error_response(400, str(error))
+    body = stream_with_context(("\ufeff" if index == 0 else "") + text
+                               for index, text in enumerate(ledger_export.lines(scope, start, end)))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{ledger_export.filename(scope, start, end)}"'})
 
 
 @item_page.connect

@@ -137,3 +137,22 @@ def test_bad_period_shows_a_message_that_passes_axe(new_page, hand_overs):
     assert response.status == 400
     assert page.locator(".error-summary").is_visible()
     assert_no_axe_violations(page)
+
+
+def test_ledger_page_passes_axe_on_desktop_and_phone(new_page, hand_overs):
+    """The report links to its ledger; the ledger's table scrolls sideways inside its labelled region on a phone,
+    so the page itself never does."""
+    for viewport in ("desktop", "phone"):
+        page = new_page(viewport)
+        login(page, DEMO_ADMIN)
+        page.goto("/report")
+        with page.expect_navigation():
+            page.click("a[href^='/report/ledger?']")
+        assert page.locator("h1").inner_text() == "Dulten kommune"
+        rows = page.locator("table.ledger-table tbody tr").all_inner_texts()
+        assert len(rows) == 3 and any("Kontorstol" in row and "Begge" in row for row in rows), rows
+        assert page.locator(".table-scroll[role=region]").get_attribute("aria-labelledby") == "ledger-caption"
+        assert page.locator("a[href^='/report/ledger.csv?']").is_visible()
+        assert_no_axe_violations(page)
+        assert_no_horizontal_scroll(page)
+        assert page.problems == []

@@ -13,6 +13,7 @@ from marketplace.impact import services as impact
 from marketplace.impact.models import CategoryFactor, FactorSet
 from marketplace.listings.models import Category, MeasureUnit
 from marketplace.reservations import services as reservations
+from marketplace.reservations import handover
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import category, find_user, make_item
 
@@ -121,7 +122,7 @@ def test_a_hand_over_takes_the_set_in_force_on_its_date(region, catalogue, hande
     sand = make_item(region.caretaker_a, "grit_sand", quantity=Decimal(2), now=handed_over - timedelta(days=6))
     reservation = reservations.reserve(region.member_a, sand.id, Decimal(2), would_buy_new=WouldBuyNew.YES,
                                        now=handed_over - timedelta(days=1))
-    event = reservations.collect(find_user("caretaker@a.example"), reservation, now=handed_over)
+    event = handover.collect(find_user("caretaker@a.example"), reservation, now=handed_over)
     assert event.factor_set_version == version
     assert event.kgco2e_new == per_tonne and event.co2e_gross_kg == 2 * per_tonne
 

@@ -13,6 +13,7 @@ from marketplace.impact import document, report
 from marketplace.impact import services as impact
 from marketplace.listings.models import MeasureUnit
 from marketplace.reservations import services
+from marketplace.reservations import handover
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import find_user, make_item
 
@@ -35,7 +36,7 @@ def hand_over(region, slug, quantity, when=UNDER_2026_1, answer=WouldBuyNew.YES,
                      now=when - timedelta(days=6), **fields_and_costs)
     reservation = services.reserve(region.member_a, item.id, Decimal(quantity), would_buy_new=answer,
                                    now=when - timedelta(days=1))
-    return services.collect(find_user("caretaker@a.example"), reservation, now=when, **costs)
+    return handover.collect(find_user("caretaker@a.example"), reservation, now=when, **costs)
 
 
 def test_sor_varanger_laptops(setup):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
 from marketplace.api.schemas.common import Day, DecimalString, GroupValue, MeasureValue, Out, Query, text
+from marketplace.impact.events import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 # --- Requests -------------------------------------------------------------------------------------------
 
@@ -16,6 +17,12 @@ class ImpactQuery(Query):
                                                              "or site; default: your municipality or partner.")
     from_: Day | None = Field(default=None, alias="from", description="First day (included); default: 1 January.")
     to: Day | None = Field(default=None, description="Last day (included); default: today.")
+
+
+class ImpactEventsQuery(ImpactQuery):
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE,
+                          description=f"Events per page, 1–{MAX_PER_PAGE}.")
 
 
 # --- Responses ------------------------------------------------------------------------------------------
@@ -49,11 +56,25 @@ class ScopeOut(Out):
 class ImpactRow(Out):
     slug: str
     name: str
+    unit: MeasureValue = Field(description="What the category's quantities are counted in.")
+    quantity: DecimalString = Field(description="The amount handed over, in `unit`: each hand-over once for a "
+                                                "network or the site; what was received for a municipality or unit.")
+    quantity_received: DecimalString
+    quantity_given: DecimalString
     co2e_kg: DecimalString
     co2e_kg_gross: DecimalString
+    co2e_kg_low: DecimalString
+    co2e_kg_high: DecimalString
     waste_kg: DecimalString
     money_nok: DecimalString
     events: int
+
+
+class QuantityOut(Out):
+    """The amounts in one unit of measure: amounts in different units are never added up."""
+    unit: MeasureValue
+    received: DecimalString = Field(description="Received by the scope (a network or the site: handed over).")
+    given: DecimalString = Field(description="Given by the scope (a network or the site: handed over).")
 
 
 class ReuseFirstOut(Out):
@@ -81,10 +102,80 @@ class ImpactOut(Out):
     to: date
     co2e_kg: DecimalString = Field(description="Net kg CO2e avoided, credited to the receiver.")
     co2e_kg_gross: DecimalString
+    co2e_kg_low: DecimalString = Field(description="Net kg CO2e with every factor at the low end of its range.")
+    co2e_kg_high: DecimalString = Field(description="Net kg CO2e with every factor at the high end of its range.")
     waste_kg: DecimalString = Field(description="kg waste avoided, credited to the giver.")
     money_nok: DecimalString
     events: int
+    events_received: int
+    events_given: int
+    factor_set: list[str] = Field(description="The factor-set versions the period's hand-overs were computed with.")
+    quantities: list[QuantityOut] = Field(description="Amounts per unit of measure.")
     by_category: list[ImpactRow]
     reuse_first: ReuseFirstOut
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PartyOut(Out):
+    """The giving municipality or the receiving organisation, and its unit where one was recorded."""
+    slug: str
+    name: str
+    kind: Literal["municipality", "partner"]
+    unit_id: int | None
+    unit: str | None = Field(description="The unit's name.")
+
+
+class ReuseEventOut(Out):
+    """One hand-over of the reuse ledger with every figure it was computed with. Figures are decimal strings at
+    their stored scale (kg and kg CO2e: 3 decimals, NOK: 2); a reversing event has negative figures."""
+    id: int
+    occurred_on: date = Field(description="The Norwegian date of the hand-over.")
+    recorded_at: datetime
+    item_id: int
+    reservation_id: int | None
+    reverses: int | None = Field(description="The event this one reverses.")
+    reversed_by: int | None = Field(description="The event that reverses this one.")
+    side: Literal["received", "given", "both"] | None = Field(
+        description="The scope's side: it is credited with the CO2e and money of what it received, the waste of "
+                    "what it gave; a network or the site counts each event once (both). Null outside a scope.")
+    category: str = Field(description="The category's slug.")
+    unit: MeasureValue
+    scope3_category: Literal[1, 2] = Field(
+        description="GHG Protocol scope 3 category of the purchase avoided (1 purchased goods and services, "
+                    "2 capital goods); avoided emissions are reported apart from the inventory.")
+    quantity: DecimalString
+    giver: PartyOut
+    receiver: PartyOut
+    would_buy_new: Literal["yes", "no", "unknown"]
+    displacement: DecimalString
+    lifetime_factor: DecimalString
+    would_be_discarded: bool
+    factor_set: str
+    kgco2e_new: DecimalString | None
+    kgco2e_low: DecimalString | None
+    kgco2e_high: DecimalString | None
+    mass_kg: DecimalString | None
+    price_new_nok: DecimalString | None
+    overridden_by: Literal["municipality", "item"] | None
+    factor_sources: str
+    co2e_kg: DecimalString
+    co2e_kg_gross: DecimalString
+    co2e_kg_low: DecimalString
+    co2e_kg_high: DecimalString
+    waste_kg: DecimalString
+    money_nok: DecimalString
+    price_paid_nok: DecimalString | None
+    transport_km: DecimalString | None
+    transport_mode: Literal["diesel_van", "electric_van"] | None
+    transport_kgco2e: DecimalString | None
+    refurbishment_nok: DecimalString | None
+    refurbishment_kgco2e: DecimalString | None
+    note: str
+
+
+class ReuseEventList(Out):
+    events: list[ReuseEventOut]
+    total: int
+    page: int
+    per_page: int
