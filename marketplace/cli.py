@@ -243,8 +243,11 @@ def _report_day(_context, _parameter, value: str):
               help="Language of the headings and category names.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file (needed for xlsx unless standard output is redirected).")
+@click.option("--as-of", "as_of", type=click.IntRange(1, 2**31 - 1),
+              help="The event id of a published report's stamp: leave out what was recorded after it, so the "
+                   "published figures come out again.")
 @with_appcontext
-def report_command(scope_text, start, end, kind, bucket, locale, output) -> None:
+def report_command(scope_text, start, end, kind, bucket, locale, output, as_of) -> None:
     """The climate report for a scope and period, as CSV, JSON or Excel, with the methods appendix; or its
     ledger, one row per hand-over (ledger-csv)."""
     from marketplace.errors import NotVisible
@@ -252,6 +255,9 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
 
     if end < start:
         raise click.UsageError("--to must be on or after --from.")
+    if kind == "ledger-csv" and as_of is not None:
+        raise click.UsageError("--as-of makes a published report again; the ledger lists every event as recorded "
+                               "(filter its rows by id instead).")
     if kind == "xlsx" and not output and sys.stdout.isatty():
         raise click.UsageError("Excel output is binary: give --output FILE, or redirect standard output to a file.")
     with force_locale(locale):
@@ -266,7 +272,8 @@ def report_command(scope_text, start, end, kind, bucket, locale, output) -> None
             _write_lines(ledger_export.lines(scope, start, end), output)
             body = None
         else:
-            data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale), utcnow())
+            data = document.build(report.build(scope, start, end, bucket=bucket, locale=locale, as_of=as_of),
+                                  utcnow())
             body = {"csv": exports.to_csv, "json": exports.to_json, "xlsx": exports.to_xlsx}[kind](data)
     if isinstance(body, str):
         body = body if body.endswith("\n") else body + "\n"

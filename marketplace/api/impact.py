@@ -13,6 +13,7 @@ from marketplace.api.schemas.impact import (
     ImpactEventsQuery,
     ImpactOut,
     ImpactQuery,
+    ImpactReportQuery,
     ImpactRow,
     PartyOut,
     QuantityOut,
@@ -20,6 +21,7 @@ from marketplace.api.schemas.impact import (
     ReuseEventOut,
     ReuseFirstOut,
     ScopeOut,
+    StampOut,
 )
 from marketplace.db import utcnow
 from marketplace.errors import Forbidden
@@ -55,17 +57,17 @@ def list_categories():
 
 
 @registry.route(blueprint, "GET", "/impact", summary="The climate report's totals", tag="reference",
-                query=ImpactQuery, responses={200: (ImpactOut, "Totals and a breakdown by category.")},
+                query=ImpactReportQuery, responses={200: (ImpactOut, "Totals and a breakdown by category.")},
                 errors=(403,))
 def impact_report():
     """The reuse ledger summed for a scope and period (Norwegian dates, both included) by the credit rule:
     CO2e and money to the receiver, waste to the giver; a network counts each event once. Figures are
     decimal strings at their stored scale (kg: 3 decimals, NOK: 2). Amounts are given per unit of measure and
     never added across units."""
-    query = parse_query(ImpactQuery)
+    query = parse_query(ImpactReportQuery)
     scope, start, end = _scope_and_period(query)
     try:
-        data = report.build(scope, start, end, locale=locale())
+        data = report.build(scope, start, end, locale=locale(), as_of=query.as_of)
     except report.ScopeError as error:
         raise ApiError(400, "invalid_query", str(error), {"to": str(error)}) from None
 
@@ -94,7 +96,9 @@ def impact_report():
     return respond(ImpactOut(
         scope=ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,
         events=totals.events, events_received=totals.events_received, events_given=totals.events_given,
-        **figures(totals), factor_set=sorted({factor.factor_set_version for factor in data.factors}),
+        **figures(totals), factor_set=list(data.stamp.factor_sets),
+        stamp=StampOut(factor_sets=list(data.stamp.factor_sets), last_event_id=data.stamp.last_event_id,
+                       made_at=data.stamp.made_at, as_of=data.stamp.as_of),
         quantities=quantities, by_category=[category_row(row) for row in data.by_category],
         reuse_first=ReuseFirstOut(**{**needs, **{name: fixed(needs[name], scale) for name, scale in places.items()}}),
     ))

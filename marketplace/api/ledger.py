@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from marketplace.api.core import ApiError, blueprint, fixed, parse_body, plain, registry, respond
-from marketplace.api.schemas.ledger import LedgerEventOut, ReverseBody
-from marketplace.impact.models import ReuseEvent
+from marketplace.api.core import ApiError, blueprint, parse_body, registry, respond
+from marketplace.api.impact import reuse_event_out
+from marketplace.api.schemas.impact import ReuseEventOut
+from marketplace.api.schemas.ledger import ReverseBody
+from marketplace.impact import events
 from marketplace.reservations import handover
 from marketplace.reservations.services import ReservationError
 
 
-def ledger_event_out(event: ReuseEvent) -> LedgerEventOut:
-    """One event as the API shows it: figures as decimal strings at their stored scale."""
-    return LedgerEventOut(
-        id=event.id, occurred_on=event.occurred_on, recorded_at=event.recorded_at, item_id=event.item_id,
-        reservation_id=event.reservation_id, category=event.category.slug, quantity=plain(event.quantity),
-        unit=str(event.category.unit), factor_set=event.factor_set_version or "",
-        co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),
-        co2e_kg_low=fixed(event.co2e_low_kg, 3), co2e_kg_high=fixed(event.co2e_high_kg, 3),
-        waste_kg=fixed(event.waste_kg, 3), money_nok=fixed(event.money_nok, 2),
-        price_paid_nok=fixed(event.price_paid_nok, 2), reverses=event.reverses_event_id,
-    )
-
-
 @registry.route(blueprint, "POST", "/reuse-events/{event_id}/reverse", summary="Undo or correct a hand-over",
                 tag="ledger", body=ReverseBody,
-                responses={201: (LedgerEventOut, "The reversing event.")}, errors=(403, 409))
+                responses={201: (ReuseEventOut, "The reversing event, as the ledger lists it.")}, errors=(403, 409))
 def reverse_event(event_id: int):
     """Within 24 hours of the hand-over, whoever confirmed it or the owner side undoes it: the reservation is
     approved again. After that an administrator of the giving or the receiving side corrects it: the
@@ -44,7 +33,7 @@ def reverse_event(event_id: int):
         reversal = handover.reverse_hand_over(current_user, event, body.reason)
     except ReservationError as error:
         raise _reason_required(" ".join(error.errors.values())) from None
-    return respond(ledger_event_out(reversal), 201)
+    return respond(reuse_event_out(events.describe([(reversal, None)])[0]), 201)
 
 
 def _reason_required(message: str) -> ApiError:

@@ -18,11 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.db import db
-from marketplace.i18n import oslo_date
+from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact import charts
 from marketplace.impact.ledger import TRANSPORT_KG_PER_KM
 from marketplace.impact.models import CategoryFactor, FactorSet
-from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Report, Row, Totals
+from marketplace.impact.report import VAN_KG_PER_KM, VAN_SOURCE, Correction, Report, Row, Totals
 from marketplace.impact.signals import report_appendices
 from marketplace.listings.forms import GROUP_LABELS, UNIT_LABELS
 from marketplace.listings.models import Category, MeasureUnit
@@ -343,6 +343,39 @@ def method(report: Report) -> list[tuple[str, str]]:
         (_("Comparison"), _("Diesel van: %(factor)s kg CO2e per km. Source: %(source)s",
                             factor=charts.number(VAN_KG_PER_KM, 3), source=VAN_SOURCE)),
     ]
+
+
+# --- Reproducing a published report -------------------------------------------------------------------
+
+def stamp_lines(report: Report) -> list[tuple[str, str]]:
+    """The report's stamp as (label, value): what it takes to make the same figures again."""
+    stamp = report.stamp
+    lines = [(_("Factor sets"), ", ".join(stamp.factor_sets) or "–"),
+             (_("Ledger up to event"), str(stamp.last_event_id) if stamp.last_event_id is not None else "–"),
+             (_("Made at"), stamp.made_at.astimezone(OSLO).strftime("%Y-%m-%d %H:%M"))]
+    if stamp.as_of is not None:
+        lines.append((_("As of event (later events left out)"), str(stamp.as_of)))
+    return lines
+
+
+def stamp_note(report: Report) -> str:
+    """How to make the report again, in words."""
+    if report.stamp.last_event_id is None:
+        return _("No hand-overs are counted, so the report is the same whenever it is made.")
+    return _("To make exactly this report again, corrections made later left out, ask for the same scope and "
+             "period with as_of=%(event)s.", event=report.stamp.last_event_id)
+
+
+CORRECTION_HEADINGS = [_l("Correction"), _l("Corrects hand-over"), _l("Hand-over day"), _l("Corrected on"),
+                       _l("Category"), _l("Quantity"), _l("Unit"), _l("kg CO2e avoided (net)"), _l("kg waste avoided"),
+                       _l("NOK saved"), _l("Reason")]
+
+
+def correction_cells(correction: Correction) -> list:
+    """A late correction as the files list it (numbers as numbers, dates as dates)."""
+    return [correction.event_id, correction.reverses_event_id, correction.occurred_on, correction.recorded_on,
+            correction.category, correction.quantity, str(UNIT_LABELS[correction.unit.value]), correction.co2e_net_kg,
+            correction.waste_kg, correction.money_nok, correction.note]
 
 
 # --- What the page and the files share ----------------------------------------------------------------

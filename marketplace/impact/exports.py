@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from marketplace.impact.document import FACTOR_HEADINGS, Content, overridden_label, value
+from marketplace.impact.document import (CORRECTION_HEADINGS, FACTOR_HEADINGS, Content, correction_cells, overridden_label,
+                                         stamp_lines, value)
 from marketplace.impact.report import VAN_KG_PER_KM, Report, Totals
 
 
@@ -61,6 +62,8 @@ def to_csv(data: Content) -> str:
     out.writerow([_("From"), report.start.isoformat()])
     out.writerow([_("To"), report.end.isoformat()])
     out.writerow([_("Generated"), data.generated.isoformat()])
+    for label, text in stamp_lines(report):
+        out.writerow([label, text])
     out.writerow([])
     out.writerow([_("Totals")])
     out.writerow([_("Measure"), _("Value")])
@@ -68,6 +71,13 @@ def to_csv(data: Content) -> str:
         out.writerow([line.label, _plain(line.value)])
     if data.money_not_counted:
         out.writerow([_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
+    if report.late_corrections:
+        out.writerow([])
+        out.writerow([_("Corrections made after the period ended (included above)")])
+        out.writerow([str(heading) for heading in CORRECTION_HEADINGS])
+        for correction in report.late_corrections:
+            out.writerow([_plain(cell) if isinstance(cell, (int, Decimal)) else cell
+                          for cell in correction_cells(correction)])
     if data.comparison:
         out.writerow([_("Diesel van km, same emissions"), _plain(data.comparison.van_km), data.comparison.source])
     for section in data.sections:
@@ -133,6 +143,8 @@ def to_xlsx(data: Content) -> bytes:
     for label, day in ((_("From"), report.start), (_("To"), report.end), (_("Generated"), data.generated)):
         append(summary, [label, day])
         summary.cell(summary.max_row, 2).number_format = "yyyy-mm-dd"
+    for label, text in stamp_lines(report):
+        append(summary, [label, text])
     append(summary, [])
     append(summary, [_("Totals")])
     summary.cell(summary.max_row, 1).font = bold
@@ -141,6 +153,13 @@ def to_xlsx(data: Content) -> bytes:
         summary.cell(summary.max_row, 2).number_format = _FORMATS[line.kind]
     if data.money_not_counted:
         append(summary, [_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
+    if report.late_corrections:
+        append(summary, [])
+        append(summary, [_("Corrections made after the period ended (included above)")])
+        summary.cell(summary.max_row, 1).font = bold
+        append(summary, [str(heading) for heading in CORRECTION_HEADINGS])
+        for correction in report.late_corrections:
+            append(summary, correction_cells(correction))
     if data.comparison:
         append(summary, [])
         append(summary, [_("Comparison")])
@@ -237,7 +256,14 @@ def to_dict(data: Content) -> dict:
         "scope": {"key": report.scope.key, "kind": report.scope.kind, "name": report.scope.name},
         "from": report.start.isoformat(), "to": report.end.isoformat(), "bucket": report.bucket,
         "generated": data.generated.isoformat(),
+        "stamp": {"factor_sets": list(report.stamp.factor_sets), "last_event_id": report.stamp.last_event_id,
+                  "made_at": report.stamp.made_at.isoformat(), "as_of": report.stamp.as_of},
         "totals": _totals_dict(report.totals),
+        "late_corrections": [{"event_id": item.event_id, "reverses": item.reverses_event_id,
+                              "occurred_on": item.occurred_on.isoformat(), "recorded_on": item.recorded_on.isoformat(),
+                              "category": item.category, "unit": item.unit.value, "quantity": item.quantity,
+                              "co2e_net_kg": item.co2e_net_kg, "waste_kg": item.waste_kg, "money_nok": item.money_nok,
+                              "note": item.note} for item in report.late_corrections],
         "money_not_counted_for": data.money_not_counted,
         "comparison": ({"van_km": data.comparison.van_km, "van_kg_co2e_per_km": VAN_KG_PER_KM,
                         "text": data.comparison.text, "source": data.comparison.source} if data.comparison else None),

@@ -11,6 +11,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.forms import DecimalCommaField
+from marketplace.inputs import parse_id
 
 
 class OverrideForm(FlaskForm):
@@ -58,6 +59,7 @@ class ReportParams:
     date_from: str = ""
     date_to: str = ""
     bucket: str = ""
+    as_of: str = ""  # an event id from a report's stamp: the report as it was made then
 
     @classmethod
     def from_args(cls, args) -> ReportParams:
@@ -65,7 +67,7 @@ class ReportParams:
             return (args.get(name) or "").strip()[:limit]
 
         params = cls(scope=text("scope", 200), period=text("period"), date_from=text("from"), date_to=text("to"),
-                     bucket=text("bucket"))
+                     bucket=text("bucket"), as_of=text("as_of"))
         if not params.period and (params.date_from or params.date_to):
             params.period = "custom"
         return params
@@ -96,9 +98,20 @@ class ReportParams:
             raise ReportInputError(_("Choose months or quarters for the report over time."))
         return bucket
 
+    def as_of_event(self) -> int | None:
+        """The event id the report is made as of, or None for all recorded so far."""
+        if not self.as_of:
+            return None
+        event_id = parse_id(self.as_of)
+        if event_id is None:
+            raise ReportInputError(_("as_of must be the event number from a report's stamp, for example 1234."))
+        return event_id
+
     def to_args(self, scope_key: str, start: date, end: date, bucket: str) -> dict[str, str]:
         """The query string that asks for the same report (for the export links)."""
         args = {"scope": scope_key, "period": self.period or "this_year", "bucket": bucket}
         if args["period"] == "custom":
             args.update({"from": start.isoformat(), "to": end.isoformat()})
+        if self.as_of:
+            args["as_of"] = self.as_of
         return args

@@ -366,6 +366,7 @@ def read_report_request(actor, params, today: date):
         raise Forbidden  # no municipality, network or site to report on
     scope = report.resolve_scope(actor, text)
     start, end = params.dates(today)
+    params.as_of_event()  # read here too, so a wrong one is refused with the other input
     return scope, start, end, params.grouping()
 
 

@@ -27,6 +27,8 @@ def add_report_helpers(state) -> None:
     state.app.jinja_env.globals.update(
         report_shown=document.shown, report_value=document.value, report_overridden=document.overridden_label,
         report_periods=PERIODS, report_buckets=BUCKETS, factor_headings=document.FACTOR_HEADINGS,
+        report_stamp=document.stamp_lines, report_stamp_note=document.stamp_note,
+        correction_headings=document.CORRECTION_HEADINGS,
     )
 
 
@@ -85,7 +87,8 @@ def report_page():
     except (ReportInputError, report.ScopeError) as error:
         return render_template("impact/report.html", params=params, error=str(error), data=None, charts={},
                                choices=services.scope_choices(current_user), scope_key=params.scope), 400
-    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale()),
+                                       as_of=params.as_of_event()), utcnow())
     return render_template("impact/report.html", params=params, error=None, data=data,
                            charts=charts.report_charts(data.sections), choices=services.scope_choices(current_user, scope),
                            scope_key=scope.key, export_args=params.to_args(scope.key, start, end, bucket))
@@ -103,7 +106,8 @@ def report_export(kind: str):
         scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
     except (ReportInputError, report.ScopeError) as error:
         return error_response(400, str(error))
-    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale())), utcnow())
+    data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale()),
+                                       as_of=params.as_of_event()), utcnow())
     body = ("\ufeff" + exports.to_csv(data)).encode("utf-8") if kind == "csv" else exports.to_xlsx(data)
     return Response(body, mimetype=EXPORT_TYPES[kind], headers={
         "Content-Disposition": f'attachment; filename="{exports.filename(data.report, kind)}"'})

@@ -49,7 +49,8 @@ def test_the_owner_side_undoes_a_recent_hand_over(api, hand_overs):
     body = response.get_json()
     assert body["reverses"] == event_id and body["reservation_id"] == reservation_id
     assert body["occurred_on"] == original.occurred_on.isoformat()
-    assert body["category"] == "office_chair" and body["unit"] == "piece" and body["quantity"] == "-2"
+    assert body["category"] == "office_chair" and body["unit"] == "piece" and body["quantity"] == "-2.000"
+    assert body["side"] is None and body["giver"]["slug"] == "kommune-a"  # the ledger's shape, outside a scope
     assert body["price_paid_nok"] == "-100.00" and body["factor_set"] == original.factor_set_version
     for name in FIGURES:
         assert body[name].startswith("-") or body[name] in ("0.000", "0.00"), (name, body[name])

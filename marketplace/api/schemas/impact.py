@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from marketplace.api.schemas.common import Day, DecimalString, GroupValue, MeasureValue, Out, Query, text
 from marketplace.impact.events import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from marketplace.inputs import MAX_ID
 
 # --- Requests -------------------------------------------------------------------------------------------
 
@@ -17,6 +18,13 @@ class ImpactQuery(Query):
                                                              "or site; default: your municipality or partner.")
     from_: Day | None = Field(default=None, alias="from", description="First day (included); default: 1 January.")
     to: Day | None = Field(default=None, description="Last day (included); default: today.")
+
+
+class ImpactReportQuery(ImpactQuery):
+    as_of: int | None = Field(default=None, ge=1, le=MAX_ID,
+                              description="An event id from an earlier answer's `stamp.last_event_id`: events "
+                                          "recorded after it (later corrections too) are left out, so the earlier "
+                                          "figures come out again exactly.")
 
 
 class ImpactEventsQuery(ImpactQuery):
@@ -96,6 +104,15 @@ class ReuseFirstOut(Out):
     ict_not_returned: int
 
 
+class StampOut(Out):
+    """What it takes to make the same figures again."""
+
+    factor_sets: list[str] = Field(description="The factor-set versions the counted hand-overs were computed with.")
+    last_event_id: int | None = Field(description="The newest event counted; ask again with as_of=this.")
+    made_at: datetime
+    as_of: int | None = Field(description="As asked: events after it left out.")
+
+
 class ImpactOut(Out):
     scope: ScopeOut
     from_: date = Field(alias="from", serialization_alias="from")
@@ -110,6 +127,7 @@ class ImpactOut(Out):
     events_received: int
     events_given: int
     factor_set: list[str] = Field(description="The factor-set versions the period's hand-overs were computed with.")
+    stamp: StampOut
     quantities: list[QuantityOut] = Field(description="Amounts per unit of measure.")
     by_category: list[ImpactRow]
     reuse_first: ReuseFirstOut
