@@ -295,6 +295,10 @@ def formula_notes() -> dict[str, str]:
                      "under 2026.1 it was new sand's whole footprint. For structural timber and paving stones the "
                      "net saving of reuse is smaller than the figure, as their sources say. Each hand-over keeps "
                      "the factors it was computed with."),
+        "whose": _("Whose figures: the item's own figures (from an EPD or the supplier) come first. Then the CO2e of "
+                   "a new one and the new price are the receiving municipality's, where it has set its own, since "
+                   "the purchase avoided is its own; the weight is the giving municipality's, which knows the "
+                   "object; the default factor set covers the rest. A partner organisation uses the defaults."),
         "displacement": _("D, displacement: whether the reuse really replaced buying new. The receiver answers "
                           "when reserving: yes counts 1, no counts 0, don't know counts a cautious default. The "
                           "report shows the gross figure (as if every item replaced a new one, D = 1) beside the "
@@ -328,7 +332,7 @@ def method(report: Report) -> list[tuple[str, str]]:
     notes = formula_notes()
     return [
         (_("The formula"), notes["formula"]),
-        (_("Factors"), notes["factors"] + " " + version_text),
+        (_("Factors"), " ".join((notes["factors"], notes["whose"], version_text))),
         (_("Displacement"), notes["displacement"]),
         (_("Remaining life, transport and refurbishment"),
          " ".join((notes["lifetime"], notes["transport"], notes["refurbishment"]))),

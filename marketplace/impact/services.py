@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,7 +24,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import events, permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit
-from marketplace.organisations.models import Municipality, Network, PartnerOrganisation
+from marketplace.organisations.models import Municipality, Network, Organisation, PartnerOrganisation
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Every factor set ever shipped, oldest first. A shipped file never changes once released: a correction or an
@@ -246,11 +246,19 @@ def _band(bound: Decimal | None, central: Decimal | None, outer: Callable) -> De
     return outer(bound, central) if bound is not None and central is not None else central
 
 
-def factors_for_item(item: Item, on: date) -> Factors | None:
-    """The figures for one unit of ``item``: its own figures first, then its municipality's, then the default."""
-    base = factors_in_force(item.municipality, on).get(item.category_id)
-    if base is None:
+def factors_for_item(item: Item, on: date, receiver: Organisation | None = None) -> Factors | None:
+    """The figures for one unit of ``item`` handed over to ``receiver`` (None: as its own municipality counts
+    them). The override rule (decision 28): the item's own figures first; then the CO2e of a new one and the new
+    price as the receiving municipality counts them, since the purchase avoided is its own (its framework
+    price, its supplier's footprint); the weight as the giving municipality knows the object; the default set
+    for whatever neither has. A partner organisation has no figures of its own: its side is the default."""
+    giver = factors_in_force(item.municipality, on).get(item.category_id)
+    if giver is None:
         return None
+    base = giver
+    if receiver is not None and receiver.id != item.municipality_id:
+        theirs = factors_in_force(receiver if isinstance(receiver, Municipality) else None, on).get(item.category_id)
+        base = _received(theirs, giver) if theirs is not None else giver
     own = (item.kgco2e_new, item.mass_kg, item.price_new_nok)
     if all(value is None for value in own):
         return base
@@ -266,6 +274,14 @@ def factors_for_item(item: Item, on: date) -> Factors | None:
         kgco2e_high=item.kgco2e_new if item.kgco2e_new is not None else base.kgco2e_high,
         lifetime_factor=base.lifetime_factor,
     )
+
+
+def _received(receiver: Factors, giver: Factors) -> Factors:
+    """The receiver's CO2e (with its band) and new price, with the giver's weight."""
+    if receiver.mass_kg == giver.mass_kg:
+        return receiver
+    return replace(receiver, mass_kg=giver.mass_kg, overridden_by=receiver.overridden_by or giver.overridden_by,
+                   sources=f"{receiver.sources}; weight as the giving municipality records it: {giver.sources}")
 
 
 def add_override(

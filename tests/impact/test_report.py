@@ -131,8 +131,9 @@ def test_furniture_lands_in_the_plausible_band(region, catalogue):
 
 
 def test_factors_appendix_lists_each_factor_with_its_events(ledger):
-    """An override part-way through the year gives the category a second factor line; every line counts the
-    events computed with it, and the categories and months still add up to the totals."""
+    """A's override part-way through the year gives the category a second factor line (A's chairs to A itself:
+    its own CO2e figure); every line counts the events computed with it, and the categories and months still add
+    up to the totals."""
     from marketplace.impact import services as impact
     from marketplace.listings.models import Category
 
@@ -140,7 +141,7 @@ def test_factors_appendix_lists_each_factor_with_its_events(ledger):
     impact.add_override(ledger.admin_a, ledger.a, chair, effective_from=date(2026, 6, 1), kgco2e_new=Decimal("55"),
                         mass_kg=None, price_new_nok=None, source="EPD HÅG Capisco")
     chairs = make_item(ledger.caretaker_a, "office_chair", quantity=Decimal(5), now=T0)
-    hand_over(ledger.member_b, ledger.caretaker_a, chairs, 2, WouldBuyNew.YES,
+    hand_over(ledger.member_a, ledger.caretaker_a, chairs, 2, WouldBuyNew.YES,
               datetime(2026, 6, 10, 9, tzinfo=timezone.utc))
     db.session.commit()
     network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
