@@ -341,6 +341,11 @@ def method(report: Report) -> list[tuple[str, str]]:
         (_("Who gets the credit"), _("The CO2e and money avoided belong to the receiver, who did not buy new; the "
                                      "waste avoided belongs to the giver, whose surplus was not thrown away. A "
                                      "network total counts each hand-over once.")),
+        (_("Reproducible figures"),
+         _("A network counts the hand-overs of the organisations that were its members when each took place, so "
+           "later changes of membership leave its earlier figures as they were. A correction counts in the period "
+           "of the hand-over it corrects, and the report lists corrections made after its period ended. Each "
+           "report names the last hand-over it counts; asking again with as_of set to it gives the same figures.")),
         (_("Apart from the emissions inventory"),
          _("Avoided emissions are a comparison with buying new. They are reported apart from the municipality's "
            "own emissions inventory (klimaregnskap) and never subtracted from it.")),

@@ -164,8 +164,8 @@ TALLY_MONEY = Numeric(16, 2)
 class ReportTally(Base):
     """The reuse ledger summed per month for the network and site reports, kept up to date as each event is
     appended (``impact.tallies``), so a yearly network report adds up a few thousand subtotals instead of every
-    event of the year (decision 21). The ledger stays the truth: tallies are rebuilt from it whenever an
-    organisation joins or leaves a network, and ``marketplace tallies --rebuild`` rebuilds them all.
+    event of the year (decision 21). The ledger stays the truth: each event adds to the networks recorded on it
+    (decision 29), and ``marketplace report-tallies`` rebuilds every tally from the ledger.
 
     Each row is one subtotal of one ``breakdown``: "factors" (a category and the factors used: totals,
     categories, months and the factors appendix), "unit_received" and "unit_given" (a unit's side of its

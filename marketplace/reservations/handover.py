@@ -91,6 +91,12 @@ def confirmer_id(event: ReuseEvent) -> int | None:
         AuditEvent.details["reuse_event_id"].as_integer() == event.id).limit(1))
 
 
+def may_correct(user: User, giver_id: int, receiver_id: int) -> bool:
+    """Whether ``user`` may correct hand-overs between these two organisations (the ledger view offers it; the
+    reversal page decides again, undo included)."""
+    return can_correct_hand_over(user, db.session.get(Organisation, giver_id), db.session.get(Organisation, receiver_id))
+
+
 def reversal_kind(user: User, event: ReuseEvent, now: datetime | None = None) -> Reversal | None:
     """How ``user`` may reverse the event now: "undo", "correction", or None (not at all, or not any more)."""
     if event.reverses_event_id is not None or ledger.is_reversed(event):

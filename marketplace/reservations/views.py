@@ -26,7 +26,8 @@ blueprint = Blueprint("reservations", __name__)
 @blueprint.record_once
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
-                                       reservation_status_label=STATUS_LABELS.__getitem__)
+                                       reservation_status_label=STATUS_LABELS.__getitem__,
+                                       may_correct_hand_over=handover.may_correct)
 
 
 def _back_to_item(item_id: int, messages):

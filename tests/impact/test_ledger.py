@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -195,6 +196,16 @@ def test_the_ledger_page_lists_the_events_with_links_and_corrections(client, cor
     assert 'href="/report/ledger.csv?' in html
     report_page = client.get(f"/report?{A_YEAR}").get_data(as_text=True)
     assert 'href="/report/ledger?' in report_page and 'href="/report/ledger.csv?' in report_page
+    assert "/reverse" not in html  # a member corrects nothing
+
+
+def test_an_admin_corrects_from_the_ledger(client, corrected):
+    """The ledger offers a correction of each hand-over not yet reversed to an admin of either side."""
+    login(client, "admin@a.example")
+    html = client.get(f"/report/ledger?{A_YEAR}").get_data(as_text=True)
+    links = set(re.findall(r'href="/reuse-events/(\d+)/reverse"', html))
+    assert links == {str(corrected.e2.id), str(corrected.e3.id)}  # not e1 (reversed) nor its reversal e4
+    assert client.get(f"/reuse-events/{corrected.e3.id}/reverse").status_code == 200
 
 
 def test_the_ledger_page_is_paged_by_fifty(client, corrected):

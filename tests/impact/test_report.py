@@ -203,3 +203,18 @@ def test_amounts_are_kept_per_unit_of_measure_and_never_added_up(mixed_units):
     assert network.by_period[0].totals.amounts_received == expected
     assert {factor.category: factor.unit for factor in network.factors} == {
         "Kontorstol": MeasureUnit.PIECE, "Annet møbel": MeasureUnit.KG, "Strøsand": MeasureUnit.TONNE}
+
+
+def test_members_and_partners_add_up_to_the_network(ledger):
+    """For hand-overs given and received inside one network, the received-side reports of its municipalities
+    and its partner organisation add up to the network's CO2e and money, and the giving side to its waste."""
+    chairs = make_item(ledger.caretaker_b, "office_chair", quantity=Decimal(6), would_be_discarded=True, now=T0)
+    hand_over(ledger.partner_user, ledger.caretaker_b, chairs, 3, WouldBuyNew.UNKNOWN, T0 + timedelta(days=30))
+    db.session.commit()
+    network = report.build(report.resolve_scope(None, "network:vest"), *YEAR)
+    parts = [report.build(report.resolve_scope(None, key), *YEAR)
+             for key in ("municipality:kommune-a", "municipality:kommune-b", "partner:hjelpen")]
+    assert parts[2].totals.co2e_net_kg > 0 and parts[2].totals.waste_kg == 0  # the partner's own share
+    for measure in ("co2e_net_kg", "co2e_gross_kg", "co2e_low_kg", "co2e_high_kg", "money_nok", "waste_kg"):
+        assert sum(getattr(part.totals, measure) for part in parts) == getattr(network.totals, measure), measure
+    assert sum(part.totals.events_received for part in parts) == network.totals.events == 4
