@@ -75,7 +75,7 @@ def leave_waitlist(entry_id: int):
     entry = services.find_waitlist_entry(current_user, entry_id)
     services.leave_waitlist(current_user, entry)
     flash(_("You have left the waitlist."), "info")
-    return redirect(url_for("reservations.overview"), 303)
+    return redirect(url_for("reservations.overview", view="mine"), 303)
 
 
 @blueprint.get("/reservations")
