@@ -33,6 +33,8 @@ blueprint = Blueprint("admin", __name__)
 @blueprint.route("/admin/sharing", methods=["GET", "POST"])
 def sharing_policy():
     municipality = current_user.municipality
+    if municipality is None:  # a site admin of no municipality: nothing to set here
+        abort(404)
     if not can_administer_municipality(current_user, municipality):
         raise Forbidden
     form = PolicyForm()
@@ -382,6 +384,8 @@ def system_status():
 @blueprint.get("/admin/audit")
 def audit_log():
     municipality = current_user.municipality
+    if municipality is None:
+        abort(404)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     action = request.args.get("action", "")[:60]
     events, total = services.audit_log(current_user, municipality, page, action)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.listings.signals import item_page
-from marketplace.reservations import handover, permissions, services
+from marketplace.reservations import handover, overview as tabs, permissions, services
 from marketplace.reservations.forms import (
     STATUS_LABELS,
     WOULD_BUY_NEW_LABELS,
@@ -75,19 +75,18 @@ def leave_waitlist(entry_id: int):
     entry = services.find_waitlist_entry(current_user, entry_id)
     services.leave_waitlist(current_user, entry)
     flash(_("You have left the waitlist."), "info")
-    return redirect(url_for("reservations.overview"), 303)
+    return redirect(url_for("reservations.overview", view="mine"), 303)
 
 
 @blueprint.get("/reservations")
 def overview():
-    view = "incoming" if request.args.get("view") == "incoming" else "mine"
+    chosen = tabs.choose_tab(current_user, request.args.get("view"))
     status = request.args.get("status", "")
     statuses = [ReservationStatus(status)] if status in {s.value for s in ReservationStatus} else None
-    lister = services.incoming_reservations if view == "incoming" else services.my_reservations
-    pending = len(services.incoming_reservations(current_user, [ReservationStatus.REQUESTED]))
-    return render_template("reservations/overview.html", view=view, status=status, reservations=lister(
-        current_user, statuses), pending=pending, waitlist=services.my_waitlist(current_user),
-        statuses=list(ReservationStatus))
+    lister = services.incoming_reservations if chosen.chosen == tabs.INCOMING else services.my_reservations
+    return render_template("reservations/overview.html", view=chosen.chosen, tabs=chosen, status=status,
+                           reservations=lister(current_user, statuses), waitlist=services.my_waitlist(current_user),
+                           statuses=list(ReservationStatus))
 
 
 @blueprint.get("/reservations/<int:reservation_id>")

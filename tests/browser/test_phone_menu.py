@@ -1,0 +1,155 @@
+"""The phone menu at 390×844 for every role of the demo region (issue 18, item 1): each destination of the main
+menu reached by touch and by keyboard, no page wider than the screen, axe on the open menu; the user menu's
+destinations by touch; the desktop bar and the no-JavaScript fallback unchanged.
+
+One live server and one browser for all roles (a context per role), to keep the run short."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import (
+    VIEWPORTS,
+    assert_no_axe_violations,
+    assert_no_horizontal_scroll,
+    login,
+)
+
+ROLES = {
+    "member": "skole@dulten.example",
+    "caretaker": "vaktmester@dulten.example",
+    "municipal admin": "admin@dulten.example",
+    "network admin": "nettverk@dulten-regionen.example",
+    "site admin": "drift@ombruksmarkedet.example",
+    "partner member": "frivillig@dulten-frivilligsentral.example",
+}
+BUTTON = ".site-nav .menu-button"
+LINKS = "#site-nav-links a"
+
+
+def _hrefs(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "links => links.map(link => link.getAttribute('href'))")
+
+
+def _expanded(page) -> str:
+    return page.get_attribute(BUTTON, "aria-expanded")
+
+
+def _tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the element matching ``selector`` has focus, and check that the focus is visible."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError(f"Tab never reached {selector!r} on {page.url}")
+    assert target.evaluate("element => element.matches(':focus-visible')"), f"focus not visible on {selector}"
+
+
+def _follow(page, act, role: str, href: str, *, redirects: bool = False) -> None:
+    with page.expect_navigation() as navigation:
+        act()
+    response = navigation.value
+    assert response is not None and response.status == 200, f"{role}: {href} answered {response and response.status}"
+    if not redirects:
+        assert page.url.split("?")[0].endswith(href.split("?")[0]), f"{role}: expected {href}, got {page.url}"
+
+
+def _by_touch(page, role: str) -> list[str]:
+    page.goto("/")
+    assert page.locator(BUTTON).is_visible(), f"{role}: no menu button at 390 px"
+    assert not page.locator(LINKS).first.is_visible(), f"{role}: the phone menu starts open"
+    hrefs = _hrefs(page, LINKS)
+    assert hrefs, f"{role}: an empty menu"
+    page.tap(BUTTON)
+    assert _expanded(page) == "true"
+    assert page.locator(LINKS).first.is_visible()
+    assert_no_axe_violations(page)  # with the menu open
+    for index, href in enumerate(hrefs):
+        if _expanded(page) != "true":
+            page.tap(BUTTON)
+        link = page.locator(LINKS).nth(index)
+        _follow(page, lambda: link.tap(), role, href)
+        assert_no_horizontal_scroll(page)
+        assert _expanded(page) == "false", f"{role}: the menu is open on arrival at {href}"
+    return hrefs
+
+
+def _by_keyboard(page, role: str, hrefs: list[str]) -> None:
+    page.goto("/")
+    _tab_to(page, BUTTON)
+    page.keyboard.press("Enter")
+    assert _expanded(page) == "true", f"{role}: Enter did not open the menu"
+    for index in range(len(hrefs)):
+        page.keyboard.press("Tab")
+        assert page.locator(LINKS).nth(index).evaluate("element => element === document.activeElement"), \
+            f"{role}: Tab did not go through the menu's links in order"
+    page.keyboard.press("Escape")
+    assert _expanded(page) == "false", f"{role}: Escape did not close the menu"
+    assert page.locator(BUTTON).evaluate("element => element === document.activeElement"), \
+        f"{role}: Escape did not give focus back to the menu button"
+    page.keyboard.press("Space")
+    assert _expanded(page) == "true", f"{role}: Space did not open the menu"
+    page.keyboard.press("Space")
+    assert _expanded(page) == "false", f"{role}: Space did not close the menu"
+    for index, href in enumerate(hrefs):  # each from the page the one before led to: focus starts at the top
+        _tab_to(page, BUTTON)
+        page.keyboard.press("Enter")
+        for _ in range(index + 1):
+            page.keyboard.press("Tab")
+        _follow(page, lambda: page.keyboard.press("Enter"), role, href)
+
+
+def _user_menu_by_touch(page, role: str, seen: set[str]) -> None:
+    """Every link of the user menu answers; the first time a page comes up it is tapped to and checked for
+    sideways scrolling (the same page for the next role only has its answer checked, to save time)."""
+    page.goto("/")
+    for href in _hrefs(page, ".user-menu__panel a"):
+        if href in seen or href.endswith("/export"):  # the export is a file to download, not a page
+            response = page.request.get(href)
+            assert response.status == 200, f"{role}: {href} answered {response.status}"
+            continue
+        seen.add(href)
+        if not page.locator("details.user-menu").evaluate("menu => menu.open"):
+            page.tap(".user-menu summary")
+        link = page.locator(f".user-menu__panel a[href='{href}']")
+        _follow(page, lambda: link.tap(), role, href, redirects=True)
+        assert_no_horizontal_scroll(page)
+
+
+def test_every_role_reaches_every_destination_on_a_phone(new_page):
+    seen: set[str] = set()
+    for role, email in ROLES.items():
+        page = new_page("phone")
+        login(page, email)
+        hrefs = _by_touch(page, role)
+        _by_keyboard(page, role, hrefs)
+        _user_menu_by_touch(page, role, seen)
+        assert page.problems == [], f"{role}: {page.problems}"
+        page.context.close()
+
+
+def test_the_desktop_keeps_its_bar(new_page):
+    page = new_page("desktop")
+    login(page, ROLES["caretaker"])
+    page.goto("/")
+    assert not page.locator(BUTTON).is_visible()
+    assert all(page.locator(LINKS).nth(index).is_visible() for index in range(page.locator(LINKS).count()))
+
+
+@pytest.mark.parametrize("role", ["site admin"])  # the longest menu
+def test_without_javascript_the_phone_menu_wraps(browser, live_server, role):
+    context = browser.new_context(base_url=live_server, locale="nb-NO", java_script_enabled=False,
+                                  **VIEWPORTS["phone"])
+    try:
+        page = context.new_page()
+        login(page, ROLES[role])
+        page.goto("/")
+        assert not page.locator(BUTTON).is_visible()
+        links = page.locator(LINKS)
+        assert links.count() >= 5
+        assert all(links.nth(index).is_visible() for index in range(links.count()))
+        assert_no_horizontal_scroll(page)
+    finally:
+        context.close()
