@@ -35,6 +35,7 @@ from marketplace.api.schemas.items import (
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
+from marketplace.listings import sharing
 from marketplace.listings.forms import item_input
 from marketplace.listings.models import Item
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -158,6 +159,16 @@ def withdraw_item(item_id: int):
     """Drafts and published listings can be withdrawn; open reservations stay as they are."""
     item = listings.find_manageable_item(current_user, item_id)
     listings.withdraw_item(current_user, item)
+    return respond(item_out(item))
+
+
+@registry.route(blueprint, "POST", "/items/{item_id}/share-with-network", summary="Share with the network now",
+                tag="items", responses={200: ITEM}, errors=(403, 409))
+def share_item_with_network(item_id: int):
+    """A published item planned for the network later becomes visible to it now (the partner stage keeps its
+    date); 409 if it is already shared, not published or waits for its data erasure."""
+    item = listings.find_manageable_item(current_user, item_id)
+    sharing.share_with_network_now(current_user, item)
     return respond(item_out(item))
 
 

@@ -14,7 +14,7 @@ from marketplace.inputs import parse_id, parse_ids
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
 from marketplace.listings import photos as photo_files
-from marketplace.listings import services, visibility
+from marketplace.listings import services, sharing, visibility
 from marketplace.listings.forms import (
     CONDITION_LABELS,
     PER_UNIT_LABELS,
@@ -128,13 +128,30 @@ def create():
 
 @blueprint.get("/items/<int:item_id>")
 def detail(item_id: int):
-    item = services.find_item(current_user, item_id)
+    try:
+        item = services.find_item(current_user, item_id)
+    except NotVisible:
+        # One page for missing, not yet shared and never shared alike: it names nothing about the item.
+        return render_template("listings/not_found.html"), 404
     manage = can_manage_item(current_user, item)
     parts = {}  # the rooms above add theirs: the climate figures, the reservation forms
     for _receiver, values in item_page.send(item, viewer=current_user):
         parts.update(values)
     return render_template("listings/detail.html", item=item, manage=manage, action_form=FlaskForm(),
-                           stages=visibility.visibility_stages(item) if manage else [], **parts)
+                           stages=visibility.visibility_stages(item) if manage else [],
+                           can_share_now=manage and sharing.can_share_now(item), **parts)
+
+
+@blueprint.route("/items/<int:item_id>/share", methods=["GET", "POST"])
+def share_now(item_id: int):
+    item = services.find_manageable_item(current_user, item_id)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        sharing.share_with_network_now(current_user, item)
+        flash(_("The item is shared with the network now."), "success")
+        return redirect(url_for("listings.detail", item_id=item.id), 303)
+    return render_template("listings/share.html", item=item, form=form, shareable=sharing.can_share_now(item),
+                           stages=visibility.visibility_stages(item)), 400 if request.method == "POST" else 200
 
 
 @blueprint.route("/items/<int:item_id>/edit", methods=["GET", "POST"])

@@ -94,8 +94,9 @@ def describe(notification: Notification) -> str:
         "reservation_message": _("New message about “%(title)s”.", title=title),
         "pickup_proposed": _("A pickup time is proposed for “%(title)s”.", title=title),
         "hold_expiring": _("The reservation of “%(title)s” lapses soon unless you answer it.", title=title),
-        "waitlist_offer": _("%(quantity)s of “%(title)s” is kept for you from the waitlist. Reserve it soon.",
-                            quantity=quantity, title=title),
+        "waitlist_offer": _("%(quantity)s of “%(title)s” is held for you from the waitlist until %(when)s. The item "
+                            "page shows it as held for you; reserve it before then.",
+                            quantity=quantity, title=title, when=_format_iso_moment(data.get("until"))),
         "item_expiring": _("The listing “%(title)s” ends %(date)s. Extend the date, or withdraw it if it "
                            "is gone.", title=title, date=_format_iso_date(data.get("until"))),
         "wanted_answer": _("“%(title)s” is offered in answer to your wanted notice “%(notice)s”.", title=title,
@@ -105,6 +106,13 @@ def describe(notification: Notification) -> str:
         "need_refused": _("Buying new for the need “%(title)s” is refused: look further for reuse.", title=title),
     }
     return messages.get(notification.kind, _("You have a new notification."))
+
+
+def _format_iso_moment(value: str | None) -> str:
+    try:
+        return format_datetime(datetime.fromisoformat(value or ""), "short")
+    except ValueError:
+        return value or ""
 
 
 def _format_iso_date(value: str | None) -> str:

@@ -357,6 +357,11 @@ def my_waitlist(user: User) -> list[WaitlistEntry]:
     ).order_by(WaitlistEntry.created_at)))
 
 
+def open_offer(user: User, item: Item, now: datetime | None = None) -> WaitlistEntry | None:
+    """The waitlist offer that holds part of ``item`` for ``user`` now, if any (the item page shows it)."""
+    return _open_offer(user, item, now or utcnow())
+
+
 def _open_offer(user: User, item: Item, now: datetime) -> WaitlistEntry | None:
     return db.session.scalar(select(WaitlistEntry).where(
         WaitlistEntry.item_id == item.id, WaitlistEntry.user_id == user.id,

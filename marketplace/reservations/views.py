@@ -206,4 +206,5 @@ def item_reservations(item, viewer) -> dict:
     """The forms to reserve or join the waitlist, and the reservations of the item the viewer may see."""
     return {"can_reserve": item.created_by_id != viewer.id, "reserve_form": ReserveForm(formdata=None),
             "waitlist_form": WaitlistForm(formdata=None),
-            "item_reservations": services.reservations_of_item(viewer, item)}
+            "item_reservations": services.reservations_of_item(viewer, item),
+            "held_for_you": services.open_offer(viewer, item)}

@@ -7,13 +7,14 @@ from marketplace.search import services
 from marketplace.search.services import SearchParams
 
 blueprint = Blueprint("search", __name__)
+THIN_RESULT = 5  # fewer hits than this, and the page says that more may be shared with the viewer later
 
 
 @blueprint.get("/items")
 def results():
     params = SearchParams.from_args(request.args)
     result = services.search(current_user, params, locale=str(get_locale()))
-    return render_template("search/results.html", result=result, params=params)
+    return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT)
 
 
 @blueprint.get("/searches")

@@ -356,3 +356,18 @@ def test_a_photo_above_its_pixel_limit_is_422(api, items):
                         content_type="multipart/form-data")
     assert response.status_code == 422 and error_code(response) == "invalid_photo"
     assert "30" in fields(response)["file"]
+
+
+def test_share_with_the_network_now(api, setup):
+    fresh_chairs = make_item(setup.caretaker_a, "stackable_chair", title="Stablestoler, nye")
+    db.session.commit()
+    path = f"/items/{fresh_chairs.id}/share-with-network"
+    assert api.get(f"/items/{fresh_chairs.id}", "member_b").status_code == 404
+    assert api.post(path, "member_b").status_code == 404  # not visible to B yet: nothing told
+    assert api.post(path, "member_a").status_code == 403  # visible at home, but not theirs to manage
+    shared = api.post(path, "caretaker_a")
+    assert shared.status_code == 200 and shared.get_json()["id"] == fresh_chairs.id
+    found = api.get("/items?q=stablestoler", "member_b").get_json()
+    assert [item["id"] for item in found["items"]] == [fresh_chairs.id]
+    again = api.post(path, "caretaker_a")
+    assert again.status_code == 409 and error_code(again) == "conflict"
