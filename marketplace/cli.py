@@ -278,7 +278,9 @@ def report_command(scope_text, start, end, kind, bucket, locale, output, as_of) 
     if isinstance(body, str):
         body = body if body.endswith("\n") else body + "\n"
         if output:
-            Path(output).write_text(body, encoding="utf-8")
+            # A CSV file gets the byte-order mark, as the download does, so Excel reads æ, ø and å; standard
+            # output stays without one, for pipes and scripts (decision 31).
+            Path(output).write_text(body, encoding="utf-8-sig" if kind == "csv" else "utf-8")
         else:
             click.echo(body, nl=False)
     elif body is not None and output:

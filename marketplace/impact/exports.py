@@ -18,11 +18,15 @@ from marketplace.impact.report import VAN_KG_PER_KM, Report, Totals
 
 # --- CSV ----------------------------------------------------------------------------------------------
 
+CSV_DELIMITER = ";"  # Excel in Norway (decimal comma) splits a CSV at semicolons, not commas
+CSV_DECIMAL = ","
+
+
 def _plain(number: Decimal | int | None) -> str:
-    """A number as software reads it: point for decimals, no grouping."""
+    """A number as Norwegian Excel reads it: a decimal comma, no grouping (18762,5), so it stays a number."""
     if number is None:
         return ""
-    return str(number) if isinstance(number, int) else format(number, "f")
+    return str(number) if isinstance(number, int) else format(number, "f").replace(".", CSV_DECIMAL)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +38,7 @@ def _text(cell):
     if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
         return cell
     try:
-        Decimal(cell)
+        Decimal(cell.replace(CSV_DECIMAL, ".", 1))
     except ArithmeticError:
         return "'" + cell
     return cell
@@ -45,15 +49,18 @@ spreadsheet_text = _text  # the ledger CSV's cells are made safe the same way
 
 class _SafeWriter:
     def __init__(self, buffer):
-        self._writer = csv.writer(buffer, lineterminator="\r\n")
+        self._writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
 
     def writerow(self, row) -> None:
         self._writer.writerow([_text(cell) for cell in row])
 
 
 def to_csv(data: Content) -> str:
-    """One CSV file: a summary, each breakdown, the method and the factors, separated by a blank line and a
-    title row. Numbers are plain (12345.678), so spreadsheets and scripts read them as numbers."""
+    """One CSV file for people: a summary, each breakdown, the method and the factors, separated by a blank line
+    and a title row. Written for Excel as Norwegian municipalities have it (decision 31): semicolons between
+    cells, decimal commas, no thousands separators (12345,678 stays a number), ISO dates. The byte-order mark
+    that tells Excel it is UTF-8 is added where the file is written (the download, ``marketplace report
+    --output``). Scripts read the ledger CSV or the JSON, which keep commas and decimal points."""
     report = data.report
     buffer = io.StringIO()
     out = _SafeWriter(buffer)

@@ -7,7 +7,8 @@ from wtforms import SelectChoice
 from marketplace.db import utcnow
 from marketplace.errors import Forbidden, error_response
 from marketplace.i18n import oslo_date
-from marketplace.impact import charts, document, events, exports, ledger_export, permissions, report, services
+from marketplace.impact import (charts, document, events, exports, ledger_export, permissions, previous, report,
+                                services)
 from marketplace.listings import services as listings
 from marketplace.listings.signals import item_page
 from marketplace.impact.forms import (
@@ -80,7 +81,8 @@ def overrides():
 
 @blueprint.get("/report", endpoint="report")
 def report_page():
-    """The climate report for a scope and period: totals, breakdowns with charts, and the methods appendix."""
+    """The climate report for a scope and period: the totals beside the period before, the two charts that
+    matter, then the breakdowns, factors and method in sections a reader opens."""
     params = ReportParams.from_args(request.args)
     try:
         scope, start, end, bucket = services.read_report_request(current_user, params, oslo_date(utcnow()))
@@ -90,6 +92,7 @@ def report_page():
     data = document.build(report.build(scope, start, end, bucket=bucket, locale=str(get_locale()),
                                        as_of=params.as_of_event()), utcnow())
     return render_template("impact/report.html", params=params, error=None, data=data,
+                           beside=previous.beside(data.report, oslo_date(utcnow()), str(get_locale())),
                            charts=charts.report_charts(data.sections), choices=services.scope_choices(current_user, scope),
                            scope_key=scope.key, export_args=params.to_args(scope.key, start, end, bucket))
 

@@ -70,7 +70,7 @@ def _check_charts(page) -> int:
         section = chart.locator("xpath=ancestor::section[1]")
         table = section.locator("table")
         assert table.count() == 1
-        rows = table.locator("tbody tr").all_inner_texts()
+        rows = table.locator("tbody tr").all_text_contents()  # also in a section not opened yet
         values = description.split(". ", 1)[1].rstrip(".").split("; ")
         assert values, description
         for pair in values:
@@ -88,6 +88,20 @@ def test_report_page_passes_axe_on_desktop_and_phone_and_its_charts_have_text(br
         assert page.locator("h1").inner_text() == "Dulten kommune"
         assert _check_charts(page) == 4  # by group, by category, by unit, over time
         assert page.locator("main svg.chart rect").count() > 0  # the charts are not empty
+        # The answer first: the totals beside last year's, the change written out, the two charts in view.
+        assert page.locator(".report-total__before").first.is_visible()
+        assert page.locator(".report-change").first.inner_text().startswith("Endring: ")
+        assert page.locator("#chart-by-group").is_visible() and page.locator("#chart-over-time").is_visible()
+        assert not page.locator("#chart-by-category").is_visible()  # in a section the reader opens
+        assert_no_axe_violations(page)
+        assert_no_horizontal_scroll(page)
+        # A section opens by keyboard (Enter on its summary), and every section open passes axe too.
+        summary = page.locator("#by_category summary")
+        summary.focus()
+        page.keyboard.press("Enter")
+        assert page.locator("#chart-by-category").is_visible()
+        assert page.locator("#by_category table").is_visible()
+        page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
         assert_no_axe_violations(page)
         assert_no_horizontal_scroll(page)
         assert page.problems == []
@@ -104,6 +118,12 @@ def test_print_view_is_clean_and_passes_axe(new_page, hand_overs):
     assert page.locator("h1").is_visible() and page.locator(".report__period").is_visible()
     assert page.locator(".report__generated").is_visible()
     assert page.locator("#method-heading").is_visible()
+    # Every section prints, opened or not: the closed disclosures' tables and charts are on paper.
+    assert page.locator("main details:not([open])").count() >= 4
+    for selector in ("#by_category table", "#chart-by-category", "#by_unit table", "#method .report-factors",
+                     "#over_time table", "#reuse-first table"):
+        assert page.locator(selector).is_visible(), selector
+    assert not page.locator(".report-details--table > summary").first.is_visible()
     assert_no_axe_violations(page)
     pdf = page.pdf(format="A4", print_background=False)
     assert pdf.startswith(b"%PDF")
@@ -114,11 +134,13 @@ def test_network_report_shows_who_gave_to_whom(new_page, hand_overs):
     login(page, DEMO_NETWORK_ADMIN)
     page.goto("/report")
     assert page.locator("#matrix-heading").is_visible()
+    page.click("#matrix summary")  # who gave to whom is one of the details
     matrix = page.locator("section:has(#matrix-heading) tbody tr").all_inner_texts()
     assert any("Dulten kommune" in row and "Nordvik kommune" in row for row in matrix), matrix
     _check_charts(page)
     assert_no_axe_violations(page)
     # A member municipality from the choices, then the custom period, by keyboard-friendly form controls.
+    page.click(".report-controls > summary")  # the choices wait closed under a report
     page.select_option("#report-scope", "municipality:nordvik")
     page.check("#report-period-custom")
     page.fill("#report-from", "2026-01-01")

@@ -117,7 +117,7 @@ def test_page_api_and_command_line_reproduce_with_as_of(published, client, runne
     page = client.get(f"/report?{args}&as_of={stamp}").get_data(as_text=True)
     assert f"as_of={stamp}" in page  # the note on making it again, and the export links
     rows = list(csv.reader(io.StringIO(client.get(f"/report/export.csv?{args}&as_of={stamp}")
-                                       .get_data(as_text=True).lstrip("\ufeff"))))
+                                       .get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert [str(stamp)] == [row[1] for row in rows if row and row[0] in ("Ledger up to event", "Hovedbok til og med hendelse")]
     assert client.get(f"/report?{args}&as_of=-4").status_code == 400
     late = client.get(f"/report?{args}").get_data(as_text=True)

@@ -103,7 +103,7 @@ def test_the_report_page_and_exports_show_the_reuse_first_figures(figures, clien
     section = page.split('id="reuse-first"')[1].split("</section>")[0]
     assert "25 %" in section and "51,9 %" in section  # shares met by reuse, by count and by value
     csv = client.get(f"/report/export.csv?{args}").get_data(as_text=True)
-    assert "Ombruk først" in csv and "81000.00" in csv
+    assert "Ombruk først" in csv and "81000,00" in csv
     workbook = load_workbook(io.BytesIO(client.get(f"/report/export.xlsx?{args}").get_data()))
     sheet = {row[0]: row[1] for row in workbook["Ombruk først"].iter_rows(values_only=True)}
     assert sheet["Behov registrert"] == 6 and sheet["Andel dekket ved ombruk, etter antall"] == 0.25
