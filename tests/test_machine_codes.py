@@ -123,3 +123,15 @@ def test_pages_show_labels_not_machine_codes(client, lived_in, email):
         found = raw_codes(visible_text(response.get_data(as_text=True)), codes)
         assert not found, f"{email} sees machine codes on {path}: {sorted(found)}"
     assert shown >= 6
+
+
+def test_the_audit_log_names_what_its_ids_stand_for(client, lived_in):
+    region, chairs, reservation = lived_in
+    fresh()
+    login(client, "admin@a.example")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    text = " ".join(visible_text(page).split())
+    assert "Eget klimatall lagt inn" in text and "Enhet fikk nytt navn" in text and "Reservasjon godkjent" in text
+    assert "Enhet: Sentrallageret" in text and "Gammelt navn: A depot" in text
+    assert f'href="/reservations/{reservation.id}"' in page and f'href="/items/{chairs.id}"' in page
+    assert '<option value="factor_override_added">Eget klimatall lagt inn</option>' in page

@@ -18,7 +18,8 @@ _UNIT_FIELDS = {"unit_id", "into_unit_id", "unit_from", "unit_to"}
 _USER_FIELDS = {"user_id"}
 _ITEM_FIELDS = {"item_id"}
 # Ids of things a page can link to (the page itself checks who may see it).
-_LINKS = {"item_id": "listings.detail", "reservation_id": "reservations.detail"}
+_LINKS = {"item_id": "listings.detail", "reservation_id": "reservations.detail", "notice_id": "wanted.detail",
+          "need_id": "wanted.need"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class AuditDetail:
     label: str
     text: str
     endpoint: str | None = None
-    target_id: int | None = None
+    arguments: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,10 @@ def _detail(name: str, value, names: dict[str, dict[int, str]], categories: dict
             else "item" if name in _ITEM_FIELDS else None)
     if kind and isinstance(value, int) and not isinstance(value, bool):
         text = names[kind].get(value) or _("no. %(id)d (no longer there)", id=value)
-        return AuditDetail(label, text, _LINKS.get(name) if value in names[kind] else None, value)
+        found = value in names[kind] and name in _LINKS
+        return AuditDetail(label, text, _LINKS[name] if found else None, {name: value} if found else None)
     if name == "category" and value in categories:
         return AuditDetail(label, categories[value])
     if name in _LINKS and isinstance(value, int):
-        return AuditDetail(label, _("no. %(id)d", id=value), _LINKS[name], value)
+        return AuditDetail(label, _("no. %(id)d", id=value), _LINKS[name], {name: value})
     return AuditDetail(label, value_text(value))
