@@ -3,11 +3,14 @@ status. Thin views: parse, call one service, render (the request's unit of work 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.accounts.permissions import can_administer_municipality, is_site_admin
 from marketplace.admin import networks as network_admin
 from marketplace.admin import services, site_status
+from marketplace.admin.audit_rows import audit_rows
+from marketplace.audit.labels import action_label
 from marketplace.admin.forms import (
     ArchiveUnitForm,
     ChooseOrganisationForm,
@@ -381,6 +384,11 @@ def system_status():
     return render_template("admin/site_status.html", status=site_status.system_status(current_user))
 
 
+@blueprint.record_once
+def add_template_labels(state) -> None:
+    state.app.jinja_env.globals["audit_action_label"] = action_label
+
+
 @blueprint.get("/admin/audit")
 def audit_log():
     municipality = current_user.municipality
@@ -389,6 +397,6 @@ def audit_log():
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     action = request.args.get("action", "")[:60]
     events, total = services.audit_log(current_user, municipality, page, action)
-    return render_template("admin/audit_log.html", events=events, total=total, page=page, action=action,
-                           actions=services.audit_actions(municipality), page_size=services.AUDIT_PAGE_SIZE,
+    return render_template("admin/audit_log.html", rows=audit_rows(events, str(get_locale())), total=total,
+                           page=page, action=action, actions=services.audit_actions(municipality), page_size=services.AUDIT_PAGE_SIZE,
                            municipality=municipality)

@@ -11,6 +11,7 @@ from marketplace.impact import (charts, document, events, exports, ledger_export
                                 services)
 from marketplace.listings import services as listings
 from marketplace.listings.signals import item_page
+from marketplace.impact.labels import confidence_label
 from marketplace.impact.forms import (
     BUCKETS,
     PERIODS,
@@ -29,7 +30,7 @@ def add_report_helpers(state) -> None:
         report_shown=document.shown, report_value=document.value, report_overridden=document.overridden_label,
         report_periods=PERIODS, report_buckets=BUCKETS, factor_headings=document.FACTOR_HEADINGS,
         report_stamp=document.stamp_lines, report_stamp_note=document.stamp_note,
-        correction_headings=document.CORRECTION_HEADINGS,
+        correction_headings=document.CORRECTION_HEADINGS, confidence_label=confidence_label,
     )
 
 

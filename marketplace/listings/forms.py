@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -38,6 +39,15 @@ GROUP_LABELS = {
     CategoryGroup.MATERIAL: _l("Materials"),
 }
 UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m2": _l("m²"), "m3": _l("m³")}
+
+
+def unit_label_for(amount: Any, unit: str) -> str:
+    """The unit after an amount: "1 piece", "2 pieces" in English (bokmål says "stk." for both)."""
+    if unit != "piece":
+        return str(UNIT_LABELS[unit])
+    return ngettext("piece", "pieces", 1 if amount == 1 else 2)
+
+
 # What a per-unit figure (a factor, a price) is per: "kg CO2e per tonne", never a bare number.
 PER_UNIT_LABELS = {"piece": _l("per piece"), "kg": _l("per kg"), "tonne": _l("per tonne"), "m2": _l("per m²"),
                    "m3": _l("per m³")}
@@ -108,6 +118,12 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
         description=_l("Take or choose up to 8 photos. The first one is shown in lists."),
         render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"},
     )
+    # One text for every photo chosen now; the page's script offers one field per chosen photo instead, sent
+    # under the same name in the order of the files (read by the view, not by this field).
+    new_photo_alt = StringField(_l("What the new photos show (for screen readers)"),
+                                validators=[Optional(), Length(max=300)],
+                                description=_l("For example “Grey stackable chair seen from the front”. "
+                                               "Leave blank to describe each photo after saving."))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=140)],
                         description=_l("What it is, short: “Stackable chairs, grey”."))
     category = SelectField(_l("Category"), validators=[DataRequired()], coerce=str)

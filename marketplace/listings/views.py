@@ -24,6 +24,7 @@ from marketplace.listings.forms import (
     ImportForm,
     ItemForm,
     item_input,
+    unit_label_for,
 )
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -36,7 +37,7 @@ blueprint = Blueprint("listings", __name__)
 @blueprint.record_once
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(
-        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, per_unit_labels=PER_UNIT_LABELS,
+        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
     )
 
@@ -61,11 +62,11 @@ def _receive_photos(item=None) -> tuple[list[int], list[str]]:
     all, if the upload directory is full or not writable: the form is shown again with what was typed)."""
     photo_ids = parse_ids(request.form.getlist("photo_ids"))
     refused = []
-    for upload in request.files.getlist("photos"):
-        if not upload or not upload.filename:
-            continue
+    uploads = [upload for upload in request.files.getlist("photos") if upload and upload.filename]
+    alt_texts = _new_photo_alt_texts(len(uploads))
+    for upload, alt_text in zip(uploads, alt_texts):
         try:
-            photo = services.upload_photo(current_user, upload.stream, item=item)
+            photo = services.upload_photo(current_user, upload.stream, item=item, alt_text=alt_text)
         except (photo_files.PhotoError, services.ListingError) as error:
             refused.append(f"{upload.filename}: {error}")
             continue
@@ -77,6 +78,14 @@ def _receive_photos(item=None) -> tuple[list[int], list[str]]:
         if item is None:
             photo_ids.append(photo.id)
     return photo_ids, refused
+
+
+def _new_photo_alt_texts(count: int) -> list[str]:
+    """The alt text of each photo sent now: one field per photo (the script's), or one for all (without it)."""
+    given = [text[:300] for text in request.form.getlist("new_photo_alt")]
+    if len(given) == 1:
+        return given * count
+    return (given + [""] * count)[:count]
 
 
 def _valid(form: ItemForm, refused: list[str]) -> bool:
@@ -202,7 +211,7 @@ def change_photo(item_id: int, photo_id: int, action: str):
         services.remove_photo(current_user, item, photo)
     else:
         services.move_photo(current_user, item, photo, -1 if action == "earlier" else 1)
-    return redirect(url_for("listings.edit", item_id=item.id, _anchor="photos"), 303)
+    return redirect(url_for("listings.edit", item_id=item.id, _anchor="photo-section"), 303)
 
 
 @blueprint.route("/items/<int:item_id>/erasure", methods=["GET", "POST"])

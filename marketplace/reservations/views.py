@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.audit.labels import action_label
 from marketplace.listings.signals import item_page
 from marketplace.reservations import handover, overview as tabs, permissions, services
 from marketplace.reservations.forms import (
@@ -27,7 +28,8 @@ blueprint = Blueprint("reservations", __name__)
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
                                        reservation_status_label=STATUS_LABELS.__getitem__,
-                                       may_correct_hand_over=handover.may_correct)
+                                       may_correct_hand_over=handover.may_correct,
+                                       audit_action_label=action_label)
 
 
 def _back_to_item(item_id: int, messages):

@@ -286,3 +286,18 @@ def test_the_tick_deletes_invitations_never_taken_up(region, runner):
     assert "deleted 1 invitation(s) never taken up" in result.output
     db.session.expire_all()
     assert set(db.session.scalars(select(Invitation.email))) == {"new@a.example"}
+
+
+@pytest.mark.parametrize("locale, sentence", [
+    ("nb", "på Ombruksmarkedet, der kommunale enheter gir videre møbler og utstyr de ikke lenger trenger."),
+    ("en", "on Ombruksmarkedet, where municipal units pass on furniture and equipment they no longer need."),
+])
+def test_the_invitation_mail_reads_as_a_sentence_in_both_languages(region, web_app, locale, sentence):
+    """It read "på Ombruksmarkedet, ombruksmarkedet." (issue 18, item 5)."""
+    invitation, token = invite(region, email="ny@a.example", role="member")
+    db.session.commit()
+    invitations.send_invitation(invitation, token, locale)
+    message = outbox(web_app)[-1]
+    for kind in ("plain", "html"):
+        body = " ".join(message.get_body((kind,)).get_content().split())
+        assert sentence in body and "ombruksmarkedet." not in body

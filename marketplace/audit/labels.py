@@ -1,0 +1,163 @@
+"""What the audit log's machine codes read as on a page: every action and every detail field has a label.
+
+The log stores short codes (``factor_override_added``, ``unit_id``) so it can be filtered and kept across
+languages; people read the labels. tests/test_audit_labels.py collects the actions and fields from the code
+and fails when one has no label here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "accessibility_statement_changed": _l("Accessibility statement changed"),
+    "api_token_created": _l("API key created"),
+    "api_token_revoked": _l("API key revoked"),
+    "erasure_recorded": _l("Data erasure recorded"),
+    "factor_override_added": _l("Climate figure overridden"),
+    "invitation_accepted": _l("Invitation accepted"),
+    "invitation_resent": _l("Invitation sent again"),
+    "invitation_revoked": _l("Invitation withdrawn"),
+    "invitation_sent": _l("Invitation sent"),
+    "item_created": _l("Item listed"),
+    "item_deleted": _l("Draft deleted"),
+    "item_expired": _l("Listing expired"),
+    "item_published": _l("Listing published"),
+    "item_updated": _l("Listing changed"),
+    "item_withdrawn": _l("Listing withdrawn"),
+    "items_imported": _l("Items imported"),
+    "listing_policy_changed": _l("Listing rules changed"),
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "logout": _l("Signed out"),
+    "membership_changed": _l("Role or unit changed"),
+    "municipality_moved": _l("Municipality moved to another network"),
+    "need_approved": _l("Buying new approved"),
+    "need_outcome_recorded": _l("Outcome of a need recorded"),
+    "need_policy_changed": _l("Rules for needs changed"),
+    "need_refused": _l("Buying new refused"),
+    "need_registered": _l("Need registered"),
+    "network_created": _l("Network created"),
+    "network_member_added": _l("Member added to the network"),
+    "network_member_created": _l("New member of the network"),
+    "network_member_removed": _l("Member removed from the network"),
+    "network_policy_changed": _l("Network rules changed"),
+    "network_renamed": _l("Network renamed"),
+    "notice_answered": _l("Wanted notice answered"),
+    "notice_expired": _l("Wanted notice expired"),
+    "notice_met": _l("Wanted notice met"),
+    "notice_posted": _l("Wanted notice posted"),
+    "notice_withdrawn": _l("Wanted notice withdrawn"),
+    "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset"),
+    "password_reset_requested": _l("Password reset requested"),
+    "pickup_confirmed": _l("Pickup time agreed"),
+    "pickup_proposed": _l("Pickup time proposed"),
+    "reservation_approved": _l("Reservation approved"),
+    "reservation_cancelled": _l("Reservation cancelled"),
+    "reservation_collected": _l("Hand-over recorded"),
+    "reservation_expired": _l("Reservation expired"),
+    "reservation_policy_changed": _l("Reservation rules changed"),
+    "reservation_rejected": _l("Reservation declined"),
+    "reservation_requested": _l("Reservation requested"),
+    "reuse_reversed": _l("Hand-over reversed"),
+    "sharing_policy_changed": _l("Sharing rules changed"),
+    "unit_archived": _l("Unit archived"),
+    "unit_created": _l("Unit created"),
+    "unit_renamed": _l("Unit renamed"),
+    "unit_unarchived": _l("Unit taken back into use"),
+    "units_merged": _l("Units merged"),
+    "user_activated": _l("User activated"),
+    "user_deactivated": _l("User deactivated"),
+    "user_erased": _l("User erased"),
+}
+
+FIELD_LABELS = {
+    "actor": _l("By"),
+    "address": _l("Address"),
+    "category": _l("Category"),
+    "characters": _l("Characters"),
+    "count": _l("Number"),
+    "displacement_unknown": _l("Share assumed to replace a purchase"),
+    "effective_from": _l("Applies from"),
+    "electrical_safety_note_required": _l("Safety check required for electrical items"),
+    "found": _l("Found"),
+    "hold_days": _l("Days held for the reserver"),
+    "into_unit_id": _l("Merged into"),
+    "invitation_id": _l("Invitation"),
+    "invitations": _l("Invitations moved"),
+    "item_id": _l("Item"),
+    "items": _l("Items moved"),
+    "kind": _l("Kind"),
+    "memberships": _l("People moved"),
+    "municipality_id": _l("Municipality"),
+    "name": _l("Name"),
+    "name_from": _l("Old name"),
+    "name_to": _l("New name"),
+    "need_approval_required": _l("Buying new needs approval"),
+    "need_id": _l("Need"),
+    "need_open_days": _l("Days a need stays open"),
+    "network": _l("Network"),
+    "network_share_days": _l("Days before the network sees new listings"),
+    "notice_id": _l("Wanted notice"),
+    "organisation": _l("Organisation"),
+    "outcome": _l("Outcome"),
+    "partner_share_days": _l("Days before partners see new listings"),
+    "pickup_at": _l("Pickup time"),
+    "pickup_grace_days": _l("Days to pick up after the agreed time"),
+    "policy_applied": _l("Network rules applied"),
+    "prefix": _l("Key begins with"),
+    "previous": _l("Before"),
+    "published": _l("Published"),
+    "quantity": _l("Quantity"),
+    "reason": _l("Reason"),
+    "reservation_id": _l("Reservation"),
+    "reservations": _l("Reservations moved"),
+    "reuse_event_id": _l("Hand-over"),
+    "reversal_id": _l("Correction"),
+    "role": _l("Role"),
+    "role_from": _l("Old role"),
+    "role_to": _l("New role"),
+    "token_id": _l("API key"),
+    "unit_from": _l("Old unit"),
+    "unit_id": _l("Unit"),
+    "unit_to": _l("New unit"),
+    "user_id": _l("User"),
+    "waitlist_offer_hours": _l("Hours to answer a waitlist offer"),
+}
+
+# Codes stored as detail values, whatever field they are in.
+VALUE_LABELS = {
+    "member": _l("Member"), "caretaker": _l("Caretaker"), "municipal_admin": _l("Administrator"),
+    "network_admin": _l("Network administrator"), "site_admin": _l("Site administrator"),
+    "undo": _l("Hand-over undone"), "correction": _l("Hand-over corrected"),
+    "reused": _l("Met by reuse"), "partly_reused": _l("Partly met by reuse"), "bought_new": _l("Bought new"),
+    "municipality": _l("Municipality"), "partner": _l("Partner organisation"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action.replace("_", " ")
+
+
+def field_label(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ")
+
+
+def value_text(value: Any) -> str:
+    """A detail value as text: yes/no, a dash for nothing, lists joined, known codes by their label."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(each) for each in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{field_label(str(key))} {value_text(each)}" for key, each in value.items())
+    label = VALUE_LABELS.get(str(value))
+    return str(label) if label is not None else str(value)
