@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from marketplace.db import utcnow
-from marketplace.errors import Forbidden, error_response
+from marketplace.errors import Forbidden, NotVisible, error_response
 from marketplace.i18n import oslo_date
 from marketplace.impact import (charts, document, events, exports, ledger_export, permissions, previous, report,
                                 services)
@@ -53,6 +53,8 @@ def method():
 @blueprint.route("/admin/factors", methods=["GET", "POST"])
 def overrides():
     municipality = current_user.municipality
+    if municipality is None:  # a site admin of no municipality: there are no own figures to set here
+        raise NotVisible
     if not permissions.can_set_factors(current_user, municipality):
         raise Forbidden
     categories = listings.categories()

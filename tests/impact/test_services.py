@@ -94,3 +94,10 @@ def test_override_page(client, setup, web_app):
     assert caretaker.get("/admin/factors").status_code == 403
     assert caretaker.post("/admin/factors", data={"category": "office_chair", "effective_from": "2026-07-01",
                                                   "kgco2e_new": "1", "source": "x"}).status_code == 403
+
+
+def test_a_site_admin_of_no_municipality_finds_no_factor_page(client, setup):
+    """Own figures belong to a municipality: without one the page does not exist (it gave a 500)."""
+    login(client, "root@site.example")
+    assert client.get("/admin/factors").status_code == 404
+    assert client.post("/admin/factors", data={"category": "office_chair"}).status_code in (400, 404)
