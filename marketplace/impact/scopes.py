@@ -36,6 +36,12 @@ class Scope:
         return self.kind in ("network", "site")
 
 
+# The scopes named by a slug: what they name, and who may read their report.
+_NAMED_BY_SLUG = {"municipality": (Municipality, permissions.can_see_municipality_report),
+                  "partner": (PartnerOrganisation, permissions.can_see_partner_report),
+                  "network": (Network, permissions.can_see_network_report)}
+
+
 def resolve_scope(actor: User | None, text: str) -> Scope:
     """Read "municipality:SLUG", "partner:SLUG", "network:SLUG", "unit:ID" or "site", and check that ``actor`` may see it
     (``actor`` None is the command line, which may see everything)."""
@@ -44,27 +50,14 @@ def resolve_scope(actor: User | None, text: str) -> Scope:
         if actor is not None and not permissions.can_see_site_report(actor):
             raise Forbidden
         return Scope("site", None, _("All networks"), "site")
-    if kind == "municipality":
-        municipality = db.session.scalar(select(Municipality).where(Municipality.slug == value))
-        if municipality is None:
+    if kind in _NAMED_BY_SLUG:
+        model, may_see = _NAMED_BY_SLUG[kind]
+        found = db.session.scalar(select(model).where(model.slug == value))
+        if found is None:
             raise NotVisible
-        if actor is not None and not permissions.can_see_municipality_report(actor, municipality):
+        if actor is not None and not may_see(actor, found):
             raise Forbidden
-        return Scope("municipality", municipality.id, municipality.name, f"municipality:{municipality.slug}")
-    if kind == "partner":
-        partner = db.session.scalar(select(PartnerOrganisation).where(PartnerOrganisation.slug == value))
-        if partner is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_partner_report(actor, partner):
-            raise Forbidden
-        return Scope("partner", partner.id, partner.name, f"partner:{partner.slug}")
-    if kind == "network":
-        network = db.session.scalar(select(Network).where(Network.slug == value))
-        if network is None:
-            raise NotVisible
-        if actor is not None and not permissions.can_see_network_report(actor, network):
-            raise Forbidden
-        return Scope("network", network.id, network.name, f"network:{network.slug}")
+        return Scope(kind, found.id, found.name, f"{kind}:{found.slug}")
     if kind == "unit" and value.isascii() and value.isdigit():
         unit_id = parse_id(value)  # a number no unit can have names none
         unit = db.session.get(Unit, unit_id) if unit_id is not None else None
