@@ -187,15 +187,15 @@ def update_unit(actor, municipality: Municipality, unit_id: int, name: str, kind
         audit.record("unit_renamed", actor=actor, municipality_id=municipality.id, unit_id=unit.id,
                      name_from=unit.name, name_to=new_name, kind=unit_kind.value)
         unit.name, unit.kind = new_name, unit_kind
-    changed = [name for name, value in values.items() if getattr(unit, name) != value]
+    changed = [field for field, value in values.items() if getattr(unit, field) != value]
     if changed:
         # "unit_address", as audit.record's own ``address`` is the client's IP address.
         audit.record("unit_details_changed", actor=actor, municipality_id=municipality.id, unit_id=unit.id,
                      unit_address=values["address"], opening_hours=values["opening_hours"],
                      contact=values["contact"],
-                     previous={_AUDIT_NAMES.get(name, name): getattr(unit, name) for name in changed})
-        for name in changed:
-            setattr(unit, name, values[name])
+                     previous={_AUDIT_NAMES.get(field, field): getattr(unit, field) for field in changed})
+        for field in changed:
+            setattr(unit, field, values[field])
     db.session.flush()
     return unit
 
