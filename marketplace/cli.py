@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from marketplace.accounts import invitations, privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
+from marketplace import urls
 from marketplace.db import db, head_revision, upgrade, utcnow
 from marketplace.errors import Forbidden
 from marketplace.impact import services as impact
@@ -490,5 +491,6 @@ def init_app(app) -> None:
 def main() -> None:
     from marketplace import create_app
 
-    FlaskGroup(create_app=create_app, help="Ombruksmarkedet: the reuse marketplace.").main(prog_name="marketplace")
-
+    group = FlaskGroup(create_app=create_app, help="Ombruksmarkedet: the reuse marketplace.")
+    group.add_command(urls.run_command())  # Flask's `run`, with links to where it serves
+    group.main(prog_name="marketplace")
