@@ -23,11 +23,13 @@ from marketplace.listings.forms import (
     ImportForm,
     ItemForm,
     item_input,
+    quantity_text,
     unit_label_for,
 )
 from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import can_import_items, can_list_items_for, can_manage_item
 from marketplace.listings.signals import item_page
+from marketplace.notifications import services as notifications
 from marketplace import urls
 
 blueprint = Blueprint("listings", __name__)
@@ -40,6 +42,7 @@ def add_template_labels(state) -> None:
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
         can_import_items=can_import_items,
     )
+    notifications.set_quantity_format(quantity_text)
 
 
 def _item_form(municipality, **kwargs) -> ItemForm:
