@@ -11,10 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import force_locale
 
+from marketplace import urls
 from marketplace.accounts import invitations, privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
-from marketplace import urls
 from marketplace.db import db, head_revision, upgrade, utcnow
 from marketplace.errors import Forbidden
 from marketplace.impact import services as impact

@@ -12,8 +12,8 @@ import os
 from urllib.parse import urlsplit
 
 import click
-from flask import cli as flask_cli
 from flask import Flask, abort, current_app, has_request_context, request, url_for
+from flask import cli as flask_cli
 from werkzeug.sansio.utils import host_is_trusted
 
 HOST_INDEPENDENT_ENDPOINTS = frozenset({"site.liveness", "site.readiness"})

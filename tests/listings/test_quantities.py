@@ -84,9 +84,9 @@ def test_the_waitlist_offer_and_the_item_page_agree(client, chairs):
 def test_a_waitlist_offer_says_its_unit_of_measure(client, region, catalogue):
     """"85,5 kg", not "85.5": the offer says what is held in the category's unit, in the reader's language."""
     furniture = make_item(region.caretaker_a, "other_furniture", title="Diverse møbler",
-                          quantity=Decimal("100"), now=LONG_AGO)
+                          quantity=Decimal(100), now=LONG_AGO)
     db.session.commit()
-    first = reservations.reserve(region.member_a, furniture.id, Decimal("100"), would_buy_new=WouldBuyNew.YES)
+    first = reservations.reserve(region.member_a, furniture.id, Decimal(100), would_buy_new=WouldBuyNew.YES)
     reservations.join_waitlist(region.member_b, furniture.id, Decimal("85.5"))
     reservations.cancel(region.member_a, first)
     db.session.commit()
