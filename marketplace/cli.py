@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import force_locale
 
+from marketplace import urls
 from marketplace.accounts import invitations, privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
@@ -490,5 +491,6 @@ def init_app(app) -> None:
 def main() -> None:
     from marketplace import create_app
 
-    FlaskGroup(create_app=create_app, help="Ombruksmarkedet: the reuse marketplace.").main(prog_name="marketplace")
-
+    group = FlaskGroup(create_app=create_app, help="Ombruksmarkedet: the reuse marketplace.")
+    group.add_command(urls.run_command())  # Flask's `run`, with links to where it serves
+    group.main(prog_name="marketplace")

@@ -8,9 +8,12 @@ The health checks answer whatever the Host: load balancers probe a worker by its
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask, abort, current_app, has_request_context, request, url_for
+from flask import cli as flask_cli
 from werkzeug.sansio.utils import host_is_trusted
 
 HOST_INDEPENDENT_ENDPOINTS = frozenset({"site.liveness", "site.readiness"})
@@ -55,3 +58,28 @@ def init_app(app: Flask) -> None:
     app.config["TRUSTED_HOSTS_LIST"] = trusted_hosts(app.config)
     # First of all request hooks: nothing (sign-in, throttle, language) works for a host the site is not.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unknown_host)
+
+
+# --- The development server ------------------------------------------------------------------------------
+
+def served_base_url(host: str, port: int, https: bool = False) -> str:
+    """The address a development server on ``host``:``port`` is reached at (all interfaces: the loopback)."""
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"{'https' if https else 'http'}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def run_command() -> click.Command:
+    """Flask's `run` (`marketplace run --port N`), except that when MARKETPLACE_BASE_URL is not set, the links
+    the app makes (e-mails, QR labels, the API's URLs) point where it serves, not at the default port 5000.
+    Set in the environment before the app is created, so the reloader's process has it too."""
+    flask_run = flask_cli.run_command
+
+    @click.pass_context
+    def run(context: click.Context, **options) -> None:
+        if not os.environ.get("MARKETPLACE_BASE_URL"):
+            os.environ["MARKETPLACE_BASE_URL"] = served_base_url(options["host"], options["port"],
+                                                                 options.get("cert") is not None)
+        context.invoke(flask_run, **options)
+
+    return click.Command("run", callback=run, params=flask_run.params, help=flask_run.help,
+                         short_help=flask_run.short_help)

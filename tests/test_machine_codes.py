@@ -101,7 +101,8 @@ def lived_in(region, catalogue):
     reservations.approve(region.caretaker_a, reservation, pickup_at=utcnow() + timedelta(days=2))
     impact.add_override(region.admin_a, region.a, category("office_chair"), effective_from=date.today(),
                         kgco2e_new=Decimal("60"), mass_kg=None, price_new_nok=None, source="Egen EPD")
-    admin.rename_unit(region.admin_a, region.a, region.depot_a.id, "Sentrallageret", "depot")
+    admin.update_unit(region.admin_a, region.a, region.depot_a.id, "Sentrallageret", "depot",
+                      admin.UnitDetails(address="Lagervegen 2, 9990 A", opening_hours="Man–fre 8–15"))
     db.session.commit()
     return region, chairs, reservation
 

@@ -1,10 +1,12 @@
 """The site answers only for its own hosts, and every absolute link comes from MARKETPLACE_BASE_URL."""
 
+import sys
 from decimal import Decimal
 
+import flask.cli
 import pytest
 
-from marketplace import urls
+from marketplace import cli, urls
 from marketplace.api import services as tokens
 from marketplace.db import db
 from tests.conftest import login
@@ -72,3 +74,39 @@ def test_the_printed_label_links_to_the_base_url(make_app, region, catalogue):
     page = client.get(f"/items/{item.id}/print").get_data(as_text=True)
     assert f"https://ombruk.kommune.example/items/{item.id}" in page
     assert "localhost/items" not in page
+
+
+# --- `marketplace run`: links where it serves (issue 18, item 10) ------------------------------------------
+
+def _serve(monkeypatch, tmp_path, *arguments, base_url=""):
+    """Run `marketplace run ARGUMENTS` as the console script does, with the server itself replaced; the app
+    it would have served."""
+    served = {}
+    monkeypatch.setattr(flask.cli, "run_simple", lambda host, port, app, **_options: served.update(app=app))
+    monkeypatch.setenv("MARKETPLACE_BASE_URL", base_url)  # "" counts as unset; restored after the test
+    monkeypatch.setenv("MARKETPLACE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["marketplace", "run", "--no-reload", "--no-debugger", *arguments])
+    with pytest.raises(SystemExit) as finished:
+        cli.main()
+    assert finished.value.code == 0
+    app = served["app"]
+    with app.app_context():
+        return app.config["BASE_URL"], urls.absolute_url("/invitation/abc")
+
+
+def test_marketplace_run_makes_links_to_the_port_it_serves(monkeypatch, tmp_path):
+    assert _serve(monkeypatch, tmp_path, "--port", "5123") == (
+        "http://127.0.0.1:5123", "http://127.0.0.1:5123/invitation/abc")
+    assert _serve(monkeypatch, tmp_path, "--host", "0.0.0.0", "--port", "5124")[0] == "http://127.0.0.1:5124"
+    assert _serve(monkeypatch, tmp_path, "--host", "localhost")[0] == "http://localhost:5000"
+
+
+def test_marketplace_run_keeps_a_base_url_that_is_set(monkeypatch, tmp_path):
+    assert _serve(monkeypatch, tmp_path, "--port", "5123", base_url="https://ombruk.kommune.example") == (
+        "https://ombruk.kommune.example", "https://ombruk.kommune.example/invitation/abc")
+
+
+def test_served_base_url():
+    assert urls.served_base_url("127.0.0.1", 5100) == "http://127.0.0.1:5100"
+    assert urls.served_base_url("::", 5100) == "http://127.0.0.1:5100"
+    assert urls.served_base_url("::1", 5100, https=True) == "https://[::1]:5100"

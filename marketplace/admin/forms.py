@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from marketplace.admin.services import UnitDetails
 from marketplace.forms import DecimalCommaField
 from marketplace.organisations.models import UnitKind
 
@@ -74,6 +75,17 @@ def _unit_kind_choices():
 class UnitForm(FlaskForm):
     name = StringField(_l("Name of the unit"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_unit_kind_choices, validators=[DataRequired()])
+    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=300)],
+                          description=_l("Street, postcode and place, e.g. Skolevegen 12, 9990 Dulten."),
+                          render_kw={"autocomplete": "street-address"})
+    opening_hours = StringField(_l("Opening hours for pickup (optional)"), validators=[Optional(), Length(max=300)],
+                                description=_l("E.g. Mon–Fri 8–15, closed in July."))
+    contact = StringField(_l("Contact for pickup (optional)"), validators=[Optional(), Length(max=300)],
+                          description=_l("Whom to ask on arrival: a name, a phone number or the reception."))
+
+    def details(self) -> UnitDetails:
+        return UnitDetails(address=self.address.data or "", opening_hours=self.opening_hours.data or "",
+                           contact=self.contact.data or "")
 
 
 class MergeUnitForm(FlaskForm):

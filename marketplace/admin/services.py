@@ -129,30 +129,74 @@ def _check_unit_name(municipality: Municipality, name: str, unit: Unit | None = 
     return name
 
 
-def add_unit(actor, municipality: Municipality, name: str, kind: str, address: str | None = None) -> Unit:
-    if not can_administer_municipality(actor, municipality):
-        raise Forbidden
+@dataclass(frozen=True)
+class UnitDetails:
+    """Where a unit's listings are fetched, as people write it: the address (street, postcode and place), the
+    opening hours and whom to ask. Free text, each at most UNIT_DETAIL_LENGTH characters; empty is allowed."""
+
+    address: str = ""
+    opening_hours: str = ""
+    contact: str = ""
+
+
+UNIT_DETAIL_LENGTH = 300
+_DETAIL_FIELDS = ("address", "opening_hours", "contact")
+_AUDIT_NAMES = {"address": "unit_address"}
+
+
+def _check_details(details: UnitDetails) -> dict[str, str | None]:
+    values = {}
+    for name in _DETAIL_FIELDS:
+        text = " ".join((getattr(details, name) or "").split())
+        if len(text) > UNIT_DETAIL_LENGTH:
+            raise OrganisationError(_("At most %(count)d characters (this has %(length)d).",
+                                      count=UNIT_DETAIL_LENGTH, length=len(text)))
+        values[name] = text or None
+    return values
+
+
+def _check_kind(kind: str) -> UnitKind:
     try:
-        unit_kind = UnitKind(kind)
+        return UnitKind(kind)
     except ValueError as error:
         raise OrganisationError(_("Choose one of the kinds.")) from error
-    unit = create_unit(municipality, _check_unit_name(municipality, name), unit_kind, address)
+
+
+def add_unit(actor, municipality: Municipality, name: str, kind: str,
+             details: UnitDetails | None = None) -> Unit:
+    if not can_administer_municipality(actor, municipality):
+        raise Forbidden
+    unit_kind = _check_kind(kind)
+    values = _check_details(details or UnitDetails())
+    unit = create_unit(municipality, _check_unit_name(municipality, name), unit_kind, values["address"])
+    unit.opening_hours, unit.contact = values["opening_hours"], values["contact"]
+    db.session.flush()
     audit.record("unit_created", actor=actor, municipality_id=municipality.id, unit_id=unit.id, name=unit.name)
     return unit
 
 
-def rename_unit(actor, municipality: Municipality, unit_id: int, name: str, kind: str) -> Unit:
+def update_unit(actor, municipality: Municipality, unit_id: int, name: str, kind: str,
+                details: UnitDetails | None = None) -> Unit:
+    """Rename a unit, change its kind, and (when ``details`` is given) its address, opening hours and contact.
+    Nothing changes unless everything is valid; each kind of change is audited once, with the old values."""
     unit = unit_for_admin(actor, municipality, unit_id)
     new_name = _check_unit_name(municipality, name, unit)
-    try:
-        unit_kind = UnitKind(kind)
-    except ValueError as error:
-        raise OrganisationError(_("Choose one of the kinds.")) from error
+    unit_kind = _check_kind(kind)
+    values = _check_details(details) if details is not None else {}
     if (new_name, unit_kind) != (unit.name, unit.kind):
         audit.record("unit_renamed", actor=actor, municipality_id=municipality.id, unit_id=unit.id,
                      name_from=unit.name, name_to=new_name, kind=unit_kind.value)
         unit.name, unit.kind = new_name, unit_kind
-        db.session.flush()
+    changed = [field for field, value in values.items() if getattr(unit, field) != value]
+    if changed:
+        # "unit_address", as audit.record's own ``address`` is the client's IP address.
+        audit.record("unit_details_changed", actor=actor, municipality_id=municipality.id, unit_id=unit.id,
+                     unit_address=values["address"], opening_hours=values["opening_hours"],
+                     contact=values["contact"],
+                     previous={_AUDIT_NAMES.get(field, field): getattr(unit, field) for field in changed})
+        for field in changed:
+            setattr(unit, field, values[field])
+    db.session.flush()
     return unit
 
 

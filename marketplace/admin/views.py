@@ -85,7 +85,7 @@ def units(slug: str):
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            unit = services.add_unit(current_user, municipality, form.name.data, form.kind.data)
+            unit = services.add_unit(current_user, municipality, form.name.data, form.kind.data, form.details())
         except OrganisationError as error:
             form.name.errors.append(str(error))
         else:
@@ -112,7 +112,8 @@ def unit(slug: str, unit_id: int):
     form = UnitForm(obj=unit) if request.method == "GET" else UnitForm()
     if form.validate_on_submit():
         try:
-            services.rename_unit(current_user, municipality, unit_id, form.name.data, form.kind.data)
+            services.update_unit(current_user, municipality, unit_id, form.name.data, form.kind.data,
+                                 form.details())
         except OrganisationError as error:
             form.name.errors.append(str(error))
         else:

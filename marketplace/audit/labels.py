@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "sharing_policy_changed": _l("Sharing rules changed"),
     "unit_archived": _l("Unit archived"),
     "unit_created": _l("Unit created"),
+    "unit_details_changed": _l("Unit's address, opening hours or contact changed"),
     "unit_renamed": _l("Unit renamed"),
     "unit_unarchived": _l("Unit taken back into use"),
     "units_merged": _l("Units merged"),
@@ -80,6 +81,7 @@ FIELD_LABELS = {
     "actor": _l("By"),
     "address": _l("Address"),
     "category": _l("Category"),
+    "contact": _l("Contact for pickup"),
     "characters": _l("Characters"),
     "count": _l("Number"),
     "displacement_unknown": _l("Share assumed to replace a purchase"),
@@ -105,6 +107,7 @@ FIELD_LABELS = {
     "network_share_days": _l("Days before the network sees new listings"),
     "notice_id": _l("Wanted notice"),
     "organisation": _l("Organisation"),
+    "opening_hours": _l("Opening hours"),
     "outcome": _l("Outcome"),
     "partner_share_days": _l("Days before partners see new listings"),
     "pickup_at": _l("Pickup time"),
@@ -124,6 +127,7 @@ FIELD_LABELS = {
     "role_from": _l("Old role"),
     "role_to": _l("New role"),
     "token_id": _l("API key"),
+    "unit_address": _l("Address of the unit"),
     "unit_from": _l("Old unit"),
     "unit_id": _l("Unit"),
     "unit_to": _l("New unit"),
@@ -138,6 +142,9 @@ VALUE_LABELS = {
     "undo": _l("Hand-over undone"), "correction": _l("Hand-over corrected"),
     "reused": _l("Met by reuse"), "partly_reused": _l("Partly met by reuse"), "bought_new": _l("Bought new"),
     "municipality": _l("Municipality"), "partner": _l("Partner organisation"),
+    # The kinds of unit (a renamed unit's kind)
+    "school": _l("School"), "kindergarten": _l("Kindergarten"), "library": _l("Library"), "depot": _l("Depot"),
+    "office": _l("Office"), "care": _l("Care and health"), "culture": _l("Culture and sport"), "other": _l("Other"),
 }
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from marketplace.impact.document import (CORRECTION_HEADINGS, FACTOR_HEADINGS, Content, correction_cells, overridden_label,
                                          stamp_lines, value)
+from marketplace.impact.labels import confidence_label
 from marketplace.impact.report import VAN_KG_PER_KM, Report, Totals
 
 
@@ -27,6 +28,11 @@ def _plain(number: Decimal | int | None) -> str:
     if number is None:
         return ""
     return str(number) if isinstance(number, int) else format(number, "f").replace(".", CSV_DECIMAL)
+
+
+def _confidence(code: str | None) -> str:
+    """A factor's reliability in the reader's words ("middels"), for the files people read; JSON keeps the code."""
+    return confidence_label(code) if code else ""
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -108,7 +114,7 @@ def to_csv(data: Content) -> str:
     for line in data.factors:
         out.writerow([line.factor_set_version, line.category, line.unit_label, _plain(line.kgco2e_new),
                       _plain(line.mass_kg),
-                      _plain(line.price_new_nok), line.confidence or "", overridden_label(line.overridden_by),
+                      _plain(line.price_new_nok), _confidence(line.confidence), overridden_label(line.overridden_by),
                       line.events, line.sources])
     return buffer.getvalue()
 
@@ -204,7 +210,7 @@ def to_xlsx(data: Content) -> bytes:
         cell.font = bold
     for line in data.factors:
         append(factors, [line.factor_set_version, line.category, line.unit_label, line.kgco2e_new, line.mass_kg,
-                        line.price_new_nok, line.confidence or "", overridden_label(line.overridden_by), line.events,
+                        line.price_new_nok, _confidence(line.confidence), overridden_label(line.overridden_by), line.events,
                         line.sources])
         row = factors.max_row
         for column, pattern in ((4, _FORMATS["co2e"]), (5, _FORMATS["kg"]), (6, _FORMATS["nok"]),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -46,6 +47,12 @@ def unit_label_for(amount: Any, unit: str) -> str:
     if unit != "piece":
         return str(UNIT_LABELS[unit])
     return ngettext("piece", "pieces", 1 if amount == 1 else 2)
+
+
+def quantity_text(amount: Any, unit: str) -> str:
+    """An amount with its unit, as people read it: "4 stk.", "85,5 kg" (notifications say quantities so)."""
+    amount = Decimal(str(amount)).normalize()
+    return f"{format_decimal(amount)} {unit_label_for(amount, unit)}"
 
 
 # What a per-unit figure (a factor, a price) is per: "kg CO2e per tonne", never a bare number.

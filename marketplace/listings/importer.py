@@ -1,6 +1,6 @@
 """Inventory import: many listings at once from a CSV or Excel (.xlsx) file.
 
-Two steps, used alike by the admin page and the `marketplace import items` command:
+Two steps, used alike by the import page (a municipality's caretakers and admins) and the `marketplace import items` command:
 
 - ``spreadsheet.parse(data, filename)`` reads the file into rows (or says what is wrong with the file).
 - ``import_items(actor, municipality, rows, …)`` checks every row with the same rules as the listing form
@@ -36,7 +36,7 @@ from marketplace.listings import services
 from marketplace.inputs import parse_decimal
 from marketplace.listings.models import Category, Condition
 from marketplace.listings.forms import item_input
-from marketplace.listings.permissions import can_list_items_for
+from marketplace.listings.permissions import can_import_items
 from marketplace.listings.spreadsheet import COLUMNS_BY_KEY, Column, ImportFileError, Row, blank, file_kind
 from marketplace.organisations.models import Municipality, Unit
 from marketplace.storage import write_atomically
@@ -236,7 +236,7 @@ def import_items(actor: User, municipality: Municipality, rows: list[Row], *, pu
     """Check every row and list them all for ``municipality``, or none: one bad row and the whole import is
     rolled back. ``progress(done, total)`` is told every PROGRESS_EVERY rows and at the end. Flushes, never
     commits: the caller commits when the report is ok (and it is not a dry run)."""
-    if not can_list_items_for(actor, municipality):
+    if not can_import_items(actor, municipality):
         raise Forbidden
     now = now or utcnow()
     report = ImportReport(rows=len(rows), dry_run=dry_run)
@@ -288,7 +288,7 @@ def _service_errors(actor: User, municipality: Municipality, data: services.Item
     return {}
 
 
-# --- The checked file, kept between "Check" and "Import" on the admin page ---------------------------------
+# --- The checked file, kept between "Check" and "Import" on the import page ---------------------------------
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}\.(csv|xlsx)")
 

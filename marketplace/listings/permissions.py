@@ -17,3 +17,9 @@ def can_manage_item(user: User, item: Item) -> bool:
 def can_list_items_for(user: User, municipality: Municipality | None) -> bool:
     return municipality is not None and (is_site_admin(user) or has_organisation_role(user, municipality,
                                                                                        Role.CARETAKER))
+
+
+def can_import_items(user: User, municipality: Municipality | None) -> bool:
+    """A spreadsheet of listings for ``municipality``: whoever may list its items one by one may list many
+    at once (its caretakers and administrators; site admins through the command). docs/decisions.md 32."""
+    return can_list_items_for(user, municipality)

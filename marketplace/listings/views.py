@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
 from marketplace.inputs import parse_id, parse_ids
-from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.listings import importer, spreadsheet
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services, sharing, visibility
@@ -24,11 +23,13 @@ from marketplace.listings.forms import (
     ImportForm,
     ItemForm,
     item_input,
+    quantity_text,
     unit_label_for,
 )
 from marketplace.listings.models import Condition, ItemStatus
-from marketplace.listings.permissions import can_list_items_for, can_manage_item
+from marketplace.listings.permissions import can_import_items, can_list_items_for, can_manage_item
 from marketplace.listings.signals import item_page
+from marketplace.notifications import services as notifications
 from marketplace import urls
 
 blueprint = Blueprint("listings", __name__)
@@ -39,7 +40,9 @@ def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(
         condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
+        can_import_items=can_import_items,
     )
+    notifications.set_quantity_format(quantity_text)
 
 
 def _item_form(municipality, **kwargs) -> ItemForm:
@@ -267,10 +270,10 @@ def _private_file(path, *, mimetype=None, download_name=None, max_age=0):
 
 @blueprint.route("/items/import", methods=["GET", "POST"])
 def import_items():
-    """Inventory import for municipal admins: check a CSV or Excel file (a dry run that reports every bad row),
-    then import it all with one click, or nothing."""
+    """Inventory import for a municipality's caretakers and admins, into their own municipality: check a CSV or
+    Excel file (a dry run that reports every bad row), then import it all with one click, or nothing."""
     municipality = current_user.municipality
-    if municipality is None or not can_administer_municipality(current_user, municipality):
+    if not can_import_items(current_user, municipality):
         abort(403)
     form, confirm, report = ImportForm(), ConfirmImportForm(), None
     if request.method == "POST" and "token" in request.form:  # "Import": the file checked a moment ago

@@ -17,6 +17,7 @@ durable before its message leaves.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -76,7 +77,7 @@ def describe(notification: Notification) -> str:
         return ngettext("A new item matches your saved search “%(name)s”: %(title)s",
                         "%(num)d new items match your saved search “%(name)s”.",
                         count, name=data.get("search", ""), title=data.get("title", ""))
-    title, quantity = data.get("title", ""), data.get("quantity", "")
+    title, quantity = data.get("title", ""), _quantity(data)
     requester = data.get("requester", "")
     messages = {
         "reservation_requested": _("%(requester)s wants to reserve %(quantity)s of “%(title)s”.",
@@ -106,6 +107,30 @@ def describe(notification: Notification) -> str:
         "need_refused": _("Buying new for the need “%(title)s” is refused: look further for reuse.", title=title),
     }
     return messages.get(notification.kind, _("You have a new notification."))
+
+
+def _plain_amount(amount: str, _unit: str) -> str:
+    return amount
+
+
+# How an amount of a unit of measure reads in the current language ("4 stk.", "85,5 kg"). The units and their
+# words belong to the listings room, above this one; it sets the format when the app is set up.
+_quantity_format: list[Callable[[str, str], str]] = [_plain_amount]
+
+
+def set_quantity_format(format_quantity: Callable[[str, str], str]) -> None:
+    _quantity_format[0] = format_quantity
+
+
+def _quantity(data: dict) -> str:
+    """The notification's quantity with its unit when it was stored with one (older ones: the bare amount)."""
+    amount, unit = str(data.get("quantity", "")), data.get("unit")
+    if not unit:
+        return amount
+    try:
+        return _quantity_format[0](amount, unit)
+    except (KeyError, ValueError, ArithmeticError):  # a unit or amount this version does not know
+        return amount
 
 
 def _format_iso_moment(value: str | None) -> str:

@@ -138,7 +138,11 @@ class Unit(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"), default=UnitKind.OTHER)
+    # Shown on the unit's listings to the people who come to fetch them. Free text: pickup locations with
+    # their own addresses, opening hours and contacts come with logistics (docs/decisions.md).
     address: Mapped[str | None] = mapped_column(String(300))
+    opening_hours: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(300))
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -38,4 +38,5 @@ def tell_other_side(reservation: Reservation, kind: str, *, owner_side_acted: bo
 
 def _notification_data(reservation: Reservation) -> dict:
     return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
-            "requester": reservation.requester_organisation.name, "reservation_id": reservation.id}
+            "unit": reservation.item.category.unit.value, "requester": reservation.requester_organisation.name,
+            "reservation_id": reservation.id}

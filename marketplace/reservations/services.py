@@ -385,7 +385,8 @@ def _offer_to_waitlist(item: Item, now: datetime) -> None:
         entry.offer_expires_at = now + timedelta(hours=item.municipality.waitlist_offer_hours)
         notifications.notify(entry.user_id, "waitlist_offer",
                              {"title": item.title, "quantity": str(offered.normalize()),
-                              "until": entry.offer_expires_at.isoformat()}, f"/items/{item.id}")
+                              "unit": item.category.unit.value, "until": entry.offer_expires_at.isoformat()},
+                             f"/items/{item.id}")
 
 
 def _lapse_offers(now: datetime) -> None:

@@ -38,11 +38,11 @@ def test_create_rename_archive(region):
     with pytest.raises(services.OrganisationError):
         admin.add_unit(region.admin_a, region.a, "a BIBLIOTEK", "library")  # unique, whatever the case
     with pytest.raises(services.OrganisationError):
-        admin.rename_unit(region.admin_a, region.a, unit.id, "A skole", "school")
+        admin.update_unit(region.admin_a, region.a, unit.id, "A skole", "school")
     with pytest.raises(services.OrganisationError):
         admin.add_unit(region.admin_a, region.a, "X", "castle")
     admin.add_unit(region.admin_a, region.a, "B skole", "school")  # a name B uses: fine in A
-    admin.rename_unit(region.admin_a, region.a, unit.id, "A hovedbibliotek", "library")
+    admin.update_unit(region.admin_a, region.a, unit.id, "A hovedbibliotek", "library")
     admin.set_unit_archived(region.admin_a, region.a, unit.id, True)
     assert unit.name == "A hovedbibliotek" and unit.archived_at is not None
     admin.set_unit_archived(region.admin_a, region.a, unit.id, False)
@@ -56,7 +56,7 @@ def test_only_the_municipalitys_admin(region):
         with pytest.raises(Forbidden):
             admin.add_unit(actor, region.a, "X", "other")
     with pytest.raises(NotVisible):  # B's unit through A
-        admin.rename_unit(region.admin_a, region.a, region.school_b.id, "X", "school")
+        admin.update_unit(region.admin_a, region.a, region.school_b.id, "X", "school")
     with pytest.raises(Forbidden):
         admin.unit_summaries(region.admin_a, region.b)
     with pytest.raises(NotVisible):
@@ -190,3 +190,99 @@ def test_archived_units_are_not_offered_for_new_listings_or_invitations(client, 
         html = client.get(page).get_data(as_text=True)
         assert f'<option value="{region.depot_a.id}">A depot</option>' in html
         assert ">A skole</option>" not in html
+
+
+# --- Address, opening hours and contact (issue 18, item 10) ----------------------------------------------------
+
+def test_update_unit_details_audited_with_the_old_values(region):
+    details = admin.UnitDetails(address=" Skolevegen 12,\n 9990  A ", opening_hours="Man–fre 8–15",
+                                contact="Vaktmester, 900 00 000")
+    unit = admin.update_unit(region.admin_a, region.a, region.school_a.id, "A skole", "school", details)
+    assert (unit.address, unit.opening_hours, unit.contact) == (
+        "Skolevegen 12, 9990 A", "Man–fre 8–15", "Vaktmester, 900 00 000")
+    admin.update_unit(region.admin_a, region.a, unit.id, "A skole", "school",
+                      admin.UnitDetails(address="Skolevegen 14, 9990 A", opening_hours="Man–fre 8–15"))
+    assert unit.contact is None and unit.address == "Skolevegen 14, 9990 A"
+    admin.update_unit(region.admin_a, region.a, unit.id, "A skole", "school",  # nothing changed: no event
+                      admin.UnitDetails(address="Skolevegen 14, 9990 A", opening_hours="Man–fre 8–15"))
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "unit_details_changed")
+                                .order_by(AuditEvent.id)).all()
+    assert len(events) == 2
+    assert events[0].details["previous"] == {"unit_address": None, "opening_hours": None, "contact": None}
+    assert events[1].details["unit_address"] == "Skolevegen 14, 9990 A"
+    assert events[1].details["previous"] == {"unit_address": "Skolevegen 12, 9990 A",
+                                             "contact": "Vaktmester, 900 00 000"}
+    assert events[1].address is None  # the client's address, not the unit's
+
+
+def test_update_unit_details_checks_everything_first(region):
+    with pytest.raises(services.OrganisationError):
+        admin.update_unit(region.admin_a, region.a, region.school_a.id, "A skole nord", "school",
+                          admin.UnitDetails(opening_hours="x" * 301))
+    assert region.school_a.name == "A skole" and region.school_a.opening_hours is None
+    for actor in (region.caretaker_a, region.member_a):
+        with pytest.raises(Forbidden):
+            admin.update_unit(actor, region.a, region.school_a.id, "A skole", "school",
+                              admin.UnitDetails(address="X"))
+    with pytest.raises(NotVisible):
+        admin.update_unit(region.admin_a, region.a, region.school_b.id, "B skole", "school",
+                          admin.UnitDetails(address="X"))
+    assert region.school_b.address is None
+
+
+def test_unit_address_edited_on_the_page_and_shown_on_its_listings(client, region, catalogue):
+    chairs = make_item(region.caretaker_a, unit=region.school_a)
+    db.session.commit()
+    login(client, "admin@a.example")
+    page = client.get(f"{UNITS_A}/{region.school_a.id}").get_data(as_text=True)
+    assert 'name="address"' in page and 'name="opening_hours"' in page and 'name="contact"' in page
+    response = client.post(f"{UNITS_A}/{region.school_a.id}", data={
+        "name": "A skole", "kind": "school", "address": "Skolevegen 12, 9990 A",
+        "opening_hours": "Man–fre 8–15", "contact": "Resepsjonen"})
+    assert response.status_code == 303
+    fresh()
+    unit = db.session.get(Unit, region.school_a.id)
+    assert (unit.address, unit.opening_hours, unit.contact) == ("Skolevegen 12, 9990 A", "Man–fre 8–15",
+                                                                "Resepsjonen")
+    page = client.get(f"{UNITS_A}/{unit.id}").get_data(as_text=True)
+    assert 'value="Skolevegen 12, 9990 A"' in page
+    item_page = client.get(f"/items/{chairs.id}").get_data(as_text=True)
+    assert "Skolevegen 12, 9990 A" in item_page and "Man–fre 8–15" in item_page and "Resepsjonen" in item_page
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "Enhetens adresse, åpningstider eller kontakt endret</th>" in log
+    assert "Enhetens adresse" in log and "Åpningstider" in log and ">opening_hours" not in log
+
+
+def test_a_new_unit_can_have_an_address(client, region):
+    login(client, "admin@a.example")
+    assert client.post(UNITS_A, data={"name": "A bibliotek", "kind": "library", "address": "Torget 1, 9990 A",
+                                      "opening_hours": "Tir–tor 10–16"}).status_code == 303
+    fresh()
+    library = unit_named("A bibliotek")
+    assert (library.address, library.opening_hours, library.contact) == ("Torget 1, 9990 A", "Tir–tor 10–16", None)
+
+
+@pytest.mark.parametrize("field", ["address", "opening_hours", "contact"])
+def test_too_long_unit_details_are_a_form_message(client, region, field):
+    login(client, "admin@a.example")
+    response = client.post(f"{UNITS_A}/{region.school_a.id}",
+                           data={"name": "A skole nord", "kind": "school", field: "x" * 301})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and 'class="error-summary"' in html
+    fresh()
+    unit = db.session.get(Unit, region.school_a.id)
+    assert unit.name == "A skole" and getattr(unit, field) is None
+
+
+@pytest.mark.parametrize("email, status", [("admin@a.example", 404), ("caretaker@b.example", 403),
+                                           ("member@b.example", 403)])
+def test_no_editing_another_municipalitys_unit(client, region, email, status):
+    """A's admin cannot reach B's unit (through A's address or B's: 404); B's own non-admins get 403."""
+    login(client, email)
+    for slug in ("kommune-a", "kommune-b"):
+        response = client.post(f"/admin/organisations/{slug}/units/{region.school_b.id}",
+                               data={"name": "B skole", "kind": "school", "address": "Kapret 1"})
+        assert response.status_code == (404 if slug == "kommune-a" or email == "admin@a.example" else status)
+    fresh()
+    assert db.session.get(Unit, region.school_b.id).address is None

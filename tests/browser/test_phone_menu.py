@@ -153,3 +153,57 @@ def test_without_javascript_the_phone_menu_wraps(browser, live_server, role):
         assert_no_horizontal_scroll(page)
     finally:
         context.close()
+
+
+def _tap_outside_the_menus(page) -> None:
+    """Tap somewhere plain outside the open menus: no link, button or field, nor the menus themselves."""
+    point = page.evaluate("""() => {
+        const open = [document.querySelector('.menu-button[aria-expanded="true"] + ul'),
+                      document.querySelector('details.user-menu[open] .user-menu__panel')].filter(Boolean);
+        if (!open.length) { return null; }
+        for (let y = 5; y < innerHeight; y += 10) {
+            for (const x of [5, innerWidth / 2, innerWidth - 5]) {
+                const element = document.elementFromPoint(x, y);
+                if (element && !open.some(menu => menu.contains(element)) && !element.closest(
+                        '.site-nav, details.user-menu, a, button, input, select, textarea, label, summary, [tabindex]')) {
+                    return [x, y];
+                }
+            }
+        }
+        return null;
+    }""")
+    assert point, "no open menu, or no plain place below it to tap"
+    page.touchscreen.tap(*point)
+
+
+def test_the_phone_menu_closes_on_escape_and_on_a_tap_outside(new_page):
+    """Escape closes the open menu wherever the focus is and gives the focus back to the button; a tap outside
+    the menu closes it and leaves the page as it was (issue 18)."""
+    page = new_page("phone")
+    login(page, ROLES["caretaker"])
+    page.goto("/")
+    page.tap(BUTTON)
+    assert _expanded(page) == "true"
+    page.evaluate("document.activeElement.blur()")  # as after a tap on a phone, where buttons keep no focus
+    page.keyboard.press("Escape")
+    assert _expanded(page) == "false", "Escape did not close the menu"
+    assert page.locator(BUTTON).evaluate("element => element === document.activeElement"), \
+        "Escape did not give focus back to the menu button"
+    assert not page.locator(LINKS).first.is_visible()
+
+    page.tap(BUTTON)
+    assert _expanded(page) == "true" and page.locator(LINKS).first.is_visible()
+    url = page.url
+    _tap_outside_the_menus(page)
+    assert _expanded(page) == "false", "a tap outside did not close the menu"
+    assert not page.locator(LINKS).first.is_visible() and page.url == url
+    page.tap(BUTTON)  # and it opens again
+    assert _expanded(page) == "true"
+    page.tap(".site-nav .menu-button")  # the button itself still toggles
+    assert _expanded(page) == "false"
+
+    page.tap(".user-menu summary")  # the user menu likewise
+    assert page.locator("details.user-menu").evaluate("menu => menu.open")
+    _tap_outside_the_menus(page)
+    assert not page.locator("details.user-menu").evaluate("menu => menu.open")
+    assert page.problems == []

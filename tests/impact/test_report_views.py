@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from marketplace.db import db
 from marketplace.impact import charts, document, exports, report
+from marketplace.impact.labels import CONFIDENCE_LABELS
 from marketplace.listings.models import MeasureUnit
 from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import counting_queries, login
@@ -141,6 +142,8 @@ def test_csv_carries_the_totals_every_breakdown_the_factors_and_the_method(clien
         assert len(factors) == 1 + len(expected.factors)
         assert {row[1] for row in factors[1:]} >= {"Skrivebord", "Tastatur"}
         assert all(row[9] and row[6] for row in factors[1:])  # sources and confidence on every line
+        words = {str(label) for label in CONFIDENCE_LABELS.values()}  # in bokmål, never "low"/"medium"
+        assert {row[6] for row in factors[1:]} <= words and not {row[6] for row in factors[1:]} & set(CONFIDENCE_LABELS)
         assert {row[2] for row in factors[1:]} == {"stk."}  # what each per-unit factor is per
         method = " ".join(row[1] for row in sections[_("Method")])
         assert "klimaregnskap" in method and "2026.1" in method
@@ -196,6 +199,8 @@ def test_xlsx_has_a_sheet_per_breakdown_the_factors_and_number_cells(client, led
     factors = list(workbook[titles[6]].iter_rows(values_only=True))
     assert len(factors) == 1 + len(expected.factors)
     assert all(isinstance(row[3], (int, float)) and row[9] for row in factors[1:])
+    with force_locale("nb"):
+        assert {row[6] for row in factors[1:]} <= {str(label) for label in CONFIDENCE_LABELS.values()}
     method = " ".join(str(row[1]) for row in workbook[titles[7]].iter_rows(values_only=True))
     assert "klimaregnskap" in method
 

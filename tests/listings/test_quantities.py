@@ -5,10 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from marketplace.db import db, utcnow
 from marketplace.notifications.models import Notification
+from marketplace.notifications.services import describe
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
 from marketplace.wanted.models import Need
@@ -70,10 +72,31 @@ def test_the_waitlist_offer_and_the_item_page_agree(client, chairs):
     assert "I tillegg tilgjengelig for alle nå: 24" in page
     assert "24 av 30 stk. ledige" in page
     inbox = client.get("/notifications").get_data(as_text=True)
-    assert "4 av «Stablestoler grå» holdes av til deg fra ventelisten til" in inbox
+    assert "4 stk. av «Stablestoler grå» holdes av til deg fra ventelisten til" in inbox
     # Anyone else sees only what they can reserve.
     client.post("/logout")
     fresh()
     login(client, "caretaker@b.example")
     other = client.get(f"/items/{chairs.chairs.id}").get_data(as_text=True)
     assert "holdes av til deg" not in other and "Tilgjengelig nå: 24" in other
+
+
+def test_a_waitlist_offer_says_its_unit_of_measure(client, region, catalogue):
+    """"85,5 kg", not "85.5": the offer says what is held in the category's unit, in the reader's language."""
+    furniture = make_item(region.caretaker_a, "other_furniture", title="Diverse møbler",
+                          quantity=Decimal(100), now=LONG_AGO)
+    db.session.commit()
+    first = reservations.reserve(region.member_a, furniture.id, Decimal(100), would_buy_new=WouldBuyNew.YES)
+    reservations.join_waitlist(region.member_b, furniture.id, Decimal("85.5"))
+    reservations.cancel(region.member_a, first)
+    db.session.commit()
+    offer = db.session.scalar(select(Notification).where(Notification.kind == "waitlist_offer"))
+    assert offer.data["quantity"] == "85.5" and offer.data["unit"] == "kg"  # stored as a number and a code
+    login(client, "member@b.example")
+    assert "85,5 kg av «Diverse møbler» holdes av til deg" in client.get("/notifications").get_data(as_text=True)
+    with force_locale("en"):
+        assert describe(offer).startswith("85.5 kg of “Diverse møbler” is held for you")
+        offer.data = {**offer.data, "quantity": "1", "unit": "piece"}
+        assert describe(offer).startswith("1 piece of")
+        offer.data = {**offer.data, "unit": "furlong"}  # a unit this version does not know: the bare amount
+        assert describe(offer).startswith("1 of")

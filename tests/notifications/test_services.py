@@ -181,7 +181,7 @@ def test_email_is_in_the_users_language_with_absolute_links(app, setup, monkeypa
     assert norwegian["Content-Language"] == "nb" and english["Content-Language"] == "en"
     assert text_of(norwegian).startswith("Hei Admin,") and 'lang="nb"' in html_of(norwegian)
     assert text_of(english).startswith("Hello Caretaker,") and 'lang="en"' in html_of(english)
-    assert "B kommune wants to reserve 1 of “Kontorstoler, grå”." == english["Subject"]
+    assert "B kommune wants to reserve 1 piece of “Kontorstoler, grå”." == english["Subject"]
     for message in (norwegian, english):
         assert link in text_of(message) and f'href="{link}"' in html_of(message)
         assert "https://ombruk.kommune.example/account/notifications" in text_of(message)
