@@ -53,10 +53,12 @@ def choices(user: User, reservation: Reservation, now: datetime | None = None) -
         return Choices(False, False, False)
     proposed = reservation.pickup_at is not None and not reservation.pickup_confirmed
     wish = reservation.wished_pickup_at
+    # The wish is offered while nothing is agreed and the requester has not proposed another time since.
     return Choices(
         accept_proposal=proposed and reservation.pickup_proposed_by != side,
         accept_wish=(side == PickupSide.OWNER and wish is not None and wish >= now - PAST_GRACE
-                     and not (reservation.pickup_confirmed and reservation.pickup_at == wish)),
+                     and not reservation.pickup_confirmed
+                     and not (proposed and reservation.pickup_proposed_by == PickupSide.REQUESTER)),
         waiting_for_other_side=proposed and reservation.pickup_proposed_by == side,
     )
 

@@ -114,7 +114,8 @@ def test_a_new_proposal_replacing_an_agreed_time_is_told_as_such(setup):
     assert "erstattet av et nytt forslag" in notifications.describe(notice)
     assert actions(reservation)[-1] == "pickup_changed"
     assert reservation.expires_at == LATER + timedelta(days=setup.a.pickup_grace_days)
-    assert pickup.choices(setup.caretaker_a, reservation, SOON).accept_proposal
+    assert pickup.choices(setup.caretaker_a, reservation, SOON) == pickup.Choices(
+        accept_proposal=True, accept_wish=False, waiting_for_other_side=False)  # the wish is outdated
     assert pickup.choices(setup.member_b, reservation, SOON).waiting_for_other_side
 
 
