@@ -20,9 +20,15 @@ from marketplace.errors import Forbidden
 from marketplace.reservations import notices
 from marketplace.reservations.models import PickupSide, Reservation, ReservationStatus
 from marketplace.reservations.permissions import is_owner_side, is_requester
+
 # The reservation's own status helpers: one domain, split only to keep modules short.
-from marketplace.reservations.services import (ReservationError, TransitionError, _log, _pickup_deadline,
-                                               _require_status)
+from marketplace.reservations.services import (
+    ReservationError,
+    TransitionError,
+    _log,
+    _pickup_deadline,
+    _require_status,
+)
 
 PAST_GRACE = timedelta(hours=1)  # a time this little in the past may still be proposed or accepted
 OPEN = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED)

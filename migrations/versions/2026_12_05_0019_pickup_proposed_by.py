@@ -8,9 +8,8 @@ Revises: 0018
 Create Date: 2026-12-05 22:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0019'
 down_revision = '0018'

@@ -1,7 +1,7 @@
 """Agreeing a pickup time (issue 18, item 6): only the other side accepts a proposal, the owner side accepts the
 wished time in one step, and every change is told to everyone involved but the person who made it."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from marketplace.reservations.models import PickupSide, ReservationStatus, Would
 from marketplace.reservations.services import ReservationError, TransitionError
 from tests.factories import make_item
 
-T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 SOON = T0 + timedelta(hours=1)
 WISH = T0 + timedelta(days=3)
 LATER = T0 + timedelta(days=4)
