@@ -136,6 +136,17 @@ def displacement(would_buy_new: str, policy: Municipality | None) -> Decimal:
 def record(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
     """Append the reuse event for a hand-over, with the factors in force that day. Raises LedgerError for costs
     that break a rule (``check_costs``), before anything is written."""
+    event = estimate(hand_over, now)
+    db.session.add(event)
+    db.session.flush()
+    tallies.add_event(event)
+    return event
+
+
+def estimate(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
+    """The reuse event ``record`` would append for the hand-over at ``now``, computed but not added to the
+    session (the confirmation page shows its figures): the one place the method's formula lives. Raises
+    LedgerError for costs that break a rule."""
     costs = check_costs(hand_over)
     now = now or utcnow()
     item, quantity = hand_over.item, hand_over.quantity
@@ -149,7 +160,7 @@ def record(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
         return (quantity * share * (kgco2e or 0) * lifetime - spent).quantize(CO2E_STEP)
 
     mass, price = factors.mass_kg, factors.price_new_nok
-    event = ReuseEvent(
+    return ReuseEvent(
         occurred_at=now, occurred_on=oslo_date(now), recorded_at=now, item_id=item.id,
         reservation_id=hand_over.reservation_id,
         category_id=item.category_id, quantity=quantity, giver_municipality_id=item.municipality_id,
@@ -167,10 +178,6 @@ def record(hand_over: HandOver, now: datetime | None = None) -> ReuseEvent:
         money_nok=(d * (price or 0) * quantity - (costs["price_paid_nok"] or 0)
                    - (costs["refurbishment_nok"] or 0)).quantize(MONEY_STEP),
     )
-    db.session.add(event)
-    db.session.flush()
-    tallies.add_event(event)
-    return event
 
 
 def reverse(actor: User, event: ReuseEvent, note: str, now: datetime | None = None, **audit_details) -> ReuseEvent:

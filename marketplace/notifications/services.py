@@ -93,7 +93,14 @@ def describe(notification: Notification) -> str:
         "hand_over_corrected": _("The hand-over of “%(title)s” was corrected: it no longer counts in the climate "
                                  "report.", title=title),
         "reservation_message": _("New message about “%(title)s”.", title=title),
-        "pickup_proposed": _("A pickup time is proposed for “%(title)s”.", title=title),
+        "pickup_proposed": _("A pickup time is proposed for “%(title)s”: %(when)s. The other side accepts it or "
+                             "proposes another.", title=title, when=_format_iso_moment(data.get("when")))
+        if data.get("when") else _("A pickup time is proposed for “%(title)s”.", title=title),
+        "pickup_changed": _("The agreed pickup time for “%(title)s” is replaced by a new proposal: %(when)s. It "
+                            "is not agreed until the other side accepts it.", title=title,
+                            when=_format_iso_moment(data.get("when"))),
+        "pickup_confirmed": _("The pickup time for “%(title)s” is agreed: %(when)s.", title=title,
+                              when=_format_iso_moment(data.get("when"))),
         "hold_expiring": _("The reservation of “%(title)s” lapses soon unless you answer it.", title=title),
         "waitlist_offer": _("%(quantity)s of “%(title)s” is held for you from the waitlist until %(when)s. The item "
                             "page shows it as held for you; reserve it before then.",

@@ -50,12 +50,15 @@ class ReserveForm(FlaskForm):
                          description=_l("For example which school it is for, or what you need to carry it."))
 
 
+TRANSPORT_MODE_LABELS = {"diesel_van": _l("Diesel van"), "electric_van": _l("Electric van")}
+COST_FIELDS = ("price_paid_nok", "transport_km", "transport_mode", "transport_kgco2e", "refurbishment_nok",
+               "refurbishment_kgco2e")
+
+
 def collect_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of ``handover.collect`` (what the hand-over cost) from plain values named as they
     are, for the web page and the API alike; a blank or missing value is not recorded."""
-    names = ("price_paid_nok", "transport_km", "transport_mode", "transport_kgco2e", "refurbishment_nok",
-             "refurbishment_kgco2e")
-    return {name: values.get(name) if values.get(name) not in ("", None) else None for name in names}
+    return {name: values.get(name) if values.get(name) not in ("", None) else None for name in COST_FIELDS}
 
 
 class CollectForm(FlaskForm):
@@ -65,8 +68,8 @@ class CollectForm(FlaskForm):
                                        description=_l("What the receiver paid in all. Leave empty if it was free."))
     transport_km = DecimalCommaField(_l("Distance driven (km)"), validators=[Optional()])
     transport_mode = SelectField(_l("Vehicle"), validators=[Optional()], choices=[
-        SelectChoice("", _l("Choose vehicle")), SelectChoice("diesel_van", _l("Diesel van")),
-        SelectChoice("electric_van", _l("Electric van"))])
+        SelectChoice("", _l("Choose vehicle")),
+        *(SelectChoice(value, label) for value, label in TRANSPORT_MODE_LABELS.items())])
     transport_kgco2e = DecimalCommaField(
         _l("Or: transport emissions (kg CO2e)"), validators=[Optional()],
         description=_l("Only if you know the figure, for example from the carrier. Then leave distance and "

@@ -13,6 +13,7 @@ Every function takes the acting user explicitly, flushes and never commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -34,31 +35,51 @@ from marketplace.reservations.permissions import (can_correct_hand_over, can_see
                                                   is_requester)
 # The reservation's own status and availability helpers: one domain, split only to keep modules short.
 from marketplace.reservations.services import (MAX_NOTE, ReservationError, _has_open_reservations, _log, _move,
-                                               _pickup_deadline)
+                                               _pickup_deadline, _require_status)
 
 UNDO_WINDOW = timedelta(hours=24)
 Reversal = Literal["undo", "correction"]
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What confirming the hand-over would record, shown before anything is: the reuse event with its figures,
+    computed by the ledger's own formula but not added, and whether the owner side is recording a hand-over
+    that already happened before it answered the reservation."""
+
+    reservation: Reservation
+    event: ReuseEvent
+    already_happened: bool
+
+
+def preview(actor: User, reservation: Reservation, now: datetime | None = None,
+            **costs: Decimal | str | None) -> Preview:
+    """What ``collect`` would record now with ``costs``, with the same checks (Forbidden, TransitionError,
+    ReservationError for costs that break a rule); changes nothing."""
+    now = now or utcnow()
+    owner = _may_collect(actor, reservation)
+    hand_over = _hand_over(reservation, costs)
+    try:
+        event = ledger.estimate(hand_over, now)
+    except ledger.LedgerError as error:
+        raise ReservationError(error.errors) from error
+    return Preview(reservation, event, already_happened=reservation.status == ReservationStatus.REQUESTED and owner)
+
+
 def collect(actor: User, reservation: Reservation, now: datetime | None = None,
             **costs: Decimal | str | None) -> ReuseEvent:
-    """Confirm the hand-over (either side; the owner side may also record one that happened while it was still
-    unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes the reuse
-    event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing done."""
+    """Confirm the hand-over (either side once approved; the owner side may also record one that happened while
+    it was still unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes
+    the reuse event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing
+    done. The pages show ``preview`` first; the API calls this at once."""
     now = now or utcnow()
-    owner = is_owner_side(actor, reservation)
-    if not owner and not is_requester(actor, reservation):
-        raise Forbidden
-    hand_over = ledger.HandOver(
-        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
-        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
-        reservation_id=reservation.id, **costs)
+    owner = _may_collect(actor, reservation)
+    hand_over = _hand_over(reservation, costs)
     try:
         ledger.check_costs(hand_over)
     except ledger.LedgerError as error:
         raise ReservationError(error.errors) from error
-    allowed = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
-    _move(reservation, ReservationStatus.COLLECTED, *allowed)
+    _move(reservation, ReservationStatus.COLLECTED, *_collectable(owner))
     reservation.closed_at = now
     reservation.expires_at = None
     event = ledger.record(hand_over, now)
@@ -70,6 +91,28 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None,
     _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
     notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
     return event
+
+
+def _collectable(owner: bool) -> tuple[ReservationStatus, ...]:
+    """The statuses a hand-over may be confirmed from: approved, or for the owner side also still unanswered."""
+    return (ReservationStatus.REQUESTED, ReservationStatus.APPROVED) if owner else (ReservationStatus.APPROVED,)
+
+
+def _may_collect(actor: User, reservation: Reservation) -> bool:
+    """Whether the actor is on the owner side; Forbidden for neither side, TransitionError for a status the
+    actor's side may not confirm a hand-over from (the requester before approval)."""
+    owner = is_owner_side(actor, reservation)
+    if not owner and not is_requester(actor, reservation):
+        raise Forbidden
+    _require_status(reservation, *_collectable(owner))
+    return owner
+
+
+def _hand_over(reservation: Reservation, costs: dict) -> ledger.HandOver:
+    return ledger.HandOver(
+        item=reservation.item, quantity=reservation.quantity, receiver=reservation.requester_organisation,
+        receiver_unit_id=reservation.requester_unit_id, would_buy_new=reservation.would_buy_new.value,
+        reservation_id=reservation.id, **costs)
 
 
 # --- Reversing a hand-over ------------------------------------------------------------------------------

@@ -36,6 +36,13 @@ class WouldBuyNew(StrEnum):
     UNKNOWN = "unknown"
 
 
+class PickupSide(StrEnum):
+    """Which side proposed the pickup time: only the other side may accept it."""
+
+    OWNER = "owner"  # the item's municipality (its caretakers and administrators)
+    REQUESTER = "requester"
+
+
 class Reservation(Base):
     __tablename__ = "reservations"
     __table_args__ = (
@@ -58,6 +65,9 @@ class Reservation(Base):
     wished_pickup_at: Mapped[datetime | None]
     pickup_at: Mapped[datetime | None]  # proposed or agreed
     pickup_confirmed: Mapped[bool] = mapped_column(default=False)
+    # Who proposed pickup_at (for a wished time the owner side accepted: the requester). None for times proposed
+    # before migration 0020, which either side may still accept.
+    pickup_proposed_by: Mapped[PickupSide | None] = mapped_column(enum_column(PickupSide, "pickup_side"))
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected or cancelled
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

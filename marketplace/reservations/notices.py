@@ -1,7 +1,9 @@
 """Telling the two sides of a reservation what happened: the owner side (the caretakers and admins of the
-item's municipality) and the requester, through their notifications."""
+item's municipality) and the requester, through their notifications (which are e-mailed as each user chose)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -34,6 +36,18 @@ def tell_requester(reservation: Reservation, kind: str) -> None:
 def tell_other_side(reservation: Reservation, kind: str, *, owner_side_acted: bool) -> None:
     """Tell the requester what the owner side did, or the owner side what the requester did."""
     (tell_requester if owner_side_acted else tell_owner_side)(reservation, kind)
+
+
+def tell_both_sides(reservation: Reservation, kind: str, actor: User, *, when: datetime | None = None) -> None:
+    """Tell everyone involved but the actor: the requester and the owner side (the actor's colleagues too)."""
+    data = _notification_data(reservation)
+    if when is not None:
+        data["when"] = when.isoformat()
+    told = {None, getattr(actor, "id", None)}
+    for user_id in [reservation.requester_id, *_owner_side_users(reservation)]:
+        if user_id not in told:
+            told.add(user_id)
+            notifications.notify(user_id, kind, data, f"/reservations/{reservation.id}")
 
 
 def _notification_data(reservation: Reservation) -> dict:

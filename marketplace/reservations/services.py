@@ -1,5 +1,5 @@
-"""Reservations: hold a quantity at once, answer, agree a pickup, and the waitlist (the hand-over itself, and
-its undoing, are ``handover``'s).
+"""Reservations: hold a quantity at once, answer, and the waitlist (agreeing the pickup time is ``pickup``'s;
+the hand-over itself, and its undoing, are ``handover``'s).
 
 Availability only ever changes through ``_take`` and ``_give_back``: one conditional UPDATE each, so two
 requests can never both take the last chair, on SQLite (whose writers queue) or PostgreSQL (whose row lock
@@ -30,6 +30,7 @@ from marketplace.reservations import notices
 from marketplace.reservations.forms import STATUS_LABELS
 from marketplace.reservations.permissions import can_see_reservation, is_owner_side, is_requester
 from marketplace.reservations.models import (
+    PickupSide,
     Reservation,
     ReservationMessage,
     ReservationStatus,
@@ -200,6 +201,7 @@ def approve(actor: User, reservation: Reservation, *, pickup_at: datetime | None
     if pickup_at is not None:
         reservation.pickup_at = pickup_at
         reservation.pickup_confirmed = True
+        reservation.pickup_proposed_by = PickupSide.OWNER
     reservation.expires_at = _pickup_deadline(reservation, now)
     db.session.flush()
     _log(actor, reservation, "reservation_approved")
@@ -227,41 +229,6 @@ def cancel(actor: User, reservation: Reservation, reason: str = "", now: datetim
     _close(reservation, ReservationStatus.CANCELLED, now, (reason or "").strip()[:MAX_NOTE])
     _log(actor, reservation, "reservation_cancelled")
     notices.tell_owner_side(reservation, "reservation_cancelled")
-    return reservation
-
-
-def propose_pickup(actor: User, reservation: Reservation, pickup_at: datetime,
-                   now: datetime | None = None) -> Reservation:
-    """Either side proposes a pickup time; the other side's confirmation makes it agreed."""
-    now = now or utcnow()
-    owner = is_owner_side(actor, reservation)
-    if not owner and not is_requester(actor, reservation):
-        raise Forbidden
-    _require_status(reservation, ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
-    if pickup_at < now - timedelta(hours=1):
-        raise ReservationError({"pickup_at": _("Choose a time in the future.")})
-    reservation.pickup_at = pickup_at
-    reservation.pickup_confirmed = False
-    reservation.expires_at = _pickup_deadline(reservation, now) if reservation.status == ReservationStatus.APPROVED \
-        else reservation.expires_at
-    db.session.flush()
-    _log(actor, reservation, "pickup_proposed", pickup_at=pickup_at.isoformat())
-    notices.tell_other_side(reservation, "pickup_proposed", owner_side_acted=owner)
-    return reservation
-
-
-def confirm_pickup(actor: User, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    now = now or utcnow()
-    if not (is_owner_side(actor, reservation) or is_requester(actor, reservation)):
-        raise Forbidden
-    _require_status(reservation, ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
-    if reservation.pickup_at is None:
-        raise TransitionError(_("No pickup time has been proposed yet."))
-    reservation.pickup_confirmed = True
-    if reservation.status == ReservationStatus.APPROVED:
-        reservation.expires_at = _pickup_deadline(reservation, now)
-    db.session.flush()
-    _log(actor, reservation, "pickup_confirmed")
     return reservation
 
 

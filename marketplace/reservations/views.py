@@ -4,9 +4,11 @@ from flask_login import current_user
 
 from marketplace.audit.labels import action_label
 from marketplace.listings.signals import item_page
-from marketplace.reservations import handover, overview as tabs, permissions, services
+from marketplace.reservations import handover, overview as tabs, permissions, pickup, services
 from marketplace.reservations.forms import (
+    COST_FIELDS,
     STATUS_LABELS,
+    TRANSPORT_MODE_LABELS,
     WOULD_BUY_NEW_LABELS,
     CollectForm,
     MessageForm,
@@ -29,6 +31,7 @@ def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
                                        reservation_status_label=STATUS_LABELS.__getitem__,
                                        may_correct_hand_over=handover.may_correct,
+                                       transport_mode_labels=TRANSPORT_MODE_LABELS,
                                        audit_action_label=action_label)
 
 
@@ -93,7 +96,14 @@ def overview():
 
 @blueprint.get("/reservations/<int:reservation_id>")
 def detail(reservation_id: int):
-    return _detail_page(services.find_reservation(current_user, reservation_id), CollectForm(formdata=None))
+    """The reservation; costs in the query (from "Endre" on the confirmation page) fill in the hand-over form."""
+    return _detail_page(services.find_reservation(current_user, reservation_id), _costs_form())
+
+
+def _costs_form() -> CollectForm:
+    """The hand-over's costs as the reservation page sends them to the confirmation page (a GET form: it changes
+    nothing, so it carries no CSRF token)."""
+    return CollectForm(request.args, meta={"csrf": False})
 
 
 def _detail_page(reservation, collect_form: CollectForm) -> str:
@@ -101,31 +111,54 @@ def _detail_page(reservation, collect_form: CollectForm) -> str:
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
         hand_over=hand_over, reversal_kind=handover.reversal_kind(current_user, hand_over) if hand_over else None,
-        reversals=handover.reversals(reservation),
+        undo_window=handover.UNDO_WINDOW, reversals=handover.reversals(reservation),
         owner=permissions.is_owner_side(current_user, reservation),
         requester=permissions.is_requester(current_user, reservation), collect_form=collect_form,
+        pickup_choices=pickup.choices(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
     )
 
 
-@blueprint.post("/reservations/<int:reservation_id>/<any(approve, cancel, 'confirm-pickup'):action>")
+@blueprint.post("/reservations/<int:reservation_id>/<any(approve, cancel):action>")
 def act(reservation_id: int, action: str):
     reservation = services.find_reservation(current_user, reservation_id)
     work = {
         "approve": lambda: services.approve(current_user, reservation),
         "cancel": lambda: services.cancel(current_user, reservation, request.form.get("reason", "")),
-        "confirm-pickup": lambda: services.confirm_pickup(current_user, reservation),
     }[action]
     work()
-    flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled."),
-           "confirm-pickup": _("The pickup time is agreed.")}[action], "success")
+    flash({"approve": _("The reservation is approved."), "cancel": _("The reservation is cancelled.")}[action],
+          "success")
     return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+
+
+@blueprint.get("/reservations/<int:reservation_id>/hand-over")
+def confirm_hand_over(reservation_id: int):
+    """The confirmation step: what the hand-over will record, with the costs given; nothing is written. Costs
+    that break a rule show the reservation page again with the errors (400)."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = _costs_form()
+    if form.validate():
+        try:
+            preview = handover.preview(current_user, reservation, **collect_arguments(form.data))
+        except services.ReservationError as error:
+            for name, message in error.errors.items():
+                form[name].errors.append(message)
+        else:
+            given = {name: request.args[name] for name in COST_FIELDS if request.args.get(name, "").strip()}
+            return render_template("reservations/hand_over.html", preview=preview, reservation=reservation,
+                                   costs=given, form=MessageForm())
+    return _detail_page(reservation, form), 400
 
 
 @blueprint.post("/reservations/<int:reservation_id>/collect")
 def collect(reservation_id: int):
-    """The hand-over with its optional costs; bad numbers show the page again with the errors, nothing done."""
+    """The final confirmation of the hand-over (from the confirmation page). A post without it (an old page, a
+    bookmark) goes to the confirmation page with its costs; bad numbers show the page again, nothing done."""
     reservation = services.find_reservation(current_user, reservation_id)
+    costs = {name: request.form[name] for name in COST_FIELDS if request.form.get(name, "").strip()}
+    if request.form.get("confirmed") != "yes":
+        return redirect(url_for("reservations.confirm_hand_over", reservation_id=reservation.id, **costs), 303)
     form = CollectForm()
     if form.validate_on_submit():
         try:
@@ -134,8 +167,9 @@ def collect(reservation_id: int):
             for name, message in error.errors.items():
                 form[name].errors.append(message)
         else:
-            flash(_("The hand-over is recorded. Thank you for reusing!"), "success")
-            return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+            flash(_("The hand-over is recorded. Thank you for reusing! If it was wrong, you can undo it on this page "
+                    "within 24 hours."), "success")
+            return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="recorded"), 303)
     return _detail_page(reservation, form), 400
 
 
@@ -161,12 +195,31 @@ def propose_pickup(reservation_id: int):
     try:
         if not form.validate_on_submit():
             raise services.ReservationError({"pickup_at": _("Choose a date and time.")})
-        services.propose_pickup(current_user, reservation, oslo_to_utc(form.pickup_at.data))
+        pickup.propose_pickup(current_user, reservation, oslo_to_utc(form.pickup_at.data))
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
     else:
-        flash(_("The pickup time is proposed."), "success")
-    return redirect(url_for("reservations.detail", reservation_id=reservation.id), 303)
+        flash(_("The pickup time is proposed. The other side is told, and the time is agreed when they accept it."),
+              "success")
+    return _to_pickup(reservation.id)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/<any('confirm-pickup', 'accept-wished-pickup'):action>")
+def agree_pickup(reservation_id: int, action: str):
+    """Accept the other side's proposal, or (the owner side) the time the requester wished for."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    agree = pickup.confirm_pickup if action == "confirm-pickup" else pickup.accept_wished_time
+    try:
+        agree(current_user, reservation)
+    except services.ReservationError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(_("The pickup time is agreed. The other side is told."), "success")
+    return _to_pickup(reservation.id)
+
+
+def _to_pickup(reservation_id: int):
+    return redirect(url_for("reservations.detail", reservation_id=reservation_id, _anchor="pickup"), 303)
 
 
 @blueprint.post("/reservations/<int:reservation_id>/messages")

@@ -1,5 +1,6 @@
-"""A reservation from start to hand-over in a real browser, by keyboard: a school reserves, the caretaker
-approves, the school confirms the hand-over. axe on every reservation page."""
+"""A reservation from start to hand-over in a real browser, by keyboard and by touch: a school reserves, the
+caretaker agrees the pickup time and approves, the school confirms the hand-over on its confirmation page.
+axe on every reservation page."""
 
 from __future__ import annotations
 
@@ -60,9 +61,76 @@ def test_reserve_approve_and_hand_over_by_keyboard(new_page):
     assert caretaker.locator(".badge--approved").count() >= 1
 
     school.goto(reservation_url)
-    _press_button(school, "form[action$='/collect'] button")
+    _press_button(school, "form[action$='/hand-over'] button")
+    assert school.url.startswith(reservation_url + "/hand-over")
+    assert school.locator("h1").inner_text() == "Bekreft overleveringen"
+    assert school.locator(".badge--collected").count() == 0  # nothing recorded yet
+    assert_no_axe_violations(school)
+    assert_no_horizontal_scroll(school)
+    _press_button(school, "button[name=confirmed]")
     assert school.locator(".badge--collected").count() >= 1
+    assert school.locator("#recorded a", has_text="Angre overleveringen").is_visible()
     assert_no_axe_violations(school)
     school.goto("/reservations")
     assert_no_axe_violations(school)
+    assert school.problems == [] and caretaker.problems == []
+
+
+def _tap(page, name: str) -> None:
+    """Touch the button with this text, as a finger would, and wait for the next page."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).tap()
+
+
+def test_pickup_agreed_with_one_tap_and_hand_over_confirmed_on_a_phone(new_page):
+    caretaker = new_page("phone")
+    login(caretaker)
+    item_url = _list_chairs(caretaker)
+
+    school = new_page("phone")
+    login(school, "skole@dulten.example")
+    school.goto(item_url)
+    school.fill("input[name=quantity]", "6")
+    school.check("input[name=would_buy_new][value=no]")
+    school.fill("input[name=wished_pickup_at]", "2030-05-02T10:00")
+    _tap(school, "Reserver")
+    reservation_url = school.url
+
+    # The owner side takes the wished time with one tap; the school is told.
+    caretaker.goto(reservation_url)
+    assert_no_axe_violations(caretaker)
+    assert_no_horizontal_scroll(caretaker)
+    _tap(caretaker, "Godta ønsket tidspunkt")
+    assert caretaker.get_by_text("Avtalt: 02.05.2030, 10:00.").is_visible()
+    school.goto("/notifications")
+    assert school.get_by_text("er avtalt: 02.05.2030, 10:00", exact=False).count() == 1
+
+    # The school proposes another time: it waits for the caretaker, who alone is offered "Godta".
+    school.goto(reservation_url)
+    school.fill("input[name=pickup_at]", "2030-05-03T12:30")
+    _tap(school, "Foreslå et annet tidspunkt")
+    assert school.get_by_role("button", name="Godta hentetidspunktet").count() == 0
+    assert school.get_by_text("Dere foreslo", exact=False).is_visible()
+    assert_no_axe_violations(school)
+    caretaker.goto(reservation_url)
+    _tap(caretaker, "Godta hentetidspunktet")
+    assert caretaker.get_by_text("Avtalt: 03.05.2030, 12:30.").is_visible()
+    assert caretaker.get_by_text("Hentetidspunkt avtalt", exact=False).count() >= 1  # the history
+    assert_no_axe_violations(caretaker)
+    school.goto("/notifications")
+    assert school.get_by_text("er avtalt: 03.05.2030, 12:30", exact=False).count() == 1
+
+    # Before approving, the caretaker is offered only to record a hand-over that already happened.
+    assert caretaker.get_by_role("button", name="Bekreft overlevering").count() == 0
+    _tap(caretaker, "Godkjenn")
+    _tap(caretaker, "Bekreft overlevering")
+    assert caretaker.get_by_role("heading", level=1).inner_text() == "Bekreft overleveringen"
+    assert caretaker.get_by_text("6 stk.").is_visible()
+    assert_no_axe_violations(caretaker)
+    assert_no_horizontal_scroll(caretaker)
+    _tap(caretaker, "Ja, registrer overleveringen")
+    assert caretaker.locator(".badge--collected").count() >= 1
+    assert caretaker.get_by_role("link", name="Angre overleveringen").is_visible()
+    assert_no_axe_violations(caretaker)
+    assert_no_horizontal_scroll(caretaker)
     assert school.problems == [] and caretaker.problems == []

@@ -41,7 +41,12 @@ def test_reserve_approve_collect_through_the_pages(client, setup, web_app):
     assert caretaker.post(f"/reservations/{reservation.id}/approve").status_code == 303
     assert client.post(f"/reservations/{reservation.id}/messages", data={"body": "Vi kommer med varebil"}) \
         .status_code == 303
-    assert client.post(f"/reservations/{reservation.id}/collect").status_code == 303
+    going = client.post(f"/reservations/{reservation.id}/collect")  # without the final confirmation
+    assert going.status_code == 303 and going.headers["Location"] == f"/reservations/{reservation.id}/hand-over"
+    fresh()
+    assert db.session.get(Reservation, reservation.id).status == ReservationStatus.APPROVED
+    assert "Ja, registrer overleveringen" in client.get(going.headers["Location"]).get_data(as_text=True)
+    assert client.post(f"/reservations/{reservation.id}/collect", data={"confirmed": "yes"}).status_code == 303
     fresh()
     assert db.session.get(Reservation, reservation.id).status == ReservationStatus.COLLECTED
     assert db.session.scalar(select(func.count(ReuseEvent.id))) == 1
@@ -132,9 +137,15 @@ def test_the_hand_over_form_records_the_costs(client, setup):
     login(client, "caretaker@a.example")
     page = client.get(f"/reservations/{reservation_id}").get_data(as_text=True)
     assert "Kostnad og transport (valgfritt)" in page and 'name="transport_km"' in page
-    response = client.post(f"/reservations/{reservation_id}/collect", data={
-        "price_paid_nok": "1 200,50", "transport_km": "12,5", "transport_mode": "diesel_van",
-        "transport_kgco2e": "", "refurbishment_nok": "", "refurbishment_kgco2e": "0,75"})
+    costs = {"price_paid_nok": "1 200,50", "transport_km": "12,5", "transport_mode": "diesel_van",
+             "transport_kgco2e": "", "refurbishment_nok": "", "refurbishment_kgco2e": "0,75"}
+    confirmation = client.get(f"/reservations/{reservation_id}/hand-over", query_string=costs)
+    shown = confirmation.get_data(as_text=True)
+    assert confirmation.status_code == 200 and "136 kg CO2e" in shown and "12,5 km med dieselvarebil" in shown
+    assert 'name="price_paid_nok" value="1 200,50"' in shown and 'name="transport_kgco2e"' not in shown
+    fresh()
+    assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0
+    response = client.post(f"/reservations/{reservation_id}/collect", data={**costs, "confirmed": "yes"})
     assert response.status_code == 303
     fresh()
     event = db.session.scalar(select(ReuseEvent))
@@ -159,10 +170,11 @@ def test_the_hand_over_form_records_the_costs(client, setup):
 def test_the_hand_over_form_refuses_bad_numbers_and_changes_nothing(client, setup, data, message):
     reservation_id = _approved(setup)
     login(client, "caretaker@a.example")
-    response = client.post(f"/reservations/{reservation_id}/collect", data=data)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in page
-    assert "field__error" in page and "<details open>" in page
+    for response in (client.get(f"/reservations/{reservation_id}/hand-over", query_string=data),
+                     client.post(f"/reservations/{reservation_id}/collect", data={**data, "confirmed": "yes"})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in page
+        assert "field__error" in page and "<details open>" in page
     fresh()
     assert db.session.get(Reservation, reservation_id).status == ReservationStatus.APPROVED
     assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0
