@@ -367,7 +367,7 @@ LISTINGS = [
         S, VS, "grit_sand", "Strøsand, 5 tonn", "5", GOOD, "Sørli depot", "withdrawn",
         "Strøsand 0–8 mm fra vinterlageret. (Trukket: vi trenger den likevel selv.)"),
     DemoListing(
-        S, VS, "pupil_desk", "Elevpulter med stoler (24 sett)", "24", GOOD, "Sørli skole", "network",
+        S, VS, "pupil_desk_set", "Elevpulter med stoler (24 sett)", "24", GOOD, "Sørli skole", "network",
         "Pulter med hvit laminatplate og justerbar høyde (64–76 cm), med en elevstol til hver. Fra 7. trinn, "
         "som flytter inn i nye lokaler.",
         room="Klasserom 7A", colour="hvit", dimensions="70 × 50 cm", photos=3, until=40, available=5),

@@ -20,6 +20,7 @@ from marketplace.wanted.models import WantedNotice
 from marketplace.wanted.permissions import can_answer_notice
 
 MATCHES_SHOWN = 12
+SAME_GROUP_SHOWN = 4  # the widest tier is a hint, not a list to scroll through
 ANSWERABLE_SHOWN = 50
 
 
@@ -79,7 +80,7 @@ def tiers(category: Category) -> dict[Category, MatchKind]:
 def matching_items(user: User, category: Category, *, limit: int = MATCHES_SHOWN,
                    same_group: bool = True) -> Matches:
     """Published items that ``user`` may see, from every municipality at once: up to ``limit`` of the category,
-    up to ``limit`` of related categories, and, while fewer than ``limit`` are shown, of the same group."""
+    up to ``limit`` of related categories, and, while fewer than ``limit`` are shown, a few of the same group."""
     kinds = tiers(category)
     related = tuple(other.slug for other, kind in kinds.items() if kind == MatchKind.RELATED)
     group = tuple(other.slug for other, kind in kinds.items() if kind == MatchKind.SAME_GROUP)
@@ -93,12 +94,12 @@ def matching_items(user: User, category: Category, *, limit: int = MATCHES_SHOWN
                                with_facets=False)
         found.related_total = result.total
         found.matches += [Match(item, MatchKind.RELATED) for item in result.items]
-    room = limit - len(found.matches)
+    room = min(limit - len(found.matches), SAME_GROUP_SHOWN)
     if same_group and group and room > 0:
-        result = search.search(user, search.SearchParams(categories=group, sort="newest", per_page=limit),
+        result = search.search(user, search.SearchParams(categories=group, sort="newest", per_page=room),
                                with_facets=False)
         found.same_group_total = result.total
-        found.matches += [Match(item, MatchKind.SAME_GROUP) for item in result.items[:room]]
+        found.matches += [Match(item, MatchKind.SAME_GROUP) for item in result.items]
     return found
 
 

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +21,7 @@ from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import login
 from tests.factories import make_item
 
-WHEN = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)  # factor set 2026.3 is in force from 5 December 2026
+WHEN = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # factor set 2026.3 is in force from 5 December 2026
 DECEMBER = "scope=network:vest&period=custom&from=2026-12-01&to=2026-12-31"
 
 

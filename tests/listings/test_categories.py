@@ -29,7 +29,7 @@ def test_a_unit_after_an_amount_in_both_languages(app, locale, amount, unit, exp
 def test_sets_are_counted_in_whole_numbers(app):
     with app.test_request_context(), force_locale("nb"):
         assert MeasureUnit.SET.whole_numbers and not MeasureUnit.M3.whole_numbers
-        assert MeasureUnit.SET.quantity_problem(Decimal("28")) is None
+        assert MeasureUnit.SET.quantity_problem(Decimal(28)) is None
         assert MeasureUnit.SET.quantity_problem(Decimal("2.5")) == "Oppgi denne kategorien i hele sett."
         assert MeasureUnit.M3.quantity_problem(Decimal("1.6")) is None
 

@@ -71,9 +71,14 @@ def test_matches_come_exact_then_related_then_same_group_and_hidden_ones_never(s
         ("Elevstoler B", False), ("Elevpulter med stoler B", True)]
 
 
-def test_the_same_group_fills_only_what_is_left(stock):
+def test_the_same_group_fills_only_what_is_left_and_only_a_few(stock):
     found = matching.matching_items(stock.member_a, category("pupil_chair"), limit=2)
     assert [match.kind for match in found.matches] == [MatchKind.EXACT, MatchKind.RELATED]
+    for number in range(5):
+        make_item(stock.caretaker_b, "whiteboard", title=f"Tavle {number}", now=LONG_AGO)
+    found = matching.matching_items(stock.member_a, category("pupil_chair"))
+    kinds = [match.kind for match in found.matches]
+    assert kinds.count(MatchKind.SAME_GROUP) == matching.SAME_GROUP_SHOWN == 4 and found.same_group_total == 6
 
 
 def test_a_caretaker_may_offer_a_related_item_and_the_list_says_which_is_which(stock):
