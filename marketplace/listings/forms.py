@@ -135,7 +135,8 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
     condition = RadioField(_l("Condition"), validators=[DataRequired()],
                            choices=[SelectChoice(value.value, label) for value, (label, _h) in CONDITION_LABELS.items()])
     quantity = DecimalCommaField(_l("Quantity"), validators=[DataRequired(message=_l("Give the quantity."))],
-                                 description=_l("Pieces, or the amount in the category's unit (kg, tonnes, m², m³)."))
+                                 description=_l("Pieces or sets, or the amount in the category's unit "
+                                                "(kg, tonnes, m², m³)."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
                        description=_l("The school, library, depot or office where it is."))
