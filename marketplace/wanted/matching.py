@@ -53,15 +53,8 @@ class Matches:
         return self.exact.total + self.related_total
 
     @property
-    def params(self) -> search.SearchParams:
-        return self.exact.params
-
-    @property
     def items(self) -> list[Item]:
         return [match.item for match in self.matches]
-
-    def of_kind(self, kind: str) -> list[Match]:
-        return [match for match in self.matches if match.kind == kind]
 
 
 def tiers(category: Category) -> dict[Category, MatchKind]:

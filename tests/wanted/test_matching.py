@@ -120,3 +120,13 @@ def test_the_pages_mark_related_and_same_group_items(client, stock, web_app):
     offer = caretaker.get(f"/wanted/{notice.id}").get_data(as_text=True)
     assert 'id="offer-' in offer and "Beslektet kategori: Elevpult med stol (sett)" in offer
     assert "28 sett ledige" in offer  # a set is counted in sets
+
+
+def test_the_need_certificate_says_related_categories_were_searched(client, stock):
+    need = services.register_need(stock.member_a, services.NeedInput(
+        title="Elevstoler", category=category("pupil_chair"), quantity=Decimal(24)))
+    db.session.commit()
+    login(client, "member@a.example")
+    page = client.get(f"/needs/{need.id}/certificate").get_data(as_text=True)
+    assert "i kategorien «Elevstol» og de beslektede kategoriene: 2 gjenstand(er)" in page
+    assert "Elevpulter med stoler B (B kommune, 28 ledig, beslektet kategori)" in page
