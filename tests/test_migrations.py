@@ -176,3 +176,29 @@ def test_square_metres_arrive_with_0018_and_hold_the_way_back(empty_database_url
             assert connection.execute(text("SELECT unit FROM categories")).scalar() == "kg"
     finally:
         engine.dispose()
+
+
+def test_sets_arrive_with_0021_and_hold_the_way_back(empty_database_url):
+    """0021 lets a category be counted in sets (both engines' CHECK constraint); downgrading refuses while one is."""
+    upgrade(empty_database_url, "0020")
+    engine = make_engine(empty_database_url)
+    insert = text("INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+                  "VALUES (1, 'pupil_desk_set', 'furniture', 'Elevpult med stol', 'Pupil desk with chair', 'set', "
+                  "false, 0)")
+    try:
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(insert)
+        upgrade(empty_database_url)
+        with engine.begin() as connection:
+            connection.execute(insert)
+        with pytest.raises(RuntimeError, match="sets"):
+            downgrade(empty_database_url, "0020")
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE categories SET unit = 'piece' WHERE id = 1"))
+        downgrade(empty_database_url, "0020")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT unit FROM categories")).scalar() == "piece"
+            with pytest.raises(DBAPIError), connection.begin_nested():
+                connection.execute(text("UPDATE categories SET unit = 'set' WHERE id = 1"))
+    finally:
+        engine.dispose()

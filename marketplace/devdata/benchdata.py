@@ -330,7 +330,7 @@ def _category_weight(category: Category) -> float:
 
 
 def _quantity(rng: random.Random, category: Category) -> Decimal:
-    if category.unit == MeasureUnit.PIECE:
+    if category.unit.whole_numbers:  # pieces or sets
         roll = rng.random()
         if roll < 0.4:
             return Decimal(1)
@@ -357,7 +357,7 @@ def _item_row(rng: random.Random, item_id: int, municipality: Municipality, unit
     singular, plural = rng.choice(_NOUNS.get(category.slug) or [(category.name_nb, category.name_nb)])
     brand, model = rng.choice(_ICT_MODELS.get(category.slug) or _BRANDS[category.group])
     colour = rng.choice(_COLOURS[category.group])
-    many = category.unit == MeasureUnit.PIECE and quantity > 1
+    many = category.unit.whole_numbers and quantity > 1
     pattern = rng.randrange(5)
     if pattern == 0 and many:
         title = f"{plural}{', ' + colour if colour else ''} ({quantity:f} stk.)"

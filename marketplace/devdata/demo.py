@@ -31,7 +31,7 @@ from marketplace.devdata.demo_region import MUNICIPALITIES, NETWORK, PARTNERS, P
 from marketplace.i18n import oslo_date
 from marketplace.impact import services as impact
 from marketplace.listings import services as listings
-from marketplace.listings.models import Category, Condition, Item, ItemStatus, MeasureUnit
+from marketplace.listings.models import Category, Condition, Item, ItemStatus
 from marketplace.notifications.models import Notification
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
@@ -146,7 +146,7 @@ def _load_listings(progress: Callable[[str], object], now: datetime) -> None:
         ), publish=False)
 
         # 1–3 drawn photos: from the front, several together (or from another side), close up.
-        several = category.unit is MeasureUnit.PIECE and Decimal(listing.quantity) > 1
+        several = category.unit.whole_numbers and Decimal(listing.quantity) > 1
         for view in _photo_views(listing.photos, several):
             data = photos.render(category.slug, group=category.group.value, colour=listing.colour,
                                  seed=f"{listing.municipality}|{listing.title}", view=view, several=several)

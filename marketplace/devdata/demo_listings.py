@@ -53,7 +53,7 @@ LISTINGS = [
         room="Aulaen, lager bak scenen", building="Bygg A", brand="EFG", colour="grå",
         dimensions="B 50 × D 52 × H 82 cm, sittehøyde 45 cm", photos=3, until=21),
     DemoListing(
-        D, VD, "pupil_desk", "Elevpulter med stoler (28 sett)", "28", WORN, "Dulten skole", "partners",
+        D, VD, "pupil_desk_set", "Elevpulter med stoler (28 sett)", "28", WORN, "Dulten skole", "partners",
         "Enkeltpulter med bokhylle under platen, og én stol per pult. Platene har skriblerier og noen hakk, "
         "men understellene er stødige. Byttes ut fordi 5. trinn får hev/senk-pulter. Blir kastet når de nye "
         "pultene kommer, om ingen tar dem.",
@@ -178,12 +178,18 @@ LISTINGS = [
         "Runde bord fra kafeen i biblioteket. Det er plass til fire stoler rundt hvert.",
         room="Kafeen", colour="bøk", dimensions="Ø 110 cm, høyde 72 cm", photos=0),
     DemoListing(
-        D, VD, "other_material", "Himlingsplater, restparti (142,5 kg)", "142.5", AS_NEW,
+        D, VD, "ceiling_tile", "Himlingsplater, restparti (64,8 m²)", "64.8", AS_NEW,
         "Driftsdepotet Dulten", "partners",
-        "Ubrukte himlingsplater i originalemballasje (9 pakker), til overs etter ombyggingen av Dulten "
-        "skole. Lagret tørt. Oppgitt i kilo for klimaregnskapet.",
+        "Ubrukte himlingsplater i originalemballasje (9 pakker à 20 plater, 64,8 m²), til overs etter "
+        "ombyggingen av Dulten skole. Lagret tørt.",
         room="Reolene ved port 3", brand="Ecophon", model="Focus A", colour="hvit",
         dimensions="60 × 60 cm, 20 mm"),
+    DemoListing(
+        D, VD, "topsoil", "Matjord fra skolegården (8 m³)", "8", GOOD, "Driftsdepotet Dulten", "today",
+        "Matjord gravd opp da sandkassen ved Dulten skole ble flyttet. Fri for stein og røtter, ligger i "
+        "ranke bak depotet. Passer til bed og plen.",
+        room="Ranken bak saltlageret", pickup="Ta med henger; vi laster med hjullaster hverdager 07–14.",
+        discarded=True, photos=1, until=30),
     # --- Nordvik kommune ---
     DemoListing(
         N, VN, "table", "Barnebord, lave (4 stk.)", "4", WORN, "Nordvik barnehage", "network",
@@ -285,16 +291,16 @@ LISTINGS = [
         "Rest fra vinterlageret, grus 2–6 mm. Litt klumpet i toppen etter fukt, ellers fin.",
         until=10),
     DemoListing(
-        N, VN, "other_material", "Belegningsstein, grå (850 kg)", "850", GOOD, "Nordvik driftsdepot",
+        N, VN, "paving_stone", "Belegningsstein, grå (12 m²)", "12", GOOD, "Nordvik driftsdepot",
         "partners",
-        "Brukt belegningsstein fra torget, rengjort og stablet på to paller. Om lag 850 kg, nok til rundt 12 "
-        "m².",
+        "Brukt belegningsstein fra torget, rengjort og stablet på to paller. Nok til rundt 12 m², om lag "
+        "850 kg.",
         room="Pallene ved porten", colour="grå", dimensions="21 × 14 × 6 cm per stein", discarded=True),
     DemoListing(
-        N, VN, "other_material", "Gipsplater, restparti (240,5 kg)", "240.5", AS_NEW, "Nordvik driftsdepot",
+        N, VN, "plasterboard", "Gipsplater, restparti (28,8 m²)", "28.8", AS_NEW, "Nordvik driftsdepot",
         "today",
-        "Ubrukte gipsplater, til overs etter ombyggingen av helsehuset. Lagret tørt innendørs. 240,5 kg, om "
-        "lag ti plater.",
+        "Ubrukte gipsplater, til overs etter ombyggingen av helsehuset. Lagret tørt innendørs. Ti hele "
+        "plater, 28,8 m².",
         room="Innendørslageret", brand="Gyproc", model="GN13 Normal", colour="hvit",
         dimensions="120 × 240 cm, 12,5 mm"),
     DemoListing(
@@ -327,6 +333,12 @@ LISTINGS = [
         "ungdomshus. Oppgitt i kilo fordi modulene hører sammen.",
         colour="svart", dimensions="8 moduler à 200 × 100 cm, høyde 40 cm"),
     DemoListing(
+        S, VS, "structural_timber", "Konstruksjonsvirke 48 × 198 mm (1,6 m³)", "1.6", GOOD, "Sørli depot",
+        "network",
+        "Rett og tørt konstruksjonsvirke, demontert fra et lagertak uten råte. Spikerfritt og sortert på "
+        "lengde (3,6–4,8 m). Om lag 1,6 m³.",
+        room="Under tak ved porten", dimensions="48 × 198 mm, 3,6–4,8 m", colour="gran", photos=1, until=25),
+    DemoListing(
         S, AS, "laptop", "Bærbare PC-er, Lenovo ThinkPad L14 (20 stk.)", "20", GOOD, "Sørli rådhus", "today",
         "Intel Core i5, 8 GB minne, 256 GB SSD. Slettet med sertifisert programvare, og slettesertifikatet "
         "er registrert. Noen har slitte tastaturer.",
@@ -355,7 +367,7 @@ LISTINGS = [
         S, VS, "grit_sand", "Strøsand, 5 tonn", "5", GOOD, "Sørli depot", "withdrawn",
         "Strøsand 0–8 mm fra vinterlageret. (Trukket: vi trenger den likevel selv.)"),
     DemoListing(
-        S, VS, "pupil_desk", "Elevpulter med stoler (24 sett)", "24", GOOD, "Sørli skole", "network",
+        S, VS, "pupil_desk_set", "Elevpulter med stoler (24 sett)", "24", GOOD, "Sørli skole", "network",
         "Pulter med hvit laminatplate og justerbar høyde (64–76 cm), med en elevstol til hver. Fra 7. trinn, "
         "som flytter inn i nye lokaler.",
         room="Klasserom 7A", colour="hvit", dimensions="70 × 50 cm", photos=3, until=40, available=5),

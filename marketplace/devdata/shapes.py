@@ -459,6 +459,11 @@ def _pallet(c: Canvas, colour: RGB, rng: random.Random) -> None:
 _GROUP_FALLBACK = {"furniture": "other_furniture", "ict": "other_ict", "material": "other_material"}
 
 
+# Categories drawn like another: a set like its main piece, loose masses like a heap of sand.
+_DRAWN_AS = {"pupil_desk_set": "pupil_desk", "workstation_set": "desk", "crushed_stone": "grit_sand",
+             "topsoil": "grit_sand"}
+
+
 def shape_for(slug: str, group: str) -> Shape:
     """The drawing of category ``slug``, or the general one of its ``group``."""
-    return SHAPES.get(slug) or SHAPES[_GROUP_FALLBACK.get(group, "other_furniture")]
+    return SHAPES.get(_DRAWN_AS.get(slug, slug)) or SHAPES[_GROUP_FALLBACK.get(group, "other_furniture")]

@@ -220,6 +220,17 @@ def money_not_counted(report: Report) -> list[str]:
     return sorted({factor.category for factor in report.factors if factor.price_new_nok is None})
 
 
+def co2e_not_counted(report: Report) -> list[str]:
+    """The categories handed over with no CO2e factor (no default line and no figure of the item's own): their
+    hand-overs add no CO2e, which the report says rather than counting 0 silently."""
+    return sorted({factor.category for factor in report.factors if factor.kgco2e_new is None})
+
+
+def waste_not_counted(report: Report) -> list[str]:
+    """The categories handed over with no mass: their hand-overs add no waste avoided."""
+    return sorted({factor.category for factor in report.factors if factor.mass_kg is None})
+
+
 def comparison(report: Report) -> Comparison | None:
     """A familiar figure: the diesel-van kilometres that emit as much as the net CO2e avoided."""
     if report.totals.co2e_net_kg <= 0:
@@ -414,6 +425,8 @@ class Content:
     method: list[tuple[str, str]]
     appendices: list[Appendix] = field(default_factory=list)
     money_not_counted: list[str] = field(default_factory=list)  # categories handed over without a new price
+    co2e_not_counted: list[str] = field(default_factory=list)  # ... without a CO2e factor
+    waste_not_counted: list[str] = field(default_factory=list)  # ... without a mass
 
     @property
     def title(self) -> str:
@@ -429,4 +442,4 @@ def build(report: Report, generated: datetime) -> Content:
     appendices = [appendix for _receiver, appendix in report_appendices.send(report) if appendix is not None]
     return Content(report, oslo_date(generated), sections(report), total_lines(report), comparison(report),
                    factor_lines(report), method(report), sorted(appendices, key=lambda appendix: appendix.key),
-                   money_not_counted(report))
+                   money_not_counted(report), co2e_not_counted(report), waste_not_counted(report))

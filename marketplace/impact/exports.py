@@ -23,6 +23,14 @@ CSV_DELIMITER = ";"  # Excel in Norway (decimal comma) splits a CSV at semicolon
 CSV_DECIMAL = ","
 
 
+def not_counted(data: Content) -> list[tuple[str, list[str]]]:
+    """The lines that say which categories a total leaves out for want of a figure (none when nothing is)."""
+    lines = [(_("CO2e not counted for (no CO2e factor)"), data.co2e_not_counted),
+             (_("Waste not counted for (no mass)"), data.waste_not_counted),
+             (_("Money not counted for (no new price)"), data.money_not_counted)]
+    return [(str(label), categories) for label, categories in lines if categories]
+
+
 def _plain(number: Decimal | int | None) -> str:
     """A number as Norwegian Excel reads it: a decimal comma, no grouping (18762,5), so it stays a number."""
     if number is None:
@@ -82,8 +90,8 @@ def to_csv(data: Content) -> str:
     out.writerow([_("Measure"), _("Value")])
     for line in data.totals:
         out.writerow([line.label, _plain(line.value)])
-    if data.money_not_counted:
-        out.writerow([_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
+    for label, categories in not_counted(data):
+        out.writerow([label, "; ".join(categories)])
     if report.late_corrections:
         out.writerow([])
         out.writerow([_("Corrections made after the period ended (included above)")])
@@ -164,8 +172,8 @@ def to_xlsx(data: Content) -> bytes:
     for line in data.totals:
         append(summary, [line.label, line.value])
         summary.cell(summary.max_row, 2).number_format = _FORMATS[line.kind]
-    if data.money_not_counted:
-        append(summary, [_("Money not counted for (no new price)"), "; ".join(data.money_not_counted)])
+    for label, categories in not_counted(data):
+        append(summary, [label, "; ".join(categories)])
     if report.late_corrections:
         append(summary, [])
         append(summary, [_("Corrections made after the period ended (included above)")])
@@ -278,6 +286,8 @@ def to_dict(data: Content) -> dict:
                               "co2e_net_kg": item.co2e_net_kg, "waste_kg": item.waste_kg, "money_nok": item.money_nok,
                               "note": item.note} for item in report.late_corrections],
         "money_not_counted_for": data.money_not_counted,
+        "co2e_not_counted_for": data.co2e_not_counted,
+        "waste_not_counted_for": data.waste_not_counted,
         "comparison": ({"van_km": data.comparison.van_km, "van_kg_co2e_per_km": VAN_KG_PER_KM,
                         "text": data.comparison.text, "source": data.comparison.source} if data.comparison else None),
     }

@@ -57,6 +57,24 @@ SHIPPED_FACTOR_SETS = [
                       "smaller than the figure; their sources say so. Hand-overs before 1 December 2026 keep "
                       "2026.1."),
     },
+    {
+        # Only adds lines (every 2026.2 line is repeated unchanged), so a hand-over of an existing category
+        # gets the same figures under either set, and the set may take effect on the day it was made.
+        "version": "2026.3",
+        "name": "Ombruksmarkedet default factors 2026.3",
+        "effective_from": date(2026, 12, 5),
+        "file": DATA_DIR / "factors-2026.3.csv",
+        "description": "Every 2026.2 line unchanged; two sets (pupil desk with chair, workstation) summed from "
+                       "their parts' lines; crushed stone (DESNZ/DEFRA 2025 aggregates, net) and mineral-wool "
+                       "insulation (DESNZ/DEFRA 2025 material estimate); soil and roof tiles with no default "
+                       "factor.",
+        "changes": _l("Six categories are added; every 2026.2 figure stays as it was. Sets: a pupil desk with "
+                      "its chair and an office workstation, counted in sets, with the sum of their parts' "
+                      "figures. Crushed stone and gravel per tonne, as the net saving of reuse like grit sand "
+                      "(5.58 kg CO2e per tonne). Mineral-wool insulation per m³, a material estimate. Soil per "
+                      "m³ and roof tiles per m² have no default factor: no sourced figure was found, so the "
+                      "report says they are not counted unless an item carries its own figure."),
+    },
 ]
 DEFAULT_FACTOR_SET = SHIPPED_FACTOR_SETS[-1]  # the newest: categories take their names, units and order from it
 # ICT that can hold data or configuration; it needs recorded erasure before it leaves its municipality.

@@ -39,14 +39,19 @@ GROUP_LABELS = {
     CategoryGroup.ICT: _l("ICT equipment"),
     CategoryGroup.MATERIAL: _l("Materials"),
 }
-UNIT_LABELS = {"piece": _l("pieces"), "kg": _l("kg"), "tonne": _l("tonnes"), "m2": _l("m²"), "m3": _l("m³")}
+UNIT_LABELS = {"piece": _l("pieces"), "set": _l("sets"), "kg": _l("kg"), "tonne": _l("tonnes"), "m2": _l("m²"),
+               "m3": _l("m³")}
 
 
 def unit_label_for(amount: Any, unit: str) -> str:
-    """The unit after an amount: "1 piece", "2 pieces" in English (bokmål says "stk." for both)."""
-    if unit != "piece":
-        return str(UNIT_LABELS[unit])
-    return ngettext("piece", "pieces", 1 if amount == 1 else 2)
+    """The unit after an amount: "1 piece", "2 pieces", "1 set", "28 sets" in English (bokmål says "stk." and
+    "sett" for both); the units of measure (kg, m², m³) are the same for every amount."""
+    number = 1 if amount == 1 else 2
+    if unit == "piece":
+        return ngettext("piece", "pieces", number)
+    if unit == "set":
+        return ngettext("set", "sets", number)
+    return str(UNIT_LABELS[unit])
 
 
 def quantity_text(amount: Any, unit: str) -> str:
@@ -56,8 +61,8 @@ def quantity_text(amount: Any, unit: str) -> str:
 
 
 # What a per-unit figure (a factor, a price) is per: "kg CO2e per tonne", never a bare number.
-PER_UNIT_LABELS = {"piece": _l("per piece"), "kg": _l("per kg"), "tonne": _l("per tonne"), "m2": _l("per m²"),
-                   "m3": _l("per m³")}
+PER_UNIT_LABELS = {"piece": _l("per piece"), "set": _l("per set"), "kg": _l("per kg"), "tonne": _l("per tonne"),
+                   "m2": _l("per m²"), "m3": _l("per m³")}
 
 # The item's own fields, read and shown as they are (its category, condition and unit are looked up).
 ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
@@ -137,7 +142,8 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
     condition = RadioField(_l("Condition"), validators=[DataRequired()],
                            choices=[SelectChoice(value.value, label) for value, (label, _h) in CONDITION_LABELS.items()])
     quantity = DecimalCommaField(_l("Quantity"), validators=[DataRequired(message=_l("Give the quantity."))],
-                                 description=_l("Pieces, or the amount in the category's unit (kg, tonnes, m², m³)."))
+                                 description=_l("Pieces or sets, or the amount in the category's unit "
+                                                "(kg, tonnes, m², m³)."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
                        description=_l("The school, library, depot or office where it is."))

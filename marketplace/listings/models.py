@@ -23,9 +23,10 @@ class CategoryGroup(StrEnum):
 
 
 class MeasureUnit(StrEnum):
-    """How a category is counted: whole pieces, or an amount by mass, area or volume."""
+    """How a category is counted: whole pieces or sets, or an amount by mass, area or volume."""
 
     PIECE = "piece"
+    SET = "set"  # whole sets of things used together: a pupil desk with its chair, a workstation
     KG = "kg"
     TONNE = "tonne"
     M2 = "m2"  # square metres: plasterboard, carpet tiles, paving stones
@@ -33,7 +34,7 @@ class MeasureUnit(StrEnum):
 
     @property
     def whole_numbers(self) -> bool:
-        return self is MeasureUnit.PIECE
+        return self in (MeasureUnit.PIECE, MeasureUnit.SET)
 
     def quantity_problem(self, quantity: Decimal | None) -> str | None:
         """What is wrong with ``quantity`` of something counted in this unit, or None. The one quantity rule
@@ -43,7 +44,8 @@ class MeasureUnit(StrEnum):
         if quantity > MAX_QUANTITY:
             return _("The quantity is too large.")
         if self.whole_numbers and quantity != quantity.to_integral_value():
-            return _("Count this category in whole pieces.")
+            return _("Count this category in whole sets.") if self is MeasureUnit.SET else _(
+                "Count this category in whole pieces.")
         if quantity != quantity.quantize(QUANTITY_STEP):
             return _("Give the amount with at most three decimals.")
         return None

@@ -23,6 +23,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
+from marketplace.listings.categories import in_group_order
 from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
@@ -165,8 +166,8 @@ def _copy_input(item: Item, data: ItemInput) -> None:
 
 
 def categories() -> list[Category]:
-    """Every category, in the order forms offer them."""
-    return list(db.session.scalars(select(Category).order_by(Category.position)))
+    """Every category, in the order forms offer them: grouped, each group once."""
+    return in_group_order(db.session.scalars(select(Category)))
 
 
 def create_item(actor: User, data: ItemInput, *, publish: bool = False, municipality: Municipality | None = None,

@@ -31,6 +31,7 @@ from marketplace.organisations.models import Municipality, Unit
 from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.search import services as search
 from marketplace.search.models import SavedSearch
+from marketplace.wanted.matching import MatchKind, matching_items, with_related
 from marketplace.wanted.models import (
     BuyNewReason,
     Need,
@@ -52,7 +53,6 @@ from marketplace.wanted.permissions import (
 from marketplace.wanted.visibility import visible_notices_clause
 
 MAX_FOUND_KEPT = 12  # matching items remembered on the need, for the certificate
-MATCHES_SHOWN = 12
 
 
 class WantedError(ValueError):
@@ -112,28 +112,12 @@ def our_notices(user: User) -> list[WantedNotice]:
     return list(db.session.scalars(query.order_by(WantedNotice.created_at.desc(), WantedNotice.id.desc())))
 
 
-def matching_items(user: User, category: Category, *, limit: int = MATCHES_SHOWN) -> search.SearchResult:
-    """Published items in the category that ``user`` may see, from every municipality at once."""
-    params = search.SearchParams(categories=(category.slug,), sort="newest", per_page=limit)
-    return search.search(user, params, with_facets=False)
-
-
 def answers(notice: WantedNotice, viewer: User, now: datetime | None = None) -> list[WantedAnswer]:
     """Items offered in answer to the notice that ``viewer`` may see."""
     query = (select(WantedAnswer).join(Item, Item.id == WantedAnswer.item_id)
              .where(WantedAnswer.notice_id == notice.id, visible_items_clause(viewer, now or utcnow()))
              .order_by(WantedAnswer.created_at.desc()))
     return list(db.session.scalars(query))
-
-
-def answerable_items(user: User, notice: WantedNotice) -> list[Item]:
-    """The published items of the user's municipality, in the notice's category, that they could offer."""
-    if not can_answer_notice(user, notice):
-        return []
-    query = listings.visible_items(user).where(
-        Item.municipality_id == user.municipality.id, Item.status == ItemStatus.PUBLISHED,
-        Item.category_id == notice.category_id, Item.quantity_available > 0)
-    return list(db.session.scalars(query.order_by(Item.published_at.desc()).limit(50)))
 
 
 # --- Notices: changing ----------------------------------------------------------------------------------
@@ -164,7 +148,8 @@ def _check(municipality: Municipality, data: NoticeInput, today: date) -> None:
 def _alert_for(poster: User, notice: WantedNotice, now: datetime) -> SavedSearch:
     """The poster's alert for the notice: the saved-search mechanism announces each matching item once, when
     it becomes visible to them."""
-    params = search.SearchParams(categories=(notice.category.slug,)).to_args()
+    slugs = tuple(category.slug for category in with_related(notice.category))  # related categories too
+    params = search.SearchParams(categories=slugs).to_args()
     saved = SavedSearch(user_id=poster.id, name=notice.title[:120], params=params, checked_until=now)
     db.session.add(saved)
     db.session.flush()
@@ -311,7 +296,7 @@ def register_need(actor: User, data: NeedInput, now: datetime | None = None) -> 
             raise WantedError({"returned_asset_tag": _("The asset tag can be at most 60 characters.")})
     else:
         data.returned_asset_tag = data.no_return_reason = ""
-    found = matching_items(actor, data.category, limit=MAX_FOUND_KEPT)
+    found = matching_items(actor, data.category, limit=MAX_FOUND_KEPT, same_group=False)
     open_until = today + timedelta(days=municipality.need_open_days)
     if data.needed_by is not None:
         open_until = min(open_until, data.needed_by)
@@ -320,9 +305,11 @@ def register_need(actor: User, data: NeedInput, now: datetime | None = None) -> 
         municipality=municipality, unit=notice.unit, created_by_id=actor.id, category=data.category,
         notice=notice, status=NeedStatus.OPEN, title=data.title, description=data.description,
         quantity=data.quantity, needed_by=data.needed_by, created_at=now,
-        searched=found.params.to_args(), found_count=found.total,
+        searched=found.related_params.to_args(), found_count=found.total,
         found=[{"id": item.id, "title": item.title, "municipality": item.municipality.name,
-                "quantity_available": format(item.quantity_available.normalize(), "f")} for item in found.items],
+                "quantity_available": format(item.quantity_available.normalize(), "f"),
+                "related": match.kind == MatchKind.RELATED, "category": item.category.slug}
+               for match in found.matches for item in (match.item,)],
         returned_asset_tag=data.returned_asset_tag, no_return_reason=data.no_return_reason,
     )
     db.session.add(need)
@@ -357,12 +344,13 @@ def register_returned_device(actor: User, need: Need, now: datetime | None = Non
 
 
 def linkable_reservations(need: Need) -> list[Reservation]:
-    """The municipality's live or collected reservations in the need's category that no need claims yet."""
+    """The municipality's live or collected reservations in the need's category or a related one that no need
+    claims yet."""
     claimed = select(need_reservations.c.reservation_id).where(need_reservations.c.need_id != need.id)
     return list(db.session.scalars(
         select(Reservation).join(Item, Item.id == Reservation.item_id).where(
             Reservation.requester_organisation_id == need.municipality_id,
-            Item.category_id == need.category_id,
+            Item.category_id.in_([category.id for category in with_related(need.category)]),
             Reservation.status.in_([ReservationStatus.REQUESTED, ReservationStatus.APPROVED,
                                     ReservationStatus.COLLECTED]),
             Reservation.id.not_in(claimed),

@@ -10,7 +10,7 @@ from marketplace.db import utcnow
 from marketplace.inputs import parse_id, parse_ids
 from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
-from marketplace.wanted import permissions, services
+from marketplace.wanted import matching, permissions, services
 from marketplace.wanted import report  # noqa: F401  (adds the reuse-first figures to the climate report)
 from marketplace.wanted.forms import REASON_LABELS, NeedForm, NoticeForm, OutcomeForm, notice_input
 from marketplace.wanted.models import NeedStatus, NoticeStatus
@@ -78,9 +78,9 @@ def detail(notice_id: int):
     own_side = notice.municipality_id == getattr(current_user.municipality, "id", None)
     return render_template(
         "wanted/detail.html", notice=notice, action_form=FlaskForm(),
-        matches=services.matching_items(current_user, notice.category) if own_side else None,
+        matches=matching.matching_items(current_user, notice.category) if own_side else None,
         answers=services.answers(notice, current_user),
-        answerable=services.answerable_items(current_user, notice) if not own_side else [],
+        answerable=matching.answerable_items(current_user, notice) if not own_side else [],
         can_list=can_list_items_for(current_user, current_user.municipality),
     )
 
@@ -142,7 +142,7 @@ def register():
 def _need_page(need, form: OutcomeForm, status: int = 200):
     return render_template(
         "wanted/need.html", need=need, form=form, action_form=FlaskForm(),
-        matches=services.matching_items(current_user, need.category) if need.status == NeedStatus.OPEN else None,
+        matches=matching.matching_items(current_user, need.category) if need.status == NeedStatus.OPEN else None,
         linkable=services.linkable_reservations(need) if need.status == NeedStatus.OPEN else [],
         chosen=set(parse_ids(request.form.getlist("reservation_ids"))),
         can_register_device=(need.returned_asset_tag and need.returned_item_id is None

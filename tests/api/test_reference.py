@@ -21,7 +21,7 @@ def test_categories_carry_the_factors_in_force_for_the_callers_municipality(api,
     assert set(chair) >= {"slug", "name", "group", "unit", "kgco2e_new", "mass_kg", "price_new_nok", "sources",
                           "factor_set"}
     assert chair["name"] == "Kontorstol" and chair["group"] == "furniture" and chair["unit"] == "piece"
-    assert chair["factor_set"] == "2026.2" and chair["sources"]  # today's set (in force from 1 December 2026)
+    assert chair["factor_set"] == "2026.3" and chair["sources"]  # today's set (in force from 5 December 2026)
     assert b["grit_sand"]["unit"] == "tonne" and b["laptop"]["holds_data"] is True
 
 

@@ -172,7 +172,7 @@ def test_list_reserve_approve_collect_and_impact(api, chairs):
     assert result["reservation"]["status"] == "collected"
     event = result["reuse_event"]
     assert event["quantity"] == "10" and event["co2e_kg"] == event["co2e_kg_gross"] == "700.000"
-    assert event["money_nok"].endswith(".00") and event["factor_set"] == "2026.2"  # in force today
+    assert event["money_nok"].endswith(".00") and event["factor_set"] == "2026.3"  # in force today
     fresh()
     assert db.session.scalar(select(func.count(ReuseEvent.id))) == 1
     assert db.session.get(Item, chairs.chairs.id).status == ItemStatus.COMPLETED

@@ -17,7 +17,7 @@ from marketplace.reservations import handover
 from marketplace.reservations.models import WouldBuyNew
 from tests.factories import category, find_user, make_item
 
-FIRST, SECOND = impact.SHIPPED_FACTOR_SETS
+FIRST, SECOND, THIRD = impact.SHIPPED_FACTOR_SETS
 
 
 def shipped_lines(spec) -> dict[str, tuple]:
@@ -61,12 +61,13 @@ def test_installed_sets_equal_their_files_and_a_second_install_changes_nothing(a
     impact.install_default_factors(progress=said.append)
     db.session.commit()
     assert stored_lines("2026.1") == shipped_lines(FIRST) and stored_lines("2026.2") == shipped_lines(SECOND)
+    assert stored_lines("2026.3") == shipped_lines(THIRD)
     before = everything_stored()
     said.clear()
     newest = impact.install_default_factors(progress=said.append)
     db.session.commit()
-    assert newest.version == "2026.2" and everything_stored() == before
-    assert "Default factors 2026.1 already installed" in said and "Default factors 2026.2 already installed" in said
+    assert newest.version == "2026.3" and everything_stored() == before
+    assert "Default factors 2026.1 already installed" in said and "Default factors 2026.3 already installed" in said
 
 
 def first_set_as_stored() -> tuple:
@@ -128,16 +129,42 @@ def test_a_hand_over_takes_the_set_in_force_on_its_date(region, catalogue, hande
 
 
 def test_how_we_calculate_shows_the_set_in_force_its_units_and_the_history(client, catalogue):
-    page = client.get("/how-we-calculate").get_data(as_text=True)  # today is after 1 December 2026: 2026.2
-    assert "Faktorsett 2026.2" in page and "Dette er settet som gjelder i dag." in page
-    assert "1,6 kg CO2e per m²" in page and "Norgips Standard type A" in page  # a new line, with its unit
+    page = client.get("/how-we-calculate").get_data(as_text=True)  # today is after 5 December 2026: 2026.3
+    assert "Faktorsett 2026.3" in page and "Dette er settet som gjelder i dag." in page
+    assert "1,6 kg CO2e per m²" in page and "Norgips Standard type A" in page  # a 2026.2 line, with its unit
     assert "32 kg CO2e per m³" in page and "CAVEAT (climate-method.md)" in page
     assert "5,58 kg CO2e per tonn" in page
+    assert "50 kg CO2e per sett" in page and "56 kg CO2e per m³" in page  # 2026.3: a set, insulation
     history = page[page.index("Versjonshistorikk for faktorene"):]
-    assert "2026.1" in history and "2026.2" in history and "gjelder i dag" in history
-    assert "Strøsand teller nå nettogevinsten av ombruk" in history
+    assert "2026.1" in history and "2026.2" in history and "2026.3" in history and "gjelder i dag" in history
+    assert "Strøsand teller nå nettogevinsten av ombruk" in history and "Seks kategorier er lagt til" in history
     earlier = client.get("/how-we-calculate?version=2026.1").get_data(as_text=True)
-    assert "Faktorsett 2026.1" in earlier and "Dette er ikke settet som gjelder i dag; det er 2026.2." in earlier
+    assert "Faktorsett 2026.1" in earlier and "Dette er ikke settet som gjelder i dag; det er 2026.3." in earlier
     assert "7,8 kg CO2e per tonn" in earlier and "Gipsplate" not in earlier.split("Versjonshistorikk")[0]
     unknown = client.get("/how-we-calculate?version=1999.9")
-    assert unknown.status_code == 200 and "Faktorsett 2026.2" in unknown.get_data(as_text=True)
+    assert unknown.status_code == 200 and "Faktorsett 2026.3" in unknown.get_data(as_text=True)
+
+
+def test_the_third_set_only_adds_lines_each_with_a_source_or_an_honest_no_factor():
+    """2026.3 repeats every 2026.2 line as it was (so it may take effect the day it was made: a hand-over of an
+    existing category gets the same figures under either set) and adds six categories."""
+    second, third = shipped_lines(SECOND), shipped_lines(THIRD)
+    assert {slug: line for slug, line in third.items() if slug in second} == second
+    assert set(third) - set(second) == {"pupil_desk_set", "workstation_set", "crushed_stone", "insulation",
+                                        "topsoil", "roof_tile"}
+    assert SECOND["effective_from"] < THIRD["effective_from"] and THIRD["effective_from"].isoformat() == "2026-12-05"
+    with open(THIRD["file"], newline="", encoding="utf-8") as file:
+        rows = {row["slug"]: row for row in csv.DictReader(file)}
+    assert rows["pupil_desk_set"]["unit"] == "set" and rows["workstation_set"]["unit"] == "set"
+    assert rows["insulation"]["unit"] == "m3" and rows["topsoil"]["unit"] == "m3"
+    # The set is its parts: a pupil desk (30) and a pupil chair (20).
+    assert third["pupil_desk_set"][0] == second["pupil_desk"][0] + second["pupil_chair"][0]
+    assert third["crushed_stone"][:3] == second["grit_sand"][:3] and "DEFRA/DESNZ 2025" in rows["crushed_stone"]["sources"]
+    for slug in ("topsoil", "roof_tile"):  # no sourced figure: no factor at all, and the line says so
+        assert third[slug][0] is None and rows[slug]["confidence"] == "none"
+        assert rows[slug]["sources"].startswith("no default factor")
+    for slug in ("pupil_desk_set", "workstation_set", "crushed_stone", "insulation"):
+        assert third[slug][0] is not None and rows[slug]["sources"] and rows[slug]["confidence"] != "none"
+    # Each group comes in one run, so the forms show each group once.
+    groups = [row["group"] for row in rows.values()]
+    assert groups == sorted(groups, key=["furniture", "ict", "material"].index)

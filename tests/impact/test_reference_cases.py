@@ -18,7 +18,7 @@ from marketplace.reservations.models import WouldBuyNew
 from tests.factories import find_user, make_item
 
 UNDER_2026_1 = datetime(2026, 9, 1, 10, 0, tzinfo=timezone.utc)
-UNDER_2026_2 = datetime(2026, 12, 10, 10, 0, tzinfo=timezone.utc)  # 2026.2 is in force from 1 December 2026
+UNDER_2026_2 = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)  # 2026.2 is in force 1-4 December 2026
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ def setup(region, catalogue):
 def test_install_is_idempotent_and_complete(setup):
     services.install_default_factors()
     services.install_default_factors()
-    assert db.session.scalar(select(func.count(FactorSet.id))) == len(services.SHIPPED_FACTOR_SETS) == 2
-    newest = db.session.scalar(select(FactorSet).where(FactorSet.version == "2026.2"))
+    assert db.session.scalar(select(func.count(FactorSet.id))) == len(services.SHIPPED_FACTOR_SETS) == 3
+    newest = db.session.scalar(select(FactorSet).where(FactorSet.version == "2026.3"))
     categories = db.session.scalar(select(func.count(Category.id)))
     assert categories == db.session.scalar(select(func.count(CategoryFactor.id))
                                            .where(CategoryFactor.factor_set_id == newest.id)) >= 40
