@@ -48,3 +48,26 @@ class SavedSearchHit(Base):
     saved_search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchWord(Base):
+    """A word of the vocabulary: every distinct word (and compound ending) the text index has been given, so a
+    query word that matches nothing can be corrected to a close one (``suggest.py``). It only grows; what a
+    viewer may see is decided by searching for a word, never by this table."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)  # folded, as the index holds it
+    spelling: Mapped[str] = mapped_column(String(40))  # as first written, lower-case: "bjørk" for "bjork"
+    whole: Mapped[bool] = mapped_column(default=True)  # a whole word somewhere, not only an ending
+
+
+class SearchTrigram(Base):
+    """The vocabulary's words by trigram and length: the words close to a misspelt one are found by an index
+    lookup of its trigrams within a few letters of its length, on either engine."""
+
+    __tablename__ = "search_trigrams"
+
+    trigram: Mapped[str] = mapped_column(String(3), primary_key=True)
+    length: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -1,0 +1,62 @@
+"""The search vocabulary (issue #18, typo-tolerant search): every distinct word the text index holds, and its
+trigrams by length, so a misspelt query word's close words are found by an index lookup on either engine.
+Filled from the items there are, as the service fills it for each item saved from now on.
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-05 22:00:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0019'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'search_words',
+        sa.Column('word', sa.String(length=40), nullable=False),
+        sa.Column('spelling', sa.String(length=40), nullable=False),
+        sa.Column('whole', sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint('word', name=op.f('pk_search_words')),
+    )
+    op.create_table(
+        'search_trigrams',
+        sa.Column('trigram', sa.String(length=3), nullable=False),
+        sa.Column('length', sa.Integer(), nullable=False),
+        sa.Column('word', sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint('trigram', 'length', 'word', name=op.f('pk_search_trigrams')),
+    )
+    _fill(op.get_bind())
+
+
+def _fill(bind) -> None:
+    from marketplace.search.text import trigrams, vocabulary
+
+    entries: dict[str, tuple[str, bool]] = {}
+    rows = bind.execute(sa.text(
+        "SELECT items.title, items.brand, items.model, items.colour, items.description, "
+        "categories.name_nb, categories.name_en FROM items JOIN categories ON categories.id = items.category_id"))
+    for row in rows:
+        for word, (spelling, whole) in vocabulary(
+                [row.title, row.name_nb, row.name_en, row.brand, row.model, row.colour], [row.description]).items():
+            if word not in entries or (whole and not entries[word][1]):
+                entries[word] = (spelling, whole)
+    words = sorted(entries)
+    for start in range(0, len(words), 1000):
+        batch = words[start:start + 1000]
+        bind.execute(sa.text("INSERT INTO search_words (word, spelling, whole) VALUES (:word, :spelling, :whole)"),
+                     [{"word": word, "spelling": entries[word][0], "whole": entries[word][1]} for word in batch])
+        bind.execute(sa.text("INSERT INTO search_trigrams (trigram, length, word) VALUES (:trigram, :length, :word)"),
+                     [{"trigram": trigram, "length": len(word), "word": word}
+                      for word in batch for trigram in trigrams(word)])
+
+
+def downgrade() -> None:
+    op.drop_table('search_trigrams')
+    op.drop_table('search_words')
