@@ -388,9 +388,9 @@ class _Facets:
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
-           with_facets: bool = True) -> SearchResult:
+           with_facets: bool = True, visible: Visibility | None = None) -> SearchResult:
     now = now or utcnow()
-    visible = visibility(user, now)  # built once: every query of this search shares it
+    visible = visible or visibility(user, now)  # built once (or given): every query of this search shares it
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
     if text.query_terms(params.q):

@@ -39,15 +39,17 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
     """``services.search`` with facets, and when it finds fewer than ``FEW_HITS`` items for a text query, a
     ``Suggestion`` in ``result.suggestion`` (or None)."""
     now = now or utcnow()
-    result = services.search(user, params, locale=locale, now=now)
+    visible = visibility(user, now)  # built once, for the search and the suggestion's searches alike
+    result = services.search(user, params, locale=locale, now=now, visible=visible)
     if result.total < FEW_HITS and text.query_terms(params.q):
-        result.suggestion = suggestion(user, params, result.total, now)
+        result.suggestion = suggestion(user, params, result.total, now, visible)
     return result
 
 
-def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime) -> Suggestion | None:
-    """The corrected search for ``params`` if one finds more than ``exact_total`` items for ``user``."""
-    visible = visibility(user, now)
+def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime,
+               visible: Visibility) -> Suggestion | None:
+    """The corrected search for ``params`` if one finds more than ``exact_total`` items for ``user``, who sees
+    ``visible``."""
     query_words = list(dict.fromkeys(text.words(params.q)))[: text.MAX_QUERY_TERMS]
     corrections: dict[str, vocabulary.Candidate] = {}
     for word in [word for word in query_words if _correctable(word)][:MAX_WORDS_CORRECTED]:
@@ -62,7 +64,8 @@ def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime
     if not corrections:
         return None
     corrected = replace(params, q=_rewrite(params.q, corrections), page=1)
-    similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False)
+    similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False,
+                              visible=visible)
     if similar.total <= exact_total:
         return None
     return Suggestion(q=corrected.q, params=corrected, result=similar)

@@ -1,7 +1,6 @@
 """Typo-tolerant search: a close spelling is suggested when a search finds few items, never a hidden word."""
 
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from marketplace.search.services import SearchParams
 from tests.conftest import counting_queries
 from tests.factories import make_item, make_user
 
-T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=30)
 
 
@@ -92,6 +91,13 @@ def test_enough_exact_hits_need_no_suggestion_and_no_extra_statement(setup, app)
     assert exact.total == result.total == 3
     assert result.suggestion is None
     assert len(forgiven) == len(plain)
+    with counting_queries(app) as exact_only:
+        services.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER)
+    with counting_queries(app) as misspelt:
+        assert suggest.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER).suggestion.q == "kontorstol"
+    # The candidates, the correction's count under visibility, the close matches, their rows and photos (and on
+    # PostgreSQL the planner setting around the close matches' text search, as around every text search).
+    assert len(misspelt) == len(exact_only) + 5 + (2 if db.engine.dialect.name == "postgresql" else 0)
     assert forgiving(setup.member_b, q="eik").suggestion is None  # one exact hit, and nothing close finds more
     assert forgiving(setup.member_b).suggestion is None  # no words, nothing to correct
 
