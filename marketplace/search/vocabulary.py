@@ -49,6 +49,21 @@ def add(session: Session, entries: dict[str, tuple[str, bool]]) -> None:
         key=lambda row: (row["trigram"], row["length"], row["word"])))
 
 
+def merge(entries: dict[str, tuple[str, bool]], more: dict[str, tuple[str, bool]]) -> None:
+    """Add ``more`` to ``entries`` (both as ``text.vocabulary`` gives them): the first spelling stays, and an
+    ending seen as a whole word becomes one."""
+    for word, (spelling, whole) in more.items():
+        if word not in entries or (whole and not entries[word][1]):
+            entries[word] = (spelling, whole)
+
+
+def add_all(session: Session, entries: dict[str, tuple[str, bool]], batch: int = 500) -> None:
+    """``add`` for a large vocabulary (a bulk load), a batch of words at a time."""
+    words = sorted(entries)
+    for start in range(0, len(words), batch):
+        add(session, {word: entries[word] for word in words[start:start + batch]})
+
+
 def max_distance(word: str) -> int:
     """How many edits a word may be away from what was meant: one in a short word, two in a long one."""
     return 1 if len(word) < 8 else 2
