@@ -317,6 +317,8 @@ def measure_search(bench: Bench, name: str, args_dict: dict, rounds: int, warmup
             samples[mode].append(wall)
             cpu[mode].append(used)
     queries = {"service": len(service_sql), "list": len(list_sql), "http": len(http_sql)}
+    if result.suggestion is not None:  # a typo: what the close matches found counts as found
+        return samples, cpu, queries, result.suggestion.result.total, len(result.suggestion.result.items)
     return samples, cpu, queries, result.total, len(result.items)
 
 

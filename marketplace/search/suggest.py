@@ -1,11 +1,12 @@
 """Search that forgives typos: when a search finds few items, a close spelling that finds more is suggested
 ("Mente du «kontorstol»?") and its first hits are shown, marked as hits for another word.
 
-Each word of the query that finds fewer than ``FEW_HITS`` visible items on its own is corrected to the closest
-word of the vocabulary (``vocabulary.candidates``) that finds more, checked by the real search under the
-viewer's visibility and the search's filters. The vocabulary holds the words of every item, hidden ones too, so
-it only proposes; a word is suggested only if this viewer's own search finds it, and a word of items the viewer
-cannot see is skipped like a word that does not exist. A search with enough exact hits costs nothing extra.
+A one-word query is corrected to the closest word of the vocabulary (``vocabulary.candidates``) that finds
+more items than it; in a longer query, each word that finds nothing on its own is corrected to the closest one
+that finds something; always counted by the real search under the viewer's visibility and the search's
+filters. The vocabulary holds the words of every item, hidden ones too, so it only proposes: a word is
+suggested only if this viewer's own search finds it, and a word of items the viewer cannot see is skipped like
+a word that does not exist. A search with enough exact hits costs nothing extra.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime
     query_words = list(dict.fromkeys(text.words(params.q)))[: text.MAX_QUERY_TERMS]
     corrections: dict[str, vocabulary.Candidate] = {}
     for word in [word for word in query_words if _correctable(word)][:MAX_WORDS_CORRECTED]:
-        # One word alone finds what the whole query found; otherwise it is counted on its own.
-        found = exact_total if len(query_words) == 1 else _hits(visible, params, word, now)
-        if found >= FEW_HITS:
-            continue
+        if len(query_words) == 1:
+            found = exact_total  # one word alone finds what the query found: few, or a correction may find more
+        else:
+            found = _hits(visible, params, word, now)
+            if found:
+                continue  # a word of a longer query that finds something alone is meant as written
         for candidate in [c for c in vocabulary.candidates(db.session, word) if c.word != word][:MAX_TRIED]:
             if _hits(visible, params, candidate.word, now) > found:
                 corrections[word] = candidate

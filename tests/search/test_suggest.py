@@ -62,6 +62,9 @@ def test_a_close_word_is_suggested_with_its_hits(setup, typed, suggested, expect
 
 
 def test_the_other_words_and_the_filters_are_kept(setup):
+    for number in range(3):  # "hage" finds more than "håg", but "håg" finds something: it is meant
+        make_item(setup.caretaker_b, "armchair", title=f"Benk til hage {number}", now=T0)
+    db.session.commit()
     result = forgiving(setup.member_b, q="HÅG kontorstl", category="office_chair", condition="good")
     assert result.suggestion.q == "HÅG kontorstol"
     assert result.suggestion.params.categories == ("office_chair",)
