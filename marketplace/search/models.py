@@ -62,12 +62,13 @@ class SearchWord(Base):
     whole: Mapped[bool] = mapped_column(default=True)  # a whole word somewhere, not only an ending
 
 
-class SearchTrigram(Base):
-    """The vocabulary's words by trigram and length: the words close to a misspelt one are found by an index
-    lookup of its trigrams within a few letters of its length, on either engine."""
+class SearchVariant(Base):
+    """The vocabulary's words by their one-edit variants: each word itself and the word with one letter left out
+    (`stol`: `stol`, `tol`, `sol`, `stl`, `sto`). Two words are one edit apart (a letter added, left out,
+    changed, or two neighbours swapped) only if they share a variant, so the words close to a misspelt one are
+    found by a few key lookups of its own variants, on either engine, however large the vocabulary."""
 
-    __tablename__ = "search_trigrams"
+    __tablename__ = "search_variants"
 
-    trigram: Mapped[str] = mapped_column(String(3), primary_key=True)
-    length: Mapped[int] = mapped_column(primary_key=True)
+    variant: Mapped[str] = mapped_column(String(40), primary_key=True)
     word: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -116,6 +116,12 @@ def trigrams(word: str) -> set[str]:
     return {padded[start:start + 3] for start in range(len(padded) - 2)}
 
 
+def variants(word: str) -> set[str]:
+    """The word and every way of leaving out one letter of it: `stol` → `stol`, `tol`, `sol`, `stl`, `sto`.
+    Two words share a variant if (and almost only if) they are one edit apart (see ``SearchVariant``)."""
+    return {word} | {word[:start] + word[start + 1:] for start in range(len(word))}
+
+
 def edit_distance(first: str, second: str) -> int:
     """Edits (insert, delete, replace, swap two neighbours) from one word to the other (optimal string
     alignment): `stoll` → `stol` is 1, `skpa` → `skap` is 1."""

@@ -1,24 +1,26 @@
-"""The vocabulary of the text index: the distinct words it has been given, and their trigrams.
+"""The vocabulary of the text index: the distinct words it has been given, and their one-edit variants.
 
 Kept up to date where the text index is (``services.index_item``, in the item's transaction), filled for the
-items there were by migration 0019, and read only to correct a misspelt query word (``suggest.py``): its
-trigrams find the few words close to it through the primary key of ``search_trigrams``, on either engine, and
-Python ranks those few by edit distance. The vocabulary only grows (a word of a deleted item stays): it says
-which words exist somewhere, never what a viewer may see; a suggestion is always checked by a real search.
+items there were by migration 0019, and read only to correct a misspelt query word (``suggest.py``): its own
+variants find the words one edit away from it through the primary key of ``search_variants`` (a few key
+lookups, each listing a few words, however large the vocabulary), and Python ranks those few. The vocabulary
+only grows (a word of a deleted item stays): it says which words exist somewhere, never what a viewer may see;
+a suggestion is always checked by a real search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marketplace.search import text
-from marketplace.search.models import SearchTrigram, SearchWord
+from marketplace.search.models import SearchVariant, SearchWord
 
-MAX_CANDIDATES = 40  # words read per misspelt word, those sharing most trigrams first; Python ranks them
+MAX_DISTANCE = 1  # one edit: a letter added, left out or changed, or two neighbours swapped
+MAX_CANDIDATES = 200  # a bound only: a misspelt word has a handful of neighbours
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Candidate:
 
 
 def add(session: Session, entries: dict[str, tuple[str, bool]]) -> None:
-    """Add the words of ``entries`` (``text.vocabulary``) that are new, with their trigrams. Known words cost
+    """Add the words of ``entries`` (``text.vocabulary``) that are new, with their variants. Known words cost
     one lookup for all of them; new ones two inserts, which leave alone a word another transaction adds."""
     if not entries:
         return
@@ -44,9 +46,9 @@ def add(session: Session, entries: dict[str, tuple[str, bool]]) -> None:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(SearchWord).on_conflict_do_nothing(),
                     [{"word": word, "spelling": entries[word][0], "whole": entries[word][1]} for word in new])
-    session.execute(insert(SearchTrigram).on_conflict_do_nothing(), sorted(
-        ({"trigram": trigram, "length": len(word), "word": word} for word in new for trigram in text.trigrams(word)),
-        key=lambda row: (row["trigram"], row["length"], row["word"])))
+    session.execute(insert(SearchVariant).on_conflict_do_nothing(), sorted(
+        ({"variant": variant, "word": word} for word in new for variant in text.variants(word)),
+        key=lambda row: (row["variant"], row["word"])))
 
 
 def merge(entries: dict[str, tuple[str, bool]], more: dict[str, tuple[str, bool]]) -> None:
@@ -64,31 +66,20 @@ def add_all(session: Session, entries: dict[str, tuple[str, bool]], batch: int =
         add(session, {word: entries[word] for word in words[start:start + batch]})
 
 
-def max_distance(word: str) -> int:
-    """How many edits a word may be away from what was meant: one in a short word, two in a long one."""
-    return 1 if len(word) < 8 else 2
-
-
 def candidates(session: Session, word: str) -> list[Candidate]:
-    """The vocabulary's words within ``max_distance`` edits of ``word`` (folded), the closest first (whole words
-    before endings, then the more trigrams in common, then alphabetically): the same order on both engines."""
-    distance = max_distance(word)
-    grams = text.trigrams(word)
-    # An edit changes at most three of a word's trigrams (four for a swap), so a word within ``distance`` edits
-    # shares at least this many with it; the length can differ by at most ``distance`` letters.
-    least = max(1, len(grams) - 3 * distance - 1)
-    shared = func.count().label("shared")
-    close = (select(SearchTrigram.word, shared)
-             .where(SearchTrigram.trigram.in_(sorted(grams)),
-                    SearchTrigram.length.between(len(word) - distance, len(word) + distance))
-             .group_by(SearchTrigram.word).having(func.count() >= least)
-             .order_by(shared.desc(), SearchTrigram.word).limit(MAX_CANDIDATES).subquery("close"))
-    rows = session.execute(select(SearchWord.word, SearchWord.spelling, SearchWord.whole, close.c.shared)
+    """The vocabulary's words within ``MAX_DISTANCE`` of ``word`` (folded), the closest first: by edit
+    distance, whole words before endings, more trigrams in common, then alphabetically — the same order on both
+    engines. ``word`` itself is among them if the vocabulary has it."""
+    close = (select(SearchVariant.word).where(SearchVariant.variant.in_(sorted(text.variants(word))))
+             .distinct().order_by(SearchVariant.word).limit(MAX_CANDIDATES).subquery("close"))
+    rows = session.execute(select(SearchWord.word, SearchWord.spelling, SearchWord.whole)
                            .join(close, close.c.word == SearchWord.word)).all()
+    grams = text.trigrams(word)
     found = []
-    for found_word, spelling, whole, common in rows:
+    for found_word, spelling, whole in rows:
         edits = text.edit_distance(word, found_word)
-        if edits <= distance:
-            similarity = common / len(grams | text.trigrams(found_word))
+        if edits <= MAX_DISTANCE:
+            theirs = text.trigrams(found_word)
+            similarity = len(grams & theirs) / len(grams | theirs)
             found.append(((edits, not whole, -similarity, found_word), Candidate(found_word, spelling, edits)))
     return [candidate for _key, candidate in sorted(found, key=lambda pair: pair[0])]

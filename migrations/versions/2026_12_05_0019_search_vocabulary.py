@@ -1,5 +1,5 @@
 """The search vocabulary (issue #18, typo-tolerant search): every distinct word the text index holds, and its
-trigrams by length, so a misspelt query word's close words are found by an index lookup on either engine.
+one-edit variants, so the words one edit from a misspelt query word are found by key lookups on either engine.
 Filled from the items there are, as the service fills it for each item saved from now on.
 
 Revision ID: 0019
@@ -26,17 +26,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('word', name=op.f('pk_search_words')),
     )
     op.create_table(
-        'search_trigrams',
-        sa.Column('trigram', sa.String(length=3), nullable=False),
-        sa.Column('length', sa.Integer(), nullable=False),
+        'search_variants',
+        sa.Column('variant', sa.String(length=40), nullable=False),
         sa.Column('word', sa.String(length=40), nullable=False),
-        sa.PrimaryKeyConstraint('trigram', 'length', 'word', name=op.f('pk_search_trigrams')),
+        sa.PrimaryKeyConstraint('variant', 'word', name=op.f('pk_search_variants')),
     )
     _fill(op.get_bind())
 
 
 def _fill(bind) -> None:
-    from marketplace.search.text import trigrams, vocabulary
+    from marketplace.search.text import variants, vocabulary
 
     entries: dict[str, tuple[str, bool]] = {}
     rows = bind.execute(sa.text(
@@ -52,11 +51,10 @@ def _fill(bind) -> None:
         batch = words[start:start + 1000]
         bind.execute(sa.text("INSERT INTO search_words (word, spelling, whole) VALUES (:word, :spelling, :whole)"),
                      [{"word": word, "spelling": entries[word][0], "whole": entries[word][1]} for word in batch])
-        bind.execute(sa.text("INSERT INTO search_trigrams (trigram, length, word) VALUES (:trigram, :length, :word)"),
-                     [{"trigram": trigram, "length": len(word), "word": word}
-                      for word in batch for trigram in trigrams(word)])
+        bind.execute(sa.text("INSERT INTO search_variants (variant, word) VALUES (:variant, :word)"),
+                     [{"variant": variant, "word": word} for word in batch for variant in variants(word)])
 
 
 def downgrade() -> None:
-    op.drop_table('search_trigrams')
+    op.drop_table('search_variants')
     op.drop_table('search_words')

@@ -157,6 +157,10 @@ def test_text_helpers():
     assert text.edit_distance("kontorstl", "kontorstol") == 1
     assert text.edit_distance("", "ab") == 2
     assert text.trigrams("stol") == {" st", "sto", "tol", "ol "}
+    assert text.variants("stol") == {"stol", "tol", "sol", "stl", "sto"}
+    # One edit apart, whatever the edit: the two words share a variant.
+    for typed, meant in (("stoll", "stol"), ("stl", "stol"), ("stpl", "stol"), ("sotl", "stol")):
+        assert text.variants(typed) & text.variants(meant)
     entries = text.vocabulary(["Kontorstol, Bjørk", "HÅG"], ["én stol per pult"])
     assert entries["bjork"] == ("bjørk", True) and entries["hag"] == ("håg", True)
     assert entries["stol"] == ("stol", True) and entries["torstol"] == ("torstol", False)
