@@ -4,12 +4,14 @@ Generates a large region (``marketplace.devdata.benchdata``: 100,000 items in 50
 signs in as a staff member of one municipality, and measures in this one process, for each search in
 ``SEARCHES``:
 
-- ``service``: the whole search service call, ``search.services.search(user, params)`` with facets, as the
-  search page makes it (one fresh database session per call, as a request has);
+- ``service``: the whole search service call, ``search.suggest.search(user, params)`` with facets (and, when
+  the exact search finds fewer than three items, a close spelling's suggestion and its hits), as the search
+  page makes it (one fresh database session per call, as a request has);
 - ``service_bare``: the SQL statements that call issued (captured once with a ``before_cursor_execute``
   listener: the same strings and parameters, the visibility clause included), replayed through a raw DBAPI
   connection with every row fetched;
-- ``list`` and ``list_bare``: the same without facets (what a JSON list needs);
+- ``list`` and ``list_bare``: ``search.services.search`` without facets (what a JSON list needs; no
+  suggestion);
 - ``http``: the whole ``GET /items?…`` request through the Flask test client (login session, the service,
   rendering), and ``http_bare``: every SQL statement that request issued, replayed likewise.
 
@@ -71,6 +73,8 @@ def searches(peer_municipality: str) -> list[tuple[str, dict]]:
         ("category+min_quantity", {"category": "office_chair", "min_quantity": "10"}),
         ("q=stol+municipality", {"q": "stol", "municipality": peer_municipality}),
         ("q=skap+available+quantity", {"q": "skap", "available": "1", "sort": "quantity"}),
+        ("q=stoll (typo)", {"q": "stoll"}),  # no hits: "stol" is suggested and its first hits shown
+        ("q=kontorstl (typo)", {"q": "kontorstl"}),
         ("all", {}),
         ("all page 200 newest", {"sort": "newest", "page": "200"}),
     ]
@@ -235,12 +239,15 @@ class Bench:
     def service(self, params, with_facets: bool) -> tuple[float, float, object]:
         from marketplace.accounts.models import User
         from marketplace.db import db
-        from marketplace.search import services
+        from marketplace.search import services, suggest
 
         with self.app.app_context():
             user = db.session.get(User, self.user_id)  # as the request's login has loaded it already
             started, cpu = time.perf_counter(), time.thread_time()
-            result = services.search(user, params, locale="nb", with_facets=with_facets)
+            if with_facets:  # the page's search, suggestion included
+                result = suggest.search(user, params, locale="nb")
+            else:
+                result = services.search(user, params, locale="nb", with_facets=False)
             elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
         return elapsed, cpu, result
 
@@ -310,6 +317,8 @@ def measure_search(bench: Bench, name: str, args_dict: dict, rounds: int, warmup
             samples[mode].append(wall)
             cpu[mode].append(used)
     queries = {"service": len(service_sql), "list": len(list_sql), "http": len(http_sql)}
+    if result.suggestion is not None:  # a typo: what the close matches found counts as found
+        return samples, cpu, queries, result.suggestion.result.total, len(result.suggestion.result.items)
     return samples, cpu, queries, result.total, len(result.items)
 
 

@@ -31,6 +31,7 @@ from marketplace.impact import services as impact
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus, MeasureUnit
 from marketplace.organisations.models import Municipality, Network, Organisation, PartnerOrganisation, Unit, UnitKind
 from marketplace.search import text as search_text
+from marketplace.search import vocabulary
 
 PASSWORD = "ombruk-benk"  # every generated user's password (bench databases only)
 BATCH_SIZE = 5_000
@@ -278,20 +279,23 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
         insert_index = text("INSERT INTO item_search (rowid, document) VALUES (:id, :doc)")
     weights = [_category_weight(category) for category in categories]
     item_rows, index_rows = [], []
+    words: dict[str, tuple[str, bool]] = {}  # the text index's vocabulary, written once at the end
     for number in range(items):
         municipality, units, caretaker = municipality_rows[rng.randrange(len(municipality_rows))]
         category = rng.choices(categories, weights)[0]
         row = _item_row(rng, first_id + number, municipality, units, caretaker, category, now)
         item_rows.append(row)
-        index_rows.append({"id": row["id"], "municipality_id": row["municipality_id"], "doc": search_text.document(
-            [row["title"], category.name_nb, category.name_en, row["brand"], row["model"], row["colour"]],
-            [row["description"]])})
+        names = [row["title"], category.name_nb, category.name_en, row["brand"], row["model"], row["colour"]]
+        index_rows.append({"id": row["id"], "municipality_id": row["municipality_id"],
+                           "doc": search_text.document(names, [row["description"]])})
+        vocabulary.merge(words, search_text.vocabulary(names, [row["description"]]))
         region.published += row["status"] == ItemStatus.PUBLISHED
         if len(item_rows) >= batch_size or number == items - 1:
             connection.execute(insert_items, item_rows)
             connection.execute(insert_index, index_rows)
             item_rows, index_rows = [], []
             progress(f"Items: {number + 1}/{items}")
+    vocabulary.add_all(session, words)
     if postgres and items:  # explicit ids: move the sequence past them, so the app's next item gets a fresh id
         connection.execute(text("SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))"))
     region.items = items

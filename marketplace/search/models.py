@@ -48,3 +48,27 @@ class SavedSearchHit(Base):
     saved_search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchWord(Base):
+    """A word of the vocabulary: every distinct word (and compound ending) the text index has been given, so a
+    query word that matches nothing can be corrected to a close one (``suggest.py``). It only grows; what a
+    viewer may see is decided by searching for a word, never by this table."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)  # folded, as the index holds it
+    spelling: Mapped[str] = mapped_column(String(40))  # as first written, lower-case: "bjørk" for "bjork"
+    whole: Mapped[bool] = mapped_column(default=True)  # a whole word somewhere, not only an ending
+
+
+class SearchVariant(Base):
+    """The vocabulary's words by their one-edit variants: each word itself and the word with one letter left out
+    (`stol`: `stol`, `tol`, `sol`, `stl`, `sto`). Two words are one edit apart (a letter added, left out,
+    changed, or two neighbours swapped) only if they share a variant, so the words close to a misspelt one are
+    found by a few key lookups of its own variants, on either engine, however large the vocabulary."""
+
+    __tablename__ = "search_variants"
+
+    variant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -28,7 +28,7 @@ from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation, Unit
-from marketplace.search import permissions, text
+from marketplace.search import permissions, text, vocabulary
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
 
@@ -141,6 +141,7 @@ class SearchResult:
     items: list[Item]
     total: int
     facets: dict[str, list[FacetValue]]
+    suggestion: Any = None  # a close match for a misspelt query (suggest.Suggestion), set by suggest.search
 
     @property
     def last_page(self) -> int:
@@ -155,11 +156,9 @@ def search_index() -> SearchIndex:
 def index_item(item: Item) -> None:
     """Write the item's searchable text to the index, in the caller's transaction."""
     category = item.category
-    document = text.document(
-        [item.title, category.name_nb, category.name_en, item.brand, item.model, item.colour],
-        [item.description],
-    )
-    search_index().save(db.session, item.id, document)
+    names = [item.title, category.name_nb, category.name_en, item.brand, item.model, item.colour]
+    search_index().save(db.session, item.id, text.document(names, [item.description]))
+    vocabulary.add(db.session, text.vocabulary(names, [item.description]))
 
 
 @item_deleting.connect
@@ -205,6 +204,11 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
     if params.min_quantity:
         query = query.where(Item.quantity >= params.min_quantity)
     return query, matches
+
+
+def matching_items(visible: Visibility, params: SearchParams, now: datetime) -> Select:
+    """The visible published items matching ``params``, every filter applied (for ``suggest.py``)."""
+    return _filtered(visible, params, now)[0]
 
 
 def _order(params: SearchParams, columns, rank=None) -> list:
@@ -384,9 +388,9 @@ class _Facets:
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
-           with_facets: bool = True) -> SearchResult:
+           with_facets: bool = True, visible: Visibility | None = None) -> SearchResult:
     now = now or utcnow()
-    visible = visibility(user, now)  # built once: every query of this search shares it
+    visible = visible or visibility(user, now)  # built once (or given): every query of this search shares it
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
     if text.query_terms(params.q):

@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.search import services
+from marketplace.search import services, suggest
 from marketplace.search.services import SearchParams
 
 blueprint = Blueprint("search", __name__)
@@ -13,7 +13,7 @@ THIN_RESULT = 5  # fewer hits than this, and the page says that more may be shar
 @blueprint.get("/items")
 def results():
     params = SearchParams.from_args(request.args)
-    result = services.search(current_user, params, locale=str(get_locale()))
+    result = suggest.search(current_user, params, locale=str(get_locale()))
     return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT)
 
 

@@ -11,6 +11,7 @@ from marketplace.devdata import benchdata
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.organisations.models import Municipality, Network, Unit
 from marketplace.search import services as search
+from marketplace.search.models import SearchWord
 from tests.conftest import fresh
 
 
@@ -27,6 +28,9 @@ def test_bench_data_generates_a_searchable_region(runner, catalogue):
     assert _count(Municipality) == 4 and _count(Network) == 2
     assert 3 * 4 <= _count(Unit) <= 8 * 4
     assert db.session.scalar(text("SELECT count(*) FROM item_search")) == 200
+    # The vocabulary is written as the service would write it, so a typo finds its word in a bench region too.
+    assert db.session.get(SearchWord, "kontorstol") is not None or db.session.get(SearchWord, "stablestol")
+    assert db.session.scalar(text("SELECT count(*) FROM search_variants WHERE word = 'stol'")) == 5
 
     # Published items carry the stages of their municipality's policy, as publishing sets them.
     published = list(db.session.scalars(select(Item).where(Item.status == ItemStatus.PUBLISHED)))

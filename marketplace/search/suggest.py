@@ -1,0 +1,92 @@
+"""Search that forgives typos: when a search finds few items, a close spelling that finds more is suggested
+("Mente du «kontorstol»?") and its first hits are shown, marked as hits for another word.
+
+A one-word query is corrected to the closest word of the vocabulary (``vocabulary.candidates``) that finds
+more items than it; in a longer query, each word that finds nothing on its own is corrected to the closest one
+that finds something; always counted by the real search under the viewer's visibility and the search's
+filters. The vocabulary holds the words of every item, hidden ones too, so it only proposes: a word is
+suggested only if this viewer's own search finds it, and a word of items the viewer cannot see is skipped like
+a word that does not exist. A search with enough exact hits costs nothing extra.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.db import db, utcnow
+from marketplace.listings.models import Item
+from marketplace.listings.visibility import Visibility, visibility
+from marketplace.search import services, text, vocabulary
+from marketplace.search.services import SearchParams, SearchResult
+
+FEW_HITS = 3  # fewer exact hits than this, and close spellings are tried
+MAX_WORDS_CORRECTED = 3  # the first words of a long query; the rest are kept as written
+MAX_TRIED = 5  # close words tried per word, the closest first
+SIMILAR_PER_PAGE = 12
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    q: str  # the query with the corrected words, as it reads ("kontorstol", "bjørk")
+    params: SearchParams  # the search with it, every filter kept: the "Mente du …?" link
+    result: SearchResult  # its first hits, without facets
+
+
+def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None) -> SearchResult:
+    """``services.search`` with facets, and when it finds fewer than ``FEW_HITS`` items for a text query, a
+    ``Suggestion`` in ``result.suggestion`` (or None)."""
+    now = now or utcnow()
+    visible = visibility(user, now)  # built once, for the search and the suggestion's searches alike
+    result = services.search(user, params, locale=locale, now=now, visible=visible)
+    if result.total < FEW_HITS and text.query_terms(params.q):
+        result.suggestion = suggestion(user, params, result.total, now, visible)
+    return result
+
+
+def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime,
+               visible: Visibility) -> Suggestion | None:
+    """The corrected search for ``params`` if one finds more than ``exact_total`` items for ``user``, who sees
+    ``visible``."""
+    query_words = list(dict.fromkeys(text.words(params.q)))[: text.MAX_QUERY_TERMS]
+    corrections: dict[str, vocabulary.Candidate] = {}
+    for word in [word for word in query_words if _correctable(word)][:MAX_WORDS_CORRECTED]:
+        if len(query_words) == 1:
+            found = exact_total  # one word alone finds what the query found: few, or a correction may find more
+        else:
+            found = _hits(visible, params, word, now)
+            if found:
+                continue  # a word of a longer query that finds something alone is meant as written
+        for candidate in [c for c in vocabulary.candidates(db.session, word) if c.word != word][:MAX_TRIED]:
+            if _hits(visible, params, candidate.word, now) > found:
+                corrections[word] = candidate
+                break
+    if not corrections:
+        return None
+    corrected = replace(params, q=_rewrite(params.q, corrections), page=1)
+    similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False,
+                              visible=visible)
+    if similar.total <= exact_total:
+        return None
+    return Suggestion(q=corrected.q, params=corrected, result=similar)
+
+
+def _correctable(word: str) -> bool:
+    return len(word) >= text.MIN_VOCABULARY_WORD and any(char.isalpha() for char in word)
+
+
+def _hits(visible: Visibility, params: SearchParams, word: str, now: datetime) -> int:
+    """How many items (up to ``FEW_HITS``) the viewer finds for ``word`` alone with the search's filters."""
+    found = services.matching_items(visible, replace(params, q=word), now).with_only_columns(Item.id).limit(FEW_HITS)
+    return db.session.scalar(select(func.count()).select_from(found.subquery()))
+
+
+def _rewrite(query: str, corrections: dict[str, vocabulary.Candidate]) -> str:
+    """The query as written, each corrected word replaced by its correction's spelling."""
+    written = text.ORIGINAL_WORD.findall(query)
+    return " ".join(
+        corrections[folded[0]].spelling if len(folded := text.words(token)) == 1 and folded[0] in corrections
+        else token for token in written)
