@@ -29,6 +29,7 @@ def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(would_buy_new_labels=WOULD_BUY_NEW_LABELS,
                                        reservation_status_label=STATUS_LABELS.__getitem__,
                                        may_correct_hand_over=handover.may_correct,
+                                       openable_reservations=tabs.openable,
                                        audit_action_label=action_label)
 
 
