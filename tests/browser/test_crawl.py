@@ -158,6 +158,27 @@ def crawl(page, origin: str, role: str, judged: set[tuple[str, str]]) -> tuple[l
     return visited, problems
 
 
+class PhotoCache:
+    """Each photo fetched once for the whole crawl, not once per role: the pages still load and lay out their
+    real pictures, without the server resizing the same ones seven times over (the crawl checks pages, not
+    who may see a photo, which tests/listings does)."""
+
+    def __init__(self) -> None:
+        self.responses: dict[str, object] = {}
+
+    def serve(self, route) -> None:
+        url = route.request.url
+        if url not in self.responses:
+            response = route.fetch()
+            if response.status != 200:
+                route.fulfill(response=response)
+                return
+            # Never the session cookie: a response replayed to the next role would sign it in as this one.
+            headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
+            self.responses[url] = {"status": 200, "headers": headers, "body": response.body()}
+        route.fulfill(**self.responses[url])
+
+
 @pytest.fixture
 def demo_server(make_app):
     """The whole demo region (listings, photos, reservations, history, wanted notices), served with CSRF on."""
@@ -179,10 +200,12 @@ def test_every_page_each_role_reaches_fits_a_phone_and_passes_axe(browser, demo_
     problems: list[str] = []
     counts: dict[str, int] = {}
     judged: set[tuple[str, str]] = set()
+    photos = PhotoCache()
     started = time.monotonic()
     for role, email in ROLES.items():
         context = browser.new_context(base_url=demo_server, locale="nb-NO", **VIEWPORTS["phone"])
         context.set_default_timeout(TIMEOUT_MS)
+        context.route("**/photos/**", photos.serve)
         try:
             page = context.new_page()
             page.problems = []  # type: ignore[attr-defined]
