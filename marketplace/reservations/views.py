@@ -32,6 +32,7 @@ def add_template_labels(state) -> None:
                                        reservation_status_label=STATUS_LABELS.__getitem__,
                                        may_correct_hand_over=handover.may_correct,
                                        transport_mode_labels=TRANSPORT_MODE_LABELS,
+                                       openable_reservations=tabs.openable,
                                        audit_action_label=action_label)
 
 

@@ -238,3 +238,20 @@ def test_the_ledger_answers_bad_input_with_400(client, corrected):
     assert client.get("/report/ledger?period=custom&from=2026-05-01&to=2026-01-01").status_code == 400
     assert client.get("/report/ledger.csv?scope=galaxy:far").status_code == 400
     assert client.get("/report/ledger?scope=municipality:nowhere").status_code == 404
+
+
+def test_the_ledger_links_a_reservation_only_for_those_who_may_open_it(client, corrected):
+    """A network coordinator reads the ledger but not the reservations: the dates are not links for them (a link
+    must never lead to a 404). The giver's caretaker gets the links, and they open."""
+    network = "scope=network:vest&period=custom&from=2026-01-01&to=2026-12-31"
+    login(client, "coordinator@vest.example")
+    html = client.get(f"/report/ledger?{network}").get_data(as_text=True)
+    assert "Kontorstol" in html and 'href="/reservations/' not in html
+    assert client.get(f"/reservations/{corrected.e2.reservation_id}").status_code == 404
+    client.post("/logout")
+    login(client, "caretaker@a.example")
+    html = client.get(f"/report/ledger?{A_YEAR}").get_data(as_text=True)
+    linked = set(re.findall(r'href="/reservations/(\d+)"', html))
+    assert str(corrected.e2.reservation_id) in linked
+    for reservation_id in linked:
+        assert client.get(f"/reservations/{reservation_id}").status_code == 200
