@@ -219,7 +219,7 @@ def caretaker_answer(page, _scratch) -> None:
 
 
 def caretaker_hand_over(page, _scratch) -> None:
-    find_reservation(page, "godkjent")
+    find_reservation(page, "(?<!ikke )godkjent")  # not "Reservasjonen er ikke godkjent ennå"
     save(page, "07-reservasjon-henting", at=ACTIONS)
     button = page.locator("main").get_by_role("button", name=re.compile("Bekreft overlevering", re.IGNORECASE))
     link = page.locator("main").get_by_role("link", name=re.compile("Bekreft overlevering", re.IGNORECASE))
