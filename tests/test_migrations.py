@@ -153,12 +153,16 @@ def test_hand_over_costs_arrive_with_a_closed_band_and_the_ledger_stays_append_o
         engine.dispose()
 
 
-def test_square_metres_arrive_with_0018_and_hold_the_way_back(empty_database_url):
-    """0018 lets a category be counted in m² (both engines' CHECK constraint); downgrading refuses while one is."""
-    upgrade(empty_database_url, "0015")
+@pytest.mark.parametrize("unit, before, refusal, instead", [("m2", "0015", "m²", "kg"), ("set", "0020", "sets", "piece")],
+                         ids=["square metres arrive with 0018", "sets arrive with 0021"])
+def test_a_measure_unit_arrives_with_its_revision_and_holds_the_way_back(empty_database_url, unit, before, refusal,
+                                                                         instead):
+    """The revision after ``before`` lets a category be counted in ``unit`` (both engines' CHECK constraint);
+    downgrading refuses while one is, and the constraint is back once it has gone."""
+    upgrade(empty_database_url, before)
     engine = make_engine(empty_database_url)
     insert = text("INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
-                  "VALUES (1, 'plasterboard', 'material', 'Gipsplate', 'Plasterboard', 'm2', false, 0)")
+                  f"VALUES (1, 'new_unit', 'material', 'Ny enhet', 'New unit', '{unit}', false, 0)")
     try:
         with pytest.raises(DBAPIError), engine.begin() as connection:
             connection.execute(insert)
@@ -167,38 +171,14 @@ def test_square_metres_arrive_with_0018_and_hold_the_way_back(empty_database_url
             connection.execute(insert)
             with pytest.raises(DBAPIError), connection.begin_nested():
                 connection.execute(text("UPDATE categories SET unit = 'm4' WHERE id = 1"))
-        with pytest.raises(RuntimeError, match="m²"):
-            downgrade(empty_database_url, "0015")
+        with pytest.raises(RuntimeError, match=refusal):
+            downgrade(empty_database_url, before)
         with engine.begin() as connection:
-            connection.execute(text("UPDATE categories SET unit = 'kg' WHERE id = 1"))
-        downgrade(empty_database_url, "0015")
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT unit FROM categories")).scalar() == "kg"
-    finally:
-        engine.dispose()
-
-
-def test_sets_arrive_with_0021_and_hold_the_way_back(empty_database_url):
-    """0021 lets a category be counted in sets (both engines' CHECK constraint); downgrading refuses while one is."""
-    upgrade(empty_database_url, "0020")
-    engine = make_engine(empty_database_url)
-    insert = text("INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
-                  "VALUES (1, 'pupil_desk_set', 'furniture', 'Elevpult med stol', 'Pupil desk with chair', 'set', "
-                  "false, 0)")
-    try:
-        with pytest.raises(DBAPIError), engine.begin() as connection:
-            connection.execute(insert)
-        upgrade(empty_database_url)
+            connection.execute(text(f"UPDATE categories SET unit = '{instead}' WHERE id = 1"))
+        downgrade(empty_database_url, before)
         with engine.begin() as connection:
-            connection.execute(insert)
-        with pytest.raises(RuntimeError, match="sets"):
-            downgrade(empty_database_url, "0020")
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE categories SET unit = 'piece' WHERE id = 1"))
-        downgrade(empty_database_url, "0020")
-        with engine.begin() as connection:
-            assert connection.execute(text("SELECT unit FROM categories")).scalar() == "piece"
+            assert connection.execute(text("SELECT unit FROM categories")).scalar() == instead
             with pytest.raises(DBAPIError), connection.begin_nested():
-                connection.execute(text("UPDATE categories SET unit = 'set' WHERE id = 1"))
+                connection.execute(text(f"UPDATE categories SET unit = '{unit}' WHERE id = 1"))
     finally:
         engine.dispose()
