@@ -28,7 +28,7 @@ from marketplace.db import db, utcnow
 from marketplace.devdata import photos
 from marketplace.devdata.demo_listings import LISTINGS, DemoListing
 from marketplace.devdata.demo_region import MUNICIPALITIES, NETWORK, PARTNERS, PASSWORD, PLACES, USERS
-from marketplace.i18n import oslo_date
+from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact import services as impact
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category, Condition, Item, ItemStatus
@@ -266,13 +266,19 @@ def _load_open_reservations(now: datetime, caretakers: dict) -> None:
                                            note="Til klasserommet etter sommeren.", now=when)
         giver = caretakers[giver_slug]
         if state == "approved":
-            reservations.approve(giver, reservation, pickup_at=now + timedelta(days=3, hours=2), now=now)
+            reservations.approve(giver, reservation, pickup_at=_working_hours(oslo_date(now) + timedelta(days=3)),
+                                 now=now)
             reservations.add_message(asker, reservation, "Vi kommer med varebil, to personer.")
         elif state == "rejected":
             reservations.reject(giver, reservation, "Dessverre lovet bort til en annen enhet i kommunen.", now=now)
         elif state == "cancelled":
             reservations.cancel(asker, reservation, "Vi fant det vi trengte i egen kommune.", now=now)
     reservations.expire_reservations(now)
+
+
+def _working_hours(day: date) -> datetime:
+    """Ten in the morning in Oslo on ``day``: when a caretaker would meet a van, whenever the demo is loaded."""
+    return datetime(day.year, day.month, day.day, 10, tzinfo=OSLO).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
