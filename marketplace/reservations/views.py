@@ -107,6 +107,12 @@ def _costs_form() -> CollectForm:
     return CollectForm(request.args, meta={"csrf": False})
 
 
+def _given_costs(values) -> dict[str, str]:
+    """The hand-over's cost fields filled in, as typed: carried between the reservation page, the confirmation
+    page and the final post."""
+    return {name: values[name] for name in COST_FIELDS if values.get(name, "").strip()}
+
+
 def _detail_page(reservation, collect_form: CollectForm) -> str:
     hand_over = handover.last_event(reservation) if reservation.status == ReservationStatus.COLLECTED else None
     return render_template(
@@ -146,9 +152,8 @@ def confirm_hand_over(reservation_id: int):
             for name, message in error.errors.items():
                 form[name].errors.append(message)
         else:
-            given = {name: request.args[name] for name in COST_FIELDS if request.args.get(name, "").strip()}
             return render_template("reservations/hand_over.html", preview=preview, reservation=reservation,
-                                   costs=given, form=MessageForm())
+                                   costs=_given_costs(request.args), form=MessageForm())
     return _detail_page(reservation, form), 400
 
 
@@ -157,9 +162,9 @@ def collect(reservation_id: int):
     """The final confirmation of the hand-over (from the confirmation page). A post without it (an old page, a
     bookmark) goes to the confirmation page with its costs; bad numbers show the page again, nothing done."""
     reservation = services.find_reservation(current_user, reservation_id)
-    costs = {name: request.form[name] for name in COST_FIELDS if request.form.get(name, "").strip()}
     if request.form.get("confirmed") != "yes":
-        return redirect(url_for("reservations.confirm_hand_over", reservation_id=reservation.id, **costs), 303)
+        return redirect(url_for("reservations.confirm_hand_over", reservation_id=reservation.id,
+                                **_given_costs(request.form)), 303)
     form = CollectForm()
     if form.validate_on_submit():
         try:
