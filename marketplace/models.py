@@ -12,6 +12,7 @@ from marketplace.organisations.models import (  # noqa: F401
 )
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet, ReuseEvent  # noqa: F401
 from marketplace.listings.models import Category, Item, Photo  # noqa: F401
+from marketplace.locations.models import Location  # noqa: F401
 from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.search.models import SavedSearch, SavedSearchHit  # noqa: F401
 from marketplace.reservations.models import Reservation, ReservationMessage, WaitlistEntry  # noqa: F401

@@ -36,6 +36,8 @@ def build_region() -> SimpleNamespace:
         member_a=make_user("member@a.example", Role.MEMBER, a, school_a),
         caretaker_a=make_user("caretaker@a.example", Role.CARETAKER, a, depot_a),
         admin_a=make_user("admin@a.example", Role.MUNICIPAL_ADMIN, a),
+        store_keeper_a=make_user("store@a.example", Role.STORE_KEEPER, a, depot_a),
+        transport_a=make_user("transport@a.example", Role.TRANSPORT_COORDINATOR, a, depot_a),
         member_b=make_user("member@b.example", Role.MEMBER, b, school_b),
         caretaker_b=make_user("caretaker@b.example", Role.CARETAKER, b, school_b),
         member_c=make_user("member@c.example", Role.MEMBER, c, school_c),

@@ -57,6 +57,8 @@ class ForgotPasswordForm(FlaskForm):
 def _role_labels():
     return {Role.MEMBER.value: _l("Member: searches and reserves"),
             Role.CARETAKER.value: _l("Caretaker: also lists items and handles reservations"),
+            Role.STORE_KEEPER.value: _l("Store keeper: also runs the reuse stores"),
+            Role.TRANSPORT_COORDINATOR.value: _l("Transport coordinator: also runs the transport queue"),
             Role.MUNICIPAL_ADMIN.value: _l("Administrator: also users, units, rules and reports")}
 
 

@@ -12,16 +12,21 @@ from marketplace.organisations.models import Municipality, Network, Organisation
 
 
 class Role(StrEnum):
-    """What a membership lets its user do; each role includes the powers of those above it in its line."""
+    """What a membership lets its user do. Within an organisation the line member → caretaker → municipal
+    admin adds powers at each step; the store keeper and the transport coordinator sit beside the caretaker:
+    members with one more job, which the municipal admin can do too (accounts/permissions.py)."""
 
     MEMBER = "member"  # search, reserve, post wanted notices
     CARETAKER = "caretaker"  # also list items and handle reservations of the municipality
+    STORE_KEEPER = "store_keeper"  # also runs the municipality's reuse stores (intake, stock, moves, write-offs)
+    TRANSPORT_COORDINATOR = "transport_coordinator"  # also runs the municipality's transport queue
     MUNICIPAL_ADMIN = "municipal_admin"  # also users, units, policy, factors and reports of the municipality
     NETWORK_ADMIN = "network_admin"  # network report, member municipalities, partner organisations
     SITE_ADMIN = "site_admin"  # everything, on every network
 
 
-ORGANISATION_ROLES = (Role.MEMBER, Role.CARETAKER, Role.MUNICIPAL_ADMIN)
+ORGANISATION_ROLES = (Role.MEMBER, Role.CARETAKER, Role.STORE_KEEPER, Role.TRANSPORT_COORDINATOR,
+                      Role.MUNICIPAL_ADMIN)
 
 
 class EmailPreference(StrEnum):
@@ -96,7 +101,8 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
         CheckConstraint(
-            "(role IN ('member', 'caretaker', 'municipal_admin') AND organisation_id IS NOT NULL"
+            "(role IN ('member', 'caretaker', 'store_keeper', 'transport_coordinator', 'municipal_admin')"
+            " AND organisation_id IS NOT NULL"
             " AND network_id IS NULL)"
             " OR (role = 'network_admin' AND network_id IS NOT NULL AND organisation_id IS NULL)"
             " OR (role = 'site_admin' AND network_id IS NULL AND organisation_id IS NULL)",

@@ -5,8 +5,16 @@ from __future__ import annotations
 from marketplace.accounts.models import Role, User
 from marketplace.organisations.models import Municipality, Network, Organisation
 
-# Within an organisation, each role includes the powers of the roles before it.
-_ORGANISATION_RANK = {Role.MEMBER: 1, Role.CARETAKER: 2, Role.MUNICIPAL_ADMIN: 3}
+# Within an organisation, the roles each role includes: the caretaker, store keeper and transport coordinator
+# are members with one job each, side by side; the municipal admin can do every job.
+_INCLUDED_ROLES = {
+    Role.MEMBER: {Role.MEMBER},
+    Role.CARETAKER: {Role.MEMBER, Role.CARETAKER},
+    Role.STORE_KEEPER: {Role.MEMBER, Role.STORE_KEEPER},
+    Role.TRANSPORT_COORDINATOR: {Role.MEMBER, Role.TRANSPORT_COORDINATOR},
+    Role.MUNICIPAL_ADMIN: {Role.MEMBER, Role.CARETAKER, Role.STORE_KEEPER, Role.TRANSPORT_COORDINATOR,
+                           Role.MUNICIPAL_ADMIN},
+}
 
 
 def is_signed_in(user) -> bool:
@@ -18,13 +26,13 @@ def is_site_admin(user: User) -> bool:
 
 
 def has_organisation_role(user: User, organisation: Organisation | None, role: Role) -> bool:
-    """True if ``user`` holds ``role`` or a higher one in ``organisation``."""
+    """True if ``user`` holds ``role``, or a role that includes it, in ``organisation``."""
     if not is_signed_in(user) or organisation is None:
         return False
     return any(
-        membership.organisation_id == organisation.id and _ORGANISATION_RANK[membership.role] >= _ORGANISATION_RANK[role]
+        membership.organisation_id == organisation.id and role in _INCLUDED_ROLES[membership.role]
         for membership in user.memberships
-        if membership.role in _ORGANISATION_RANK
+        if membership.role in _INCLUDED_ROLES
     )
 
 

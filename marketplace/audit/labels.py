@@ -140,6 +140,7 @@ FIELD_LABELS = {
 # Codes stored as detail values, whatever field they are in.
 VALUE_LABELS = {
     "member": _l("Member"), "caretaker": _l("Caretaker"), "municipal_admin": _l("Administrator"),
+    "store_keeper": _l("Store keeper"), "transport_coordinator": _l("Transport coordinator"),
     "network_admin": _l("Network administrator"), "site_admin": _l("Site administrator"),
     "undo": _l("Hand-over undone"), "correction": _l("Hand-over corrected"),
     "reused": _l("Met by reuse"), "partly_reused": _l("Partly met by reuse"), "bought_new": _l("Bought new"),

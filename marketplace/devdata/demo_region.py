@@ -42,6 +42,8 @@ USERS = [
     ("vaktmester@dulten.example", "Kari Nilsen", Role.CARETAKER, "dulten", "Driftsdepotet Dulten"),
     ("skole@dulten.example", "Ola Berg", Role.MEMBER, "dulten", "Dulten skole"),
     ("bibliotek@dulten.example", "Sara Lie", Role.MEMBER, "dulten", "Dulten bibliotek"),
+    ("lager@dulten.example", "Sindre Aas", Role.STORE_KEEPER, "dulten", "Driftsdepotet Dulten"),
+    ("transport@dulten.example", "Hanne Vik", Role.TRANSPORT_COORDINATOR, "dulten", "Driftsdepotet Dulten"),
     ("admin@nordvik.example", "Per Johansen", Role.MUNICIPAL_ADMIN, "nordvik", "Nordvik rådhus"),
     ("vaktmester@nordvik.example", "Ahmed Hassan", Role.CARETAKER, "nordvik", "Nordvik driftsdepot"),
     ("skole@nordvik.example", "Marte Solberg", Role.MEMBER, "nordvik", "Nordvik skole"),

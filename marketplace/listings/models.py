@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, enum_column, utcnow
+from marketplace.locations.models import Location
 from marketplace.organisations.models import Municipality, Unit
 
 
@@ -108,6 +109,8 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    # Where it stands when that is not its unit: a pickup location or a reuse store of its municipality.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "item_status"), default=ItemStatus.DRAFT)
@@ -155,6 +158,7 @@ class Item(Base):
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    location: Mapped[Location | None] = relationship(lazy="joined")
     category: Mapped[Category] = relationship(lazy="joined")
     photos: Mapped[list[Photo]] = relationship(
         back_populates="item", order_by="Photo.position", cascade="all, delete-orphan", lazy="selectin"

@@ -30,7 +30,8 @@ def test_who_manages_whose_users(region):
 
 def test_the_list_shows_only_the_organisations_people(region):
     emails = [m.user.email for m in administration.memberships(region.admin_a, region.a)]
-    assert sorted(emails) == ["admin@a.example", "caretaker@a.example", "member@a.example"]
+    assert sorted(emails) == ["admin@a.example", "caretaker@a.example", "member@a.example", "store@a.example",
+                              "transport@a.example"]
     with pytest.raises(Forbidden):
         administration.memberships(region.admin_a, region.b)
 

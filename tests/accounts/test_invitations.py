@@ -246,7 +246,7 @@ def test_inviting_a_member_again_is_a_400_form_error(client, region):
         assert client.post("/admin/organisations/kommune-a/users/invite", data=data).status_code == 400
     fresh()
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
-    assert db.session.scalar(select(func.count()).select_from(Membership)) == 9
+    assert db.session.scalar(select(func.count()).select_from(Membership)) == 11
 
 
 def test_erasure_removes_the_persons_invitations(region):

@@ -55,7 +55,7 @@ def test_overview_counts_users_units_and_listings(region, catalogue):
     make_item(region.caretaker_a, publish=False)
     rows = {row.organisation.slug: row for row in network_admin.network_overview(region.network_admin, region.vest)}
     assert set(rows) == {"kommune-a", "kommune-b", "hjelpen"}
-    assert (rows["kommune-a"].users, rows["kommune-a"].units, rows["kommune-a"].listed) == (3, 2, 1)
+    assert (rows["kommune-a"].users, rows["kommune-a"].units, rows["kommune-a"].listed) == (5, 2, 1)
     assert (rows["kommune-b"].users, rows["kommune-b"].units, rows["kommune-b"].listed) == (2, 1, 0)
     assert rows["hjelpen"].users == 1
 

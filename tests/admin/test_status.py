@@ -41,7 +41,7 @@ def test_status_reports_versions_migrations_counts_tick_and_mail(region, catalog
     assert status.database_revision == status.code_revision == head_revision() and status.migrations_current
     assert status.engine in ("sqlite", "postgresql") and status.server_version
     assert status.version not in ("", "unknown")
-    assert status.counts == {"networks": 2, "municipalities": 3, "partners": 1, "users": 9, "reuse_events": 0}
+    assert status.counts == {"networks": 2, "municipalities": 3, "partners": 1, "users": 11, "reuse_events": 0}
     assert status.items_by_status == {"draft": 1, "published": 1}
     assert status.last_tick.seconds == 1.25 and status.last_tick.counts == {"emails": 4}
     assert status.mail["backend"] == "outbox"
