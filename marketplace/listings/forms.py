@@ -161,7 +161,8 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
     offer = RadioField(_l("Give away or lend out"), default=ItemOffer.GIVE.value,
                        choices=[SelectChoice(value.value, label) for value, (label, _h) in OFFER_LABELS.items()])
     loan_days = IntegerField(_l("Loan period (days)"), validators=[Optional(), NumberRange(
-        min=1, max=MAX_LOAN_DAYS, message=_l("Give the loan period in whole days, from 1 to 365."))],
+        min=1, max=MAX_LOAN_DAYS, message=_l("Give the loan period in whole days, from 1 to %(most)d.",
+                                             most=MAX_LOAN_DAYS))],
         description=_l("Only when lending: how many days the borrower may keep it, for example 14."),
         render_kw={"inputmode": "numeric"})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])

@@ -151,6 +151,8 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
             and not data.figures_source.strip():
         errors["figures_source"] = _("Say where the item's own figures come from (e.g. the product's EPD).")
     if data.offer == ItemOffer.LEND:
+        if not data.category.unit.whole_numbers:
+            errors["offer"] = _("Only things counted in pieces or sets can be lent out.")
         if data.loan_days is None or not 1 <= data.loan_days <= MAX_LOAN_DAYS:
             errors["loan_days"] = _("Give the loan period in whole days, from 1 to %(most)d.", most=MAX_LOAN_DAYS)
     else:

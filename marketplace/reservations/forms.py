@@ -100,11 +100,13 @@ class ReverseHandOverForm(FlaskForm):
                                                   Length(max=2000)])
 
 
+_DAYS = _l("Give the number of days, from 1 to %(most)d.", most=MAX_LOAN_DAYS)
+
+
 class RenewForm(FlaskForm):
-    days = IntegerField(_l("How many more days"), validators=[
-        DataRequired(message=_l("Give the number of days, from 1 to 365.")),
-        NumberRange(min=1, max=MAX_LOAN_DAYS, message=_l("Give the number of days, from 1 to 365."))],
-        render_kw={"inputmode": "numeric"})
+    days = IntegerField(_l("How many more days"), validators=[DataRequired(message=_DAYS),
+                                                              NumberRange(min=1, max=MAX_LOAN_DAYS, message=_DAYS)],
+                        render_kw={"inputmode": "numeric"})
 
 
 class ReturnForm(FlaskForm):

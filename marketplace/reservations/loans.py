@@ -52,6 +52,7 @@ def start(actor: User, reservation: Reservation, now: datetime, *, allowed: tupl
     """The hand-over of a lent item: the reservation is on loan until its due date; nothing is completed and no
     reuse event is written. ``allowed``: the statuses the actor's side may confirm a hand-over from."""
     _move(reservation, ReservationStatus.ON_LOAN, *allowed)
+    reservation.lent_at = now
     reservation.due_at = due_date(reservation, now)
     reservation.expires_at = None
     db.session.flush()

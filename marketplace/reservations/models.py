@@ -80,6 +80,7 @@ class Reservation(Base):
     reminded_at: Mapped[datetime | None]
     # A loan (``loans``): when it is due back, what came back or was lost so far, a pending renewal request and
     # the reminders sent for the current due date.
+    lent_at: Mapped[datetime | None]  # when the loan started (the hand-over)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     returned_at: Mapped[datetime | None]
     quantity_returned: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0), server_default="0")

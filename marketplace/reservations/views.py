@@ -7,6 +7,7 @@ from marketplace.listings.forms import CONDITION_LABELS
 from marketplace.listings.signals import item_page
 from marketplace.db import utcnow
 from marketplace.reservations import handover, loans, overview as tabs, permissions, pickup, services
+from marketplace.reservations import loans_report  # noqa: F401  (adds the loans to the climate report)
 from marketplace.reservations.forms import (
     COST_FIELDS,
     STATUS_LABELS,

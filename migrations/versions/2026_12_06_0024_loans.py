@@ -43,6 +43,7 @@ def upgrade() -> None:
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_reservations_reservation_status'), type_='check')
         batch_op.create_check_constraint(op.f('ck_reservations_reservation_status'), _statuses(AFTER))
+        batch_op.add_column(sa.Column('lent_at', marketplace.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('due_at', marketplace.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('returned_at', marketplace.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('quantity_returned', sa.Numeric(precision=12, scale=3), server_default='0',
@@ -88,7 +89,7 @@ def downgrade() -> None:
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reservations_due_at'))
         for column in ('overdue_reminded_at', 'due_reminded_at', 'renewal_asked_at', 'renewal_days',
-                       'quantity_lost', 'quantity_returned', 'returned_at', 'due_at'):
+                       'quantity_lost', 'quantity_returned', 'returned_at', 'due_at', 'lent_at'):
             batch_op.drop_column(column)
         batch_op.drop_constraint(op.f('ck_reservations_reservation_status'), type_='check')
         batch_op.create_check_constraint(op.f('ck_reservations_reservation_status'), _statuses(BEFORE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from marketplace.api.schemas.common import (
     Body,
@@ -20,13 +20,14 @@ from marketplace.api.schemas.common import (
     Out,
     Page,
     Quantity,
+    WholeNumber,
     text,
 )
 from marketplace.listings.models import MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
 OfferValue = Literal[tuple(offer.value for offer in ItemOffer)]  # type: ignore[valid-type]
-LoanDays = Annotated[int, Field(ge=1, le=MAX_LOAN_DAYS), Strict()]
+LoanDays = Annotated[int, Field(ge=1, le=MAX_LOAN_DAYS), WholeNumber]
 ItemStatusValue = Literal[tuple(status.value for status in ItemStatus)]  # type: ignore[valid-type]
 
 
