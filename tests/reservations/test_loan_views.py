@@ -143,3 +143,15 @@ def test_loan_lists_show_overdue(client, web_app, loan):
     other = web_app.test_client()
     login(other, "caretaker@b.example")
     assert "Stoler til eksamen" not in other.get("/reservations?view=incoming&loans=all").get_data(as_text=True)
+
+
+def test_search_can_show_only_items_for_loan(client, loan):
+    make_item(loan.caretaker_a, "stackable_chair", title="Stoler å gi bort", quantity=Decimal(4),
+              now=utcnow() - timedelta(days=10))
+    db.session.commit()
+    login(client, "member@b.example")
+    everything = client.get("/items?q=stoler").get_data(as_text=True)
+    assert "Stoler til eksamen" in everything and "Stoler å gi bort" in everything
+    lent = client.get("/items?q=stoler&loans=1").get_data(as_text=True)
+    assert "Stoler til eksamen" in lent and "Stoler å gi bort" not in lent
+    assert 'id="f-loans" name="loans" value="1" checked' in lent
