@@ -240,7 +240,7 @@ def test_loan_history_is_in_the_data_export_and_notes_are_erased(lent):
     assert [loan["reservation"] for loan in exported["loans"]] == [reservation.id]
     recorded = privacy.export_personal_data(lent.caretaker_a, lent.caretaker_a)
     assert recorded["loan_returns_recorded"][0]["note"] == "Alt i orden"
-    loans._erase_loan_notes(lent.caretaker_a)
+    privacy.erase_user(lent.admin_a, lent.caretaker_a)
     entry = loans.returns_of(reservation)[0]
     db.session.refresh(entry)
     assert entry.note != "Alt i orden" and entry.recorded_by_id is None
