@@ -262,7 +262,7 @@ def renew(reservation_id: int):
     form = RenewForm()
     try:
         if not form.validate_on_submit():
-            raise services.ReservationError({"days": " ".join(form.days.errors)})
+            raise services.ReservationError({"days": " ".join(form.days.errors) or _("Try again.")})
         loans.ask_renewal(current_user, reservation, form.days.data)
     except services.ReservationError as error:
         flash(" ".join(error.errors.values()), "error")
