@@ -24,6 +24,7 @@ from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
 from marketplace.reservations import services as reservations
+from marketplace.reservations import loans
 from marketplace.search import services as search
 from marketplace.site import services as site
 from marketplace.wanted import services as wanted
@@ -81,7 +82,7 @@ def _tick() -> None:
     now = utcnow()
     expired = listings.expire_items(now)
     lapsed = reservations.expire_reservations(now)
-    reminded = reservations.remind_pending(now) + listings.remind_expiring_items(now)
+    reminded = reservations.remind_pending(now) + listings.remind_expiring_items(now) + loans.remind_loans(now)
     discarded = listings.discard_stale_uploads(now)
     closed = wanted.expire_notices(now)  # before the alerts: a closed notice announces nothing more
     announced = search.announce_saved_search_matches(now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask_login import current_user
 
@@ -19,6 +20,7 @@ from marketplace.api.schemas.impact import (
     QuantityOut,
     ReuseEventList,
     ReuseEventOut,
+    LoansOut,
     ReuseFirstOut,
     ScopeOut,
     StampOut,
@@ -90,8 +92,8 @@ def impact_report():
                               given=fixed(totals.amounts_given.get(unit, 0), 3))
                   for unit in MeasureUnit if unit in totals.amounts_received or unit in totals.amounts_given]
     # The same document as the page, the files and the command line: the reuse-first figures are its appendix.
-    needs = next(appendix.figures for appendix in document.build(data, utcnow()).appendices
-                 if appendix.key == "reuse_first")
+    appendices = {appendix.key: appendix.figures for appendix in document.build(data, utcnow()).appendices}
+    needs, loans = appendices["reuse_first"], appendices["loans"]
     places = {"share_by_count": 3, "share_by_value": 3, "value_needed_nok": 2, "value_reused_nok": 2, "ict_issued": 3}
     return respond(ImpactOut(
         scope=ScopeOut(key=scope.key, kind=scope.kind, name=scope.name), from_=start, to=end,
@@ -101,6 +103,8 @@ def impact_report():
                        made_at=data.stamp.made_at, as_of=data.stamp.as_of),
         quantities=quantities, by_category=[category_row(row) for row in data.by_category],
         reuse_first=ReuseFirstOut(**{**needs, **{name: fixed(needs[name], scale) for name, scale in places.items()}}),
+        loans=LoansOut(**{name: fixed(value, 1) if isinstance(value, Decimal) else value
+                          for name, value in loans.items()}),
     ))
 
 

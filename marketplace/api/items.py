@@ -63,7 +63,7 @@ def item_out(item: Item) -> ItemOut:
         mass_kg=plain(item.mass_kg), price_new_nok=plain(item.price_new_nok),
         figures_source=item.figures_source or "", asset_tag=item.asset_tag or "",
         serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
-        erasure_recorded=item.erasure_recorded_at is not None,
+        erasure_recorded=item.erasure_recorded_at is not None, offer=str(item.offer), loan_days=item.loan_days,
         can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
         published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )

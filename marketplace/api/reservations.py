@@ -22,15 +22,20 @@ from marketplace.api.schemas.reservations import (
     CollectBody,
     CollectResult,
     ItemRef,
+    LoanReturnOut,
     RejectBody,
+    RenewBody,
     ReservationCreate,
     ReservationList,
     ReservationOut,
     ReservationsQuery,
+    ReturnBody,
+    ReturnResult,
     ReuseEventOut,
 )
 from marketplace.listings import services as listings
-from marketplace.reservations import handover
+from marketplace.listings.models import Condition
+from marketplace.reservations import handover, loans
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -53,7 +58,9 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
         wished_pickup_at=reservation.wished_pickup_at, pickup_at=reservation.pickup_at,
         pickup_confirmed=reservation.pickup_confirmed, expires_at=reservation.expires_at,
         created_at=reservation.created_at, updated_at=reservation.updated_at, decided_at=reservation.decided_at,
-        closed_at=reservation.closed_at,
+        closed_at=reservation.closed_at, due_at=reservation.due_at, returned_at=reservation.returned_at,
+        quantity_returned=plain(reservation.quantity_returned), quantity_lost=plain(reservation.quantity_lost),
+        renewal_days=reservation.renewal_days,
     )
 
 
@@ -126,10 +133,13 @@ def cancel_reservation(reservation_id: int):
 def collect_reservation(reservation_id: int):
     """Either side confirms (the owner side also while unanswered), with what the hand-over cost where known.
     Writes the reuse event with the factors in force today; completes the item when all of it is gone. 422 if
-    the costs break a rule (km without a vehicle, km and kg CO2e both given)."""
+    the costs break a rule (km without a vehicle, km and kg CO2e both given). For a lent item (`offer`: `lend`)
+    it starts the loan instead: status `on_loan` with `due_at`, `reuse_event` null, and no costs taken."""
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CollectBody)
     event = handover.collect(current_user, reservation, **collect_arguments(body.model_dump()))
+    if event is None:
+        return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=None))
     return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
         id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
         co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),
@@ -138,3 +148,49 @@ def collect_reservation(reservation_id: int):
         price_paid_nok=fixed(event.price_paid_nok, 2), transport_kgco2e=fixed(event.transport_kgco2e, 3),
         refurbishment_nok=fixed(event.refurbishment_nok, 2), refurbishment_kgco2e=fixed(event.refurbishment_kgco2e, 3),
         factor_set=event.factor_set_version or "")))
+
+
+# --- Loans ----------------------------------------------------------------------------------------------
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/return", summary="Record a loan's return "
+                "(owner side)", tag="reservations", body=ReturnBody, body_required=False,
+                responses={200: (ReturnResult, "The loan and the return recorded.")}, errors=(403, 409))
+def return_loan(reservation_id: int):
+    """Units back are available again; `lost` units leave the item's quantity. With no body, everything still on
+    loan is back in the condition it left. When nothing is out any more the status is `returned`. A device that
+    holds data needs its erasure recorded again before it is lent again. 409 if it is not on loan, or another
+    return was recorded at the same moment; 422 for more than is on loan."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    body = parse_body(ReturnBody)
+    entry = loans.record_return(current_user, reservation, quantity=body.quantity, lost=body.lost,
+                                condition=Condition(body.condition) if body.condition else None, note=body.note)
+    return respond(ReturnResult(reservation=reservation_out(reservation), loan_return=LoanReturnOut(
+        id=entry.id, quantity_back=plain(entry.quantity_back), quantity_lost=plain(entry.quantity_lost),
+        condition=str(entry.condition), note=entry.note, recorded_at=entry.recorded_at)))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/renew", summary="Ask to renew a loan (borrower)",
+                tag="reservations", body=RenewBody, responses={200: RESERVATION}, errors=(403, 409))
+def renew_loan(reservation_id: int):
+    """One request at a time (409 while one waits); the owner side approves or declines it."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    body = parse_body(RenewBody)
+    loans.ask_renewal(current_user, reservation, body.days)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/approve-renewal", summary="Approve a renewal "
+                "(owner side)", tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def approve_renewal(reservation_id: int):
+    """The due date moves on by the days asked, from the later of the due date and now."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    loans.answer_renewal(current_user, reservation, approve=True)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/decline-renewal", summary="Decline a renewal "
+                "(owner side)", tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def decline_renewal(reservation_id: int):
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    loans.answer_renewal(current_user, reservation, approve=False)
+    return respond(reservation_out(reservation))

@@ -14,6 +14,7 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -21,10 +22,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.forms import DecimalCommaField
-from marketplace.listings.models import Category, CategoryGroup, Condition, Item
+from marketplace.listings.models import MAX_LOAN_DAYS, Category, CategoryGroup, Condition, Item, ItemOffer
 from marketplace.listings.services import ItemInput
 from marketplace.organisations.models import Unit
 
@@ -38,6 +39,11 @@ GROUP_LABELS = {
     CategoryGroup.FURNITURE: _l("Furniture"),
     CategoryGroup.ICT: _l("ICT equipment"),
     CategoryGroup.MATERIAL: _l("Materials"),
+}
+OFFER_LABELS = {
+    ItemOffer.GIVE: (_l("Give away"), _l("The receiver keeps it.")),
+    ItemOffer.LEND: (_l("Lend out"), _l("The borrower returns it after the loan period, for example a class set "
+                                        "for an exam.")),
 }
 UNIT_LABELS = {"piece": _l("pieces"), "set": _l("sets"), "kg": _l("kg"), "tonne": _l("tonnes"), "m2": _l("m²"),
                "m3": _l("m³")}
@@ -54,6 +60,13 @@ def unit_label_for(amount: Any, unit: str) -> str:
     return str(UNIT_LABELS[unit])
 
 
+def loan_text(item: Item) -> str | None:
+    """What cards and the item page say of a lent item ("Til utlån · 14 dager"); None for one given away."""
+    if not item.lent:
+        return None
+    return ngettext("For loan · %(num)d day", "For loan · %(num)d days", item.loan_days or 0)
+
+
 def quantity_text(amount: Any, unit: str) -> str:
     """An amount with its unit, as people read it: "4 stk.", "85,5 kg" (notifications say quantities so)."""
     amount = Decimal(str(amount)).normalize()
@@ -68,7 +81,7 @@ PER_UNIT_LABELS = {"piece": _l("per piece"), "set": _l("per set"), "kg": _l("per
 ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
                "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
                "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "safety_check_note",
-               "quantity")
+               "quantity", "offer", "loan_days")
 _TEXT_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
                 "pickup_instructions", "figures_source", "asset_tag", "serial_number", "safety_check_note")
 _LOOKED_UP = ("category", "condition", "unit")
@@ -86,6 +99,7 @@ def item_input(values: Mapping[str, Any], item: Item | None = None) -> ItemInput
     for name in _TEXT_FIELDS:
         data[name] = data.get(name) or ""
     data["condition"] = Condition(data["condition"])
+    data["offer"] = ItemOffer(data.get("offer") or ItemOffer.GIVE)
     data["would_be_discarded"] = bool(data.get("would_be_discarded"))
     return ItemInput(**data)
 
@@ -144,6 +158,13 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
     quantity = DecimalCommaField(_l("Quantity"), validators=[DataRequired(message=_l("Give the quantity."))],
                                  description=_l("Pieces or sets, or the amount in the category's unit "
                                                 "(kg, tonnes, m², m³)."))
+    offer = RadioField(_l("Give away or lend out"), default=ItemOffer.GIVE.value,
+                       choices=[SelectChoice(value.value, label) for value, (label, _h) in OFFER_LABELS.items()])
+    loan_days = IntegerField(_l("Loan period (days)"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_LOAN_DAYS, message=_l("Give the loan period in whole days, from 1 to %(most)d.",
+                                             most=MAX_LOAN_DAYS))],
+        description=_l("Only when lending: how many days the borrower may keep it, for example 14."),
+        render_kw={"inputmode": "numeric"})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
                        description=_l("The school, library, depot or office where it is."))
@@ -179,6 +200,7 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
             getattr(self, name).data = getattr(item, name)
         self.category.data = item.category.slug
         self.condition.data = item.condition.value
+        self.offer.data = item.offer.value
         self.unit.data = str(item.unit_id) if item.unit_id else ""
 
 

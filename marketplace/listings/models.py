@@ -59,6 +59,16 @@ class Condition(StrEnum):
     NEEDS_REPAIR = "needs_repair"
 
 
+class ItemOffer(StrEnum):
+    """Whether an item is given away for good or lent for a period and then returned."""
+
+    GIVE = "give"
+    LEND = "lend"
+
+
+MAX_LOAN_DAYS = 365
+
+
 class ItemStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -103,6 +113,9 @@ class Item(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         # Never more reserved than exists: the database itself refuses a negative availability.
         CheckConstraint("quantity_available >= 0 AND quantity_available <= quantity", name="available_in_range"),
+        # A lend item has a loan period of 1 to 365 days; a give item has none.
+        CheckConstraint("(offer = 'give' AND loan_days IS NULL) OR (offer = 'lend' AND loan_days >= 1 "
+                        "AND loan_days <= 365)", name="loan_days_fit_offer"),
         Index("ix_items_status_published", "status", "published_at"),
     )
 
@@ -132,6 +145,10 @@ class Item(Base):
     available_from: Mapped[date | None]
     advertise_until: Mapped[date | None]
     would_be_discarded: Mapped[bool] = mapped_column(default=False)
+    # Given away for good, or lent for ``loan_days`` and returned (a class set of iPads, chairs for an exam).
+    offer: Mapped[ItemOffer] = mapped_column(enum_column(ItemOffer, "item_offer"), default=ItemOffer.GIVE,
+                                             server_default=ItemOffer.GIVE.value)
+    loan_days: Mapped[int | None]
 
     # The item's own figures (e.g. from an EPD or the supplier), overriding the category's.
     kgco2e_new: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
@@ -167,6 +184,10 @@ class Item(Base):
     @property
     def is_ict(self) -> bool:
         return self.category.group == CategoryGroup.ICT
+
+    @property
+    def lent(self) -> bool:
+        return self.offer == ItemOffer.LEND
 
     @property
     def needs_erasure(self) -> bool:

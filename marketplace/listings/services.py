@@ -24,7 +24,7 @@ from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
 from marketplace.listings.categories import in_group_order
-from marketplace.listings.models import Category, Condition, Item, ItemStatus, Photo
+from marketplace.listings.models import MAX_LOAN_DAYS, Category, Condition, Item, ItemOffer, ItemStatus, Photo
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -75,6 +75,8 @@ class ItemInput:
     asset_tag: str = ""
     serial_number: str = ""
     safety_check_note: str = ""
+    offer: ItemOffer = ItemOffer.GIVE
+    loan_days: int | None = None  # the loan period of a lent item; ignored for one given away
     photo_ids: list[int] = field(default_factory=list)
     photo_alt_texts: dict[int, str] = field(default_factory=dict)
 
@@ -148,6 +150,13 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
     if any(getattr(data, name) is not None for name in ("kgco2e_new", "mass_kg", "price_new_nok")) \
             and not data.figures_source.strip():
         errors["figures_source"] = _("Say where the item's own figures come from (e.g. the product's EPD).")
+    if data.offer == ItemOffer.LEND:
+        if not data.category.unit.whole_numbers:
+            errors["offer"] = _("Only things counted in pieces or sets can be lent out.")
+        if data.loan_days is None or not 1 <= data.loan_days <= MAX_LOAN_DAYS:
+            errors["loan_days"] = _("Give the loan period in whole days, from 1 to %(most)d.", most=MAX_LOAN_DAYS)
+    else:
+        data.loan_days = None
     if errors:
         raise ListingError(errors)
 
@@ -155,7 +164,7 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
 _COPIED_FIELDS = ("title", "category", "condition", "quantity", "description", "unit", "dimensions", "brand",
                   "model", "colour", "building", "room", "pickup_instructions", "available_from",
                   "advertise_until", "would_be_discarded", "kgco2e_new", "mass_kg", "price_new_nok",
-                  "figures_source", "asset_tag", "serial_number", "safety_check_note")
+                  "figures_source", "asset_tag", "serial_number", "safety_check_note", "offer", "loan_days")
 
 
 def _copy_input(item: Item, data: ItemInput) -> None:
@@ -212,6 +221,9 @@ def update_item(actor: User, item: Item, data: ItemInput, *, publish: bool = Fal
     if data.quantity < committed:
         raise ListingError({"quantity": _("%(count)s are already reserved or handed over; the quantity cannot be "
                                           "less than that.", count=format(committed.normalize(), "f"))})
+    if data.offer != item.offer and committed:
+        raise ListingError({"offer": _("Some of it is reserved, handed over or lent: whether it is given away or "
+                                       "lent cannot change now.")})
     advertised_until = item.advertise_until
     publish = publish and item.status != ItemStatus.PUBLISHED
     if item.status == ItemStatus.PUBLISHED or publish:

@@ -16,6 +16,7 @@ from marketplace.listings import photos as photo_files
 from marketplace.listings import services, sharing, visibility
 from marketplace.listings.forms import (
     CONDITION_LABELS,
+    OFFER_LABELS,
     PER_UNIT_LABELS,
     UNIT_LABELS,
     ConfirmImportForm,
@@ -23,6 +24,7 @@ from marketplace.listings.forms import (
     ImportForm,
     ItemForm,
     item_input,
+    loan_text,
     quantity_text,
     unit_label_for,
 )
@@ -40,6 +42,7 @@ def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(
         condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
+        offer_hints={offer.value: hint for offer, (_label, hint) in OFFER_LABELS.items()}, loan_text=loan_text,
         can_import_items=can_import_items,
     )
     notifications.set_quantity_format(quantity_text)

@@ -6,11 +6,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.i18n import OSLO
 from marketplace.forms import DecimalCommaField
+from marketplace.listings.forms import CONDITION_LABELS as CONDITIONS
+from marketplace.listings.models import MAX_LOAN_DAYS, Condition
 from marketplace.reservations.models import ReservationStatus, WouldBuyNew
 
 WOULD_BUY_NEW_LABELS = {
@@ -98,6 +100,38 @@ class ReverseHandOverForm(FlaskForm):
                                                   Length(max=2000)])
 
 
+_DAYS = _l("Give the number of days, from 1 to %(most)d.", most=MAX_LOAN_DAYS)
+
+
+class RenewForm(FlaskForm):
+    days = IntegerField(_l("How many more days"), validators=[DataRequired(message=_DAYS),
+                                                              NumberRange(min=1, max=MAX_LOAN_DAYS, message=_DAYS)],
+                        render_kw={"inputmode": "numeric"})
+
+
+class ReturnForm(FlaskForm):
+    """What came back of a loan: by default everything still out, in the condition it left."""
+
+    quantity = DecimalCommaField(_l("How many came back"), validators=[Optional()],
+                                 description=_l("Leave empty if everything still on loan came back."))
+    lost = DecimalCommaField(_l("How many are lost or damaged beyond use"), validators=[Optional()],
+                             description=_l("They are taken out of the listing's quantity."))
+    condition = RadioField(_l("Condition of what came back"), default="", validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
+                         description=_l("For example what is damaged or missing, or when the rest comes back."))
+
+    def __init__(self, *args, same_as_before: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.condition.choices = [SelectChoice("", _l("As it left (%(condition)s)", condition=same_as_before)),
+                                  *(SelectChoice(value.value, label) for value, (label, _h) in CONDITIONS.items())]
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of ``loans.record_return``."""
+        return {"quantity": self.quantity.data, "lost": self.lost.data,
+                "condition": Condition(self.condition.data) if self.condition.data else None,
+                "note": self.note.data or ""}
+
+
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
 
@@ -110,4 +144,6 @@ STATUS_LABELS = {
     ReservationStatus.CANCELLED: _l("cancelled"),
     ReservationStatus.EXPIRED: _l("expired"),
     ReservationStatus.CORRECTED: _l("corrected"),
+    ReservationStatus.ON_LOAN: _l("on loan"),
+    ReservationStatus.RETURNED: _l("returned"),
 }

@@ -29,7 +29,7 @@ from marketplace.impact import ledger
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.organisations.models import Organisation
-from marketplace.reservations import notices
+from marketplace.reservations import loans, notices
 from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.reservations.permissions import (can_correct_hand_over, can_see_hand_over, is_owner_side,
                                                   is_requester)
@@ -48,8 +48,9 @@ class Preview:
     that already happened before it answered the reservation."""
 
     reservation: Reservation
-    event: ReuseEvent
+    event: ReuseEvent | None  # None for a loan: it writes no reuse event
     already_happened: bool
+    due_at: datetime | None = None  # when a loan started now would be due back
 
 
 def preview(actor: User, reservation: Reservation, now: datetime | None = None,
@@ -58,22 +59,31 @@ def preview(actor: User, reservation: Reservation, now: datetime | None = None,
     ReservationError for costs that break a rule); changes nothing."""
     now = now or utcnow()
     owner = _may_collect(actor, reservation)
+    already_happened = reservation.status == ReservationStatus.REQUESTED and owner
+    if reservation.item.lent:
+        _no_costs_for_a_loan(costs)
+        return Preview(reservation, None, already_happened, due_at=loans.due_date(reservation, now))
     hand_over = _hand_over(reservation, costs)
     try:
         event = ledger.estimate(hand_over, now)
     except ledger.LedgerError as error:
         raise ReservationError(error.errors) from error
-    return Preview(reservation, event, already_happened=reservation.status == ReservationStatus.REQUESTED and owner)
+    return Preview(reservation, event, already_happened)
 
 
 def collect(actor: User, reservation: Reservation, now: datetime | None = None,
-            **costs: Decimal | str | None) -> ReuseEvent:
+            **costs: Decimal | str | None) -> ReuseEvent | None:
     """Confirm the hand-over (either side once approved; the owner side may also record one that happened while
     it was still unanswered) with ``costs``: ledger.HandOver's cost fields, each for the whole hand-over. Writes
     the reuse event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing
-    done. The pages show ``preview`` first; the API calls this at once."""
+    done. The pages show ``preview`` first; the API calls this at once. A lent item's hand-over starts a loan
+    instead (``loans.start``): no reuse event, None returned, and no costs taken."""
     now = now or utcnow()
     owner = _may_collect(actor, reservation)
+    if reservation.item.lent:
+        _no_costs_for_a_loan(costs)
+        loans.start(actor, reservation, now, allowed=_collectable(owner), owner_side_acted=owner)
+        return None
     hand_over = _hand_over(reservation, costs)
     try:
         ledger.check_costs(hand_over)
@@ -91,6 +101,12 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None,
     _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
     notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
     return event
+
+
+def _no_costs_for_a_loan(costs: dict) -> None:
+    given = [name for name, value in costs.items() if value not in (None, "")]
+    if given:
+        raise ReservationError({given[0]: _("A loan records no hand-over costs: nothing changes owner.")})
 
 
 def _collectable(owner: bool) -> tuple[ReservationStatus, ...]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, enum_column, utcnow
-from marketplace.listings.models import Item
+from marketplace.listings.models import Condition, Item
 from marketplace.organisations.models import Organisation, Unit
 
 
@@ -22,6 +22,9 @@ class ReservationStatus(StrEnum):
     EXPIRED = "expired"
     # Handed over, then found wrong after the undo window: its reuse event is reversed, the quantities stay.
     CORRECTED = "corrected"
+    # A lend item collected: the borrower has it until due_at; no reuse event is written (decision 38).
+    ON_LOAN = "on_loan"
+    RETURNED = "returned"  # every unit of the loan came back or was recorded lost
 
     @property
     def holds_quantity(self) -> bool:
@@ -75,6 +78,17 @@ class Reservation(Base):
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    # A loan (``loans``): when it is due back, what came back or was lost so far, a pending renewal request and
+    # the reminders sent for the current due date.
+    lent_at: Mapped[datetime | None]  # when the loan started (the hand-over)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    returned_at: Mapped[datetime | None]
+    quantity_returned: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0), server_default="0")
+    quantity_lost: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0), server_default="0")
+    renewal_days: Mapped[int | None]
+    renewal_asked_at: Mapped[datetime | None]
+    due_reminded_at: Mapped[datetime | None]
+    overdue_reminded_at: Mapped[datetime | None]
 
     item: Mapped[Item] = relationship(lazy="joined")
     requester: Mapped[User | None] = relationship(lazy="joined")
@@ -83,6 +97,36 @@ class Reservation(Base):
     requester_unit: Mapped[Unit | None] = relationship(lazy="joined")
     messages: Mapped[list[ReservationMessage]] = relationship(
         back_populates="reservation", order_by="ReservationMessage.created_at", cascade="all, delete-orphan")
+
+    @property
+    def on_loan_quantity(self) -> Decimal:
+        """What the borrower still has: lent, less what came back and what was recorded lost."""
+        return self.quantity - self.quantity_returned - self.quantity_lost
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status == ReservationStatus.ON_LOAN and self.due_at is not None and self.due_at < now
+
+
+class LoanReturn(Base):
+    """One return of (part of) a loan, recorded by the owner side: units back, units lost or damaged beyond use,
+    the condition they came back in."""
+
+    __tablename__ = "loan_returns"
+    __table_args__ = (
+        CheckConstraint("quantity_back >= 0 AND quantity_lost >= 0 AND quantity_back + quantity_lost > 0",
+                        name="quantities_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"), index=True)
+    quantity_back: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    quantity_lost: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    condition: Mapped[Condition] = mapped_column(enum_column(Condition, "item_condition"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class ReservationMessage(Base):

@@ -53,4 +53,5 @@ def tell_both_sides(reservation: Reservation, kind: str, actor: User, *, when: d
 def _notification_data(reservation: Reservation) -> dict:
     return {"title": reservation.item.title, "quantity": str(reservation.quantity.normalize()),
             "unit": reservation.item.category.unit.value, "requester": reservation.requester_organisation.name,
-            "reservation_id": reservation.id}
+            "reservation_id": reservation.id,
+            **({"due_at": reservation.due_at.isoformat()} if reservation.due_at else {})}

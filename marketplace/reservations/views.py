@@ -3,8 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.audit.labels import action_label
+from marketplace.listings.forms import CONDITION_LABELS
 from marketplace.listings.signals import item_page
-from marketplace.reservations import handover, overview as tabs, permissions, pickup, services
+from marketplace.db import utcnow
+from marketplace.reservations import handover, loans, overview as tabs, permissions, pickup, services
+from marketplace.reservations import loans_report  # noqa: F401  (adds the loans to the climate report)
 from marketplace.reservations.forms import (
     COST_FIELDS,
     STATUS_LABELS,
@@ -14,7 +17,9 @@ from marketplace.reservations.forms import (
     MessageForm,
     PickupForm,
     RejectForm,
+    RenewForm,
     ReserveForm,
+    ReturnForm,
     ReverseHandOverForm,
     WaitlistForm,
     collect_arguments,
@@ -90,9 +95,15 @@ def overview():
     status = request.args.get("status", "")
     statuses = [ReservationStatus(status)] if status in {s.value for s in ReservationStatus} else None
     lister = services.incoming_reservations if chosen.chosen == tabs.INCOMING else services.my_reservations
+    loan_filter = request.args.get("loans", "")
+    if loan_filter in ("all", *loans.FILTERS):
+        lister = loans.lent if chosen.chosen == tabs.INCOMING else loans.borrowed
+        rows = lister(current_user, "" if loan_filter == "all" else loan_filter)
+    else:
+        loan_filter, rows = "", lister(current_user, statuses)
     return render_template("reservations/overview.html", view=chosen.chosen, tabs=chosen, status=status,
-                           reservations=lister(current_user, statuses), waitlist=services.my_waitlist(current_user),
-                           statuses=list(ReservationStatus))
+                           reservations=rows, waitlist=services.my_waitlist(current_user),
+                           statuses=list(ReservationStatus), loan_filter=loan_filter, now=utcnow())
 
 
 @blueprint.get("/reservations/<int:reservation_id>")
@@ -123,6 +134,8 @@ def _detail_page(reservation, collect_form: CollectForm) -> str:
         requester=permissions.is_requester(current_user, reservation), collect_form=collect_form,
         pickup_choices=pickup.choices(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
+        renew_form=RenewForm(formdata=None), loan_returns=loans.returns_of(reservation),
+        overdue=reservation.overdue(utcnow()),
     )
 
 
@@ -173,7 +186,8 @@ def collect(reservation_id: int):
             for name, message in error.errors.items():
                 form[name].errors.append(message)
         else:
-            flash(_("The hand-over is recorded. Thank you for reusing! If it was wrong, you can undo it on this page "
+            flash(_("The loan has started. The due date is on this page.") if reservation.item.lent else
+                  _("The hand-over is recorded. Thank you for reusing! If it was wrong, you can undo it on this page "
                     "within 24 hours."), "success")
             return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="recorded"), 303)
     return _detail_page(reservation, form), 400
@@ -239,6 +253,58 @@ def message(reservation_id: int):
     return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="messages"), 303)
 
 
+# --- Loans ----------------------------------------------------------------------------------------------
+
+@blueprint.post("/reservations/<int:reservation_id>/renew")
+def renew(reservation_id: int):
+    """The borrower asks to keep the loan longer."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    form = RenewForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ReservationError({"days": " ".join(form.days.errors) or _("Try again.")})
+        loans.ask_renewal(current_user, reservation, form.days.data)
+    except services.ReservationError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(_("The renewal is asked for. The lender is told and answers."), "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="loan"), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/renewal/<any(approve, decline):answer>")
+def answer_renewal(reservation_id: int, answer: str):
+    reservation = services.find_reservation(current_user, reservation_id)
+    loans.answer_renewal(current_user, reservation, approve=answer == "approve")
+    flash(_("The loan is renewed. The borrower is told the new due date.") if answer == "approve" else
+          _("The renewal is declined. The borrower is told."), "success")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="loan"), 303)
+
+
+@blueprint.route("/reservations/<int:reservation_id>/return", methods=["GET", "POST"])
+def record_return(reservation_id: int):
+    """The owner side records what came back of a loan (all of it by default); errors show the form again (400),
+    nothing done."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    loans.check_may_return(current_user, reservation)
+    form = ReturnForm(same_as_before=condition_labels_of(reservation))
+    if form.validate_on_submit():
+        try:
+            loans.record_return(current_user, reservation, **form.arguments())
+        except services.ReservationError as error:
+            for name, message in error.errors.items():
+                form[name].errors = [*form[name].errors, message]
+        else:
+            flash(_("The return is recorded.") if reservation.status == ReservationStatus.RETURNED else
+                  _("The partial return is recorded. Record the rest when it comes back."), "success")
+            return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="loan"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("reservations/return.html", reservation=reservation, form=form), status
+
+
+def condition_labels_of(reservation) -> str:
+    return str(CONDITION_LABELS[reservation.item.condition][0]).lower()
+
+
 @blueprint.route("/reuse-events/<int:event_id>/reverse", methods=["GET", "POST"])
 def reverse_event(event_id: int):
     """Undo or correct a hand-over, with a reason; a missing reason shows the form again (400), nothing done."""
@@ -268,4 +334,5 @@ def item_reservations(item, viewer) -> dict:
     return {"can_reserve": item.created_by_id != viewer.id, "reserve_form": ReserveForm(formdata=None),
             "waitlist_form": WaitlistForm(formdata=None),
             "item_reservations": services.reservations_of_item(viewer, item),
+            "item_loans": loans.history_of_item(viewer, item), "loans_now": utcnow(),
             "held_for_you": services.open_offer(viewer, item)}

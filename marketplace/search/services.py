@@ -23,7 +23,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.inputs import MAX_ID
 from marketplace.i18n import oslo_date
-from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus
+from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemOffer, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
@@ -47,6 +47,7 @@ class SearchParams:
     municipalities: tuple[str, ...] = ()
     unit: int | None = None
     available_now: bool = False
+    loans_only: bool = False  # only items lent out (and returned), not given away
     min_quantity: Decimal | None = None
     sort: str = ""
     page: int = 1
@@ -97,6 +98,7 @@ class SearchParams:
             municipalities=many("municipality"),
             unit=number("unit", int, 1, MAX_ID, None),
             available_now=(args.get("available") or "") in {"1", "on", "true", "yes"},
+            loans_only=(args.get("loans") or "") in {"1", "on", "true", "yes"},
             min_quantity=number("min_quantity", Decimal, Decimal(0), Decimal(10**9), None),
             sort=one_of("sort", SORTS),
             page=number("page", int, 1, MAX_PAGE, 1),
@@ -111,6 +113,7 @@ class SearchParams:
             "q": params.q or None, "group": params.group or None, "category": list(params.categories) or None,
             "condition": list(params.conditions) or None, "municipality": list(params.municipalities) or None,
             "unit": params.unit, "available": "1" if params.available_now else None,
+            "loans": "1" if params.loans_only else None,
             "min_quantity": format(params.min_quantity.normalize(), "f") if params.min_quantity else None,
             "sort": params.sort or None, "page": params.page if params.page > 1 else None,
             "per_page": params.per_page if params.per_page != 24 else None,
@@ -124,7 +127,7 @@ class SearchParams:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.group or self.categories or self.conditions or self.municipalities
-                    or self.unit or self.available_now or self.min_quantity)
+                    or self.unit or self.available_now or self.loans_only or self.min_quantity)
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,8 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
         query = query.where(Item.quantity >= params.min_quantity)
+    if params.loans_only:
+        query = query.where(Item.offer == ItemOffer.LEND)
     return query, matches
 
 

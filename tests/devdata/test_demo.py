@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
-from marketplace.db import db
+from marketplace.db import db, utcnow
 from marketplace.devdata import demo
 from marketplace.impact import report
 from marketplace.impact.models import ReuseEvent
 from marketplace.impact.services import DATA_BEARING_CATEGORIES
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
-from marketplace.listings.models import Item, ItemStatus
+from marketplace.listings.models import Item, ItemOffer, ItemStatus
 from marketplace.organisations.models import Municipality
 from marketplace.reservations.models import Reservation, ReservationStatus
 from tests.conftest import fresh
@@ -33,7 +33,8 @@ def _demo_items():
     """The demo's current listings (the reuse history's completed items left out)."""
     fresh()
     handed_over = select(ReuseEvent.item_id)
-    return list(db.session.scalars(select(Item).where(Item.id.not_in(handed_over)).order_by(Item.id)))
+    return list(db.session.scalars(select(Item).where(Item.id.not_in(handed_over), Item.offer == ItemOffer.GIVE)
+                                   .order_by(Item.id)))
 
 
 def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
@@ -72,6 +73,7 @@ def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
 
     _check_each_audience_sees_its_turn()
     _check_reservations_and_history()
+    _check_loans_in_every_state()
 
     before = [(item.id, item.status, len(item.photos)) for item in items]
     events = db.session.scalar(select(func.count()).select_from(ReuseEvent))
@@ -104,6 +106,22 @@ def _check_each_audience_sees_its_turn():
     assert seen_by("frivillig@dulten-frivilligsentral.example") == {
         listing.title for listing in dulten if listing.stage == "partners" and settled(listing)}
     assert any(listing.stage == "network" and not settled(listing) for listing in dulten)
+
+
+def _check_loans_in_every_state():
+    now = utcnow()
+    loans = list(db.session.scalars(select(Reservation).where(Reservation.lent_at.is_not(None))))
+    on_loan = [loan for loan in loans if loan.status == ReservationStatus.ON_LOAN]
+    assert any(not loan.overdue(now) and loan.renewal_days for loan in on_loan)  # renewal asked
+    assert any(not loan.overdue(now) and not loan.renewal_days for loan in on_loan)
+    assert any(loan.overdue(now) and not loan.quantity_returned for loan in on_loan)
+    assert any(loan.overdue(now) and loan.quantity_returned and loan.quantity_lost for loan in on_loan)
+    returned = [loan for loan in loans if loan.status == ReservationStatus.RETURNED]
+    assert any(loan.quantity_lost for loan in returned) and any(not loan.quantity_lost for loan in returned)
+    assert {loan.item.municipality.slug for loan in loans} == {"dulten", "nordvik", "sorli"}
+    assert len({loan.requester_organisation_id for loan in loans}) == 3
+    assert db.session.scalar(select(func.count()).select_from(ReuseEvent).where(
+        ReuseEvent.reservation_id.in_([loan.id for loan in loans]))) == 0
 
 
 def _check_reservations_and_history():

@@ -30,6 +30,7 @@ def _json_integer(value: Any) -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+WholeNumber = BeforeValidator(_json_integer)  # for other integer fields: 7 and 7.0, not "7" nor true
 Flag = Annotated[bool, Strict()]  # true or false only: not 0, 1, "yes" nor "true"
 
 

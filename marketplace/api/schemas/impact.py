@@ -104,6 +104,16 @@ class ReuseFirstOut(Out):
     ict_not_returned: int
 
 
+class LoansOut(Out):
+    """Loans in the same scope and period, apart from reuse: they earn no CO2e credit (decision 38)."""
+    lent_started: int = Field(description="Loans of the scope's items that started in the period.")
+    lent_item_days: DecimalString = Field(description="Units × days out on loan within the period.")
+    borrowed_started: int
+    borrowed_item_days: DecimalString
+    units_lost: DecimalString = Field(description="Units of the scope's items recorded lost or damaged on loan.")
+    co2e_kg: DecimalString = Field(description="Always 0: a loan is not counted as avoided emissions.")
+
+
 class StampOut(Out):
     """What it takes to make the same figures again."""
 
@@ -131,6 +141,7 @@ class ImpactOut(Out):
     quantities: list[QuantityOut] = Field(description="Amounts per unit of measure.")
     by_category: list[ImpactRow]
     reuse_first: ReuseFirstOut
+    loans: LoansOut
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

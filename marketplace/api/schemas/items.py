@@ -20,11 +20,14 @@ from marketplace.api.schemas.common import (
     Out,
     Page,
     Quantity,
+    WholeNumber,
     text,
 )
-from marketplace.listings.models import Condition, ItemStatus
+from marketplace.listings.models import MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
+OfferValue = Literal[tuple(offer.value for offer in ItemOffer)]  # type: ignore[valid-type]
+LoanDays = Annotated[int, Field(ge=1, le=MAX_LOAN_DAYS), WholeNumber]
 ItemStatusValue = Literal[tuple(status.value for status in ItemStatus)]  # type: ignore[valid-type]
 
 
@@ -78,6 +81,10 @@ class ItemCreate(Body):
     serial_number: text(80) = ""
     safety_check_note: text(500, description="Who checked an electrical (ICT) item and how; required to publish "
                                              "where the municipality says so.") = ""
+    offer: OfferValue = Field(default="give", description="`give`: the receiver keeps it; `lend`: lent for "
+                                                          "`loan_days` and returned.")
+    loan_days: LoanDays | None = Field(default=None, description="The loan period in days (1–365); required when "
+                                                                 "`offer` is `lend`, ignored otherwise.")
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -153,6 +160,8 @@ class ItemOut(Out):
     serial_number: str
     safety_check_note: str
     erasure_recorded: bool
+    offer: OfferValue
+    loan_days: int | None = Field(description="The loan period in days of a lent item.")
     can_manage: bool = Field(description="Whether the caller may change, publish and withdraw it.")
     created_at: datetime
     updated_at: datetime

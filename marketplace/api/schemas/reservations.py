@@ -20,6 +20,7 @@ from marketplace.api.schemas.common import (
     text,
 )
 from marketplace.impact.ledger import MAX_KGCO2E, MAX_KM, MAX_NOK, TRANSPORT_KG_PER_KM
+from marketplace.api.schemas.items import ConditionValue, LoanDays
 from marketplace.reservations.models import ReservationStatus, WouldBuyNew
 
 ReservationStatusValue = Literal[tuple(status.value for status in ReservationStatus)]  # type: ignore[valid-type]
@@ -88,6 +89,11 @@ class ReservationOut(Out):
     updated_at: datetime
     decided_at: datetime | None
     closed_at: datetime | None
+    due_at: datetime | None = Field(description="When a loan is due back (status `on_loan`).")
+    returned_at: datetime | None = Field(description="When the last of a loan came back (status `returned`).")
+    quantity_returned: DecimalString = Field(description="Of a loan: units recorded back so far.")
+    quantity_lost: DecimalString = Field(description="Of a loan: units recorded lost or damaged beyond use.")
+    renewal_days: int | None = Field(description="A renewal the borrower asked for, in days, not yet answered.")
 
 
 class ReservationList(Out):
@@ -136,4 +142,38 @@ class CollectBody(Body):
 
 class CollectResult(Out):
     reservation: ReservationOut
-    reuse_event: ReuseEventOut
+    reuse_event: ReuseEventOut | None = Field(description="None when the hand-over started a loan (a lent item): a "
+                                                          "loan writes no reuse event.")
+
+
+class ReturnBody(Body):
+    """What came back of a loan; all optional: no body records everything still on loan back, in the condition
+    it left."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"quantity": 23, "lost": 2, "condition": "worn", "note": "To skjermer knust."}]})
+    quantity: Quantity | None = Field(None, description="Units back now (default: all still on loan less `lost`).")
+    lost: decimal_input(1_000_000, 3, minimum_exclusive=False) | None = Field(
+        None, description="Units lost or damaged beyond use: they leave the item's quantity.")
+    condition: ConditionValue | None = Field(None, description="The condition they came back in (default: the "
+                                                               "item's).")
+    note: text(2000) = ""
+
+
+class RenewBody(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 7}]})
+    days: LoanDays = Field(description="How many more days the borrower asks for (1–365).")
+
+
+class LoanReturnOut(Out):
+    id: int
+    quantity_back: DecimalString
+    quantity_lost: DecimalString
+    condition: ConditionValue
+    note: str
+    recorded_at: datetime
+
+
+class ReturnResult(Out):
+    reservation: ReservationOut
+    loan_return: LoanReturnOut
