@@ -51,7 +51,7 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
                                                kind=str(organisation.kind)),
         requester_unit_name=reservation.requester_unit.name if reservation.requester_unit else None,
         wished_pickup_at=reservation.wished_pickup_at, pickup_at=reservation.pickup_at,
-        pickup_confirmed=reservation.pickup_confirmed, expires_at=reservation.expires_at,
+        pickup_confirmed=reservation.pickup_confirmed, picked=reservation.picked, expires_at=reservation.expires_at,
         created_at=reservation.created_at, updated_at=reservation.updated_at, decided_at=reservation.decided_at,
         closed_at=reservation.closed_at,
     )

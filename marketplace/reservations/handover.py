@@ -34,8 +34,8 @@ from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.reservations.permissions import (can_correct_hand_over, can_see_hand_over, is_owner_side,
                                                   is_requester)
 # The reservation's own status and availability helpers: one domain, split only to keep modules short.
-from marketplace.reservations.services import (MAX_NOTE, ReservationError, _has_open_reservations, _log, _move,
-                                               _pickup_deadline, _require_status)
+from marketplace.reservations.services import (MAX_NOTE, ReservationError, TransitionError, _has_open_reservations,
+                                               _log, _move, _pickup_deadline, _require_status)
 
 UNDO_WINDOW = timedelta(hours=24)
 Reversal = Literal["undo", "correction"]
@@ -91,6 +91,28 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None,
     _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
     notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
     return event
+
+
+def collect_once(actor: User, reservation: Reservation, now: datetime | None = None,
+                 **costs: Decimal | str | None) -> ReuseEvent | None:
+    """``collect`` for the pages: a hand-over recorded already (a second tap, a second phone at the same
+    label) is not an error but None, for either side, and nothing is recorded twice (``collect``'s conditional
+    UPDATE lets exactly one of two simultaneous confirmations through)."""
+    if already_recorded(actor, reservation):
+        return None
+    try:
+        return collect(actor, reservation, now, **costs)
+    except TransitionError:
+        if reservation.status == ReservationStatus.COLLECTED:  # refreshed by the refused move: the other won
+            return None
+        raise
+
+
+def already_recorded(actor: User, reservation: Reservation) -> bool:
+    """Whether the hand-over the actor (either side; Forbidden for others) came to confirm is recorded."""
+    if not is_owner_side(actor, reservation) and not is_requester(actor, reservation):
+        raise Forbidden
+    return reservation.status == ReservationStatus.COLLECTED
 
 
 def _collectable(owner: bool) -> tuple[ReservationStatus, ...]:
