@@ -11,6 +11,7 @@ from marketplace.api import services as tokens
 from marketplace.db import db
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item, ItemStatus
+from marketplace.reservations import picking
 from marketplace.reservations.models import Reservation, ReservationStatus
 from tests.api.conftest import Api, error_code, fields
 from tests.conftest import fresh
@@ -240,3 +241,13 @@ def test_race_fifty_api_requests_for_seven(make_app, setup):
     assert db.session.get(Item, item.id).quantity_available == 0
     held = db.session.scalar(select(func.sum(Reservation.quantity)).where(Reservation.item_id == item.id))
     assert held == 7
+
+
+def test_reservation_json_says_whether_it_is_picked(api, chairs):
+    reservation = api.post(f"/items/{chairs.chairs.id}/reservations", "member_b", json={"quantity": 2}).get_json()
+    assert reservation["picked"] is False
+    api.post(f"/reservations/{reservation['id']}/approve", "caretaker_a", json={})
+    fresh()
+    picking.mark_picked(chairs.caretaker_a, db.session.get(Reservation, reservation["id"]))
+    db.session.commit()
+    assert api.get(f"/reservations/{reservation['id']}", "member_b").get_json()["picked"] is True
