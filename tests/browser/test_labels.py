@@ -39,7 +39,8 @@ def test_print_scan_and_confirm_a_pickup_at_phone_size(new_page):
     assert_no_horizontal_scroll(caretaker)
     code = Image.open(io.BytesIO(caretaker.locator(".label__qr").screenshot()))
     short_url = caretaker.locator(".label__link").inner_text()
-    assert short_url.endswith(f"/i/{item_id}") and [found.text for found in zxingcpp.read_barcodes(code)] == [short_url]
+    assert short_url.endswith(f"/i/{item_id}")
+    assert [found.text for found in zxingcpp.read_barcodes(code)] == [short_url]
     caretaker.emulate_media(media="print")
     assert caretaker.locator(".site-header").is_hidden() and caretaker.locator(".no-print").is_hidden()
     caretaker.emulate_media(media="screen")
