@@ -30,7 +30,7 @@ from marketplace.api.schemas.reservations import (
     ReuseEventOut,
 )
 from marketplace.listings import services as listings
-from marketplace.reservations import handover
+from marketplace.reservations import handover, picking
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -117,6 +117,24 @@ def cancel_reservation(reservation_id: int):
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CancelBody)
     reservations.cancel(current_user, reservation, body.reason)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/pick", summary="Mark picked (owner side)",
+                tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def pick_reservation(reservation_id: int):
+    """The items are picked and set aside for the collector: the requester is told and sees it as ready for
+    pickup. Approved reservations only; marking again changes nothing."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    picking.mark_picked(current_user, reservation)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/unpick", summary="Take the picked mark back "
+                "(owner side)", tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def unpick_reservation(reservation_id: int):
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    picking.unmark_picked(current_user, reservation)
     return respond(reservation_out(reservation))
 
 

@@ -11,7 +11,6 @@ from marketplace.api import services as tokens
 from marketplace.db import db
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item, ItemStatus
-from marketplace.reservations import picking
 from marketplace.reservations.models import Reservation, ReservationStatus
 from tests.api.conftest import Api, error_code, fields
 from tests.conftest import fresh
@@ -246,8 +245,14 @@ def test_race_fifty_api_requests_for_seven(make_app, setup):
 def test_reservation_json_says_whether_it_is_picked(api, chairs):
     reservation = api.post(f"/items/{chairs.chairs.id}/reservations", "member_b", json={"quantity": 2}).get_json()
     assert reservation["picked"] is False
-    api.post(f"/reservations/{reservation['id']}/approve", "caretaker_a", json={})
+    path = f"/reservations/{reservation['id']}"
+    assert api.post(f"{path}/pick", "caretaker_a").status_code == 409  # not approved yet
+    api.post(f"{path}/approve", "caretaker_a", json={})
+    assert api.post(f"{path}/pick", "member_b").status_code == 403  # the requester does not mark it
+    assert api.post(f"{path}/pick", "member_c").status_code == 404
+    picked = api.post(f"{path}/pick", "caretaker_a")
+    assert picked.status_code == 200 and picked.get_json()["picked"] is True
+    assert api.get(path, "member_b").get_json()["picked"] is True
+    assert api.post(f"{path}/unpick", "caretaker_a").get_json()["picked"] is False
     fresh()
-    picking.mark_picked(chairs.caretaker_a, db.session.get(Reservation, reservation["id"]))
-    db.session.commit()
-    assert api.get(f"/reservations/{reservation['id']}", "member_b").get_json()["picked"] is True
+    assert not db.session.get(Reservation, reservation["id"]).picked
