@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.db import db, utcnow
-from marketplace.errors import NotVisible
+from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact.models import ReuseEvent
 from marketplace.reservations import handover, scan, services
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
@@ -129,5 +129,5 @@ def test_a_confirmation_that_loses_the_race_is_told_it_is_done(setup):
     assert reservation.status == ReservationStatus.APPROVED  # what this request loaded
     assert handover.collect_once(setup.member_b, reservation) is None
     assert db.session.scalar(select(func.count(ReuseEvent.id))) == 0
-    with pytest.raises(handover.Forbidden):
+    with pytest.raises(Forbidden):
         handover.already_recorded(setup.caretaker_b, reservation)
