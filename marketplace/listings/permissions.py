@@ -26,6 +26,6 @@ def can_import_items(user: User, municipality: Municipality | None) -> bool:
 
 
 def can_print_labels(user: User, municipality: Municipality | None) -> bool:
-    """Labels with QR codes for ``municipality``'s items (one, or a sheet): whoever handles its items, as
-    caretaker or administrator (and site admins). The one place to let another role print them too."""
-    return can_list_items_for(user, municipality)
+    """Labels with QR codes for ``municipality``'s items (one, or a sheet): whoever handles its items (caretakers,
+    administrators, site admins) and its store keepers, who label what their stores hold. docs/decisions.md 39."""
+    return can_list_items_for(user, municipality) or has_organisation_role(user, municipality, Role.STORE_KEEPER)

@@ -2,7 +2,7 @@
 collector, with when and by whom. Existing reservations are not picked.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 01:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import marketplace.db
 
 revision = '0025'
-down_revision = '0022'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

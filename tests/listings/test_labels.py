@@ -66,6 +66,7 @@ def test_the_qr_code_decodes_to_the_short_url(app, setup):
 def test_only_the_owner_side_prints_a_label(setup):
     assert labels.item_for_label(setup.caretaker_a, setup.chairs.id) == setup.chairs
     assert labels.item_for_label(setup.admin_a, setup.draft.id) == setup.draft
+    assert labels.item_for_label(setup.store_keeper_a, setup.chairs.id) == setup.chairs  # labels the store's stock
     for outsider in (setup.member_a, setup.member_b, setup.caretaker_b, setup.partner_user):
         with pytest.raises(Forbidden):
             labels.item_for_label(outsider, setup.chairs.id)
@@ -84,6 +85,9 @@ def test_the_label_page_through_http(web_app, setup):
     assert f'href="/items/{setup.chairs.id}/label"' in item_page
     for email, status in (("member@a.example", 403), ("caretaker@b.example", 403), ("member@c.example", 404)):
         assert signed_in(web_app, email).get(f"/items/{setup.chairs.id}/label").status_code == status, email
+    store = signed_in(web_app, "store@a.example")
+    assert f'href="/items/{setup.chairs.id}/label"' in store.get(f"/items/{setup.chairs.id}").get_data(as_text=True)
+    assert store.get(f"/items/{setup.chairs.id}/label").status_code == 200
     neighbour = signed_in(web_app, "member@b.example")
     assert f"/items/{setup.chairs.id}/label" not in neighbour.get(f"/items/{setup.chairs.id}").get_data(as_text=True)
 
