@@ -35,7 +35,7 @@ from marketplace.api.schemas.reservations import (
 )
 from marketplace.listings import services as listings
 from marketplace.listings.models import Condition
-from marketplace.reservations import handover, loans
+from marketplace.reservations import handover, loans, picking
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -56,7 +56,7 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
                                                kind=str(organisation.kind)),
         requester_unit_name=reservation.requester_unit.name if reservation.requester_unit else None,
         wished_pickup_at=reservation.wished_pickup_at, pickup_at=reservation.pickup_at,
-        pickup_confirmed=reservation.pickup_confirmed, expires_at=reservation.expires_at,
+        pickup_confirmed=reservation.pickup_confirmed, picked=reservation.picked, expires_at=reservation.expires_at,
         created_at=reservation.created_at, updated_at=reservation.updated_at, decided_at=reservation.decided_at,
         closed_at=reservation.closed_at, due_at=reservation.due_at, returned_at=reservation.returned_at,
         quantity_returned=plain(reservation.quantity_returned), quantity_lost=plain(reservation.quantity_lost),
@@ -124,6 +124,24 @@ def cancel_reservation(reservation_id: int):
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CancelBody)
     reservations.cancel(current_user, reservation, body.reason)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/pick", summary="Mark picked (owner side)",
+                tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def pick_reservation(reservation_id: int):
+    """The items are picked and set aside for the collector: the requester is told and sees it as ready for
+    pickup. Approved reservations only; marking again changes nothing."""
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    picking.mark_picked(current_user, reservation)
+    return respond(reservation_out(reservation))
+
+
+@registry.route(blueprint, "POST", "/reservations/{reservation_id}/unpick", summary="Take the picked mark back "
+                "(owner side)", tag="reservations", responses={200: RESERVATION}, errors=(403, 409))
+def unpick_reservation(reservation_id: int):
+    reservation = reservations.find_reservation(current_user, reservation_id)
+    picking.unmark_picked(current_user, reservation)
     return respond(reservation_out(reservation))
 
 

@@ -69,6 +69,8 @@ ACTION_LABELS = {
     "reservation_cancelled": _l("Reservation cancelled"),
     "reservation_collected": _l("Hand-over recorded"),
     "reservation_expired": _l("Reservation expired"),
+    "reservation_picked": _l("Reservation picked and set aside"),
+    "reservation_unpicked": _l("Picked mark removed from a reservation"),
     "reservation_policy_changed": _l("Reservation rules changed"),
     "reservation_rejected": _l("Reservation declined"),
     "reservation_requested": _l("Reservation requested"),

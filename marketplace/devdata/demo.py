@@ -35,7 +35,7 @@ from marketplace.listings.models import Category, Condition, Item, ItemStatus
 from marketplace.notifications.models import Notification
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
-from marketplace.reservations import handover
+from marketplace.reservations import handover, picking
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
 from marketplace.wanted import services as wanted
@@ -248,12 +248,14 @@ def _certificate_for(title: str, when: datetime) -> bytes:
 
 
 def _load_open_reservations(now: datetime, caretakers: dict) -> None:
-    """Reservations in every state on the listings everyone can see today."""
+    """Reservations in every state on the listings everyone can see today; of the two approved, the first is
+    picked and set aside for its collector (the store's "ready for pickup"), the second not yet."""
     school = {slug: accounts.find_user_by_email(f"skole@{slug}.example") for slug, *_ in MUNICIPALITIES}
     shared = list(db.session.scalars(select(Item).where(
         Item.status == ItemStatus.PUBLISHED, Item.network_visible_at <= now - timedelta(days=1),
         Item.quantity_available >= 4).order_by(Item.published_at)))
-    plans = ["requested", "approved", "rejected", "cancelled", "expired", "requested"]
+    plans = ["requested", "approved", "rejected", "cancelled", "expired", "requested", "approved"]
+    picked = False
     for state, item in zip(plans, shared, strict=False):
         giver_slug = item.municipality.slug
         asker = school["nordvik" if giver_slug != "nordvik" else "sorli"]
@@ -269,6 +271,9 @@ def _load_open_reservations(now: datetime, caretakers: dict) -> None:
             reservations.approve(giver, reservation, pickup_at=_working_hours(oslo_date(now) + timedelta(days=3)),
                                  now=now)
             reservations.add_message(asker, reservation, "Vi kommer med varebil, to personer.")
+            if not picked:
+                picking.mark_picked(giver, reservation, now=now)
+                picked = True
         elif state == "rejected":
             reservations.reject(giver, reservation, "Dessverre lovet bort til en annen enhet i kommunen.", now=now)
         elif state == "cancelled":

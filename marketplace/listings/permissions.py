@@ -23,3 +23,9 @@ def can_import_items(user: User, municipality: Municipality | None) -> bool:
     """A spreadsheet of listings for ``municipality``: whoever may list its items one by one may list many
     at once (its caretakers and administrators; site admins through the command). docs/decisions.md 32."""
     return can_list_items_for(user, municipality)
+
+
+def can_print_labels(user: User, municipality: Municipality | None) -> bool:
+    """Labels with QR codes for ``municipality``'s items (one, or a sheet): whoever handles its items (caretakers,
+    administrators, site admins) and its store keepers, who label what their stores hold. docs/decisions.md 39."""
+    return can_list_items_for(user, municipality) or has_organisation_role(user, municipality, Role.STORE_KEEPER)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from flask_wtf import FlaskForm
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
 from marketplace.inputs import parse_id, parse_ids
-from marketplace.listings import importer, spreadsheet
+from marketplace.listings import importer, labels, spreadsheet
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services, sharing, visibility
 from marketplace.listings.forms import (
@@ -29,10 +28,10 @@ from marketplace.listings.forms import (
     unit_label_for,
 )
 from marketplace.listings.models import Condition, ItemStatus
-from marketplace.listings.permissions import can_import_items, can_list_items_for, can_manage_item
+from marketplace.listings.permissions import (can_import_items, can_list_items_for, can_manage_item,
+                                              can_print_labels)
 from marketplace.listings.signals import item_page
 from marketplace.notifications import services as notifications
-from marketplace import urls
 
 blueprint = Blueprint("listings", __name__)
 
@@ -43,7 +42,8 @@ def add_template_labels(state) -> None:
         condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
         offer_hints={offer.value: hint for offer, (_label, hint) in OFFER_LABELS.items()}, loan_text=loan_text,
-        can_import_items=can_import_items,
+        can_import_items=can_import_items, item_short_url=labels.short_url, item_qr_svg=labels.qr_svg,
+        can_print_labels=can_print_labels,
     )
     notifications.set_quantity_format(quantity_text)
 
@@ -113,7 +113,8 @@ def ours():
     status = request.args.get("status", "")
     statuses = [ItemStatus(status)] if status in {s.value for s in ItemStatus} else None
     items = services.my_municipality_items(current_user, statuses)
-    return render_template("listings/ours.html", items=items, status=status, statuses=list(ItemStatus))
+    return render_template("listings/ours.html", items=items, status=status, statuses=list(ItemStatus),
+                           label_units=labels.label_units(current_user))
 
 
 @blueprint.route("/items/new", methods=["GET", "POST"])
@@ -245,12 +246,21 @@ def erasure_certificate(item_id: int):
     return _private_file(path, download_name=f"erasure-certificate-item-{item.id}{path.suffix}")
 
 
-@blueprint.get("/items/<int:item_id>/print")
-def print_label(item_id: int):
-    item = services.find_item(current_user, item_id)
-    link = urls.external_url("listings.detail", item_id=item.id)
-    qr_svg = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
-    return render_template("listings/print.html", item=item, link=link, qr_svg=qr_svg)
+@blueprint.get("/items/<int:item_id>/label")
+def label(item_id: int):
+    """The item's printable label with its QR code (the owner side)."""
+    return render_template("listings/labels.html", items=[labels.item_for_label(current_user, item_id)])
+
+
+@blueprint.get("/items/labels")
+def label_sheet():
+    """A sheet of labels: the listings ticked on "Our listings" (``item``), or all published ones of a unit."""
+    item_ids, unit_id = parse_ids(request.args.getlist("item")), parse_id(request.args.get("unit", ""))
+    if not item_ids and unit_id is None:
+        flash(_("Tick the listings to print labels for, or choose a unit."), "error")
+        return redirect(url_for("listings.ours", _anchor="labels"), 303)
+    items = labels.items_for_sheet(current_user, item_ids, unit_id)
+    return render_template("listings/labels.html", items=items)
 
 
 @blueprint.get("/photos/<int:photo_id>/<any(large, thumb):variant>.jpg")

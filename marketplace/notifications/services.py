@@ -88,6 +88,7 @@ def describe(notification: Notification) -> str:
         "reservation_rejected": _("Your reservation of “%(title)s” was rejected.", title=title),
         "reservation_expired": _("Your reservation of “%(title)s” has expired.", title=title),
         "reservation_collected": _("The hand-over of “%(title)s” is confirmed.", title=title),
+        "reservation_picked": _("“%(title)s” is picked and set aside for you: ready for pickup.", title=title),
         "hand_over_undone": _("The hand-over of “%(title)s” was undone: the reservation is approved again.",
                               title=title),
         "hand_over_corrected": _("The hand-over of “%(title)s” was corrected: it no longer counts in the climate "

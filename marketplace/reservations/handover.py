@@ -34,8 +34,8 @@ from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.reservations.permissions import (can_correct_hand_over, can_see_hand_over, is_owner_side,
                                                   is_requester)
 # The reservation's own status and availability helpers: one domain, split only to keep modules short.
-from marketplace.reservations.services import (MAX_NOTE, ReservationError, _has_open_reservations, _log, _move,
-                                               _pickup_deadline, _require_status)
+from marketplace.reservations.services import (MAX_NOTE, ReservationError, TransitionError, _has_open_reservations,
+                                               _log, _move, _pickup_deadline, _require_status)
 
 UNDO_WINDOW = timedelta(hours=24)
 Reversal = Literal["undo", "correction"]
@@ -107,6 +107,34 @@ def _no_costs_for_a_loan(costs: dict) -> None:
     given = [name for name, value in costs.items() if value not in (None, "")]
     if given:
         raise ReservationError({given[0]: _("A loan records no hand-over costs: nothing changes owner.")})
+
+
+# A hand-over, or a loan's start, has been recorded for a reservation in these statuses.
+HANDED_OVER = (ReservationStatus.COLLECTED, ReservationStatus.ON_LOAN, ReservationStatus.RETURNED)
+
+
+def collect_once(actor: User, reservation: Reservation, now: datetime | None = None,
+                 **costs: Decimal | str | None) -> bool:
+    """``collect`` for the pages: True when this call recorded the hand-over (or started the loan); False when
+    it was recorded already (a second tap, a second phone at the same label), which is not an error for either
+    side. Nothing is recorded twice: ``collect``'s conditional UPDATE lets one of two simultaneous
+    confirmations through."""
+    if already_recorded(actor, reservation):
+        return False
+    try:
+        collect(actor, reservation, now, **costs)
+    except TransitionError:
+        if reservation.status in HANDED_OVER:  # refreshed by the refused move: the other confirmation won
+            return False
+        raise
+    return True
+
+
+def already_recorded(actor: User, reservation: Reservation) -> bool:
+    """Whether the hand-over the actor (either side; Forbidden for others) came to confirm is recorded."""
+    if not is_owner_side(actor, reservation) and not is_requester(actor, reservation):
+        raise Forbidden
+    return reservation.status in HANDED_OVER
 
 
 def _collectable(owner: bool) -> tuple[ReservationStatus, ...]:

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -89,12 +89,18 @@ class Reservation(Base):
     renewal_asked_at: Mapped[datetime | None]
     due_reminded_at: Mapped[datetime | None]
     overdue_reminded_at: Mapped[datetime | None]
+    # Set aside for the collector by the owner side (a store shows it is ready); when and by whom (reservations/
+    # picking.py). Only an approved reservation is marked; the mark stays as history once it is closed.
+    picked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    picked_at: Mapped[datetime | None]
+    picked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     item: Mapped[Item] = relationship(lazy="joined")
-    requester: Mapped[User | None] = relationship(lazy="joined")
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="joined")
     requester_organisation: Mapped[Organisation] = relationship(foreign_keys=[requester_organisation_id],
                                                                 lazy="joined")
     requester_unit: Mapped[Unit | None] = relationship(lazy="joined")
+    picked_by: Mapped[User | None] = relationship(foreign_keys=[picked_by_id])
     messages: Mapped[list[ReservationMessage]] = relationship(
         back_populates="reservation", order_by="ReservationMessage.created_at", cascade="all, delete-orphan")
 

@@ -6,7 +6,7 @@ from marketplace.audit.labels import action_label
 from marketplace.listings.forms import CONDITION_LABELS
 from marketplace.listings.signals import item_page
 from marketplace.db import utcnow
-from marketplace.reservations import handover, loans, overview as tabs, permissions, pickup, services
+from marketplace.reservations import handover, loans, overview as tabs, permissions, picking, pickup, scan, services
 from marketplace.reservations import loans_report  # noqa: F401  (adds the loans to the climate report)
 from marketplace.reservations.forms import (
     COST_FIELDS,
@@ -38,6 +38,7 @@ def add_template_labels(state) -> None:
                                        may_correct_hand_over=handover.may_correct,
                                        transport_mode_labels=TRANSPORT_MODE_LABELS,
                                        openable_reservations=tabs.openable,
+                                       can_mark_picked=picking.can_mark_picked,
                                        audit_action_label=action_label)
 
 
@@ -157,6 +158,8 @@ def confirm_hand_over(reservation_id: int):
     """The confirmation step: what the hand-over will record, with the costs given; nothing is written. Costs
     that break a rule show the reservation page again with the errors (400)."""
     reservation = services.find_reservation(current_user, reservation_id)
+    if handover.already_recorded(current_user, reservation):
+        return _recorded_already(reservation)
     form = _costs_form()
     if form.validate():
         try:
@@ -181,16 +184,48 @@ def collect(reservation_id: int):
     form = CollectForm()
     if form.validate_on_submit():
         try:
-            handover.collect(current_user, reservation, **collect_arguments(form.data))
+            recorded = handover.collect_once(current_user, reservation, **collect_arguments(form.data))
         except services.ReservationError as error:
             for name, message in error.errors.items():
                 form[name].errors.append(message)
         else:
+            if not recorded:
+                return _recorded_already(reservation)
             flash(_("The loan has started. The due date is on this page.") if reservation.item.lent else
                   _("The hand-over is recorded. Thank you for reusing! If it was wrong, you can undo it on this page "
                     "within 24 hours."), "success")
             return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="recorded"), 303)
     return _detail_page(reservation, form), 400
+
+
+def _recorded_already(reservation):
+    """A second tap, or a second phone at the same label: nothing is recorded twice, and the person is told."""
+    flash(_("This hand-over was already recorded. Nothing more was recorded."), "info")
+    return redirect(url_for("reservations.detail", reservation_id=reservation.id, _anchor="recorded"), 303)
+
+
+@blueprint.get("/i/<int:item_id>")
+def scan_label(item_id: int):
+    """Where an item's QR label leads (``scan``): the hand-over, a choice of reservations, or the item page."""
+    found = scan.scan(current_user, item_id)
+    if found.landing == "hand_over":
+        return redirect(url_for("reservations.confirm_hand_over", reservation_id=found.reservation.id), 303)
+    if found.landing == "choose":
+        return render_template("reservations/scan_choose.html", item=found.item, reservations=found.reservations)
+    return redirect(url_for("listings.detail", item_id=found.item.id), 303)
+
+
+@blueprint.post("/reservations/<int:reservation_id>/<any(picked, unpicked):mark>")
+def mark_picked(reservation_id: int, mark: str):
+    """The owner side sets the items aside for the collector, or takes the mark back."""
+    reservation = services.find_reservation(current_user, reservation_id)
+    if mark == "picked":
+        picking.mark_picked(current_user, reservation)
+        flash(_("Marked as picked and set aside for the pickup. The requester is told."), "success")
+    else:
+        picking.unmark_picked(current_user, reservation)
+        flash(_("The picked mark is removed."), "info")
+    return _to_pickup(reservation.id)
 
 
 @blueprint.post("/reservations/<int:reservation_id>/reject")

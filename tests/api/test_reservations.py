@@ -240,3 +240,19 @@ def test_race_fifty_api_requests_for_seven(make_app, setup):
     assert db.session.get(Item, item.id).quantity_available == 0
     held = db.session.scalar(select(func.sum(Reservation.quantity)).where(Reservation.item_id == item.id))
     assert held == 7
+
+
+def test_reservation_json_says_whether_it_is_picked(api, chairs):
+    reservation = api.post(f"/items/{chairs.chairs.id}/reservations", "member_b", json={"quantity": 2}).get_json()
+    assert reservation["picked"] is False
+    path = f"/reservations/{reservation['id']}"
+    assert api.post(f"{path}/pick", "caretaker_a").status_code == 409  # not approved yet
+    api.post(f"{path}/approve", "caretaker_a", json={})
+    assert api.post(f"{path}/pick", "member_b").status_code == 403  # the requester does not mark it
+    assert api.post(f"{path}/pick", "member_c").status_code == 404
+    picked = api.post(f"{path}/pick", "caretaker_a")
+    assert picked.status_code == 200 and picked.get_json()["picked"] is True
+    assert api.get(path, "member_b").get_json()["picked"] is True
+    assert api.post(f"{path}/unpick", "caretaker_a").get_json()["picked"] is False
+    fresh()
+    assert not db.session.get(Reservation, reservation["id"]).picked

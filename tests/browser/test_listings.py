@@ -46,7 +46,7 @@ def test_caretaker_lists_an_item_with_a_photo_on_a_phone(new_page, tmp_path):
     assert page.problems == []
 
     item_url = page.url
-    page.goto(item_url + "/print")
+    page.goto(item_url + "/label")
     assert page.locator(".label__qr svg").count() == 1
     assert_no_axe_violations(page)
 

@@ -130,6 +130,8 @@ def _check_reservations_and_history():
     # climate report was audited on (issue #17).
     assert statuses == set(ReservationStatus) - {ReservationStatus.CORRECTED}
     assert db.session.scalar(select(func.count()).select_from(ReuseEvent)) == 3 * len(demo.HISTORY)
+    approved = db.session.scalars(select(Reservation).where(Reservation.status == ReservationStatus.APPROVED)).all()
+    assert {reservation.picked for reservation in approved} == {True, False}  # ready for pickup, and not yet
     network = report.build(report.resolve_scope(None, "network:dulten-regionen"), demo.HISTORY_START,
                            demo.HISTORY_START.replace(month=12, day=31))
     assert network.totals.co2e_net_kg > 1000 and network.totals.events == 3 * len(demo.HISTORY)

@@ -193,12 +193,12 @@ def test_photo_urls_follow_the_item_visibility(client, setup, web_app):
     assert neighbour.get("/photos/999999/thumb.jpg").status_code == 404
 
 
-def test_print_view_has_a_qr_code(client, setup):
+def test_label_view_has_a_qr_code(client, setup):
     item = make_item(setup.caretaker_a)
     db.session.commit()
     login(client, "caretaker@a.example")
-    html = client.get(f"/items/{item.id}/print").get_data(as_text=True)
-    assert "<svg" in html and f"/items/{item.id}" in html
+    html = client.get(f"/items/{item.id}/label").get_data(as_text=True)
+    assert "<svg" in html and f"/i/{item.id}" in html
 
 
 def test_erasure_flow_through_the_page(client, setup):

@@ -84,6 +84,8 @@ class ReservationOut(Out):
     wished_pickup_at: datetime | None
     pickup_at: datetime | None
     pickup_confirmed: bool
+    picked: bool = Field(description="The owner side has picked the items and set them aside for the collector "
+                                     "(shown to the requester as ready for pickup).")
     expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
