@@ -22,6 +22,7 @@ from marketplace.reservations.forms import (
     reserve_arguments,
 )
 from marketplace.reservations.models import ReservationStatus
+from marketplace.reservations.signals import reservation_page
 
 blueprint = Blueprint("reservations", __name__)
 
@@ -114,6 +115,9 @@ def _given_costs(values) -> dict[str, str]:
 
 
 def _detail_page(reservation, collect_form: CollectForm) -> str:
+    extras = {}
+    for _receiver, values in reservation_page.send(reservation, viewer=current_user):
+        extras.update(values)
     hand_over = handover.last_event(reservation) if reservation.status == ReservationStatus.COLLECTED else None
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
@@ -123,6 +127,7 @@ def _detail_page(reservation, collect_form: CollectForm) -> str:
         requester=permissions.is_requester(current_user, reservation), collect_form=collect_form,
         pickup_choices=pickup.choices(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
+        **extras,
     )
 
 
