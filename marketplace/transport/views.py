@@ -118,7 +118,7 @@ def act(request_id: int, action: str):
         if not form.validate_on_submit():
             raise services.TransportError({name: " ".join(errors) for name, errors in form.errors.items()})
         work()
-    except services.TransportError as error:
+    except reservations.ReservationError as error:  # the transport's rules, and the ledger's for the delivery
         _with_errors(form, error.errors)
         return _detail_page(transport, **{f"{action}_form": form})
     except reservations.TransitionError as error:

@@ -164,7 +164,7 @@ def test_collected_by_hand_closes_the_open_request(setup):
     transport = ask(setup)
     reservations.approve(setup.caretaker_a, setup.reservation, now=T0)
     handover.collect(setup.member_b, setup.reservation, now=T0 + timedelta(days=1))
-    assert transport.status == TransportStatus.CANCELLED and "without transport" in transport.cancel_reason
+    assert transport.status == TransportStatus.CANCELLED and "uten transport" in transport.cancel_reason
 
 
 def test_collected_by_hand_while_on_the_van_is_the_delivery(setup):
