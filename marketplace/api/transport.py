@@ -66,14 +66,14 @@ def create_transport_request():
     return respond(transport_out(transport), 201)
 
 
-@registry.route(blueprint, "GET", "/transport-requests/{transport_request_id}", summary="One transport request",
-                tag="transport", responses={200: TRANSPORT})
+@registry.route(blueprint, "GET", "/transport-requests/{transport_request_id}",
+                summary="One transport request", tag="transport", responses={200: TRANSPORT})
 def get_transport_request(transport_request_id: int):
     return respond(transport_out(services.find_request(current_user, transport_request_id)))
 
 
-@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/schedule", summary="Plan (coordinator)",
-                tag="transport", body=ScheduleBody, responses={200: TRANSPORT}, errors=(403, 409))
+@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/schedule",
+                summary="Plan (coordinator)", tag="transport", body=ScheduleBody, responses={200: TRANSPORT}, errors=(403, 409))
 def schedule_transport_request(transport_request_id: int):
     """The day, the driver (a user of the municipality, or a name) and the stop's place in the day's run."""
     transport = services.find_request(current_user, transport_request_id)
@@ -81,16 +81,16 @@ def schedule_transport_request(transport_request_id: int):
     return respond(transport_out(transport))
 
 
-@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/pickup", summary="Picked up (coordinator)",
-                tag="transport", responses={200: TRANSPORT}, errors=(403, 409))
+@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/pickup",
+                summary="Picked up (coordinator)", tag="transport", responses={200: TRANSPORT}, errors=(403, 409))
 def pick_up_transport_request(transport_request_id: int):
     transport = services.find_request(current_user, transport_request_id)
     services.pick_up(current_user, transport)
     return respond(transport_out(transport))
 
 
-@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/deliver", summary="Delivered (coordinator)",
-                tag="transport", body=DeliverBody, body_required=False,
+@registry.route(blueprint, "POST", "/transport-requests/{transport_request_id}/deliver",
+                summary="Delivered (coordinator)", tag="transport", body=DeliverBody, body_required=False,
                 responses={200: (DeliveryResult, "Delivered: the hand-over and its reuse event.")},
                 errors=(403, 409))
 def deliver_transport_request(transport_request_id: int):

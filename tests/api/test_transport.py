@@ -44,7 +44,8 @@ def test_the_whole_way_through_the_api(api, booked):
     assert created.status_code == 201, created.get_json()
     transport = created.get_json()
     assert transport["status"] == "requested" and transport["municipality"] == "kommune-a"
-    assert transport["volume_m3"] == "1.5" and transport["lift"] is True and transport["to_unit_id"] == booked.school_b.id
+    assert transport["volume_m3"] == "1.5" and transport["lift"] is True
+    assert transport["to_unit_id"] == booked.school_b.id
     path = f"/transport-requests/{transport['id']}"
     listed = api.get("/transport-requests", "transport_a").get_json()["transport_requests"]
     assert [row["id"] for row in listed] == [transport["id"]]
