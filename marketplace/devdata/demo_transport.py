@@ -58,8 +58,10 @@ def load(now: datetime) -> None:
             contact_name=receiver.name, contact_phone="+47 900 00 0%02d" % stop,
             notes="Ring når dere er fem minutter unna.", now=now - timedelta(hours=1))
         if state in ("scheduled", "picked_up", "delivered"):
-            transport.schedule(coordinator, request, scheduled_date=today, driver_id=coordinator.id,
-                               driver_name="" if stop == 1 else "Ola Kjøreplass", stop_order=stop)
+            # The first stop's driver is the coordinator (a user); the others a hired driver, by name.
+            transport.schedule(coordinator, request, scheduled_date=today, stop_order=stop,
+                               driver_id=coordinator.id if stop == 1 else None,
+                               driver_name="" if stop == 1 else "Ola Kjøreplass")
         if state == "picked_up":
             transport.pick_up(coordinator, request, now=now)
         elif state == "delivered":
