@@ -2,7 +2,8 @@
 
 The requester's side (the reservation's requester, and the caretakers and admins of the requesting
 organisation) asks for transport and may cancel it until it is picked up; the giving municipality's transport
-coordinators and municipal admins run it. Anybody else does not see it at all (404)."""
+coordinators and municipal admins run it; the owner side (the item's caretakers) follows it. Anybody else does
+not see it at all (404)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in
 from marketplace.organisations.models import Organisation
 from marketplace.reservations.models import Reservation
-from marketplace.reservations.permissions import is_requester
+from marketplace.reservations.permissions import is_owner_side, is_requester
 from marketplace.transport.models import TransportRequest
 
 
@@ -35,8 +36,10 @@ def can_request_transport(user: User, reservation: Reservation) -> bool:
 
 
 def can_see_transport(user: User, request: TransportRequest) -> bool:
+    """The coordinators, the requester's side, and the owner side (the item's caretakers, told of each step),
+    which follows it without running it."""
     return can_coordinate_transport(user, request.reservation.item.municipality) \
-        or is_requesting_side(user, request.reservation)
+        or is_requesting_side(user, request.reservation) or is_owner_side(user, request.reservation)
 
 
 def can_cancel_as_requester(user: User, request: TransportRequest) -> bool:

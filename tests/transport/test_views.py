@@ -109,14 +109,18 @@ def test_who_gets_what(web_app, setup):
         assert client.get("/transport").status_code == 403, email
         assert client.get("/transport/run-sheet").status_code == 403, email
         assert 'href="/transport"' not in client.get("/").get_data(as_text=True)
-    # Another municipality's coordinator, and people of the giving side who are no coordinators: 404.
-    for email in ("transport@b.example", "member@a.example", "caretaker@a.example", "member@c.example"):
+    # Another municipality's coordinator, and members of the giving side who are no coordinators: 404.
+    for email in ("transport@b.example", "member@a.example", "member@c.example"):
         client = signed_in(web_app, email)
         assert client.get(f"/transport/{transport.id}").status_code == 404, email
         for action in ("schedule", "pickup", "deliver", "cancel"):
             assert client.post(f"/transport/{transport.id}/{action}").status_code == 404, (email, action)
-    # The requester's side may not run it.
+    # The requester's side may not run it; the owner side's caretaker follows it but runs nothing.
     assert requester.post(f"/transport/{transport.id}/pickup").status_code == 403
+    owner = signed_in(web_app, "caretaker@a.example")
+    assert owner.get(f"/transport/{transport.id}").status_code == 200
+    for action in ("schedule", "pickup", "deliver", "cancel"):
+        assert owner.post(f"/transport/{transport.id}/{action}").status_code == 403, action
     assert signed_in(web_app, "transport@b.example").get("/transport").get_data(as_text=True).count(
         "/transport/") <= 1  # its own queue is empty (only the run-sheet link)
     # Somebody outside the reservation cannot order transport for it.
