@@ -27,13 +27,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts import privacy, signals as account_signals
-from marketplace.accounts.models import Membership, User
+from marketplace.accounts.models import Membership, Role, User
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact.models import ReuseEvent
+from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Unit
 from marketplace.reservations import handover, notices
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -187,6 +188,7 @@ def request_transport(actor: User, reservation: Reservation, *, window_from: dat
         raise TransitionError(_("Transport is already asked for this reservation.")) from error
     _log(actor, request, "transport_requested")
     notices.tell_both_sides(reservation, "transport_requested", actor)
+    _tell_coordinators(request, "transport_requested", actor)
     return request
 
 
@@ -263,6 +265,8 @@ def cancel(actor: User, request: TransportRequest, reason: str = "", now: dateti
     _close(request, TransportStatus.CANCELLED, reason, now or utcnow(), allowed)
     _log(actor, request, "transport_cancelled")
     notices.tell_both_sides(request.reservation, "transport_cancelled", actor)
+    if not coordinator:
+        _tell_coordinators(request, "transport_cancelled", actor)
     return request
 
 
@@ -338,6 +342,17 @@ def _close(request: TransportRequest, status: TransportStatus, reason: str, now:
     request.cancelled_at = now
     request.cancel_reason = reason[:MAX_NOTE]
     db.session.flush()
+
+
+def _tell_coordinators(request: TransportRequest, kind: str, actor: User) -> None:
+    """The giving municipality's transport coordinators (the admins are on the owner side, told already) learn
+    of a new request, or one withdrawn, with a link to it."""
+    data = {"title": request.reservation.item.title, "reservation_id": request.reservation_id}
+    for user_id in db.session.scalars(select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+            Membership.organisation_id == request.municipality_id,
+            Membership.role == Role.TRANSPORT_COORDINATOR, User.active.is_(True)).distinct()):
+        if user_id != actor.id:
+            notifications.notify(user_id, kind, data, f"/transport/{request.id}")
 
 
 def _log(actor: User | None, request: TransportRequest, action: str, **details) -> None:

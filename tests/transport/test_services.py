@@ -51,7 +51,7 @@ def test_request_schedule_pick_up_deliver_writes_one_reuse_event_with_km_and_mod
     transport = ask(setup)
     assert transport.status == TransportStatus.REQUESTED and transport.municipality_id == setup.a.id
     assert transport.from_unit_id == setup.chairs.unit_id and "A depot" in transport.from_address
-    assert told("transport_requested") == {setup.caretaker_a.id, setup.admin_a.id}
+    assert told("transport_requested") == {setup.caretaker_a.id, setup.admin_a.id, setup.transport_a.id}
     services.schedule(setup.transport_a, transport, scheduled_date=DAY, driver_name="Ola", stop_order=2)
     assert transport.status == TransportStatus.SCHEDULED and transport.stop_order == 2
     assert told("transport_scheduled") == {setup.member_b.id, setup.caretaker_a.id, setup.admin_a.id}
