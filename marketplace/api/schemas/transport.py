@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from marketplace.api.schemas.common import Body, DecimalString, Day, Flag, Id, Out, text
+from marketplace.api.schemas.common import Body, DecimalString, Day, Flag, Id, Out, decimal_input, text
 from marketplace.api.schemas.reservations import ReuseEventOut
-from marketplace.api.schemas.common import decimal_input
 from marketplace.impact.ledger import MAX_KM, TRANSPORT_KG_PER_KM
 from marketplace.transport.models import TransportStatus
 from marketplace.transport.services import MAX_FLOORS, MAX_STOP, MAX_VOLUME_M3, MAX_WEIGHT_KG
