@@ -110,6 +110,16 @@ def test_one_open_request_per_reservation(setup):
         ask(setup)
 
 
+def test_the_index_keeps_one_open_request_even_past_the_check(setup, monkeypatch):
+    """Two orders at once both pass the check before either is written: the partial unique index refuses the
+    second, which is a 409 and leaves the first as it was."""
+    first = ask(setup)
+    monkeypatch.setattr(services, "open_request", lambda _reservation: None)
+    with pytest.raises(reservations.TransitionError):
+        ask(setup)
+    assert db.session.scalar(select(func.count(TransportRequest.id))) == 1 and first.status == TransportStatus.REQUESTED
+
+
 def test_input_rules(setup):
     cases = [({"window_from": date(2026, 8, 1)}, "window_from"),
              ({"window_to": DAY - timedelta(days=1)}, "window_to"),
