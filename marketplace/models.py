@@ -17,4 +17,5 @@ from marketplace.notifications.models import Notification  # noqa: F401
 from marketplace.search.models import SavedSearch, SavedSearchHit  # noqa: F401
 from marketplace.reservations.models import Reservation, ReservationMessage, WaitlistEntry  # noqa: F401
 from marketplace.site.models import SiteSetting  # noqa: F401
+from marketplace.transport.models import TransportRequest  # noqa: F401
 from marketplace.wanted.models import Need, WantedAnswer, WantedNotice  # noqa: F401

@@ -156,16 +156,19 @@ def collect_reservation(reservation_id: int):
     reservation = reservations.find_reservation(current_user, reservation_id)
     body = parse_body(CollectBody)
     event = handover.collect(current_user, reservation, **collect_arguments(body.model_dump()))
-    if event is None:
-        return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=None))
-    return respond(CollectResult(reservation=reservation_out(reservation), reuse_event=ReuseEventOut(
+    return respond(CollectResult(reservation=reservation_out(reservation),
+                                 reuse_event=reuse_event_out(event) if event is not None else None))
+
+
+def reuse_event_out(event) -> ReuseEventOut:
+    return ReuseEventOut(
         id=event.id, occurred_on=event.occurred_on, quantity=plain(event.quantity),
         co2e_kg=fixed(event.co2e_net_kg, 3), co2e_kg_gross=fixed(event.co2e_gross_kg, 3),
         co2e_kg_low=fixed(event.co2e_low_kg, 3), co2e_kg_high=fixed(event.co2e_high_kg, 3),
         waste_kg=fixed(event.waste_kg, 3), money_nok=fixed(event.money_nok, 2),
         price_paid_nok=fixed(event.price_paid_nok, 2), transport_kgco2e=fixed(event.transport_kgco2e, 3),
         refurbishment_nok=fixed(event.refurbishment_nok, 2), refurbishment_kgco2e=fixed(event.refurbishment_kgco2e, 3),
-        factor_set=event.factor_set_version or "")))
+        factor_set=event.factor_set_version or "")
 
 
 # --- Loans ----------------------------------------------------------------------------------------------

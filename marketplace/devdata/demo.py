@@ -25,7 +25,7 @@ from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import db, utcnow
-from marketplace.devdata import demo_loans, photos
+from marketplace.devdata import demo_loans, demo_transport, photos
 from marketplace.devdata.demo_listings import LISTINGS, DemoListing
 from marketplace.devdata.demo_region import MUNICIPALITIES, NETWORK, PARTNERS, PASSWORD, PLACES, USERS
 from marketplace.i18n import OSLO, oslo_date
@@ -333,6 +333,7 @@ def load(progress: Callable[[str], object] = lambda _message: None, *, with_list
         _load_reservations(progress, now=now)
         _load_wanted(now)
         demo_loans.load(now)
+        demo_transport.load(now)
     return logins
 
 

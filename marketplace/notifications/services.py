@@ -118,6 +118,12 @@ def describe(notification: Notification) -> str:
                                  requester=requester, title=title, when=_format_iso_moment(data.get("due_at"))),
         "loan_partly_returned": _("Part of your loan of “%(title)s” is recorded as returned.", title=title),
         "loan_returned": _("Your loan of “%(title)s” is recorded as returned. Thank you!", title=title),
+        "transport_requested": _("Transport is requested for “%(title)s”.", title=title),
+        "transport_scheduled": _("The transport of “%(title)s” is planned for %(date)s.", title=title,
+                                 date=_format_iso_date((data.get("when") or "")[:10])),
+        "transport_picked_up": _("“%(title)s” is picked up and on its way.", title=title),
+        "transport_delivered": _("“%(title)s” is delivered, and the hand-over is recorded.", title=title),
+        "transport_cancelled": _("The transport of “%(title)s” is cancelled.", title=title),
         "hold_expiring": _("The reservation of “%(title)s” lapses soon unless you answer it.", title=title),
         "waitlist_offer": _("%(quantity)s of “%(title)s” is held for you from the waitlist until %(when)s. The item "
                             "page shows it as held for you; reserve it before then.",

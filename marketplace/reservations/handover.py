@@ -21,7 +21,8 @@ from typing import Literal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import has_organisation_role
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
@@ -31,6 +32,7 @@ from marketplace.listings.models import Item, ItemStatus
 from marketplace.organisations.models import Organisation
 from marketplace.reservations import loans, notices
 from marketplace.reservations.models import Reservation, ReservationStatus
+from marketplace.reservations.signals import reservation_closed
 from marketplace.reservations.permissions import (can_correct_hand_over, can_see_hand_over, is_owner_side,
                                                   is_requester)
 # The reservation's own status and availability helpers: one domain, split only to keep modules short.
@@ -78,18 +80,45 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None,
     the reuse event; completes the item when all is gone. Costs that break a rule are a ReservationError, nothing
     done. The pages show ``preview`` first; the API calls this at once. A lent item's hand-over starts a loan
     instead (``loans.start``): no reuse event, None returned, and no costs taken."""
-    now = now or utcnow()
     owner = _may_collect(actor, reservation)
-    if reservation.item.lent:
+    event = _record(actor, reservation, now or utcnow(), costs, _collectable(owner), by_transport=False,
+                    owner_side_acted=owner)
+    if event is not None:  # a loan's start tells the other side itself
+        notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
+    return event
+
+
+def collect_for_transport(coordinator: User, reservation: Reservation, now: datetime | None = None,
+                          **costs: Decimal | str | None) -> ReuseEvent | None:
+    """The hand-over confirmed by a transport's delivery, on the owner side's behalf (from requested or approved,
+    as the owner side may): only for the transport service, after its own check that ``coordinator`` runs the
+    giving municipality's transport. A transport coordinator (or a municipal admin) of the item's municipality
+    only, Forbidden for anybody else, so no other caller gains a way round ``collect``'s sides. The transport
+    tells both sides of the delivery itself. A lent item's delivery starts the loan (None): the distance and
+    vehicle, checked as the ledger checks them, stay on the transport request."""
+    if not has_organisation_role(coordinator, reservation.item.municipality, Role.TRANSPORT_COORDINATOR):
+        raise Forbidden
+    _require_status(reservation, *_collectable(True))
+    return _record(coordinator, reservation, now or utcnow(), costs, _collectable(True), by_transport=True,
+                   owner_side_acted=True)
+
+
+def _record(actor: User, reservation: Reservation, now: datetime, costs: dict,
+            allowed: tuple[ReservationStatus, ...], *, by_transport: bool, owner_side_acted: bool) -> ReuseEvent | None:
+    if reservation.item.lent and not by_transport:
         _no_costs_for_a_loan(costs)
-        loans.start(actor, reservation, now, allowed=_collectable(owner), owner_side_acted=owner)
-        return None
     hand_over = _hand_over(reservation, costs)
     try:
         ledger.check_costs(hand_over)
     except ledger.LedgerError as error:
         raise ReservationError(error.errors) from error
-    _move(reservation, ReservationStatus.COLLECTED, *_collectable(owner))
+    if reservation.item.lent:
+        loans.start(actor, reservation, now, allowed=allowed, owner_side_acted=owner_side_acted)
+        reservation_closed.send(reservation, event=None, handed_over=True, by_transport=by_transport)
+        return None
+    # The conditional UPDATE of the reservation comes first: of two simultaneous hand-overs (by hand and by a
+    # delivery) exactly one gets past it; the other is a TransitionError and writes nothing.
+    _move(reservation, ReservationStatus.COLLECTED, *allowed)
     reservation.closed_at = now
     reservation.expires_at = None
     event = ledger.record(hand_over, now)
@@ -99,7 +128,7 @@ def collect(actor: User, reservation: Reservation, now: datetime | None = None,
         item.closed_at = now
     db.session.flush()
     _log(actor, reservation, "reservation_collected", reuse_event_id=event.id)
-    notices.tell_other_side(reservation, "reservation_collected", owner_side_acted=owner)
+    reservation_closed.send(reservation, event=event, handed_over=True, by_transport=by_transport)
     return event
 
 

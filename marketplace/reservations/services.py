@@ -29,6 +29,7 @@ from marketplace.notifications import services as notifications
 from marketplace.reservations import notices
 from marketplace.reservations.forms import STATUS_LABELS
 from marketplace.reservations.permissions import can_see_reservation, is_owner_side, is_requester
+from marketplace.reservations.signals import reservation_closed
 from marketplace.reservations.models import (
     PickupSide,
     Reservation,
@@ -398,6 +399,7 @@ def _close(reservation: Reservation, status: ReservationStatus, now: datetime, r
         reservation.reason = reason
     db.session.flush()
     _give_back(reservation.item, reservation.quantity, now)
+    reservation_closed.send(reservation, event=None, handed_over=False, by_transport=False)
 
 
 def _pickup_deadline(reservation: Reservation, now: datetime) -> datetime:

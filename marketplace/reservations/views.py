@@ -27,6 +27,7 @@ from marketplace.reservations.forms import (
     reserve_arguments,
 )
 from marketplace.reservations.models import ReservationStatus
+from marketplace.reservations.signals import reservation_page
 
 blueprint = Blueprint("reservations", __name__)
 
@@ -126,6 +127,9 @@ def _given_costs(values) -> dict[str, str]:
 
 
 def _detail_page(reservation, collect_form: CollectForm) -> str:
+    extras = {}
+    for _receiver, values in reservation_page.send(reservation, viewer=current_user):
+        extras.update(values)
     hand_over = handover.last_event(reservation) if reservation.status == ReservationStatus.COLLECTED else None
     return render_template(
         "reservations/detail.html", reservation=reservation, history=services.history(reservation),
@@ -136,7 +140,7 @@ def _detail_page(reservation, collect_form: CollectForm) -> str:
         pickup_choices=pickup.choices(current_user, reservation),
         pickup_form=PickupForm(), reject_form=RejectForm(), message_form=MessageForm(), action_form=MessageForm(),
         renew_form=RenewForm(formdata=None), loan_returns=loans.returns_of(reservation),
-        overdue=reservation.overdue(utcnow()),
+        overdue=reservation.overdue(utcnow()), **extras,
     )
 
 

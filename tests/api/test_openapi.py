@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,7 +23,8 @@ from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace.api.views import registry
-from marketplace.db import db
+from marketplace.db import db, utcnow
+from marketplace.i18n import oslo_date
 from tests.api.conftest import error_code, fields
 from tests.conftest import served_over_http
 from tests.factories import jpeg_bytes, make_item
@@ -41,8 +43,8 @@ def test_the_document_is_public_and_valid_openapi(client, web_app):
     assert document["openapi"] == "3.1.0"
     operations = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
     # 21, 10 for wanted notices and needs (#9), the ledger and reversing a hand-over (#17), sharing early (#18),
-    # 4 for loans and 2 for the picked mark (#19)
-    assert len(operations) == len(registry.operations) == 40
+    # 4 for loans, 2 for the picked mark and 7 for transport (#19)
+    assert len(operations) == len(registry.operations) == 47
     # Every operation of the blueprint is documented, and every documented operation is routed.
     routed = {(method, rule.rule.removeprefix("/api/v1")) for rule in web_app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_json", "api.docs")
@@ -94,11 +96,17 @@ def fuzz_region(setup):
                                                                  quantity=Decimal(2)))
     need_a = wanted.register_need(setup.member_a, wanted.NeedInput(title="Sand", category=category("grit_sand"),
                                                                    quantity=Decimal("0.5")))
+    from marketplace.transport import services as transport
+
+    today = oslo_date(utcnow())
+    carried = transport.request_transport(setup.member_b, setup.reservations[0], window_from=today,
+                                          window_to=today + timedelta(days=3), to_unit_id=setup.school_b.id)
     db.session.commit()
     setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
-                 "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id]}
+                 "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id],
+                 "transport_request_id": [carried.id]}
     return setup
 
 

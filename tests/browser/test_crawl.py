@@ -30,6 +30,7 @@ ROLES = {
     "network admin": "nettverk@dulten-regionen.example",
     "site admin": "drift@ombruksmarkedet.example",
     "partner member": "frivillig@dulten-frivilligsentral.example",
+    "transport coordinator": "transport@dulten.example",  # the queue, the requests and the run sheet
 }
 # The phone of the other browser tests, drawn at one device pixel per CSS pixel: the layout (and so the width
 # and axe's verdict) is the same, and painting a ninth of the pixels keeps the crawl quick.

@@ -1,0 +1,1 @@
+"""Transport requests: carrying a reservation from where it stands to the requester."""
