@@ -246,7 +246,7 @@ def test_collect_and_deliver_at_once_leave_one_outcome(make_app, setup, by_hand)
 
 def test_delivering_a_lent_item_starts_the_loan_and_writes_no_reuse_event(region, catalogue):
     chairs = make_item(region.caretaker_a, "office_chair", quantity=Decimal(30), offer=ItemOffer.LEND, loan_days=7,
-                       now=T0 - timedelta(days=1))
+                       now=T0 - timedelta(days=60))
     reservation = reservations.reserve(region.member_b, chairs.id, Decimal(30), would_buy_new=WouldBuyNew.NO, now=T0)
     reservations.approve(region.caretaker_a, reservation, now=T0)
     transport = services.request_transport(region.member_b, reservation, now=T0, window_from=DAY, window_to=DAY,
@@ -262,7 +262,7 @@ def test_delivering_a_lent_item_starts_the_loan_and_writes_no_reuse_event(region
 
 def test_a_lent_item_handed_over_while_on_the_van_is_the_delivery(region, catalogue):
     chairs = make_item(region.caretaker_a, "office_chair", quantity=Decimal(30), offer=ItemOffer.LEND, loan_days=7,
-                       now=T0 - timedelta(days=1))
+                       now=T0 - timedelta(days=60))
     reservation = reservations.reserve(region.member_b, chairs.id, Decimal(30), would_buy_new=WouldBuyNew.NO, now=T0)
     reservations.approve(region.caretaker_a, reservation, now=T0)
     transport = services.request_transport(region.member_b, reservation, now=T0, window_from=DAY, window_to=DAY,
