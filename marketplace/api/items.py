@@ -32,6 +32,7 @@ from marketplace.api.schemas.items import (
     PhotoOut,
     PhotoUpload,
 )
+from marketplace.api.locations import location_out
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
@@ -54,7 +55,8 @@ def item_out(item: Item) -> ItemOut:
         category_name=category.name(locale()), group=str(category.group), condition=str(item.condition),
         quantity=plain(item.quantity), quantity_available=plain(item.quantity_available),
         unit=str(category.unit), municipality=municipality_ref(item.municipality), unit_id=item.unit_id,
-        unit_name=item.unit.name if item.unit else None, status=str(item.status),
+        unit_name=item.unit.name if item.unit else None, status=str(item.status), location_id=item.location_id,
+        location=location_out(item.location) if item.location else None,
         photos=[photo_out(photo) for photo in item.photos],
         dimensions=item.dimensions or "", brand=item.brand or "", model=item.model or "", colour=item.colour or "",
         building=item.building or "", room=item.room or "", pickup_instructions=item.pickup_instructions or "",
@@ -89,7 +91,8 @@ def list_items():
     """Published items visible to the caller (own municipality, then the network as the sharing rules
     allow), matching the search; newest first unless searching."""
     query = parse_query(ItemsQuery)
-    args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or "")]
+    args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or ""),
+                      ("location", str(query.location or ""))]
                      + [("category", value) for value in query.category]
                      + [("condition", value) for value in query.condition]
                      + [("municipality", value) for value in query.municipality])

@@ -22,6 +22,7 @@ from marketplace.api.schemas.common import (
     Quantity,
     text,
 )
+from marketplace.api.schemas.locations import LocationOut
 from marketplace.listings.models import Condition, ItemStatus
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
@@ -36,6 +37,7 @@ class ItemsQuery(Page):
     condition: list[ConditionValue] = Field(default=[], description="Conditions (repeatable).")
     municipality: list[text(60)] = Field(default=[], description="Municipality slugs (repeatable).")
     group: GroupValue | None = Field(default=None, description="Category group.")
+    location: Id | None = Field(default=None, description="Only items standing at this pickup location or store.")
     sort: Literal["relevance", "newest", "quantity"] | None = Field(
         default=None, description="Order; relevance when searching, else newest first.")
 
@@ -58,6 +60,9 @@ class ItemCreate(Body):
                                                   description="Only on creation: `draft` keeps it unpublished.")
     description: text(5000) = ""
     unit_id: Id | None = Field(default=None, description="One of your municipality's units (default: yours).")
+    location_id: Id | None = Field(default=None, description="Where it stands when not at its unit: one of your "
+                                                             "municipality's active pickup locations or stores "
+                                                             "(GET /locations); null: at its unit.")
     dimensions: text(120) = ""
     brand: text(120) = ""
     model: text(120) = ""
@@ -133,6 +138,8 @@ class ItemOut(Out):
     municipality: MunicipalityRef
     unit_id: int | None = Field(description="The municipal unit (school, depot…) where the item is.")
     unit_name: str | None
+    location_id: int | None = Field(description="The pickup location or store where it stands; null: at its unit.")
+    location: LocationOut | None
     status: ItemStatusValue
     photos: list[PhotoOut]
     dimensions: str
