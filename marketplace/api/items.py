@@ -23,6 +23,7 @@ from marketplace.api.core import (
     respond,
     with_references,
 )
+from marketplace.api.schemas.locations import LocationOut
 from marketplace.api.schemas.items import (
     ItemCreate,
     ItemList,
@@ -32,13 +33,14 @@ from marketplace.api.schemas.items import (
     PhotoOut,
     PhotoUpload,
 )
-from marketplace.api.locations import location_out
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings import sharing
 from marketplace.listings.forms import item_input
 from marketplace.listings.models import Item
+from marketplace.locations import services as locations
+from marketplace.locations.models import Location
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.organisations.models import Municipality
 from marketplace.search import services as search
@@ -70,6 +72,14 @@ def item_out(item: Item) -> ItemOut:
         published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )
 
+
+def location_out(location: Location) -> LocationOut:
+    return LocationOut(id=location.id, name=location.name, kind=str(location.kind), address=location.address,
+                       opening_hours=location.opening_hours, contact=location.contact,
+                       access_notes=location.access_notes,
+                       map_url=locations.map_url(location.address) if location.address else None,
+                       archived=location.archived_at is not None,
+                       municipality=municipality_ref(location.municipality))
 
 def photo_out(photo) -> PhotoOut:
     return PhotoOut(id=photo.id, url=urls.external_url("api.get_photo", photo_id=photo.id),

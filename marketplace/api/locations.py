@@ -7,20 +7,12 @@ from dataclasses import asdict
 
 from flask_login import current_user
 
-from marketplace.api.core import blueprint, municipality_ref, parse_body, registry, respond
+from marketplace.api.core import blueprint, parse_body, registry, respond
+from marketplace.api.items import location_out
 from marketplace.api.schemas.locations import LocationCreate, LocationList, LocationOut, LocationUpdate
 from marketplace.errors import Forbidden
 from marketplace.locations import services as locations
-from marketplace.locations.models import Location, LocationKind
-
-
-def location_out(location: Location) -> LocationOut:
-    return LocationOut(id=location.id, name=location.name, kind=str(location.kind), address=location.address,
-                       opening_hours=location.opening_hours, contact=location.contact,
-                       access_notes=location.access_notes,
-                       map_url=locations.map_url(location.address) if location.address else None,
-                       archived=location.archived_at is not None,
-                       municipality=municipality_ref(location.municipality))
+from marketplace.locations.models import LocationKind
 
 
 @registry.route(blueprint, "GET", "/locations", summary="Pickup locations and stores", tag="locations",
@@ -47,7 +39,7 @@ def create_location():
 
 
 @registry.route(blueprint, "PATCH", "/locations/{location_id}", summary="Change a pickup location or store",
-                tag="locations", body=LocationUpdate, responses={200: (LocationOut, "The location.")},
+                tag="locations", body=LocationUpdate, body_required=False, responses={200: (LocationOut, "The location.")},
                 errors=(403,))
 def update_location(location_id: int):
     """Administrators of the location's municipality (404 for everyone outside it). Only the fields sent

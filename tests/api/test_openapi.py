@@ -40,8 +40,9 @@ def test_the_document_is_public_and_valid_openapi(client, web_app):
     validate(document)  # raises on any violation of the OpenAPI 3.1 schema
     assert document["openapi"] == "3.1.0"
     operations = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
-    # 21, 10 for wanted notices and needs (#9), the ledger and reversing a hand-over (#17), sharing early (#18)
-    assert len(operations) == len(registry.operations) == 34
+    # 21, 10 for wanted notices and needs (#9), the ledger and reversing a hand-over (#17), sharing early (#18),
+    # 3 for locations (#19)
+    assert len(operations) == len(registry.operations) == 37
     # Every operation of the blueprint is documented, and every documented operation is routed.
     routed = {(method, rule.rule.removeprefix("/api/v1")) for rule in web_app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_json", "api.docs")
@@ -93,11 +94,15 @@ def fuzz_region(setup):
                                                                  quantity=Decimal(2)))
     need_a = wanted.register_need(setup.member_a, wanted.NeedInput(title="Sand", category=category("grit_sand"),
                                                                    quantity=Decimal("0.5")))
+    from tests.factories import make_location
+
+    store = make_location(setup.admin_a, setup.a, "Ombrukslageret", address="Lagervegen 4")
     db.session.commit()
     setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
-                 "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id]}
+                 "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id],
+                 "location_id": [store.id]}
     return setup
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from marketplace.api.schemas.common import (
+    MAX_ID,
     Body,
     Day,
     DecimalString,
@@ -37,7 +38,8 @@ class ItemsQuery(Page):
     condition: list[ConditionValue] = Field(default=[], description="Conditions (repeatable).")
     municipality: list[text(60)] = Field(default=[], description="Municipality slugs (repeatable).")
     group: GroupValue | None = Field(default=None, description="Category group.")
-    location: Id | None = Field(default=None, description="Only items standing at this pickup location or store.")
+    location: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        default=None, description="Only items standing at this pickup location or store (GET /locations).")
     sort: Literal["relevance", "newest", "quantity"] | None = Field(
         default=None, description="Order; relevance when searching, else newest first.")
 
