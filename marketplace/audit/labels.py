@@ -106,6 +106,7 @@ FIELD_LABELS = {
     "item_id": _l("Item"),
     "items": _l("Items moved"),
     "kind": _l("Kind"),
+    "location_address": _l("Address of the location"),
     "location_from": _l("Stood at"),
     "location_id": _l("Location"),
     "location_to": _l("Now at"),

@@ -21,7 +21,7 @@ class LocationForm(FlaskForm):
                        validators=[DataRequired()],
                        description=_l("A reuse store takes items in and keeps them; at a pickup location items "
                                       "wait for their collectors."))
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)],
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)],
                           description=_l("Street, postcode and place, e.g. Lagervegen 4, 9990 Dulten."),
                           render_kw={"autocomplete": "street-address"})
     opening_hours = StringField(_l("Opening hours"), validators=[Optional(), Length(max=300)],

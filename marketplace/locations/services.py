@@ -152,7 +152,9 @@ def update_location(actor: User, location: Location, data: LocationInput) -> Loc
     for field in fields(data):
         new = getattr(data, field.name)
         if getattr(location, field.name) != new:
-            previous[field.name] = str(getattr(location, field.name))
+            # "address" in the audit log is the IP address a request came from: this one is the location's.
+            previous["location_address" if field.name == "address" else field.name] = str(getattr(location,
+                                                                                                  field.name))
             setattr(location, field.name, new)
     if previous:
         db.session.flush()

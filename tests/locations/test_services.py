@@ -34,7 +34,7 @@ def test_create_change_archive_and_restore_are_audited(region):
     assert services.visible_locations(region.member_a) == [store]
     assert actions() == ["location_created", "location_changed", "location_archived", "location_restored"]
     changed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "location_changed")).one()
-    assert changed.details["previous"]["address"] == "Lagervegen 4"
+    assert changed.details["previous"]["location_address"] == "Lagervegen 4"
 
 
 def test_names_are_unique_within_a_municipality_whatever_the_case(region):
