@@ -145,3 +145,19 @@ def _args(**values):
     from werkzeug.datastructures import MultiDict
 
     return MultiDict(values)
+
+
+def test_the_import_takes_a_location_by_name(region, catalogue):
+    from marketplace.listings import importer, spreadsheet
+
+    store = make_location(region.admin_a, region.a, "Ombrukslageret")
+    header = "tittel;kategori;tilstand;antall;sted\r\n"
+    good = spreadsheet.parse((header + "Stoler;office_chair;god;4;ombrukslageret\r\nBord;desk;god;1;\r\n")
+                             .encode(), "inventar.csv")
+    report = importer.import_items(region.caretaker_a, region.a, good, publish=True)
+    assert report.ok, report.errors
+    assert [(item.title, item.location) for item in db.session.scalars(select(Item).order_by(Item.id))] == [
+        ("Stoler", store), ("Bord", None)]
+    bad = spreadsheet.parse((header + "Stoler;office_chair;god;4;B-lageret\r\n").encode(), "inventar.csv")
+    refused = importer.import_items(region.caretaker_a, region.a, bad, publish=True)
+    assert not refused.ok and [error.column for error in refused.errors] == ["sted"]  # as the file names it
