@@ -50,8 +50,11 @@ def downgrade() -> None:
     disposed = op.get_bind().execute(sa.text("SELECT count(*) FROM items WHERE status = 'disposed'")).scalar()
     if disposed:
         raise RuntimeError(f"{disposed} items are written off: change their status before downgrading below 0026")
-    with op.batch_alter_table('items', schema=None, recreate='always') as batch_op:
-        batch_op.drop_constraint(op.f('ck_items_disposal_reason'), type_='check')
+    # PostgreSQL drops the reason's CHECK with its column; SQLite copies the table without both.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table('items', schema=None, recreate='always' if sqlite else 'auto') as batch_op:
+        if sqlite:
+            batch_op.drop_constraint(op.f('ck_items_disposal_reason'), type_='check')
         batch_op.drop_column('location_since')
         batch_op.drop_column('disposal_note')
         batch_op.drop_column('disposal_reason')
