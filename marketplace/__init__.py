@@ -53,12 +53,14 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.inputs import IdConverter
     from marketplace.impact import views as impact_views
     from marketplace.listings import views as listings_views
+    from marketplace.locations import views as locations_views
     from marketplace.notifications import views as notifications_views
     from marketplace.pages import views as pages_views
     from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
     from marketplace.site import views as site_views
     from marketplace.transport import views as transport_views
+    from marketplace.store import views as store_views
     from marketplace.wanted import views as wanted_views
 
     app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
@@ -69,7 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     for room in (accounts_views, pages_views, listings_views, impact_views, admin_views, search_views,
-                 notifications_views, reservations_views, transport_views, wanted_views, api_views, site_views):
+                 notifications_views, reservations_views, transport_views, wanted_views, api_views, site_views,
+                 locations_views, store_views):
         app.register_blueprint(room.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge

@@ -100,3 +100,12 @@ def find_user(email):
     from marketplace.accounts.services import find_user_by_email
 
     return find_user_by_email(email)
+
+
+def make_location(actor, municipality, name, kind="store", **fields):
+    """A pickup location or store made by ``actor`` (a municipal administrator) through the service."""
+    from marketplace.locations import services
+    from marketplace.locations.models import LocationKind
+
+    return services.create_location(actor, municipality, services.LocationInput(
+        name=name, kind=LocationKind(kind), **fields))

@@ -31,6 +31,8 @@ from marketplace.errors import Conflict, Forbidden, NotVisible, error_body
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category
+from marketplace.locations import services as locations
+from marketplace.locations.models import Location
 from marketplace.organisations.models import Municipality, Organisation, Unit
 from marketplace.reservations import services as reservations
 from marketplace.security import login_manager, throttle
@@ -108,6 +110,7 @@ def _conflict(error: Conflict):
 @blueprint.errorhandler(listings.ListingError)
 @blueprint.errorhandler(reservations.ReservationError)
 @blueprint.errorhandler(wanted.WantedError)
+@blueprint.errorhandler(locations.LocationError)
 def _rule_broken(error):
     return error_json(422, "validation_failed", " ".join(error.errors.values()),
                       {name or "body": message for name, message in error.errors.items()})
@@ -266,6 +269,18 @@ def _unit(unit_id: int | None, municipality: Municipality) -> Unit | None:
     return unit
 
 
+def _location(location_id: int | None, municipality: Municipality) -> Location | None:
+    """The location a body names: one of ``municipality``'s (an archived one is refused by the listing rules
+    unless the item already stands there); 422 for any other."""
+    if location_id is None:
+        return None
+    location = db.session.get(Location, location_id)
+    if location is None or location.municipality_id != municipality.id:
+        message = _("Choose one of your municipality's pickup locations or stores.")
+        raise ApiError(422, "validation_failed", message, {"location_id": message})
+    return location
+
+
 def with_references(values: dict[str, Any], municipality: Municipality) -> dict[str, Any]:
     """A body's values as the domains' input mappers take them: the category (a slug) and the unit
     (``unit_id``, one of the municipality's) looked up, each only if sent; 422 for an unknown one."""
@@ -273,6 +288,8 @@ def with_references(values: dict[str, Any], municipality: Municipality) -> dict[
         values["category"] = _category(values["category"])
     if "unit_id" in values:
         values["unit"] = _unit(values.pop("unit_id"), municipality)
+    if "location_id" in values:
+        values["location"] = _location(values.pop("location_id"), municipality)
     return values
 
 

@@ -23,6 +23,7 @@ from marketplace.api.core import (
     respond,
     with_references,
 )
+from marketplace.api.schemas.locations import LocationOut
 from marketplace.api.schemas.items import (
     ItemCreate,
     ItemList,
@@ -38,6 +39,8 @@ from marketplace.listings import services as listings
 from marketplace.listings import sharing
 from marketplace.listings.forms import item_input
 from marketplace.listings.models import Item
+from marketplace.locations import services as locations
+from marketplace.locations.models import Location
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.organisations.models import Municipality
 from marketplace.search import services as search
@@ -54,7 +57,8 @@ def item_out(item: Item) -> ItemOut:
         category_name=category.name(locale()), group=str(category.group), condition=str(item.condition),
         quantity=plain(item.quantity), quantity_available=plain(item.quantity_available),
         unit=str(category.unit), municipality=municipality_ref(item.municipality), unit_id=item.unit_id,
-        unit_name=item.unit.name if item.unit else None, status=str(item.status),
+        unit_name=item.unit.name if item.unit else None, status=str(item.status), location_id=item.location_id,
+        location=location_out(item.location) if item.location else None,
         photos=[photo_out(photo) for photo in item.photos],
         dimensions=item.dimensions or "", brand=item.brand or "", model=item.model or "", colour=item.colour or "",
         building=item.building or "", room=item.room or "", pickup_instructions=item.pickup_instructions or "",
@@ -68,6 +72,14 @@ def item_out(item: Item) -> ItemOut:
         published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )
 
+
+def location_out(location: Location) -> LocationOut:
+    return LocationOut(id=location.id, name=location.name, kind=str(location.kind), address=location.address,
+                       opening_hours=location.opening_hours, contact=location.contact,
+                       access_notes=location.access_notes,
+                       map_url=locations.map_url(location.address) if location.address else None,
+                       archived=location.archived_at is not None,
+                       municipality=municipality_ref(location.municipality))
 
 def photo_out(photo) -> PhotoOut:
     return PhotoOut(id=photo.id, url=urls.external_url("api.get_photo", photo_id=photo.id),
@@ -89,7 +101,8 @@ def list_items():
     """Published items visible to the caller (own municipality, then the network as the sharing rules
     allow), matching the search; newest first unless searching."""
     query = parse_query(ItemsQuery)
-    args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or "")]
+    args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or ""),
+                      ("location", str(query.location or ""))]
                      + [("category", value) for value in query.category]
                      + [("condition", value) for value in query.condition]
                      + [("municipality", value) for value in query.municipality])

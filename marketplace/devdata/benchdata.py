@@ -29,6 +29,10 @@ from marketplace.accounts.models import Membership, Role, User
 from marketplace.db import db, utcnow
 from marketplace.impact import services as impact
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus, MeasureUnit
+
+# The statuses bench items get, in the order of their weights (written-off items are not generated).
+BENCH_STATUSES = [ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.COMPLETED, ItemStatus.WITHDRAWN,
+                  ItemStatus.EXPIRED]
 from marketplace.organisations.models import Municipality, Network, Organisation, PartnerOrganisation, Unit, UnitKind
 from marketplace.search import text as search_text
 from marketplace.search import vocabulary
@@ -380,7 +384,7 @@ def _item_row(rng: random.Random, item_id: int, municipality: Municipality, unit
 
     # The listing's life: drafts are recent; published listings spread over the last year (more recent ones,
     # as older ones have mostly been taken); closed ones were published earlier.
-    status = rng.choices(list(ItemStatus), [5, 78, 9, 4, 4])[0]
+    status = rng.choices(BENCH_STATUSES, [5, 78, 9, 4, 4])[0]
     published_at = network_visible_at = partner_visible_at = closed_at = None
     advertise_until = None
     if status == ItemStatus.DRAFT:

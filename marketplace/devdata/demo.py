@@ -27,6 +27,7 @@ from marketplace.accounts.models import Role
 from marketplace.db import db, utcnow
 from marketplace.devdata import demo_loans, demo_transport, photos
 from marketplace.devdata.demo_listings import LISTINGS, DemoListing
+from marketplace.devdata.demo_locations import load_locations, place_items
 from marketplace.devdata.demo_region import MUNICIPALITIES, NETWORK, PARTNERS, PASSWORD, PLACES, USERS
 from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact import services as impact
@@ -326,12 +327,14 @@ def load(progress: Callable[[str], object] = lambda _message: None, *, with_list
             network.name if role == Role.NETWORK_ADMIN else "all networks")
         logins.append(DemoLogin(email=email, role=role.value, where=where))
     db.session.flush()
+    load_locations(progress)
 
     if with_listings:
         now = utcnow()
         _load_listings(progress, now=now)
         _load_reservations(progress, now=now)
         _load_wanted(now)
+        place_items(progress, now)
         demo_loans.load(now)
         demo_transport.load(now)
     return logins

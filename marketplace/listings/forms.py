@@ -27,6 +27,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.models import MAX_LOAN_DAYS, Category, CategoryGroup, Condition, Item, ItemOffer
 from marketplace.listings.services import ItemInput
+from marketplace.locations.forms import KIND_LABELS as LOCATION_KIND_LABELS
+from marketplace.locations.models import Location
 from marketplace.organisations.models import Unit
 
 CONDITION_LABELS = {
@@ -84,7 +86,7 @@ ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour",
                "quantity", "offer", "loan_days")
 _TEXT_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
                 "pickup_instructions", "figures_source", "asset_tag", "serial_number", "safety_check_note")
-_LOOKED_UP = ("category", "condition", "unit")
+_LOOKED_UP = ("category", "condition", "unit", "location")
 
 
 def item_input(values: Mapping[str, Any], item: Item | None = None) -> ItemInput:
@@ -139,6 +141,23 @@ class CategoryAndUnitChoices:
 
 
 class ItemForm(CategoryAndUnitChoices, FlaskForm):
+    """The listing form; ``locations`` are the pickup locations and stores it offers (the municipality's
+    active ones, and the item's own if it is archived), grouped by kind."""
+
+    def __init__(self, *args, locations: list[Location] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location.choices = [SelectChoice("", _l("At its unit"))] + [
+            SelectChoice(str(location.id), location.name, optgroup=str(LOCATION_KIND_LABELS[location.kind]))
+            for location in locations]
+        self._locations = {str(location.id): location for location in locations}
+
+    def validate_location(self, field):
+        if field.data and field.data not in self._locations:
+            raise ValidationError(_l("Choose one of your municipality's pickup locations or stores."))
+
+    def input_values(self) -> dict[str, Any]:
+        return {**super().input_values(), "location": self._locations.get(self.location.data or "")}
+
     photos = MultipleFileField(
         _l("Photos"),
         description=_l("Take or choose up to 8 photos. The first one is shown in lists."),
@@ -168,6 +187,9 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
                        description=_l("The school, library, depot or office where it is."))
+    location = SelectField(_l("Where it stands"), coerce=str, validators=[Optional()],
+                           description=_l("At its unit, or at one of the municipality's pickup locations or "
+                                          "reuse stores."))
     building = StringField(_l("Building"), validators=[Optional(), Length(max=120)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=120)])
     pickup_instructions = TextAreaField(_l("Pickup instructions"), validators=[Optional(), Length(max=2000)],
@@ -202,6 +224,7 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
         self.condition.data = item.condition.value
         self.offer.data = item.offer.value
         self.unit.data = str(item.unit_id) if item.unit_id else ""
+        self.location.data = str(item.location_id) if item.location_id else ""
 
 
 class ErasureForm(FlaskForm):

@@ -38,6 +38,8 @@ from marketplace.listings.models import Category, Condition
 from marketplace.listings.forms import item_input
 from marketplace.listings.permissions import can_import_items
 from marketplace.listings.spreadsheet import COLUMNS_BY_KEY, Column, ImportFileError, Row, blank, file_kind
+from marketplace.locations.models import Location
+from marketplace.locations.services import locations_of
 from marketplace.organisations.models import Municipality, Unit
 from marketplace.storage import write_atomically
 
@@ -162,7 +164,7 @@ def _yes_no(value: object) -> bool:
 
 
 class _Lookups:
-    """Categories and the municipality's units, read once per import."""
+    """Categories and the municipality's units and active locations, read once per import."""
 
     def __init__(self, municipality: Municipality) -> None:
         self.categories: dict[str, Category] = {}
@@ -171,6 +173,8 @@ class _Lookups:
                 self.categories.setdefault(name.strip().lower(), category)
         self.units = {unit.name.strip().lower(): unit for unit in db.session.scalars(
             select(Unit).where(Unit.municipality_id == municipality.id, Unit.archived_at.is_(None)))}
+        self.locations = {location.name.strip().lower(): location
+                          for location in locations_of(municipality, archived=False)}
         self.municipality = municipality
 
     def category(self, value: object) -> Category:
@@ -194,6 +198,17 @@ class _Lookups:
         return unit
 
 
+    def location(self, value: object) -> Location | None:
+        text = "" if blank(value) else str(value).strip()
+        if not text:
+            return None
+        location = self.locations.get(text.lower())
+        if location is None:
+            raise _CellError(_("%(municipality)s has no pickup location or store called “%(value)s”.",
+                               municipality=self.municipality.name, value=text[:60]))
+        return location
+
+
 def _condition(value: object) -> Condition:
     text = "" if value is None else re.sub(r"\s+", " ", str(value).strip().lower())
     if not text:
@@ -205,7 +220,7 @@ def _condition(value: object) -> Condition:
     return condition
 
 
-_DEFAULTS = {"unit": None, "available_from": None, "advertise_until": None, "would_be_discarded": False}
+_DEFAULTS = {"unit": None, "location": None, "available_from": None, "advertise_until": None, "would_be_discarded": False}
 
 
 def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, dict[str, str]]:
@@ -215,6 +230,7 @@ def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, d
     values: dict[str, object] = {}
     readers: dict[str, Callable[[object], object]] = {
         "category": lookups.category, "condition": _condition, "quantity": _quantity, "unit": lookups.unit,
+        "location": lookups.location,
         "available_from": _date, "advertise_until": _date, "would_be_discarded": _yes_no,
     }
     for key, raw in row.values.items():

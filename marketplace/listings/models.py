@@ -75,6 +75,12 @@ class ItemStatus(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    DISPOSED = "disposed"  # written off from a store: recycled or scrapped (``Item.disposal_reason``)
+
+
+class DisposalReason(StrEnum):
+    RECYCLED = "recycled"  # delivered to material recycling
+    SCRAPPED = "scrapped"  # thrown away as residual waste
 
 
 class Category(Base):
@@ -172,6 +178,10 @@ class Item(Base):
     partner_visible_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # completed, withdrawn or expired
     expiry_reminded_at: Mapped[datetime | None]  # the owner side was told the listing ends soon
+    # Since when it stands at its location (set whenever the location changes; a store's stock shows it).
+    location_since: Mapped[datetime | None]
+    disposal_reason: Mapped[DisposalReason | None] = mapped_column(enum_column(DisposalReason, "disposal_reason"))
+    disposal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")

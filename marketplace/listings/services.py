@@ -29,6 +29,7 @@ from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
 from marketplace.listings.visibility import visible_items_clause
+from marketplace.locations.models import Location
 from marketplace.organisations.models import Municipality, Unit
 
 MAX_PHOTOS = 8
@@ -58,6 +59,7 @@ class ItemInput:
     quantity: Decimal
     description: str = ""
     unit: Unit | None = None
+    location: Location | None = None  # where it stands, when not at its unit: a location of its municipality
     dimensions: str = ""
     brand: str = ""
     model: str = ""
@@ -130,7 +132,7 @@ def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None) 
 
 # --- Changing -------------------------------------------------------------------------------------------
 
-def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
+def _check(actor: User, municipality: Municipality, data: ItemInput, item: Item | None = None) -> None:
     errors: dict[str, str] = {}
     data.title = (data.title or "").strip()
     if not data.title:
@@ -141,6 +143,9 @@ def _check(actor: User, municipality: Municipality, data: ItemInput) -> None:
         errors["quantity"] = problem
     if data.unit is not None and data.unit.municipality_id != municipality.id:
         errors["unit"] = _("Choose one of your municipality's units.")
+    if data.location is not None and (data.location.municipality_id != municipality.id or (
+            data.location.archived_at is not None and (item is None or item.location_id != data.location.id))):
+        errors["location"] = _("Choose one of your municipality's pickup locations or stores.")
     if data.available_from and data.advertise_until and data.advertise_until < data.available_from:
         errors["advertise_until"] = _("The listing must run until a date after it becomes available.")
     for name in ("kgco2e_new", "mass_kg", "price_new_nok"):
@@ -168,6 +173,8 @@ _COPIED_FIELDS = ("title", "category", "condition", "quantity", "description", "
 
 
 def _copy_input(item: Item, data: ItemInput) -> None:
+    if item.location is not data.location:
+        item.location, item.location_since = data.location, utcnow()
     for name in _COPIED_FIELDS:
         value = getattr(data, name)
         setattr(item, name, value.strip() if isinstance(value, str) else value)
@@ -215,7 +222,7 @@ def update_item(actor: User, item: Item, data: ItemInput, *, publish: bool = Fal
         raise Forbidden
     if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
         raise TransitionError(_("A completed listing cannot be changed."))
-    _check(actor, item.municipality, data)
+    _check(actor, item.municipality, data, item)
     _lock(item)
     committed = item.quantity - item.quantity_available  # held by reservations or offers, or handed over
     if data.quantity < committed:

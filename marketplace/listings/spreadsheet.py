@@ -51,6 +51,9 @@ COLUMNS: tuple[Column, ...] = (
               "A decimal comma or point: 2,5 or 2.5.")),
     Column("unit", "enhet", False,
            _l("The name of one of your municipality's units (school, depot, office) where the item is.")),
+    Column("location", "sted", False,
+           _l("The name of one of your municipality's pickup locations or stores, if the item stands there "
+              "and not at its unit.")),
     Column("description", "beskrivelse", False, _l("Free text, at most 5000 characters."), 5000),
     Column("building", "bygg", False, _l("Building, at most 120 characters."), 120),
     Column("room", "rom", False, _l("Room, at most 120 characters."), 120),

@@ -31,6 +31,7 @@ from marketplace.listings.models import Condition, ItemStatus
 from marketplace.listings.permissions import (can_import_items, can_list_items_for, can_manage_item,
                                               can_print_labels)
 from marketplace.listings.signals import item_page
+from marketplace.locations.services import locations_of
 from marketplace.notifications import services as notifications
 
 blueprint = Blueprint("listings", __name__)
@@ -48,9 +49,13 @@ def add_template_labels(state) -> None:
     notifications.set_quantity_format(quantity_text)
 
 
-def _item_form(municipality, **kwargs) -> ItemForm:
+def _item_form(municipality, item=None, **kwargs) -> ItemForm:
     units = [unit for unit in municipality.units if unit.archived_at is None] if municipality else []
-    return ItemForm(categories=services.categories(), units=units, locale=str(get_locale()), **kwargs)
+    locations = locations_of(municipality, archived=False) if municipality else []
+    if item is not None and item.location is not None and item.location.archived_at is not None:
+        locations.append(item.location)
+    return ItemForm(categories=services.categories(), units=units, locale=str(get_locale()), locations=locations,
+                    **kwargs)
 
 
 def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
@@ -173,7 +178,7 @@ def share_now(item_id: int):
 @blueprint.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 def edit(item_id: int):
     item = services.find_manageable_item(current_user, item_id)
-    form = _item_form(item.municipality)
+    form = _item_form(item.municipality, item)
     if request.method == "GET":
         form.fill_from(item)
         return render_template("listings/edit.html", form=form, item=item, pending=[])

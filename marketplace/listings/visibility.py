@@ -14,6 +14,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
 from marketplace.db import db, utcnow
 from marketplace.listings.models import Category, Item, ItemStatus
+from marketplace.locations.models import Location, LocationKind
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
 
@@ -24,6 +25,13 @@ def municipalities_in(network_ids: list[int]) -> list[int]:
         return []
     return list(db.session.scalars(select(network_members.c.organisation_id)
                                    .where(network_members.c.network_id.in_(network_ids)).distinct()))
+
+
+def store_ids(municipality_ids: list[int]) -> list[int]:
+    """The ids of these municipalities' reuse stores (archived ones too: items may still stand there), read
+    once, so the visibility condition is a plain list."""
+    return list(db.session.scalars(select(Location.id).where(Location.municipality_id.in_(municipality_ids),
+                                                             Location.kind == LocationKind.STORE)))
 
 
 def _erasure_settled() -> ColumnElement[bool]:
@@ -66,7 +74,7 @@ def visibility(user: User, now: datetime) -> Visibility:
     # published items, so no network or partner stage adds anything there), or the stages that reach it.
     own_rules = {"caretaker": true(),  # drafts and history too: they handle the municipality's listings
                  "member": or_(published, Item.created_by_id == user.id)}
-    own: dict[int, str] = {}  # municipality id → "caretaker" or "member"
+    own: dict[int, str] = {}  # municipality id → "caretaker", "store_keeper" or "member"
     stages: dict[int, dict[str, ColumnElement[bool]]] = {}
     settled = None  # the erasure condition, built once (it reads the data-bearing categories)
 
@@ -79,6 +87,9 @@ def visibility(user: User, now: datetime) -> Visibility:
         if isinstance(organisation, Municipality):
             if has_organisation_role(user, organisation, Role.CARETAKER):
                 own[organisation.id] = "caretaker"
+            elif has_organisation_role(user, organisation, Role.STORE_KEEPER) and own.get(organisation.id) != \
+                    "caretaker":
+                own[organisation.id] = "store_keeper"
             else:
                 own.setdefault(organisation.id, "member")
             settled = settled if settled is not None else _erasure_settled()
@@ -92,6 +103,11 @@ def visibility(user: User, now: datetime) -> Visibility:
             # The coordinator follows the network's market as the member municipalities see it.
             settled = settled if settled is not None else _erasure_settled()
             reach([membership.network_id], "network", and_(published, Item.network_visible_at <= now, settled))
+    if "store_keeper" in own.values():
+        # A store keeper sees, besides what members see, every item standing in the municipality's stores
+        # (drafts, expired and written-off ones too), as its caretakers do.
+        own_rules["store_keeper"] = or_(own_rules["member"], Item.location_id.in_(store_ids(
+            [municipality_id for municipality_id, kind in own.items() if kind == "store_keeper"])))
     # Municipalities with the same rule share one WHEN.
     rules: dict[tuple, tuple[ColumnElement[bool], list[int]]] = {}
     for municipality_id, kind in own.items():

@@ -46,6 +46,7 @@ class SearchParams:
     conditions: tuple[str, ...] = ()
     municipalities: tuple[str, ...] = ()
     unit: int | None = None
+    location: int | None = None  # the pickup location or store where the items stand
     available_now: bool = False
     loans_only: bool = False  # only items lent out (and returned), not given away
     min_quantity: Decimal | None = None
@@ -97,6 +98,7 @@ class SearchParams:
             conditions=many("condition", {condition.value for condition in Condition}),
             municipalities=many("municipality"),
             unit=number("unit", int, 1, MAX_ID, None),
+            location=number("location", int, 1, MAX_ID, None),
             available_now=(args.get("available") or "") in {"1", "on", "true", "yes"},
             loans_only=(args.get("loans") or "") in {"1", "on", "true", "yes"},
             min_quantity=number("min_quantity", Decimal, Decimal(0), Decimal(10**9), None),
@@ -112,7 +114,7 @@ class SearchParams:
         args: dict[str, Any] = {
             "q": params.q or None, "group": params.group or None, "category": list(params.categories) or None,
             "condition": list(params.conditions) or None, "municipality": list(params.municipalities) or None,
-            "unit": params.unit, "available": "1" if params.available_now else None,
+            "unit": params.unit, "location": params.location, "available": "1" if params.available_now else None,
             "loans": "1" if params.loans_only else None,
             "min_quantity": format(params.min_quantity.normalize(), "f") if params.min_quantity else None,
             "sort": params.sort or None, "page": params.page if params.page > 1 else None,
@@ -127,7 +129,7 @@ class SearchParams:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.group or self.categories or self.conditions or self.municipalities
-                    or self.unit or self.available_now or self.loans_only or self.min_quantity)
+                    or self.unit or self.location or self.available_now or self.loans_only or self.min_quantity)
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
         query = query.where(Item.quantity >= params.min_quantity)
     if params.loans_only:
         query = query.where(Item.offer == ItemOffer.LEND)
+    if params.location:  # not a facet: under the visibility clause, so it reveals nothing hidden
+        query = query.where(Item.location_id == params.location)
     return query, matches
 
 

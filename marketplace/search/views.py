@@ -3,6 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.locations.services import visible_locations
 from marketplace.search import services, suggest
 from marketplace.search.services import SearchParams
 
@@ -14,7 +15,8 @@ THIN_RESULT = 5  # fewer hits than this, and the page says that more may be shar
 def results():
     params = SearchParams.from_args(request.args)
     result = suggest.search(current_user, params, locale=str(get_locale()))
-    return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT)
+    return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT,
+                           locations=visible_locations(current_user))
 
 
 @blueprint.get("/searches")

@@ -3,7 +3,7 @@ the giving municipality's transport coordinators. At most one open request per r
 index, on both engines).
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06 02:00:00
 """
 
@@ -14,7 +14,7 @@ import marketplace.db
 
 
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

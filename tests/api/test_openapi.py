@@ -43,8 +43,8 @@ def test_the_document_is_public_and_valid_openapi(client, web_app):
     assert document["openapi"] == "3.1.0"
     operations = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
     # 21, 10 for wanted notices and needs (#9), the ledger and reversing a hand-over (#17), sharing early (#18),
-    # 4 for loans, 2 for the picked mark and 7 for transport (#19)
-    assert len(operations) == len(registry.operations) == 47
+    # 4 for loans, 2 for the picked mark, 7 for transport and 3 for locations (#19)
+    assert len(operations) == len(registry.operations) == 50
     # Every operation of the blueprint is documented, and every documented operation is routed.
     routed = {(method, rule.rule.removeprefix("/api/v1")) for rule in web_app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_json", "api.docs")
@@ -97,16 +97,18 @@ def fuzz_region(setup):
     need_a = wanted.register_need(setup.member_a, wanted.NeedInput(title="Sand", category=category("grit_sand"),
                                                                    quantity=Decimal("0.5")))
     from marketplace.transport import services as transport
+    from tests.factories import make_location
 
     today = oslo_date(utcnow())
     carried = transport.request_transport(setup.member_b, setup.reservations[0], window_from=today,
                                           window_to=today + timedelta(days=3), to_unit_id=setup.school_b.id)
+    store = make_location(setup.admin_a, setup.a, "Ombrukslageret", address="Lagervegen 4")
     db.session.commit()
     setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
                  "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id],
-                 "transport_request_id": [carried.id]}
+                 "transport_request_id": [carried.id], "location_id": [store.id]}
     return setup
 
 

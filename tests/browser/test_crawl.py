@@ -26,6 +26,7 @@ ROLES = {
     "anonymous": None,
     "member": "skole@nordvik.example",  # the asker of the demo's reservations in every state
     "caretaker": "vaktmester@dulten.example",
+    "store keeper": "lager@dulten.example",  # the stores and the items standing in them (issue 19)
     "municipal admin": "admin@dulten.example",
     "network admin": "nettverk@dulten-regionen.example",
     "site admin": "drift@ombruksmarkedet.example",

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Membership, Role
 from marketplace.db import db, utcnow
 from marketplace.devdata import demo
 from marketplace.impact import report
@@ -15,9 +15,9 @@ from marketplace.impact.services import DATA_BEARING_CATEGORIES
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemOffer, ItemStatus
+from marketplace.locations.models import Location, LocationKind
 from marketplace.organisations.models import Municipality
 from marketplace.reservations.models import Reservation, ReservationStatus
-from marketplace.db import utcnow
 from marketplace.devdata import demo_transport
 from marketplace.i18n import oslo_date
 from marketplace.transport import services as transport
@@ -52,7 +52,7 @@ def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
                         ("dulten", "nordvik", "sorli")}
     assert all(len(found) >= 15 for found in per_municipality.values())
     assert {item.status for item in items} == {ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN,
-                                               ItemStatus.EXPIRED}
+                                               ItemStatus.EXPIRED, ItemStatus.DISPOSED}
     assert len({item.category.slug for item in items}) >= 25
     assert any(item.quantity != item.quantity.to_integral_value() for item in items)  # kg and tonnes
     assert any(item.would_be_discarded for item in items) and any(item.advertise_until for item in items)
@@ -80,13 +80,16 @@ def test_demo_lists_items_in_every_stage_with_photos_once(runner, app):
     _check_reservations_and_history()
     _check_loans_in_every_state()
     _check_transport()
+    _check_locations_and_store()
 
-    before = [(item.id, item.status, len(item.photos)) for item in items]
+    before = [(item.id, item.status, len(item.photos), item.location_id) for item in _demo_items()]
+    places = db.session.scalar(select(func.count()).select_from(Location))
     events = db.session.scalar(select(func.count()).select_from(ReuseEvent))
     again = runner.invoke(args=["demo"])  # a second run keeps the listings and the history as they are
     assert again.exit_code == 0, again.output
     assert "Listings: skipped" in again.output and "Reservations: skipped" in again.output
-    assert [(item.id, item.status, len(item.photos)) for item in _demo_items()] == before
+    assert [(item.id, item.status, len(item.photos), item.location_id) for item in _demo_items()] == before
+    assert db.session.scalar(select(func.count()).select_from(Location)) == places
     assert db.session.scalar(select(func.count()).select_from(ReuseEvent)) == events
     assert db.session.scalar(select(func.count()).select_from(TransportRequest)) == len(demo_transport.PLANS)
 
@@ -104,6 +107,24 @@ def _check_transport():
     assert (event.transport_km, event.transport_mode) == (Decimal("14.200"), "electric_van")
     ordered_by = accounts.find_user_by_email("vaktmester@nordvik.example")
     assert any(row.requested_by_id == ordered_by.id and row.status == TransportStatus.SCHEDULED for row in rows)
+
+
+def _check_locations_and_store():
+    """Every municipality has a pickup location and a store, fully described, a store keeper, and items
+    standing in both; one item is written off."""
+    fresh()
+    for municipality in db.session.scalars(select(Municipality)):
+        places = list(db.session.scalars(select(Location).where(Location.municipality_id == municipality.id)))
+        assert {place.kind for place in places} == {LocationKind.PICKUP, LocationKind.STORE}, municipality.slug
+        assert all(place.address and place.opening_hours and place.contact and place.access_notes
+                   for place in places)
+        for place in places:
+            assert db.session.scalar(select(func.count()).select_from(Item).where(Item.location_id == place.id))
+        keepers = [m for m in db.session.scalars(select(Membership).where(
+            Membership.organisation_id == municipality.id, Membership.role == Role.STORE_KEEPER))]
+        assert keepers, municipality.slug
+    disposed = list(db.session.scalars(select(Item).where(Item.status == ItemStatus.DISPOSED)))
+    assert len(disposed) == 1 and disposed[0].disposal_reason and disposed[0].location.kind == LocationKind.STORE
 
 
 def _check_each_audience_sees_its_turn():

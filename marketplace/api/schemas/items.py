@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from marketplace.api.schemas.common import (
+    MAX_ID,
     Body,
     Day,
     DecimalString,
@@ -23,6 +24,7 @@ from marketplace.api.schemas.common import (
     WholeNumber,
     text,
 )
+from marketplace.api.schemas.locations import LocationOut
 from marketplace.listings.models import MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
@@ -39,6 +41,8 @@ class ItemsQuery(Page):
     condition: list[ConditionValue] = Field(default=[], description="Conditions (repeatable).")
     municipality: list[text(60)] = Field(default=[], description="Municipality slugs (repeatable).")
     group: GroupValue | None = Field(default=None, description="Category group.")
+    location: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        default=None, description="Only items standing at this pickup location or store (GET /locations).")
     sort: Literal["relevance", "newest", "quantity"] | None = Field(
         default=None, description="Order; relevance when searching, else newest first.")
 
@@ -61,6 +65,9 @@ class ItemCreate(Body):
                                                   description="Only on creation: `draft` keeps it unpublished.")
     description: text(5000) = ""
     unit_id: Id | None = Field(default=None, description="One of your municipality's units (default: yours).")
+    location_id: Id | None = Field(default=None, description="Where it stands when not at its unit: one of your "
+                                                             "municipality's active pickup locations or stores "
+                                                             "(GET /locations); null: at its unit.")
     dimensions: text(120) = ""
     brand: text(120) = ""
     model: text(120) = ""
@@ -140,6 +147,8 @@ class ItemOut(Out):
     municipality: MunicipalityRef
     unit_id: int | None = Field(description="The municipal unit (school, depot…) where the item is.")
     unit_name: str | None
+    location_id: int | None = Field(description="The pickup location or store where it stands; null: at its unit.")
+    location: LocationOut | None
     status: ItemStatusValue
     photos: list[PhotoOut]
     dimensions: str

@@ -1,0 +1,1 @@
+"""The reuse store: intake, stock, moves between locations and write-offs."""
