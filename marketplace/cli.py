@@ -59,8 +59,9 @@ def demo_command() -> None:
     click.echo("")
     click.echo(f"Demo logins (every password: {demo.PASSWORD})")
     width = max(len(login.email) for login in logins)
+    role_width = max(len(str(login.role)) for login in logins)
     for login in logins:
-        click.echo(f"  {login.email:<{width}}  {login.role:<16} {login.where}")
+        click.echo(f"  {login.email:<{width}}  {str(login.role):<{role_width}}  {login.where}")
 
 
 @click.command("tick")

@@ -18,6 +18,8 @@ from tests.browser.conftest import (
 ROLES = {
     "member": "skole@dulten.example",
     "caretaker": "vaktmester@dulten.example",
+    "store keeper": "lager@dulten.example",
+    "transport coordinator": "transport@dulten.example",
     "municipal admin": "admin@dulten.example",
     "network admin": "nettverk@dulten-regionen.example",
     "site admin": "drift@ombruksmarkedet.example",
