@@ -124,6 +124,7 @@ FIELD_LABELS = {
     "location_from": _l("Stood at"),
     "location_id": _l("Location"),
     "location_to": _l("Now at"),
+    "where_within_before": _l("Building, room and pickup text before the move"),
     "memberships": _l("People moved"),
     "municipality_id": _l("Municipality"),
     "name": _l("Name"),

@@ -116,7 +116,13 @@ def _place(actor: User, item: Item, location: Location | None, action: str, now:
     if location is item.location:
         raise StoreError({"location": _("The item already stands there.")})
     before = _where(item)
+    # The building, room and pickup text were written for the place it leaves; the new place's own address,
+    # opening hours and access are shown instead (the audit keeps what was there).
+    left_behind = " · ".join(text for text in (item.building, item.room, item.pickup_instructions) if text)
+    if left_behind:
+        details["where_within_before"] = left_behind[:500]
     item.location, item.location_since = location, now
+    item.building = item.room = item.pickup_instructions = ""
     db.session.flush()
     audit.record(action, actor=actor, municipality_id=item.municipality_id, item_id=item.id,
                  location_from=before, location_to=_where(item), **details)

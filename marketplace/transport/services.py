@@ -186,6 +186,7 @@ def request_transport(actor: User, reservation: Reservation, *, window_from: dat
             db.session.flush()
     except IntegrityError as error:  # another request for it was made just now
         raise TransitionError(_("Transport is already asked for this reservation.")) from error
+    _hold_until(reservation, window_to)
     _log(actor, request, "transport_requested")
     notices.tell_both_sides(reservation, "transport_requested", actor)
     _tell_coordinators(request, "transport_requested", actor)
@@ -211,6 +212,7 @@ def schedule(actor: User, request: TransportRequest, *, scheduled_date: date | N
     _move(request, TransportStatus.SCHEDULED, TransportStatus.REQUESTED, TransportStatus.SCHEDULED)
     request.scheduled_date, request.driver_name, request.driver_id = scheduled_date, driver_name, driver_id
     request.stop_order = stop_order
+    _hold_until(request.reservation, scheduled_date)
     db.session.flush()
     _log(actor, request, "transport_scheduled", date=scheduled_date.isoformat())
     notices.tell_both_sides(request.reservation, "transport_scheduled", actor,
@@ -222,6 +224,7 @@ def pick_up(actor: User, request: TransportRequest, now: datetime | None = None)
     _require_coordinator(actor, request)
     _move(request, TransportStatus.PICKED_UP, TransportStatus.REQUESTED, TransportStatus.SCHEDULED)
     request.picked_up_at = now or utcnow()
+    request.reservation.expires_at = None  # on the van: it is delivered, not left to lapse
     db.session.flush()
     _log(actor, request, "transport_picked_up")
     notices.tell_both_sides(request.reservation, "transport_picked_up", actor)
@@ -356,6 +359,17 @@ def _tell_coordinators(request: TransportRequest, kind: str, actor: User) -> Non
             Membership.role == Role.TRANSPORT_COORDINATOR, User.active.is_(True)).distinct()):
         if user_id != actor.id:
             notifications.notify(user_id, kind, data, f"/transport/{request.id}")
+
+
+def _hold_until(reservation: Reservation, day: date) -> None:
+    """An approved reservation waiting for its transport does not lapse before the transport's day: its pickup
+    deadline moves to the end of ``day`` (Oslo) plus the giver's grace days, never earlier than it was. An
+    unanswered hold keeps its own deadline: the owner side has not agreed yet."""
+    if reservation.status != ReservationStatus.APPROVED or reservation.expires_at is None:
+        return
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), OSLO)
+    deadline = end_of_day + timedelta(days=reservation.item.municipality.pickup_grace_days)
+    reservation.expires_at = max(reservation.expires_at, deadline)
 
 
 def _log(actor: User | None, request: TransportRequest, action: str, **details) -> None:

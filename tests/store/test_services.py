@@ -64,15 +64,20 @@ def test_only_the_municipalitys_store_runners_take_items_in(places):
 
 
 def test_move_between_locations_and_back_to_the_unit_is_audited(places):
-    item = make_item(places.caretaker_a, location=places.store)
+    item = make_item(places.caretaker_a, location=places.store, building="Bygg B", room="Rom 12",
+                     pickup_instructions="Ring på")
     store.move_item(places.caretaker_a, item, places.pickup, now=NOW)
     assert item.location == places.pickup and item.location_since == NOW
+    # What was written for the old place does not follow the item; the audit keeps it.
+    assert (item.building, item.room, item.pickup_instructions) == ("", "", "")
     store.move_item(places.store_keeper_a, item, None, now=NOW)
     assert item.location is None
     moves = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "item_moved")
                                .order_by(AuditEvent.id)).all()
     assert [(m.details["location_from"], m.details["location_to"]) for m in moves] == [
         ("Ombrukslageret", "Porten"), ("Porten", "A depot")]
+    assert moves[0].details["where_within_before"] == "Bygg B · Rom 12 · Ring på"
+    assert "where_within_before" not in moves[1].details
     locations.set_location_archived(places.admin_a, places.pickup, True)
     with pytest.raises(store.StoreError):
         store.move_item(places.store_keeper_a, item, places.pickup)

@@ -45,7 +45,9 @@ def test_a_store_keeper_takes_in_sees_stock_moves_and_writes_off(client, region,
     assert done.status_code == 303
     row = item_row(region.item.id)
     assert row.status == ItemStatus.DISPOSED and row.disposal_note == "Knekt"
-    assert "Kastet som restavfall" in client.get(f"/items/{row.id}").get_data(as_text=True)
+    written_off = client.get(f"/items/{row.id}").get_data(as_text=True)
+    assert "Kastet som restavfall" in written_off and "ingenting av den kan reserveres" in written_off
+    assert "Tilgjengelig nå" not in written_off
     actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions[-4:] == ["item_taken_into_store", "item_moved", "item_taken_into_store", "item_written_off"]
     assert "Stoler til lageret" not in client.get(f"/store/{region.store.id}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from marketplace.accounts import privacy
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.i18n import oslo_date
 from marketplace.impact.models import ReuseEvent
 from marketplace.notifications.models import Notification
 from marketplace.reservations import handover
@@ -271,3 +272,18 @@ def test_a_lent_item_handed_over_while_on_the_van_is_the_delivery(region, catalo
     assert handover.collect(region.member_b, reservation, now=T0 + timedelta(days=2)) is None
     assert reservation.status == ReservationStatus.ON_LOAN
     assert transport.status == TransportStatus.DELIVERED and transport.reuse_event_id is None
+
+
+def test_an_approved_reservation_waits_for_its_transport(setup):
+    reservations.approve(setup.caretaker_a, setup.reservation, now=T0)
+    deadline = setup.reservation.expires_at
+    late_day = oslo_date(deadline) + timedelta(days=10)
+    transport = ask(setup, window_from=late_day, window_to=late_day)
+    assert setup.reservation.expires_at > deadline
+    assert oslo_date(setup.reservation.expires_at) > late_day
+    expired = reservations.expire_reservations(now=deadline + timedelta(days=1))
+    assert setup.reservation not in expired and setup.reservation.status == ReservationStatus.APPROVED
+    services.pick_up(setup.transport_a, transport, now=T0 + timedelta(days=20))
+    assert setup.reservation.expires_at is None
+    assert reservations.expire_reservations(now=T0 + timedelta(days=60)) == []
+    assert transport.status == TransportStatus.PICKED_UP
