@@ -102,7 +102,7 @@ def list_items():
     allow), matching the search; newest first unless searching."""
     query = parse_query(ItemsQuery)
     args = MultiDict([("q", query.q), ("group", query.group or ""), ("sort", query.sort or ""),
-                      ("location", str(query.location or ""))]
+                      ("location", str(query.location or "")), ("offer", query.offer or "")]
                      + [("category", value) for value in query.category]
                      + [("condition", value) for value in query.condition]
                      + [("municipality", value) for value in query.municipality])

@@ -48,7 +48,7 @@ class SearchParams:
     unit: int | None = None
     location: int | None = None  # the pickup location or store where the items stand
     available_now: bool = False
-    loans_only: bool = False  # only items lent out (and returned), not given away
+    offer: str = ""  # "lend": only items lent out (and returned); "give": only those given away
     min_quantity: Decimal | None = None
     sort: str = ""
     page: int = 1
@@ -100,7 +100,7 @@ class SearchParams:
             unit=number("unit", int, 1, MAX_ID, None),
             location=number("location", int, 1, MAX_ID, None),
             available_now=(args.get("available") or "") in {"1", "on", "true", "yes"},
-            loans_only=(args.get("loans") or "") in {"1", "on", "true", "yes"},
+            offer=one_of("offer", {offer.value for offer in ItemOffer}),
             min_quantity=number("min_quantity", Decimal, Decimal(0), Decimal(10**9), None),
             sort=one_of("sort", SORTS),
             page=number("page", int, 1, MAX_PAGE, 1),
@@ -115,7 +115,7 @@ class SearchParams:
             "q": params.q or None, "group": params.group or None, "category": list(params.categories) or None,
             "condition": list(params.conditions) or None, "municipality": list(params.municipalities) or None,
             "unit": params.unit, "location": params.location, "available": "1" if params.available_now else None,
-            "loans": "1" if params.loans_only else None,
+            "offer": params.offer or None,
             "min_quantity": format(params.min_quantity.normalize(), "f") if params.min_quantity else None,
             "sort": params.sort or None, "page": params.page if params.page > 1 else None,
             "per_page": params.per_page if params.per_page != 24 else None,
@@ -129,7 +129,7 @@ class SearchParams:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.group or self.categories or self.conditions or self.municipalities
-                    or self.unit or self.location or self.available_now or self.loans_only or self.min_quantity)
+                    or self.unit or self.location or self.available_now or self.offer or self.min_quantity)
 
 
 @dataclass(frozen=True)
@@ -208,8 +208,8 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
         query = query.where(Item.quantity >= params.min_quantity)
-    if params.loans_only:
-        query = query.where(Item.offer == ItemOffer.LEND)
+    if params.offer:
+        query = query.where(Item.offer == params.offer)
     if params.location:  # not a facet: under the visibility clause, so it reveals nothing hidden
         query = query.where(Item.location_id == params.location)
     return query, matches

@@ -120,3 +120,14 @@ def test_the_impact_report_shows_loans_apart_with_no_credit(api, chairs):
     borrowed = api.get("/impact?scope=municipality:kommune-b", "caretaker_b")
     if borrowed.status_code == 200:
         assert borrowed.get_json()["loans"]["borrowed_started"] == 1
+
+
+def test_items_can_be_searched_by_offer(api, chairs):
+    given = make_item(chairs.caretaker_a, "stackable_chair", title="Stoler å gi bort", quantity=Decimal(4),
+                      now=chairs.long_ago)
+    db.session.commit()
+    for offer, expected in (("lend", {chairs.chairs.id}), ("give", {given.id}), (None, {chairs.chairs.id, given.id})):
+        query = "/items?q=stoler" + (f"&offer={offer}" if offer else "")
+        found = api.get(query, "member_a")
+        assert found.status_code == 200 and {item["id"] for item in found.get_json()["items"]} == expected
+    assert api.get("/items?offer=borrow", "member_a").status_code == 400

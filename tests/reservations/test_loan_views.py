@@ -152,6 +152,6 @@ def test_search_can_show_only_items_for_loan(client, loan):
     login(client, "member@b.example")
     everything = client.get("/items?q=stoler").get_data(as_text=True)
     assert "Stoler til eksamen" in everything and "Stoler å gi bort" in everything
-    lent = client.get("/items?q=stoler&loans=1").get_data(as_text=True)
+    lent = client.get("/items?q=stoler&offer=lend").get_data(as_text=True)
     assert "Stoler til eksamen" in lent and "Stoler å gi bort" not in lent
-    assert 'id="f-loans" name="loans" value="1" checked' in lent
+    assert 'id="f-loans" name="offer" value="lend" checked' in lent

@@ -43,6 +43,7 @@ class ItemsQuery(Page):
     group: GroupValue | None = Field(default=None, description="Category group.")
     location: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         default=None, description="Only items standing at this pickup location or store (GET /locations).")
+    offer: OfferValue | None = Field(default=None, description="Only items given away (`give`) or lent (`lend`).")
     sort: Literal["relevance", "newest", "quantity"] | None = Field(
         default=None, description="Order; relevance when searching, else newest first.")
 
