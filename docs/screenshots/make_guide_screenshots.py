@@ -42,6 +42,8 @@ PASSWORD = "ombruk-demo"
 CARETAKER = "vaktmester@dulten.example"
 SCHOOL = "skole@nordvik.example"
 ADMIN = "admin@dulten.example"
+STORE_KEEPER = "lager@dulten.example"
+TRANSPORT = "transport@dulten.example"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True,
          "has_touch": True, "locale": "nb-NO", "timezone_id": "Europe/Oslo"}
 
@@ -231,6 +233,28 @@ def caretaker_hand_over(page, _scratch) -> None:
     save(page, "08-bekreft-overlevering", at="main h1")
 
 
+def caretaker_label(page, _scratch) -> None:
+    page.goto("/items/ours")
+    open_link(page, ".", within="main li.item-card")
+    open_link(page, "etikett med QR")
+    save(page, "09-etikett", at="main h1")
+
+
+def store_stock(page, _scratch) -> None:
+    page.goto("/store")
+    open_link(page, "Ombrukslageret")
+    save(page, "30-lager", at="main h1")
+    open_link(page, ".", within="main li")
+    save(page, "31-lager-gjenstand", at="section[aria-labelledby=store-heading]", offset=16)
+
+
+def transport_queue(page, _scratch) -> None:
+    page.goto("/transport")
+    save(page, "32-transport", at="main h1")
+    open_link(page, "kjøreliste")
+    save(page, "33-kjoreliste", at="main h1")
+
+
 def admin_users(page, _scratch) -> None:
     page.goto("/admin/users")
     save(page, "20-brukere", at="main h1")
@@ -245,6 +269,8 @@ def admin_settings(page, _scratch) -> None:
     save(page, "23-deling", at="main h1")
     page.goto("/admin/factors")
     save(page, "24-faktorer", at="main h1")
+    page.goto("/admin/locations")
+    save(page, "27-hentesteder", at="main h1")
 
 
 def admin_report(page, _scratch) -> None:
@@ -255,7 +281,9 @@ def admin_report(page, _scratch) -> None:
 
 STEPS: dict[str, tuple[str, list[Callable]]] = {
     "skole": (SCHOOL, [school_search, school_reserve, school_reservations, school_wanted]),
-    "vaktmester": (CARETAKER, [caretaker_list, caretaker_answer, caretaker_hand_over]),
+    "vaktmester": (CARETAKER, [caretaker_list, caretaker_answer, caretaker_hand_over, caretaker_label]),
+    "lager": (STORE_KEEPER, [store_stock]),
+    "transport": (TRANSPORT, [transport_queue]),
     "admin": (ADMIN, [admin_users, admin_settings, admin_report]),
 }
 

@@ -33,7 +33,7 @@ class MoveForm(FlaskForm):
 
 
 class WriteOffForm(FlaskForm):
-    reason = RadioField(_l("What happened to it"), choices=[SelectChoice(reason.value, label)
+    reason = RadioField(_l("What happened to it?"), choices=[SelectChoice(reason.value, label)
                                                             for reason, label in DISPOSAL_LABELS.items()],
                          validate_choice=False)  # the service says what is wrong, on the item page
     note = TextAreaField(_l("Note"), validators=[Optional()], render_kw={"maxlength": 1000},
