@@ -71,9 +71,9 @@ def test_the_printed_label_links_to_the_base_url(make_app, region, catalogue):
     db.session.commit()
     client = site.test_client()
     login(client, region.caretaker_a.email)
-    page = client.get(f"/items/{item.id}/print").get_data(as_text=True)
-    assert f"https://ombruk.kommune.example/items/{item.id}" in page
-    assert "localhost/items" not in page
+    page = client.get(f"/items/{item.id}/label").get_data(as_text=True)
+    assert f"https://ombruk.kommune.example/i/{item.id}" in page
+    assert "localhost/i/" not in page
 
 
 # --- `marketplace run`: links where it serves (issue 18, item 10) ------------------------------------------
