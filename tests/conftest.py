@@ -54,12 +54,33 @@ def _empty_all_tables(app, attempts: int = 5) -> None:
             time.sleep(0.5)
 
 
+_POSTGRESQL_RESET: list[str] = []  # the statements, read from the catalogue once per run
+
+
+def _postgresql_reset(connection) -> str:
+    """Empty every table and restart every sequence. As a superuser (CI's ``postgres``): DELETE with triggers
+    off (the foreign keys, the ledger's append-only guard), about a fifth of the time of a TRUNCATE of all 35
+    tables, which was 2–4 minutes of the PostgreSQL run; otherwise that TRUNCATE."""
+    if not _POSTGRESQL_RESET:
+        tables = connection.scalars(text(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename <> 'alembic_version' ORDER BY tablename")).all()
+        sequences = connection.scalars(text(
+            "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = current_schema()")).all()
+        if connection.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+            _POSTGRESQL_RESET.append("; ".join(["SET LOCAL session_replication_role = replica"]
+                                               + [f"DELETE FROM {table}" for table in tables]
+                                               + [f"ALTER SEQUENCE {sequence} RESTART" for sequence in sequences]))
+        else:
+            _POSTGRESQL_RESET.append(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    return _POSTGRESQL_RESET[0]
+
+
 def _empty_tables_once(app) -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
     with app.app_context(), db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.execute(text(_postgresql_reset(connection)))
         else:
             # The ledger refuses deletes (append-only): lift the guard for the clean-up only.
             connection.execute(text("DROP TRIGGER IF EXISTS reuse_events_no_delete"))
