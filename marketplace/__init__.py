@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
     from marketplace.site import views as site_views
+    from marketplace.sso import views as sso_views
     from marketplace.transport import views as transport_views
     from marketplace.store import views as store_views
     from marketplace.wanted import views as wanted_views
@@ -72,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     for room in (accounts_views, pages_views, listings_views, impact_views, admin_views, search_views,
                  notifications_views, reservations_views, transport_views, wanted_views, api_views, site_views,
-                 locations_views, store_views):
+                 locations_views, store_views, sso_views):
         app.register_blueprint(room.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge

@@ -23,10 +23,11 @@ from marketplace.listings import services as listings
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality, PartnerOrganisation, UnitKind
-from marketplace.reservations import services as reservations
 from marketplace.reservations import loans
+from marketplace.reservations import services as reservations
 from marketplace.search import services as search
 from marketplace.site import services as site
+from marketplace.sso.commands import sso_group
 from marketplace.wanted import services as wanted
 
 
@@ -61,7 +62,7 @@ def demo_command() -> None:
     width = max(len(login.email) for login in logins)
     role_width = max(len(str(login.role)) for login in logins)
     for login in logins:
-        click.echo(f"  {login.email:<{width}}  {str(login.role):<{role_width}}  {login.where}")
+        click.echo(f"  {login.email:<{width}}  {login.role!s:<{role_width}}  {login.where}")
 
 
 @click.command("tick")
@@ -488,6 +489,7 @@ def init_app(app) -> None:
     app.cli.add_command(report_tallies_command)
     app.cli.add_command(tokens)
     app.cli.add_command(ledger_group)
+    app.cli.add_command(sso_group)
 
 
 def main() -> None:

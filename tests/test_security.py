@@ -13,7 +13,7 @@ from tests.conftest import TEST_PASSWORD, login, fresh
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "pages.home", "pages.choose_language", "pages.accessibility",
                     "pages.privacy", "impact.method", "accounts.forgot_password", "accounts.reset_password",
-                    "accounts.accept_invitation",
+                    "accounts.accept_invitation", "sso.begin", "sso.find_provider", "sso.callback",
                     "api.openapi_json", "api.docs", "site.liveness", "site.readiness"}
 
 

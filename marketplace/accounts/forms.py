@@ -54,7 +54,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 
-def _role_labels():
+def role_labels():
     return {Role.MEMBER.value: _l("Member: searches and reserves"),
             Role.CARETAKER.value: _l("Caretaker: also lists items and handles reservations"),
             Role.STORE_KEEPER.value: _l("Store keeper: also runs the reuse stores"),
@@ -70,7 +70,7 @@ class MembershipForm(FlaskForm):
 
     def __init__(self, *args, roles, units, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = _role_labels()
+        labels = role_labels()
         self.role.choices = [SelectChoice(role.value, labels[role.value]) for role in roles]
         self.unit.choices = [SelectChoice("", _l("No particular unit"))] + [
             SelectChoice(str(unit.id), unit.name) for unit in units]

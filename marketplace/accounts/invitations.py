@@ -15,12 +15,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
+from marketplace import mail, urls
 from marketplace.accounts import administration, services
 from marketplace.accounts.models import Invitation, Membership, User
 from marketplace.accounts.permissions import can_manage_users
 from marketplace.accounts.services import AccountError, SignIn, normalise_email, token_hash
 from marketplace.audit import services as audit
-from marketplace import mail, urls
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.organisations.models import Organisation

@@ -49,6 +49,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    last_login_via: Mapped[str | None] = mapped_column(String(120))  # "password", or the provider's name
     email_notifications: Mapped[EmailPreference] = mapped_column(
         enum_column(EmailPreference, "email_preference"), default=EmailPreference.IMMEDIATE,
         server_default=EmailPreference.IMMEDIATE.value)

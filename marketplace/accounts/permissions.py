@@ -17,6 +17,12 @@ _INCLUDED_ROLES = {
 }
 
 
+def strongest_role(roles) -> Role | None:
+    """The organisation role among ``roles`` that includes the most (the municipal admin's, if present)."""
+    return max((role for role in roles if role in _INCLUDED_ROLES), key=lambda role: len(_INCLUDED_ROLES[role]),
+               default=None)
+
+
 def is_signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 

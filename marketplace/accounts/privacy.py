@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from marketplace.accounts.models import Invitation, LoginSession, User
 from marketplace.accounts import signals
+from marketplace.accounts.models import Invitation, LoginSession, User
 from marketplace.accounts.permissions import can_manage_users, is_site_admin
 from marketplace.accounts.services import end_all_login_sessions
 from marketplace.audit import services as audit
@@ -39,7 +39,7 @@ def export_personal_data(actor: User | None, user: User) -> dict[str, Any]:
     data = {
         "profile": {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone,
                     "locale": user.locale, "active": user.active, "created_at": when(user.created_at),
-                    "last_login_at": when(user.last_login_at),
+                    "last_login_at": when(user.last_login_at), "last_login_via": user.last_login_via,
                     "email_notifications": str(getattr(user, "email_notifications", ""))},
         "memberships": [{"role": m.role.value, "organisation": m.organisation.name if m.organisation else None,
                          "unit": m.unit.name if m.unit else None, "network": m.network.name if m.network else None}

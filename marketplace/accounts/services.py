@@ -10,11 +10,12 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from marketplace import mail, urls
 from marketplace.accounts.models import (
     ORGANISATION_ROLES,
     EmailPreference,
@@ -23,8 +24,8 @@ from marketplace.accounts.models import (
     Role,
     User,
 )
+from marketplace.accounts.signals import password_sign_in_checking, signing_out
 from marketplace.audit import services as audit
-from marketplace import mail, urls
 from marketplace.db import db, utcnow
 from marketplace.organisations.models import Network, Organisation, Unit
 from marketplace.security import throttle
@@ -34,6 +35,10 @@ MIN_PASSWORD_LENGTH = 10
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message is fit to show the user."""
+
+
+class PasswordSignInRefused(AccountError):
+    """This address signs in through its identity provider only; the message says which."""
 
 
 class LoginThrottled(Exception):
@@ -155,9 +160,14 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
 
     Returns None for a wrong e-mail or password (the caller says the same in both cases), raises
     LoginThrottled when this address has failed too often, for this account or for any. Throttling keys on
-    account *and* address, so an attacker elsewhere cannot lock the real user out.
+    account *and* address, so an attacker elsewhere cannot lock the real user out. Raises
+    PasswordSignInRefused for an address whose identity provider does not allow passwords (by its domain,
+    so it tells nothing about whether the account exists).
     """
     email = normalise_email(email)[:254]
+    for _receiver, refusal in password_sign_in_checking.send(email):
+        if refusal:
+            raise PasswordSignInRefused(refusal)
     if not throttle.allows("LOGIN_FAILURES_PER_ADDRESS", "login", address):
         raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ADDRESS", "login", address))
     # The attempt on this account counts before the password is checked, in one step with the check of the
@@ -173,6 +183,7 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
 
     throttle.clear("LOGIN_FAILURES_PER_ACCOUNT", "login", email, address)
     user.last_login_at = utcnow()
+    user.last_login_via = "password"
     audit.record("login", actor=user, address=address)
     return SignIn(user=user, token=start_login_session(user))
 
@@ -204,7 +215,10 @@ def load_login_session(token: str) -> User | None:
     return user
 
 
-def end_login_session(user: User, address: str | None = None) -> None:
+def end_login_session(user: User, address: str | None = None) -> str | None:
+    """End the session this request runs under. Returns where the browser goes on to end its session at the
+    identity provider too, when it signed in there, else None."""
+    continue_to = next((url for _receiver, url in signing_out.send(user) if url), None)
     if user.login_session_token:
         db.session.execute(
             update(LoginSession)
@@ -212,6 +226,7 @@ def end_login_session(user: User, address: str | None = None) -> None:
             .values(ended_at=utcnow())
         )
     audit.record("logout", actor=user, address=address)
+    return continue_to
 
 
 def end_all_login_sessions(user: User, *, keep_current: bool = False) -> int:

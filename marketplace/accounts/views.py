@@ -41,19 +41,22 @@ def login():
             minutes = max(1, round(throttled.retry_after / 60))
             flash(_("Too many failed attempts. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
             return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(throttled.retry_after)}
+        except services.PasswordSignInRefused as refused:
+            flash(str(refused), "error")
+            return render_template("accounts/login.html", form=form), 403
         if signed_in is None:
             # The same words whether the address is unknown or the password wrong: no user enumeration.
             flash(_("Wrong e-mail address or password."), "error")
             status = 401
         else:
-            _start_browser_session(signed_in)
+            start_browser_session(signed_in)
             return redirect(target)
     elif form.is_submitted():
         status = 400
     return render_template("accounts/login.html", form=form), status
 
 
-def _start_browser_session(signed_in: services.SignIn) -> None:
+def start_browser_session(signed_in: services.SignIn) -> None:
     session.clear()  # a fresh session: nothing from before the sign-in is carried over
     session["locale"] = signed_in.user.locale
     session.permanent = True  # the cookie lives MARKETPLACE_SESSION_HOURS, as does the server-side row
@@ -62,11 +65,11 @@ def _start_browser_session(signed_in: services.SignIn) -> None:
 
 @blueprint.post("/logout")
 def logout():
-    services.end_login_session(current_user, client_address())
+    continue_to = services.end_login_session(current_user, client_address())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(continue_to or url_for("accounts.login"))
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
@@ -310,7 +313,7 @@ def accept_invitation(token: str):
             form.new_password.errors.append(str(error))
         else:
             if signed is not None:
-                _start_browser_session(signed)
+                start_browser_session(signed)
             flash(_("Welcome to %(organisation)s.", organisation=invitation.organisation.name), "success")
             return redirect(url_for("pages.home"), 303)
     return render_template("accounts/invitation.html", invitation=invitation, form=form, problem=None), \
