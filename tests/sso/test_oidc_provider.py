@@ -95,6 +95,13 @@ def test_an_unknown_user_is_refused_at_the_login_form(op):
         op.sign_in(url, "nobody")
 
 
+def test_prompt_select_account_as_entra_id_clients_send_it_shows_the_login_form(op):
+    url, _ = _client().create_authorization_url(_metadata(op)["authorization_endpoint"], nonce="n",
+                                                code_verifier=secrets.token_urlsafe(48),
+                                                prompt="select_account")
+    assert "code" in parse_qs(urlsplit(op.sign_in(url, "ola")).query)
+
+
 def test_pkce_is_required(op):
     metadata = _metadata(op)
     without_challenge = OAuth2Session(CLIENT["client_id"], CLIENT["client_secret"],

@@ -18,7 +18,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const HOST = '127.0.0.1';
@@ -107,7 +107,8 @@ async function grantAll(p, details, accountId) {
   return grant.save();
 }
 
-// GET /interaction/:uid and POST /interaction/:uid/login: the login form, and consent given at once.
+// GET /interaction/:uid and POST /interaction/:uid/login: the login form (for prompts login and
+// select_account), and consent given at once.
 function interactions(p) {
   return async (ctx, next) => {
     const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
@@ -123,7 +124,7 @@ function interactions(p) {
     };
 
     if (ctx.method === 'GET' && !isLogin) {
-      if (details.prompt.name === 'login') {
+      if (details.prompt.name === 'login' || details.prompt.name === 'select_account') {
         ctx.type = 'html';
         ctx.body = loginPage(uid, clientId);
         return undefined;
@@ -143,7 +144,7 @@ function interactions(p) {
         return undefined;
       }
       const grantId = await grantAll(p, details, login);
-      return finish({ login: { accountId: login }, consent: { grantId } });
+      return finish({ select_account: {}, login: { accountId: login }, consent: { grantId } });
     }
     return ctx.throw(405);
   };
@@ -197,6 +198,14 @@ function renderError(ctx, out) {
 </dl>`);
 }
 
+// Entra ID's clients may send prompt=select_account: oidc-provider knows only login and consent, so a
+// requestable select_account prompt is added first, and answered by the same login form.
+function policy() {
+  const prompts = interactionPolicy.base();
+  prompts.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
+  return prompts;
+}
+
 function buildProvider() {
   const accounts = state.accounts;
   const p = new Provider(issuer, {
@@ -212,7 +221,7 @@ function buildProvider() {
       if (!Object.hasOwn(accounts, sub)) return undefined;
       return { accountId: sub, claims: async () => ({ ...accounts[sub], sub }) };
     },
-    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: policy(), url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
