@@ -22,7 +22,8 @@ import Provider, { interactionPolicy } from 'oidc-provider';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const HOST = '127.0.0.1';
-const TAMPER_MODES = new Set(['wrong_issuer', 'bad_signature', 'wrong_audience', 'expired', 'nonce_mismatch']);
+const TAMPER_MODES = new Set(['wrong_issuer', 'bad_signature', 'wrong_audience', 'expired',
+  'nonce_mismatch']);
 const CLAIMS = {
   acr: null,
   auth_time: null,
@@ -182,7 +183,7 @@ function logoutSource(ctx, form) {
   ctx.type = 'html';
   ctx.body = page('Sign out', `<p>Sign out of the test OpenID Provider?</p>
 ${form.replace('</form>', `${button}</form>`)}
-<script>document.getElementById('op.logoutForm').requestSubmit(document.getElementById('logout-yes'));</script>`);
+<script>document.getElementById('logout-yes').click();</script>`);
 }
 
 function postLogoutSuccessSource(ctx) {
@@ -234,7 +235,7 @@ function buildProvider() {
   return p;
 }
 
-function configure(body) {
+async function configure(body) {
   const clients = body.clients ?? [];
   const accounts = body.accounts ?? {};
   const mode = body.tamper ?? null;
@@ -243,12 +244,20 @@ function configure(body) {
   if (mode !== null && !TAMPER_MODES.has(mode)) throw new Error(`unknown tamper mode ${mode}`);
   const previous = state;
   state = { clients, accounts, tamper: mode };
+  let next;
   try {
-    provider = buildProvider();
+    next = buildProvider();
+    // oidc-provider checks static clients' metadata when first used: check them now, so configure says so.
+    for (const client of clients) {
+      if (!(await next.Client.find(String(client.client_id)))) {
+        throw new Error(`client ${client.client_id} was not loaded`);
+      }
+    }
   } catch (error) {
     state = previous;
     throw error;
   }
+  provider = next;
   handle = provider.callback();
 }
 
@@ -270,7 +279,7 @@ async function testApi(req, res, path) {
       const raw = await readBody(req);
       const body = raw ? JSON.parse(raw) : {};
       if (path === '/__test__/configure') {
-        configure(body);
+        await configure(body);
       } else {
         const mode = body.mode ?? null;
         if (mode !== null && !TAMPER_MODES.has(mode)) throw new Error(`unknown tamper mode ${mode}`);
@@ -282,7 +291,8 @@ async function testApi(req, res, path) {
     }
     return sendJson(res, 404, { error: `no such test endpoint: ${req.method} ${path}` });
   } catch (error) {
-    return sendJson(res, 400, { error: String(error.message ?? error) });
+    const detail = error.error_description ? `: ${error.error_description}` : '';
+    return sendJson(res, 400, { error: `${error.message ?? error}${detail}` });
   }
 }
 
@@ -296,9 +306,9 @@ const server = http.createServer((req, res) => {
   handle(req, res);
 });
 
-server.listen(Number(args.port), HOST, () => {
+server.listen(Number(args.port), HOST, async () => {
   issuer = `http://${HOST}:${server.address().port}`;
-  configure({});
+  await configure({});
   process.stdout.write(`READY ${issuer}\n`);
 });
 server.on('error', (error) => {
