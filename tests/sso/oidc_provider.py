@@ -32,6 +32,7 @@ START_TIMEOUT = 20.0
 INSTALL_HINT = "run `make install-test` (npm ci in tests/sso/oidc-provider)"
 TAMPER_MODES = (None, "wrong_issuer", "bad_signature", "wrong_audience", "expired", "nonce_mismatch")
 MAX_REDIRECTS = 20
+AUTO_SUBMIT = "document.forms[0].submit()"  # oidc-provider's form_post pages
 
 
 class _Forms(HTMLParser):
@@ -191,10 +192,18 @@ class OidcProvider:
         return urlsplit(url)[:2] == urlsplit(self.issuer)[:2]
 
     def _walk(self, response: requests.Response) -> requests.Response | str:
-        """Follow redirects while they stay at the provider; a Location leaving it is returned unrequested."""
+        """Follow redirects while they stay at the provider; a Location leaving it is returned unrequested.
+        oidc-provider's own auto-submitting forms (e.g. ending the previous session when another account signs
+        in within the same browser) are submitted as a browser would."""
         for _ in range(MAX_REDIRECTS):
             if not response.is_redirect:
-                return response
+                forms = _parse(response.text).forms if AUTO_SUBMIT in response.text else []
+                action = urljoin(response.url, forms[0]["action"]) if forms else ""
+                if not (forms and forms[0]["method"] == "post" and self._inside(action)):
+                    return response
+                response = self.browser.post(action, data=forms[0]["fields"], allow_redirects=False,
+                                             timeout=10)
+                continue
             location = urljoin(response.url, response.headers["Location"])
             if not self._inside(location):
                 return location

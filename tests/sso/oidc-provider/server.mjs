@@ -96,9 +96,8 @@ function clientMetadata(client) {
 // Grants everything the authorization request asks for: the scopes and any claims of its claims parameter.
 async function grantAll(p, details, accountId) {
   const { params } = details;
-  let grant;
-  if (details.grantId) grant = await p.Grant.find(details.grantId);
-  grant ??= new p.Grant({ accountId, clientId: params.client_id });
+  let grant = details.grantId ? await p.Grant.find(details.grantId) : undefined;
+  if (grant?.accountId !== accountId) grant = new p.Grant({ accountId, clientId: params.client_id });
   if (params.scope) grant.addOIDCScope(params.scope);
   if (params.claims) {
     const claims = typeof params.claims === 'string' ? JSON.parse(params.claims) : params.claims;
@@ -165,7 +164,7 @@ async function resign(idToken, mode) {
 }
 
 // Alters the id_token of the token endpoint's responses while a tamper mode is set.
-function tamper(p) {
+function tamper() {
   return async (ctx, next) => {
     await next();
     const mode = state.tamper;
@@ -230,7 +229,7 @@ function buildProvider() {
     renderError,
   });
   p.use(interactions(p));
-  p.use(tamper(p));
+  p.use(tamper());
   p.on('server_error', (ctx, error) => log('server_error', ctx.path, error.stack ?? error));
   return p;
 }
