@@ -22,8 +22,17 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	@touch $@
 
+# The SSO tests' OpenID Provider (tests/sso/oidc-provider, Node.js): npm ci again only when its lock changes.
+OIDC_OP := tests/sso/oidc-provider
+$(OIDC_OP)/node_modules/.package-lock.json: $(OIDC_OP)/package-lock.json $(OIDC_OP)/package.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the SSO tests need Node.js 20+ and npm" \
+		"(apt-get install nodejs npm), then make install-test" >&2; exit 1; }
+	@start=$$(date +%s); npm ci --no-audit --no-fund --prefix $(OIDC_OP) && \
+		echo "npm ci in $(OIDC_OP) took $$(( $$(date +%s) - start )) s"
+	@touch $@
+
 install: $(VENV)/.installed translations
-install-test: $(VENV)/.installed-test translations
+install-test: $(VENV)/.installed-test translations $(OIDC_OP)/node_modules/.package-lock.json
 
 translations: $(BIN)/python
 	$(BIN)/pybabel -q compile -d marketplace/translations

@@ -17,6 +17,8 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
 
+pytest_plugins = ["tests.sso.oidc_provider"]  # the oidc_provider fixture: a real OpenID Provider
+
 TEST_PASSWORD = "correct horse battery"
 SQLITE_LEDGER_GUARD = (  # as migration 0004 creates it
     "CREATE TRIGGER reuse_events_no_delete BEFORE DELETE ON reuse_events "
