@@ -29,7 +29,7 @@ def load_user(token: str):
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), email=request.args.get("email", "")[:254])
     target = safe_next_url(form.next.data) or url_for("pages.home")
     if current_user.is_authenticated:
         return redirect(target)
@@ -68,8 +68,12 @@ def logout():
     continue_to = services.end_login_session(current_user, client_address())
     logout_user()
     session.clear()
+    if continue_to:  # the identity provider ends its session too, and sends the browser back to /login
+        page = render_template("accounts/continue.html", heading=_("Signing out"), target=continue_to)
+        flash(_("You are signed out."), "info")  # after rendering: the login page shows it, on the way back
+        return page
     flash(_("You are signed out."), "info")
-    return redirect(continue_to or url_for("accounts.login"))
+    return redirect(url_for("accounts.login"))
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])

@@ -20,7 +20,7 @@ from marketplace.inputs import parse_id
 class WorkEmailForm(FlaskForm):
     """The login page's "type your work e-mail": it finds the address's identity provider."""
 
-    email = EmailField(_l("Work e-mail address"), validators=[DataRequired(), Length(max=254)],
+    work_email = EmailField(_l("Work e-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email"})
     next = HiddenField()
 

@@ -46,13 +46,13 @@ def find_provider():
     if not form.validate_on_submit():
         flash(_("Type your work e-mail address."), "error")
         return redirect(url_for("accounts.login"), 303)
-    claimed = services.provider_for_email(form.email.data)
+    claimed = services.provider_for_email(form.work_email.data)
     next_url = safe_next_url(form.next.data)
     if claimed is None:
         flash(_("Your address has no work sign-in here. Sign in with your password."), "info")
-        return redirect(url_for("accounts.login", next=next_url, email=form.email.data[:254]), 303)
-    return redirect(url_for("sso.begin", provider_id=claimed.provider_id, next=next_url,
-                            login_hint=form.email.data.strip()), 303)
+        return redirect(url_for("accounts.login", next=next_url, email=form.work_email.data[:254]), 303)
+    return render_template("accounts/continue.html", heading=_("Sign in with your work account"), target=url_for(
+        "sso.begin", provider_id=claimed.provider_id, next=next_url, login_hint=form.work_email.data.strip()))
 
 
 @blueprint.get("/login/sso/callback")

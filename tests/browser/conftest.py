@@ -90,6 +90,7 @@ def live_server(make_app) -> Iterator[str]:
         db.session.commit()
 
     with served_over_http(app, threaded=True) as base_url:
+        app.config["BASE_URL"] = base_url  # absolute links (an identity provider's redirect URI) lead back here
         yield base_url
 
 
