@@ -32,7 +32,7 @@ class ProviderForm(FlaskForm):
     name = StringField(_l("Name on the login button"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example: Log in with Dulten kommune (Microsoft)"))
     issuer = StringField(_l("Issuer URL"), validators=[DataRequired(), Length(max=500)],
-                         description=_l("Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0 · "
+                         description=_l("Entra ID: https://login.microsoftonline.com/TENANT-ID/v2.0 · "
                                         "Feide: https://auth.dataporten.no"))
     client_id = StringField(_l("Client id"), validators=[DataRequired(), Length(max=255)],
                             render_kw={"autocomplete": "off"})

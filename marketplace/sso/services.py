@@ -175,7 +175,7 @@ def _apply(actor: User | None, provider: IdentityProvider, settings: ProviderSet
     problem = oidc.issuer_problem(issuer)
     if problem or len(issuer) > 500:
         raise ProviderError(_("The issuer must be the provider's https address, as its discovery document "
-                              "names it (e.g. https://login.microsoftonline.com/<tenant id>/v2.0)."))
+                              "names it (e.g. https://login.microsoftonline.com/TENANT-ID/v2.0)."))
     if not client_id or len(client_id) > 255:
         raise ProviderError(_("The client id is needed."))
     _check_secret(settings, new)

@@ -79,8 +79,7 @@ def callback():
 def providers():
     if not can_administer_sign_in(current_user):
         abort(403)
-    return render_template("sso/providers.html", providers=services.providers_for(current_user),
-                           confirm=ConfirmForm())
+    return render_template("sso/providers.html", providers=services.providers_for(current_user))
 
 
 def _form(provider=None) -> ProviderForm:
@@ -150,10 +149,14 @@ def _fill(form: ProviderForm, provider) -> None:
     form.role_map.data = "\n".join(f"{group} = {role}" for group, role in provider.role_map.items())
 
 
-@blueprint.post("/admin/sign-in/<int:provider_id>/remove")
+@blueprint.route("/admin/sign-in/<int:provider_id>/remove", methods=["GET", "POST"])
 def remove_provider(provider_id: int):
-    ConfirmForm().validate_on_submit() or abort(400)
-    provider = services.remove_provider(current_user, provider_id, client_address())
+    """Asks first: people without a password cannot sign in once their provider is gone."""
+    provider = services.provider_for(current_user, provider_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("sso/remove.html", provider=provider, form=form), 400 if form.is_submitted() else 200
+    services.remove_provider(current_user, provider.id, client_address())
     flash(_("%(name)s is removed. Its people sign in with a password, if they have one.", name=provider.name),
           "info")
     return redirect(url_for("sso.providers"), 303)

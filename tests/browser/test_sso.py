@@ -60,7 +60,8 @@ def test_a_refused_sign_in_says_why_and_the_admin_pages_meet_wcag(new_page, live
     assert "Innloggingen ble ikke startet her" in page.inner_text("main")
     assert_no_axe_violations(page)
     login(page, "admin@dulten.example")
-    for path in ("/admin/sign-in", f"/admin/sign-in/{provider_id}", "/admin/sign-in/new"):
+    for path in ("/admin/sign-in", f"/admin/sign-in/{provider_id}", "/admin/sign-in/new",
+                 f"/admin/sign-in/{provider_id}/remove"):
         for viewport in ("phone", "desktop"):
             page.set_viewport_size({"width": 390, "height": 844} if viewport == "phone"
                                    else {"width": 1280, "height": 900})

@@ -34,6 +34,8 @@ def test_a_municipal_admin_sets_up_changes_and_removes_their_provider(client, re
     provider = db.session.get(IdentityProvider, provider.id)
     assert not provider.password_sign_in and provider.role_map == {"g-vaktmestere": "caretaker"}
     assert services.client_secret(provider) == "web-secret-1234"
+    assert "new invitation" in client.get(f"/admin/sign-in/{provider.id}/remove").get_data(as_text=True) \
+        or "ny invitasjon" in client.get(f"/admin/sign-in/{provider.id}/remove").get_data(as_text=True)
     assert client.post(f"/admin/sign-in/{provider.id}/remove").status_code == 303
     fresh()
     assert db.session.scalar(select(IdentityProvider)) is None
@@ -64,6 +66,7 @@ def test_only_admins_reach_the_pages_and_only_their_own_providers(client, region
     assert "idp.b.example" not in client.get("/admin/sign-in").get_data(as_text=True)
     assert client.get(f"/admin/sign-in/{provider.id}").status_code == 404
     assert client.post(f"/admin/sign-in/{provider.id}/remove").status_code == 404
+    assert client.get(f"/admin/sign-in/{provider.id}/remove").status_code == 404
     forged = client.post("/admin/sign-in/new", data={**FORM, "domains": "x.example", "municipality": str(region.b.id)})
     assert forged.status_code == 400  # B is not among the admin's choices
     fresh()
