@@ -188,6 +188,8 @@ def accept(token: str, *, signed_in: User | None, name: str = "", password: str 
     account = check_taker(invitation, signed_in)
     unit = invitation.unit if invitation.unit is not None and invitation.unit.archived_at is None else None
     if account is None:
+        if refusal := services.password_refusal(invitation.email):
+            raise services.AccountError(refusal)  # the person signs in through the provider instead
         user = services.create_user(email=invitation.email, name=name or invitation.name, password=password,
                                     role=invitation.role, organisation=invitation.organisation, unit=unit)
         sign_in = SignIn(user=user, token=services.start_login_session(user))

@@ -165,9 +165,8 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
     so it tells nothing about whether the account exists).
     """
     email = normalise_email(email)[:254]
-    for _receiver, refusal in password_sign_in_checking.send(email):
-        if refusal:
-            raise PasswordSignInRefused(refusal)
+    if refusal := password_refusal(email):
+        raise PasswordSignInRefused(refusal)
     if not throttle.allows("LOGIN_FAILURES_PER_ADDRESS", "login", address):
         raise LoginThrottled(throttle.seconds_until_allowed("LOGIN_FAILURES_PER_ADDRESS", "login", address))
     # The attempt on this account counts before the password is checked, in one step with the check of the
@@ -186,6 +185,12 @@ def authenticate(email: str, password: str, address: str) -> SignIn | None:
     user.last_login_via = "password"
     audit.record("login", actor=user, address=address)
     return SignIn(user=user, token=start_login_session(user))
+
+
+def password_refusal(email: str) -> str | None:
+    """Why ``email`` may not use a password (its identity provider signs it in), or None."""
+    return next((refusal for _receiver, refusal in password_sign_in_checking.send(normalise_email(email))
+                 if refusal), None)
 
 
 def start_login_session(user: User) -> str:
@@ -284,7 +289,7 @@ def request_password_reset(email: str, address: str) -> None:
 def send_password_reset(email: str, address: str) -> None:
     """E-mail a reset link if the address belongs to an active user; say nothing either way."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or password_refusal(email):
         return
     audit.record("password_reset_requested", actor=user, address=address)
     token = _reset_serializer().dumps({"user": user.id, "fingerprint": _password_fingerprint(user)})

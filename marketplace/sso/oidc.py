@@ -45,6 +45,13 @@ class Metadata:
     token_endpoint: str
     jwks_uri: str
     end_session_endpoint: str | None
+    userinfo_endpoint: str | None
+
+
+@dataclass(frozen=True)
+class Tokens:
+    id_token: str
+    access_token: str | None
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,8 @@ def metadata(issuer: str) -> Metadata:
         try:
             return Metadata(issuer=issuer, authorization_endpoint=document["authorization_endpoint"],
                             token_endpoint=document["token_endpoint"], jwks_uri=document["jwks_uri"],
-                            end_session_endpoint=document.get("end_session_endpoint"))
+                            end_session_endpoint=document.get("end_session_endpoint"),
+                            userinfo_endpoint=document.get("userinfo_endpoint"))
         except KeyError as missing:
             raise ProviderUnavailable(f"the discovery document lacks {missing}") from missing
     return _cached(f"metadata {issuer}", load)
@@ -145,8 +153,8 @@ def authorization_url(client: Client, provider: Metadata, *, state: str, nonce: 
     return url
 
 
-def redeem_code(client: Client, provider: Metadata, *, code: str, code_verifier: str) -> str:
-    """Exchange the authorization code for tokens (client_secret_basic) and return the ID token."""
+def redeem_code(client: Client, provider: Metadata, *, code: str, code_verifier: str) -> Tokens:
+    """Exchange the authorization code for tokens (client_secret_basic)."""
     session = OAuth2Session(client.client_id, client.client_secret, redirect_uri=client.redirect_uri)
     try:
         token = session.fetch_token(provider.token_endpoint, grant_type="authorization_code", code=code,
@@ -155,10 +163,27 @@ def redeem_code(client: Client, provider: Metadata, *, code: str, code_verifier:
         raise TokenRefused(f"token endpoint: {error.error}") from error
     except (requests.RequestException, ValueError) as error:
         raise ProviderUnavailable(f"{provider.token_endpoint}: {error.__class__.__name__}") from error
-    id_token = token.get("id_token")
+    id_token, access_token = token.get("id_token"), token.get("access_token")
     if not isinstance(id_token, str):
         raise TokenRefused("no id_token")
-    return id_token
+    return Tokens(id_token=id_token, access_token=access_token if isinstance(access_token, str) else None)
+
+
+def userinfo(provider: Metadata, access_token: str, subject: str) -> dict:
+    """The person's claims from the userinfo endpoint, for providers whose ID token carries few (Feide). Its
+    ``sub`` must be the ID token's (OIDC Core 5.3.2), or the answer is someone else's."""
+    if not provider.userinfo_endpoint:
+        return {}
+    try:
+        response = requests.get(provider.userinfo_endpoint, timeout=TIMEOUT,
+                                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+        response.raise_for_status()
+        claims = response.json()
+    except (requests.RequestException, ValueError) as error:
+        raise ProviderUnavailable(f"{provider.userinfo_endpoint}: {error.__class__.__name__}") from error
+    if not isinstance(claims, dict) or claims.get("sub") != subject:
+        raise TokenRefused("userinfo sub")
+    return claims
 
 
 def verified_claims(id_token: str, client: Client, provider: Metadata, *, nonce: str) -> dict:

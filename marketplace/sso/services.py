@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marketplace.accounts.models import ORGANISATION_ROLES, Role, User
+from marketplace.accounts.permissions import is_site_admin
 from marketplace.audit import services as audit
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
@@ -169,7 +170,8 @@ def remove_provider(actor: User | None, provider_id: int, address: str | None = 
 
 
 def _apply(actor: User | None, provider: IdentityProvider, settings: ProviderSettings, *, new: bool) -> None:
-    name, issuer, client_id = settings.name.strip(), settings.issuer.strip().rstrip("/"), settings.client_id.strip()
+    # The issuer exactly as given (some end in "/"): it must equal the one the discovery document names.
+    name, issuer, client_id = settings.name.strip(), settings.issuer.strip(), settings.client_id.strip()
     if not name or len(name) > 120:
         raise ProviderError(_("Give the provider a name of at most 120 characters."))
     problem = oidc.issuer_problem(issuer)
@@ -198,6 +200,8 @@ def _apply(actor: User | None, provider: IdentityProvider, settings: ProviderSet
                     and not can_set_up_providers_for(actor, existing.municipality):
                 raise Forbidden
     _check_domains(provider, settings.served)
+    if actor is not None and not is_site_admin(actor):
+        _check_people_at_new_domains(provider, settings.served)
 
     provider.name, provider.issuer, provider.client_id = name, issuer, client_id
     provider.scopes = " ".join(settings.scopes.split())[:300]
@@ -248,6 +252,19 @@ def parse_domains(text: str) -> list[str]:
         if not _DOMAIN.match(domain):
             raise ProviderError(_("%(domain)s is not an e-mail domain (like dulten.kommune.no).", domain=domain))
     return list(dict.fromkeys(domains))
+
+
+def _check_people_at_new_domains(provider: IdentityProvider, served: list[Served]) -> None:
+    """A municipal admin may not claim a domain where people of other organisations (or network and site
+    admins) have accounts: their provider would then answer for who those addresses are."""
+    ours = {entry.municipality.id for entry in served}
+    known = {row.domain for row in provider.domains}
+    for domain in (domain for entry in served for domain in entry.domains if domain not in known):
+        people = db.session.scalars(select(User).where(User.email.like(f"%@{domain}")))
+        if any(person.organisation_membership is None or person.organisation_membership.organisation_id not in ours
+               for person in people):
+            raise ProviderError(_("People of other organisations have addresses at %(domain)s. Ask the site's "
+                                  "operator to set this domain up.", domain=domain))
 
 
 def _check_domains(provider: IdentityProvider, served: list[Served]) -> None:

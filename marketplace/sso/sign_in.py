@@ -1,16 +1,18 @@
 """Signing in through an identity provider: start, come back, and find or create the person. Functions flush,
 never commit.
 
-Who someone is: the provider's issuer and subject (ExternalIdentity). The e-mail address is trusted only from
-the provider's configured issuer (the token's signature and issuer were checked) and only for one of the
-domains that provider serves; Entra ID seldom sends email_verified, so its absence is accepted, an explicit
-false is not. At the first sign-in the person is
+Who someone is: the provider's issuer and subject (ExternalIdentity). The e-mail address (``email``, else
+``preferred_username`` or ``upn``; from the userinfo endpoint when the ID token has none, as with Feide) is
+trusted because the provider is the one configured for it: the token's signature and issuer were checked, and
+the address must be at one of the domains that provider serves. ``email_verified`` is not asked for: Entra ID
+seldom sends it and Feide sends false. At the first sign-in the person is
 - linked to an existing account with that e-mail when the account belongs to the municipality the provider
-  maps them to (or to no organisation: a network or site admin), never when it belongs to another one;
+  maps them to, never when it belongs to another organisation or to none (network and site admins keep
+  their passwords: a municipality's provider cannot vouch for them);
 - otherwise created just in time in that municipality, at its default unit, with the provider's default role
   or the role its groups map to.
 Where a provider maps groups to roles, it decides the role in that municipality at every sign-in (capped at
-municipal admin); otherwise the municipality's admins do.
+municipal admin) when the token lists the groups; otherwise the municipality's admins do.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from marketplace import urls
 from marketplace.accounts import services as accounts
@@ -92,7 +96,7 @@ def begin(provider_id: int, *, next_url: str, login_hint: str | None = None) -> 
     except oidc.ProviderUnavailable as error:
         raise _unavailable(provider, error) from error
     except ProviderError as error:
-        raise SignInRefused(str(error), "configuration") from error
+        raise _misconfigured(provider, error) from error
     return url, state, pending
 
 
@@ -120,7 +124,8 @@ def finish(pending: Pending | None, arguments: dict[str, str], address: str) -> 
                                 "no code")
         user, id_token = _verified_person(provider, pending, arguments["code"])
     except SignInRefused as refused:
-        throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "sso", address)
+        if not refused.reason.startswith(("unavailable", "provider:", "configuration")):
+            throttle.hit("LOGIN_FAILURES_PER_ADDRESS", "sso", address)  # not an outage: a whole office shares it
         audit.record("login_failed", address=address, method="sso", reason=refused.reason,
                      provider_id=provider.id if provider else None)
         raise
@@ -128,11 +133,27 @@ def finish(pending: Pending | None, arguments: dict[str, str], address: str) -> 
     user.last_login_at = utcnow()
     user.last_login_via = provider.name
     audit.record("login", actor=user, address=address, method="sso", provider_id=provider.id)
+    _forget_ended_sessions(user)
     token = accounts.start_login_session(user)
     login_session = db.session.scalar(select(LoginSession).where(
         LoginSession.token_hash == accounts.token_hash(token)))
     db.session.add(ProviderSession(login_session=login_session, provider=provider, id_token=id_token))
     return accounts.SignIn(user=user, token=token), pending.next_url
+
+
+def _forget_ended_sessions(user: User) -> None:
+    """Drop the ID tokens kept for the person's sessions that ended without a sign-out here (expired, signed
+    out everywhere, deactivated): they are only kept to end a live session at the provider."""
+    oldest = utcnow() - timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    ended = select(LoginSession.id).where(LoginSession.user_id == user.id, or_(
+        LoginSession.ended_at.is_not(None), LoginSession.created_at <= oldest))
+    db.session.execute(delete(ProviderSession).where(ProviderSession.login_session_id.in_(ended)))
+
+
+def _misconfigured(provider: IdentityProvider, error: ProviderError) -> SignInRefused:
+    current_app.logger.error("Identity provider %s cannot be used: %s", provider.id, error)
+    return SignInRefused(_("Sign-in with %(provider)s is not set up right. Tell your municipality's administrator.",
+                           provider=provider.name), "configuration")
 
 
 def _unavailable(provider: IdentityProvider, error: Exception) -> SignInRefused:
@@ -144,17 +165,19 @@ def _verified_person(provider: IdentityProvider, pending: Pending, code: str) ->
     try:
         settings = client(provider, redirect_uri())
         metadata = oidc.metadata(provider.issuer)
-        id_token = oidc.redeem_code(settings, metadata, code=code, code_verifier=pending.code_verifier)
-        claims = oidc.verified_claims(id_token, settings, metadata, nonce=pending.nonce)
+        tokens = oidc.redeem_code(settings, metadata, code=code, code_verifier=pending.code_verifier)
+        claims = oidc.verified_claims(tokens.id_token, settings, metadata, nonce=pending.nonce)
+        if _email_from(claims) is None and tokens.access_token:  # Feide: the person's claims are at userinfo
+            claims = {**oidc.userinfo(metadata, tokens.access_token, claims["sub"]), **claims}
     except ProviderError as error:
-        raise SignInRefused(str(error), "configuration") from error
+        raise _misconfigured(provider, error) from error
     except oidc.ProviderUnavailable as error:
         raise _unavailable(provider, error) from error
     except oidc.TokenRefused as error:
         raise SignInRefused(_("The answer from %(provider)s could not be trusted, so you are not signed in. "
                               "Try again, or ask your IT department.", provider=provider.name),
                             error.reason) from error
-    return person_for(provider, claims), id_token
+    return person_for(provider, claims), tokens.id_token
 
 
 def _email_from(claims: dict) -> str | None:
@@ -170,7 +193,7 @@ def _email_from(claims: dict) -> str | None:
 def person_for(provider: IdentityProvider, claims: dict) -> User:
     """The person the verified ``claims`` describe, found, linked or created; refused with a reason."""
     email = _email_from(claims)
-    if email is None or claims.get("email_verified") is False:
+    if email is None:
         raise SignInRefused(_("%(provider)s did not tell us a confirmed e-mail address.", provider=provider.name),
                             "no email")
     claimed = next((row for row in provider.domains if row.domain == domain_of(email)), None)
@@ -184,7 +207,9 @@ def person_for(provider: IdentityProvider, claims: dict) -> User:
     if not user.active:
         raise SignInRefused(_("Your account is deactivated. Ask your municipality's administrator."), "deactivated")
     membership = user.organisation_membership
-    if membership is not None and membership.organisation_id != municipality.id:
+    if membership is None or membership.organisation_id != municipality.id:
+        if membership is None:  # a network or site admin: a municipality's provider never vouches for them
+            raise SignInRefused(_("Your account signs in with its password."), "no organisation")
         raise SignInRefused(_("Your account belongs to %(organisation)s, not %(municipality)s. Ask an "
                               "administrator.", organisation=membership.organisation.name,
                               municipality=municipality.name), "other organisation")
@@ -247,8 +272,8 @@ def _mapped_role(provider: IdentityProvider, claims: dict) -> Role | None:
 
 
 def _follow_groups(provider: IdentityProvider, claims: dict, membership: Membership) -> None:
-    if not provider.role_claim or membership.role not in ORGANISATION_ROLES:
-        return
+    if not provider.role_claim or membership.role not in ORGANISATION_ROLES or provider.role_claim not in claims:
+        return  # no mapping, or the token does not list the groups (Entra leaves them out above 200)
     role = _mapped_role(provider, claims) or provider.default_role
     if role != membership.role:
         audit.record("membership_changed", actor=membership.user, municipality_id=membership.organisation_id,

@@ -65,8 +65,9 @@ def callback():
     try:
         signed_in, next_url = sign_in.finish(pending, request.args.to_dict(), client_address())
     except LoginThrottled as throttled:
-        return _refused(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                          minutes=max(1, round(throttled.retry_after / 60))), 429)
+        page, status = _refused(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                                  minutes=max(1, round(throttled.retry_after / 60))), 429)
+        return page, status, {"Retry-After": str(throttled.retry_after)}
     except sign_in.SignInRefused as refused:
         return _refused(str(refused), 503 if refused.reason.startswith("unavailable") else 403)
     start_browser_session(signed_in)

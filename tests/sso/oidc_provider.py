@@ -30,7 +30,8 @@ import requests
 NODE_PROJECT = Path(__file__).resolve().parent / "oidc-provider"
 START_TIMEOUT = 20.0
 INSTALL_HINT = "run `make install-test` (npm ci in tests/sso/oidc-provider)"
-TAMPER_MODES = (None, "wrong_issuer", "bad_signature", "wrong_audience", "expired", "nonce_mismatch")
+# "minimal" is no forgery: a valid ID token with only the protocol's claims, the person's at userinfo (Feide).
+TAMPER_MODES = (None, "wrong_issuer", "bad_signature", "wrong_audience", "expired", "nonce_mismatch", "minimal")
 MAX_REDIRECTS = 20
 AUTO_SUBMIT = "document.forms[0].submit()"  # oidc-provider's form_post pages
 

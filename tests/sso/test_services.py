@@ -123,3 +123,11 @@ def test_password_sign_in_is_refused_only_where_the_provider_says_so(app, region
     assert services.password_sign_in_refused("member@A.example") == provider
     assert services.password_sign_in_refused("member@b.example") is None
     assert "A kommune (Microsoft)" in sign_in.password_refusal("member@a.example")
+
+
+def test_a_municipal_admin_cannot_claim_the_addresses_of_other_organisations(app, region):
+    for domain in ("b.example", "site.example", "vest.example"):  # B's people, the site admin, a network admin
+        with pytest.raises(services.ProviderError, match=domain):
+            services.add_provider(region.admin_a, settings(region.a, domains=["a.example", domain]))
+    assert services.providers_for(None) == []
+    assert services.add_provider(region.site_admin, settings(region.a, domains=["a.example", "b.example"]))

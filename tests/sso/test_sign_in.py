@@ -3,17 +3,21 @@ whole code flow over HTTP, who the person becomes, and every refusal."""
 
 import html
 import re
+import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.accounts import invitations
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import LoginSession, Role, User
 from marketplace.api import services as api
 from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.sso import oidc, services
+from marketplace.sso import sign_in as sign_in_service
 from marketplace.sso.models import ExternalIdentity, ProviderSession
 from tests.conftest import fresh, login
 
@@ -129,9 +133,21 @@ def test_a_domain_the_provider_does_not_serve_is_refused(client, idp, region):
     assert person("per@b.example") is None
 
 
-def test_an_address_the_provider_says_is_unverified_is_refused(client, idp, region):
-    assert sign_in(client, idp, "unverified").status_code == 403
-    assert person("eva@a.example") is None
+def test_a_minimal_id_token_takes_the_person_from_userinfo_as_feide_does(client, idp, region):
+    idp.tamper("minimal")  # a valid ID token with only the protocol's claims; email_verified false at userinfo
+    assert sign_in(client, idp, "unverified").status_code == 303
+    eva = person("eva@a.example")
+    assert eva.name == "Eva" and eva.organisation_membership.organisation_id == region.a.id
+
+
+def test_a_site_admin_is_never_signed_in_by_a_municipalitys_provider(client, idp, region):
+    region.site_admin.email = "member@a.example"
+    region.member_a.email = "member-old@a.example"
+    db.session.commit()
+    response = sign_in(client, idp, "member")
+    assert response.status_code == 403
+    assert client.get("/admin/municipalities").status_code in (302, 403)
+    assert db.session.scalar(select(func.count()).select_from(ExternalIdentity)) == 0
 
 
 def test_a_deactivated_person_cannot_get_back_in_and_their_tokens_stop(client, idp, region):
@@ -215,6 +231,10 @@ def test_groups_give_roles_capped_at_municipal_admin_and_follow_the_provider(cli
     sign_in(client, idp, "kari")
     assert person("kari@a.example").organisation_membership.role == Role.MUNICIPAL_ADMIN
     client.post("/logout")
+    idp.add_account("kari", {key: value for key, value in PEOPLE["kari"].items() if key != "groups"})
+    sign_in(client, idp, "kari")  # no groups in the token (Entra above 200 groups): the role stays
+    assert person("kari@a.example").organisation_membership.role == Role.MUNICIPAL_ADMIN
+    client.post("/logout")
     idp.add_account("kari", {**PEOPLE["kari"], "groups": []})
     sign_in(client, idp, "kari")
     assert person("kari@a.example").organisation_membership.role == Role.MEMBER  # the default again
@@ -258,13 +278,20 @@ def test_a_password_session_signs_out_here_only(client, idp, region):
     assert client.post("/logout").headers["Location"].startswith("/login")
 
 
-def test_password_sign_in_is_refused_where_the_provider_says_so(client, idp, region):
+def test_password_sign_in_is_refused_where_the_provider_says_so(client, idp, region, web_app):
     provider = services.provider_for(None, idp.provider_id)
     provider.password_sign_in = False
     db.session.commit()
     response = login(client, "member@a.example")
     assert response.status_code == 403 and "Logg inn med A kommune" in response.get_data(as_text=True)
     assert login(client, "member@b.example").status_code == 302
+    # Nor does a password come in by the side doors: no reset link, no invitation taken up with one.
+    accounts.send_password_reset("member@a.example", "127.0.0.1")
+    assert list((Path(web_app.config["MAIL_OUTBOX"])).glob("*.eml")) == []
+    _invitation, token = invitations.invite(region.admin_a, region.a, email="ny@a.example", name="Ny",
+                                            role="member", unit_id=None)
+    with pytest.raises(accounts.AccountError, match="Logg inn med A kommune"):
+        invitations.accept(token, signed_in=None, name="Ny", password="et langt passord her")
 
 
 def test_the_work_email_finds_its_provider(client, idp, region):
@@ -284,8 +311,24 @@ def test_the_login_page_offers_the_providers(client, idp):
 
 def test_failed_sso_answers_are_throttled_per_address(make_app, idp, region):
     client = make_app(LOGIN_FAILURES_PER_ADDRESS="2 per 15 minutes").test_client()
-    statuses = [client.get("/login/sso/callback?state=nothing&code=x").status_code for _ in range(3)]
-    assert statuses == [403, 403, 429]
+    answers = [client.get("/login/sso/callback?state=nothing&code=x") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [403, 403, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0
+
+
+def test_an_outage_does_not_count_against_the_office(make_app, region):
+    app = make_app(LOGIN_FAILURES_PER_ADDRESS="2 per 15 minutes")
+    with app.app_context():
+        provider = services.add_provider(None, services.ProviderSettings(
+            name="Nede", issuer="http://127.0.0.1:9", client_id="x", client_secret="y",
+            served=[services.Served(db.session.merge(region.b), ["b.example"])]))
+        pending = sign_in_service.Pending(provider_id=provider.id, nonce="n", code_verifier="v" * 43,
+                                          next_url="/", started=time.time())
+        for _ in range(3):
+            with pytest.raises(sign_in_service.SignInRefused) as refused:
+                sign_in_service.finish(pending, {"code": "x"}, "10.0.0.1")
+            assert refused.value.reason.startswith("unavailable")
+        db.session.rollback()
 
 
 def test_the_secret_is_not_in_the_logs(client, idp, region, caplog):

@@ -7,7 +7,8 @@
 //   POST /__test__/configure  {"clients": [...], "accounts": {"<sub>": {claims}}, "tamper": null}
 //                             replaces the whole state with a new Provider (sessions, codes and tokens gone)
 //   POST /__test__/tamper     {"mode": null | "wrong_issuer" | "bad_signature" | "wrong_audience" | "expired"
-//                                     | "nonce_mismatch"}  alters the id_token of the next token responses
+//                                     | "nonce_mismatch" | "minimal"}  alters the id_token of the next token
+//                             responses ("minimal": still valid, but only the protocol's claims, as Feide's)
 //   GET  /__test__/state      the current configuration
 // Everything else goes to the current Provider. Logs go to stderr; stdout carries only the READY line.
 // It exits when its standard input closes, so a killed test run leaves no provider behind.
@@ -23,7 +24,9 @@ import Provider, { interactionPolicy } from 'oidc-provider';
 const { values: args } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const HOST = '127.0.0.1';
 const TAMPER_MODES = new Set(['wrong_issuer', 'bad_signature', 'wrong_audience', 'expired',
-  'nonce_mismatch']);
+  'nonce_mismatch', 'minimal']);
+// What a minimal ID token keeps (as Feide's does: the person's claims come from the userinfo endpoint).
+const PROTOCOL_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'acr'];
 const CLAIMS = {
   acr: null,
   auth_time: null,
@@ -160,7 +163,10 @@ async function resign(idToken, mode) {
   if (mode === 'expired') Object.assign(claims, { exp: now - 600, iat: now - 4200 });
   if (mode === 'nonce_mismatch') claims.nonce = 'not-the-nonce';
   if (mode === 'bad_signature') key = impostor.privateKey;
-  return new SignJWT(claims).setProtectedHeader(header).sign(key);
+  const kept = mode === 'minimal'
+    ? Object.fromEntries(Object.entries(claims).filter(([name]) => PROTOCOL_CLAIMS.includes(name)))
+    : claims;
+  return new SignJWT(kept).setProtectedHeader(header).sign(key);
 }
 
 // Alters the id_token of the token endpoint's responses while a tamper mode is set.
