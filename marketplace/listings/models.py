@@ -76,6 +76,14 @@ class ItemStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     DISPOSED = "disposed"  # written off from a store: recycled or scrapped (``Item.disposal_reason``)
+    # The inventory (inventory/): what the municipality owns and uses, seen only by its own people.
+    IN_USE = "in_use"
+    FOR_REPAIR = "for_repair"
+    FOR_RECYCLING = "for_recycling"
+
+
+# Items that are not on the market but in the municipality's own inventory.
+INVENTORY_STATUSES = (ItemStatus.IN_USE, ItemStatus.FOR_REPAIR, ItemStatus.FOR_RECYCLING)
 
 
 class DisposalReason(StrEnum):
@@ -147,6 +155,7 @@ class Item(Base):
 
     building: Mapped[str] = mapped_column(String(120), default="")
     room: Mapped[str] = mapped_column(String(120), default="")
+    floor: Mapped[str] = mapped_column(String(40), default="", server_default="")
     pickup_instructions: Mapped[str] = mapped_column(Text, default="")
     available_from: Mapped[date | None]
     advertise_until: Mapped[date | None]

@@ -24,7 +24,8 @@ from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import photos as photo_files
 from marketplace.listings.categories import in_group_order
-from marketplace.listings.models import MAX_LOAN_DAYS, Category, Condition, Item, ItemOffer, ItemStatus, Photo
+from marketplace.listings.models import (
+    INVENTORY_STATUSES, MAX_LOAN_DAYS, Category, Condition, Item, ItemOffer, ItemStatus, Photo)
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -65,6 +66,7 @@ class ItemInput:
     model: str = ""
     colour: str = ""
     building: str = ""
+    floor: str = ""
     room: str = ""
     pickup_instructions: str = ""
     available_from: date | None = None
@@ -125,8 +127,7 @@ def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None) 
     if municipality is None:
         return []
     query = visible_items(user).where(Item.municipality_id == municipality.id)
-    if statuses:
-        query = query.where(Item.status.in_(statuses))
+    query = query.where(Item.status.in_(statuses) if statuses else Item.status.not_in(INVENTORY_STATUSES))
     return list(db.session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
 
 
@@ -167,7 +168,7 @@ def _check(actor: User, municipality: Municipality, data: ItemInput, item: Item 
 
 
 _COPIED_FIELDS = ("title", "category", "condition", "quantity", "description", "unit", "dimensions", "brand",
-                  "model", "colour", "building", "room", "pickup_instructions", "available_from",
+                  "model", "colour", "building", "floor", "room", "pickup_instructions", "available_from",
                   "advertise_until", "would_be_discarded", "kgco2e_new", "mass_kg", "price_new_nok",
                   "figures_source", "asset_tag", "serial_number", "safety_check_note", "offer", "loan_days")
 
@@ -220,7 +221,8 @@ def update_item(actor: User, item: Item, data: ItemInput, *, publish: bool = Fal
     it is done or, refused, nothing."""
     if not can_manage_item(actor, item):
         raise Forbidden
-    if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
+    if item.status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED,
+                           *INVENTORY_STATUSES):
         raise TransitionError(_("A completed listing cannot be changed."))
     _check(actor, item.municipality, data, item)
     _lock(item)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
 from marketplace.db import db, utcnow
-from marketplace.listings.models import Category, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Category, Item, ItemStatus
 from marketplace.locations.models import Location, LocationKind
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
@@ -73,7 +73,8 @@ def visibility(user: User, now: datetime) -> Visibility:
     # What the user sees in each municipality: an own municipality's rule (which covers at least all its
     # published items, so no network or partner stage adds anything there), or the stages that reach it.
     own_rules = {"caretaker": true(),  # drafts and history too: they handle the municipality's listings
-                 "member": or_(published, Item.created_by_id == user.id)}
+                 # The inventory (what is in use, for repair or recycling) too: never beyond the municipality.
+                 "member": or_(published, Item.created_by_id == user.id, Item.status.in_(INVENTORY_STATUSES))}
     own: dict[int, str] = {}  # municipality id → "caretaker", "store_keeper" or "member"
     stages: dict[int, dict[str, ColumnElement[bool]]] = {}
     settled = None  # the erasure condition, built once (it reads the data-bearing categories)

@@ -1,0 +1,151 @@
+"""The inventory: what a municipality owns and uses, registered where it stands (building, floor, room), with
+the statuses in use, for repair, for recycling; offered on the market with one action as the same item, so
+its history stays with it. Functions flush, never commit; every change is audited.
+
+An inventory item is an ``Item`` in one of ``INVENTORY_STATUSES``: the visibility condition shows it to its
+own municipality's people only, and the market's lists (search, the home page, "our listings") show
+published items only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.db import db, utcnow
+from marketplace.errors import Conflict, Forbidden
+from marketplace.inventory.permissions import can_keep_inventory, can_see_inventory
+from marketplace.listings import services as listings
+from marketplace.listings.models import INVENTORY_STATUSES, Category, DisposalReason, Item, ItemStatus
+from marketplace.organisations.models import Municipality
+
+PER_PAGE = 50
+# Where an inventory item may go from each inventory status (disposal: recycled or scrapped, with a reason).
+NEXT_STATUSES = {status: tuple(other for other in (*INVENTORY_STATUSES, ItemStatus.DISPOSED) if other != status)
+                 for status in INVENTORY_STATUSES}
+
+
+class InventoryError(ValueError):
+    """The input cannot be saved as given; ``errors`` maps field names to messages fit to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Filters:
+    location_id: int | None = None
+    building: str = ""
+    room: str = ""
+    category: Category | None = None
+    status: ItemStatus | None = None
+
+
+@dataclass(frozen=True)
+class InventoryPage:
+    items: list[Item]
+    total: int
+    page: int
+    per_page: int
+
+
+def _municipality_of(actor: User) -> Municipality:
+    municipality = actor.municipality
+    if municipality is None or not can_see_inventory(actor, municipality):
+        raise Forbidden
+    return municipality
+
+
+def register(actor: User, data: listings.ItemInput, *, status: ItemStatus = ItemStatus.IN_USE,
+             now: datetime | None = None) -> Item:
+    """Register an item in use (or for repair or recycling) in the actor's municipality; checked as any
+    listing is, never published."""
+    municipality = _municipality_of(actor)
+    if not can_keep_inventory(actor, municipality):
+        raise Forbidden
+    if status not in INVENTORY_STATUSES:
+        raise InventoryError({"status": _("Choose in use, for repair or for recycling.")})
+    item = listings.create_item(actor, data, municipality=municipality, now=now)
+    item.status = status
+    db.session.flush()
+    audit.record("inventory_registered", actor=actor, municipality_id=municipality.id, item_id=item.id,
+                 status=status.value)
+    return item
+
+
+def change_status(actor: User, item_id: int, status: ItemStatus, *, reason: str = "",
+                  disposal_reason: DisposalReason | None = None, now: datetime | None = None) -> Item:
+    """Move an inventory item between in use, for repair and for recycling, or dispose of it (recycled or
+    scrapped, with the reason)."""
+    item = listings.find_manageable_item(actor, item_id)
+    if item.status not in INVENTORY_STATUSES:
+        raise Conflict(_("Only items in the inventory change status here."))
+    if status not in NEXT_STATUSES[item.status]:
+        raise InventoryError({"status": _("Choose another status.")})
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise InventoryError({"reason": _("Say why in at most 500 characters.")})
+    if status == ItemStatus.DISPOSED:
+        if disposal_reason is None:
+            raise InventoryError({"disposal_reason": _("Say whether it was recycled or scrapped.")})
+        item.disposal_reason, item.disposal_note, item.closed_at = disposal_reason, reason, now or utcnow()
+    audit.record("inventory_status_changed", actor=actor, municipality_id=item.municipality_id, item_id=item.id,
+                 status_from=item.status.value, status_to=status.value, reason=reason,
+                 disposal_reason=disposal_reason.value if disposal_reason else None)
+    item.status = status
+    db.session.flush()
+    return item
+
+
+def offer_as_surplus(actor: User, item_id: int, now: datetime | None = None) -> Item:
+    """Put an inventory item on the market with one action: it is published as it is (the same item, so
+    its history stays), under the municipality's sharing rules."""
+    item = listings.find_manageable_item(actor, item_id)
+    if item.status not in INVENTORY_STATUSES:
+        raise Conflict(_("Only items in the inventory can be offered from here."))
+    status_from = item.status
+    item.status = ItemStatus.DRAFT  # publishing checks it as any draft (end date, safety note)
+    try:
+        listings.publish_item(actor, item, now=now)
+    except (listings.ListingError, listings.TransitionError):
+        item.status = status_from  # refused: the page shows why, and the item stays where it was
+        raise
+    audit.record("inventory_offered", actor=actor, municipality_id=item.municipality_id, item_id=item.id,
+                 status_from=status_from.value)
+    return item
+
+
+def inventory(actor: User, filters: Filters = Filters(), page: int = 1, per_page: int = PER_PAGE
+              ) -> InventoryPage:
+    """The actor's municipality's inventory, by building, floor and room, a page at a time."""
+    municipality = _municipality_of(actor)
+    query = select(Item).where(Item.municipality_id == municipality.id,
+                               Item.status.in_(filters.status and [filters.status] or INVENTORY_STATUSES))
+    if filters.location_id is not None:
+        query = query.where(Item.location_id == filters.location_id)
+    if filters.building:
+        query = query.where(func.lower(Item.building) == filters.building.strip().lower())
+    if filters.room:
+        query = query.where(func.lower(Item.room) == filters.room.strip().lower())
+    if filters.category is not None:
+        query = query.where(Item.category_id == filters.category.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, 1 + (total - 1) // per_page if total else 1))
+    items = db.session.scalars(query.order_by(Item.building, Item.floor, Item.room, Item.title, Item.id)
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return InventoryPage(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def places(actor: User) -> list[tuple[str, str, str]]:
+    """The buildings, floors and rooms the municipality's inventory stands in, for choosing and filtering."""
+    municipality = _municipality_of(actor)
+    rows = db.session.execute(select(Item.building, Item.floor, Item.room).where(
+        Item.municipality_id == municipality.id, Item.status.in_(INVENTORY_STATUSES)).distinct()
+        .order_by(Item.building, Item.floor, Item.room))
+    return [tuple(row) for row in rows]
