@@ -19,6 +19,7 @@ from marketplace.inventory import services as inventory
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.notifications.models import Notification
+from marketplace.reservations.models import Reservation
 from marketplace.search import services as search
 from marketplace.search import suggest
 from tests.api.conftest import error_code, fields
@@ -131,6 +132,20 @@ def test_status_changes_by_those_who_may_not(api, desks):
     assert api.post("/items/2147483647/status", "caretaker_a", json=body).status_code == 404
     fresh()
     assert db.session.get(Item, desks.desks).status == ItemStatus.IN_USE
+
+
+def test_an_item_in_use_is_not_withdrawn_deleted_shared_nor_reserved(api, desks):
+    """Only the inventory's own moves apply to it: the market's answer 409 and change nothing."""
+    for method, path in (("POST", "withdraw"), ("DELETE", ""), ("POST", "share-with-network")):
+        response = api(method, f"/items/{desks.desks}/{path}".rstrip("/"), "caretaker_a")
+        assert response.status_code == 409, (method, path)
+    response = api.post(f"/items/{desks.desks}/reservations", "member_a", json={"quantity": 1})
+    assert response.status_code == 409
+    assert api.post(f"/items/{desks.desks}/reservations", "member_b", json={"quantity": 1}).status_code == 404
+    fresh()
+    item = db.session.get(Item, desks.desks)
+    assert (item.status, item.quantity_available) == (ItemStatus.IN_USE, Decimal(28))
+    assert db.session.scalar(select(Reservation.id).where(Reservation.item_id == item.id)) is None
 
 
 def test_publishing_offers_an_item_in_use_as_surplus_with_its_history(api, desks):
