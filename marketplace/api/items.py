@@ -62,7 +62,8 @@ def item_out(item: Item) -> ItemOut:
         location=location_out(item.location) if item.location else None,
         photos=[photo_out(photo) for photo in item.photos],
         dimensions=item.dimensions or "", brand=item.brand or "", model=item.model or "", colour=item.colour or "",
-        building=item.building or "", floor=item.floor or "", room=item.room or "", pickup_instructions=item.pickup_instructions or "",
+        building=item.building or "", floor=item.floor or "", room=item.room or "",
+        pickup_instructions=item.pickup_instructions or "",
         available_from=item.available_from, advertise_until=item.advertise_until,
         would_be_discarded=item.would_be_discarded, kgco2e_new=plain(item.kgco2e_new),
         mass_kg=plain(item.mass_kg), price_new_nok=plain(item.price_new_nok),
@@ -147,7 +148,7 @@ def get_item(item_id: int):
                 body=ItemUpdate, body_required=False, responses={200: ITEM}, errors=(403, 409))
 def update_item(item_id: int):
     """Only the fields sent change. The quantity cannot go below what is reserved or handed over. The
-    status changes only through publish and withdraw."""
+    status changes only through publish and withdraw (and, in the inventory, POST /items/{item_id}/status)."""
     item = listings.find_manageable_item(current_user, item_id)
     body = parse_body(ItemUpdate)
     data = _item_input(body.model_dump(exclude_unset=True), item.municipality, item)
