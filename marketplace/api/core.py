@@ -28,6 +28,7 @@ from marketplace.api.schemas.common import MunicipalityRef
 from marketplace.config import ConfigurationError
 from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible, error_body
+from marketplace.inventory import services as inventory
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings.models import Category
@@ -111,6 +112,7 @@ def _conflict(error: Conflict):
 @blueprint.errorhandler(reservations.ReservationError)
 @blueprint.errorhandler(wanted.WantedError)
 @blueprint.errorhandler(locations.LocationError)
+@blueprint.errorhandler(inventory.InventoryError)
 def _rule_broken(error):
     return error_json(422, "validation_failed", " ".join(error.errors.values()),
                       {name or "body": message for name, message in error.errors.items()})

@@ -34,11 +34,12 @@ from marketplace.api.schemas.items import (
     PhotoUpload,
 )
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.inventory import services as inventory
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings import sharing
 from marketplace.listings.forms import item_input
-from marketplace.listings.models import Item
+from marketplace.listings.models import INVENTORY_STATUSES, Item, ItemStatus
 from marketplace.locations import services as locations
 from marketplace.locations.models import Location
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -61,7 +62,8 @@ def item_out(item: Item) -> ItemOut:
         location=location_out(item.location) if item.location else None,
         photos=[photo_out(photo) for photo in item.photos],
         dimensions=item.dimensions or "", brand=item.brand or "", model=item.model or "", colour=item.colour or "",
-        building=item.building or "", room=item.room or "", pickup_instructions=item.pickup_instructions or "",
+        building=item.building or "", floor=item.floor or "", room=item.room or "",
+        pickup_instructions=item.pickup_instructions or "",
         available_from=item.available_from, advertise_until=item.advertise_until,
         would_be_discarded=item.would_be_discarded, kgco2e_new=plain(item.kgco2e_new),
         mass_kg=plain(item.mass_kg), price_new_nok=plain(item.price_new_nok),
@@ -90,7 +92,9 @@ def photo_out(photo) -> PhotoOut:
 def _item_input(values: dict[str, Any], municipality: Municipality, item: Item | None = None) -> listings.ItemInput:
     """The service's input from the body's fields, read as the listing form's are; on a change, the fields
     not sent keep the item's values."""
-    return item_input(with_references(values, municipality), item)
+    floor = values.pop("floor") if "floor" in values else item.floor if item is not None else ""
+    # The floor is the inventory's: read here, as the listing form has no such field.
+    return replace(item_input(with_references(values, municipality), item), floor=floor)
 
 
 # --- Items ----------------------------------------------------------------------------------------------
@@ -112,17 +116,21 @@ def list_items():
                             page=query.page, per_page=query.per_page))
 
 
-@registry.route(blueprint, "POST", "/items", summary="List a surplus item", tag="items", body=ItemCreate,
-                responses={201: (ItemOut, "The new item.")}, errors=(403,))
+@registry.route(blueprint, "POST", "/items", summary="List a surplus item, or register one in use", tag="items",
+                body=ItemCreate, responses={201: (ItemOut, "The new item.")}, errors=(403,))
 def create_item():
     """For the caller's municipality (caretakers and administrators). Published at once, with the sharing
-    stages of the municipality's policy, unless `status` is `draft`."""
+    stages of the municipality's policy, unless `status` is `draft`; with `in_use`, `for_repair` or
+    `for_recycling` it is registered in the municipality's inventory, seen by its own people only."""
     municipality = current_user.municipality
     if not can_list_items_for(current_user, municipality):
         raise Forbidden
     body = parse_body(ItemCreate)
     data = _item_input(body.model_dump(exclude={"status"}), municipality)
-    item = listings.create_item(current_user, data, publish=body.status == "published")
+    if ItemStatus(body.status) in INVENTORY_STATUSES:
+        item = inventory.register(current_user, data, status=ItemStatus(body.status))
+    else:
+        item = listings.create_item(current_user, data, publish=body.status == "published")
     return respond(item_out(item), 201, {"Location": url_for("api.get_item", item_id=item.id)})
 
 
@@ -140,7 +148,7 @@ def get_item(item_id: int):
                 body=ItemUpdate, body_required=False, responses={200: ITEM}, errors=(403, 409))
 def update_item(item_id: int):
     """Only the fields sent change. The quantity cannot go below what is reserved or handed over. The
-    status changes only through publish and withdraw."""
+    status changes only through publish and withdraw (and, in the inventory, POST /items/{item_id}/status)."""
     item = listings.find_manageable_item(current_user, item_id)
     body = parse_body(ItemUpdate)
     data = _item_input(body.model_dump(exclude_unset=True), item.municipality, item)
@@ -157,12 +165,16 @@ def delete_item(item_id: int):
     return no_content()
 
 
-@registry.route(blueprint, "POST", "/items/{item_id}/publish", summary="Publish a draft, or republish",
-                tag="items", responses={200: ITEM}, errors=(403, 409, 422))
+@registry.route(blueprint, "POST", "/items/{item_id}/publish", summary="Publish a draft, or republish; offer "
+                "an item in use as surplus", tag="items", responses={200: ITEM}, errors=(403, 409, 422))
 def publish_item(item_id: int):
-    """Drafts, withdrawn and expired listings can be published."""
+    """Drafts, withdrawn and expired listings can be published. An item of the inventory (in use, for repair
+    or for recycling) is offered on the market as the same item, so its history stays with it."""
     item = listings.find_manageable_item(current_user, item_id)
-    listings.publish_item(current_user, item)
+    if item.status in INVENTORY_STATUSES:
+        item = inventory.offer_as_surplus(current_user, item.id)
+    else:
+        listings.publish_item(current_user, item)
     return respond(item_out(item))
 
 

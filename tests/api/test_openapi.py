@@ -43,8 +43,8 @@ def test_the_document_is_public_and_valid_openapi(client, web_app):
     assert document["openapi"] == "3.1.0"
     operations = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
     # 21, 10 for wanted notices and needs (#9), the ledger and reversing a hand-over (#17), sharing early (#18),
-    # 4 for loans, 2 for the picked mark, 7 for transport and 3 for locations (#19)
-    assert len(operations) == len(registry.operations) == 50
+    # 4 for loans, 2 for the picked mark, 7 for transport and 3 for locations (#19), 2 for the inventory (#21)
+    assert len(operations) == len(registry.operations) == 52
     # Every operation of the blueprint is documented, and every documented operation is routed.
     routed = {(method, rule.rule.removeprefix("/api/v1")) for rule in web_app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_json", "api.docs")
@@ -66,7 +66,8 @@ def test_the_reference_page_is_rendered_from_the_document(client):
 
 @pytest.fixture
 def fuzz_region(setup):
-    """Items of A and B with photos, drafts, a reservation of each kind, a hand-over, a wanted notice and a need."""
+    """Items of A and B with photos, drafts, a reservation of each kind, a hand-over, a wanted notice and a need,
+    and an item A has in use."""
     from marketplace.listings import services as listings
     from marketplace.reservations import services as reservations
     from marketplace.reservations.models import WouldBuyNew
@@ -103,8 +104,14 @@ def fuzz_region(setup):
     carried = transport.request_transport(setup.member_b, setup.reservations[0], window_from=today,
                                           window_to=today + timedelta(days=3), to_unit_id=setup.school_b.id)
     store = make_location(setup.admin_a, setup.a, "Ombrukslageret", address="Lagervegen 4")
+    from marketplace.inventory import services as inventory
+    from tests.factories import item_input
+
+    in_use = inventory.register(setup.caretaker_a, item_input("desk", title="Elevpulter", building="A skole",
+                                                              floor="2", room="204"))
     db.session.commit()
-    setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id],
+    setup.ids = {"item_id": [setup.chairs.id, setup.tables.id, setup.sand.id, setup.draft.id, setup.draft_a.id,
+                             in_use.id],
                  "photo_id": [photo_a.id, photo_b.id],
                  "reservation_id": [reservation.id for reservation in setup.reservations],
                  "notice_id": [notice.id], "need_id": [need.id, need_a.id], "event_id": [event.id],

@@ -25,12 +25,15 @@ from marketplace.api.schemas.common import (
     text,
 )
 from marketplace.api.schemas.locations import LocationOut
-from marketplace.listings.models import MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
 OfferValue = Literal[tuple(offer.value for offer in ItemOffer)]  # type: ignore[valid-type]
 LoanDays = Annotated[int, Field(ge=1, le=MAX_LOAN_DAYS), WholeNumber]
 ItemStatusValue = Literal[tuple(status.value for status in ItemStatus)]  # type: ignore[valid-type]
+InventoryStatusValue = Literal[tuple(status.value for status in INVENTORY_STATUSES)]  # type: ignore[valid-type]
+CreatedStatusValue = Literal[("draft", "published",  # type: ignore[valid-type]
+                              *(status.value for status in INVENTORY_STATUSES))]
 
 
 # --- Requests -------------------------------------------------------------------------------------------
@@ -49,21 +52,27 @@ class ItemsQuery(Page):
 
 
 class ItemCreate(Body):
-    """A new listing for the caller's municipality. Published at once unless ``status`` is ``draft``."""
+    """A new listing for the caller's municipality. Published at once unless ``status`` is ``draft``, or an item
+    of the municipality's inventory (never on the market) when ``status`` is ``in_use``, ``for_repair`` or
+    ``for_recycling``."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"title": "Stablestoler, grå", "category": "stackable_chair", "condition": "good", "quantity": 24,
          "description": "Fra kantina.", "building": "Hovedbygget", "room": "101", "would_be_discarded": True},
         {"title": "Strøsand", "category": "grit_sand", "condition": "as_new", "quantity": "1.5",
          "status": "draft"},
+        {"title": "Elevpulter", "category": "desk", "condition": "good", "quantity": 28, "status": "in_use",
+         "building": "Dulten skole", "floor": "2", "room": "204"},
     ]})
 
     title: text(140, min_length=1)
     category: text(60, min_length=1, description="Category slug, see GET /categories.")
     condition: ConditionValue
     quantity: Quantity
-    status: Literal["draft", "published"] = Field(default="published",
-                                                  description="Only on creation: `draft` keeps it unpublished.")
+    status: CreatedStatusValue = Field(default="published", description=(
+        "Only on creation: `draft` keeps it unpublished; `in_use`, `for_repair` or `for_recycling` registers it in "
+        "the municipality's inventory, seen by its own people only (offer it later with POST "
+        "/items/{item_id}/publish)."))
     description: text(5000) = ""
     unit_id: Id | None = Field(default=None, description="One of your municipality's units (default: yours).")
     location_id: Id | None = Field(default=None, description="Where it stands when not at its unit: one of your "
@@ -74,6 +83,7 @@ class ItemCreate(Body):
     model: text(120) = ""
     colour: text(120) = ""
     building: text(120) = ""
+    floor: text(40) = ""
     room: text(120) = ""
     pickup_instructions: text(2000) = ""
     available_from: Day | None = None
@@ -157,6 +167,7 @@ class ItemOut(Out):
     model: str
     colour: str
     building: str
+    floor: str
     room: str
     pickup_instructions: str
     available_from: date | None
