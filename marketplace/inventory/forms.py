@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.forms import CONDITION_LABELS, DISPOSAL_LABELS, CategoryAndUnitChoices
@@ -30,15 +30,16 @@ class RegisterForm(CategoryAndUnitChoices, FlaskForm):
     photos = MultipleFileField(
         _l("Photos"), description=_l("Take or choose up to 8 photos."),
         render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"})
-    title = StringField(_l("What is it?"), validators=[DataRequired(message=_l("Give the item a short title.")),
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the item a short title.")),
                                                        Length(max=140)],
                         description=_l("Short: “Pupil chair, blue”."))
-    category = SelectField(_l("Category"), validators=[DataRequired()], coerce=str)
+    category = SelectField(_l("Category"), coerce=str,
+                           validators=[DataRequired(message=_l("Choose a category from the list."))])
     condition = RadioField(_l("Condition"), validators=[DataRequired(message=_l("Choose the condition."))],
                            default="good", choices=[SelectChoice(value.value, label)
                                                     for value, (label, _h) in CONDITION_LABELS.items()])
     quantity = DecimalCommaField(_l("Quantity"), default=Decimal(1),
-                                 validators=[DataRequired(message=_l("Give the quantity."))])
+                                 validators=[InputRequired(message=_l("Give the quantity."))])
     unit = SelectField(_l("Unit"), coerce=str, validators=[Optional()],
                        description=_l("The school, office or other unit that uses it."))
     building = StringField(_l("Building"), validators=[Optional(), Length(max=120)])
