@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.forms import CONDITION_LABELS, DISPOSAL_LABELS, CategoryAndUnitChoices
-from marketplace.listings.models import INVENTORY_STATUSES, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, DisposalReason, Item, ItemStatus
 
 STATUS_LABELS = {
     ItemStatus.IN_USE: _l("In use"),
@@ -50,7 +50,8 @@ class RegisterForm(CategoryAndUnitChoices, FlaskForm):
     asset_tag = StringField(_l("Asset tag"), validators=[Optional(), Length(max=60)])
     serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
     status = RadioField(_l("Status"), default=ItemStatus.IN_USE.value,
-                        choices=[SelectChoice(status.value, STATUS_LABELS[status]) for status in INVENTORY_STATUSES])
+                        choices=[SelectChoice(status.value, STATUS_LABELS[status])
+                                 for status in INVENTORY_STATUSES])
 
     def fill_from(self, item: Item) -> None:
         """"Same as the last one": what the next item shares with ``item``."""
@@ -83,3 +84,9 @@ class StatusForm(FlaskForm):
     def __init__(self, *args, statuses: tuple[ItemStatus, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [SelectChoice(status.value, STATUS_LABELS[status]) for status in statuses]
+
+    def chosen_status(self) -> ItemStatus | None:
+        return next((status for status in ItemStatus if status.value == self.status.data), None)
+
+    def chosen_disposal(self) -> DisposalReason | None:
+        return next((reason for reason in DisposalReason if reason.value == self.disposal_reason.data), None)

@@ -20,7 +20,7 @@ from marketplace.inventory.permissions import can_keep_inventory, can_see_invent
 from marketplace.listings import services as listings
 from marketplace.listings import uploads
 from marketplace.listings.forms import item_input
-from marketplace.listings.models import INVENTORY_STATUSES, DisposalReason, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, ItemStatus
 from marketplace.listings.permissions import can_print_labels
 from marketplace.listings.signals import item_page
 
@@ -109,12 +109,9 @@ def change_status(item_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    status, disposal = form.status.data or "", form.disposal_reason.data or ""
     try:
-        services.change_status(
-            current_user, item_id, ItemStatus(status) if status in {value.value for value in ItemStatus} else None,
-            reason=form.reason.data or "",
-            disposal_reason=DisposalReason(disposal) if disposal in {value.value for value in DisposalReason} else None)
+        services.change_status(current_user, item_id, form.chosen_status(), reason=form.reason.data or "",
+                               disposal_reason=form.chosen_disposal())
     except services.InventoryError as error:
         flash(" ".join(error.errors.values()), "error")
     except Conflict as error:
