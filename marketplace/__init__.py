@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.db import db
     from marketplace.extensions import csrf
     from marketplace.inputs import IdConverter
+    from marketplace.inventory import views as inventory_views
     from marketplace.impact import views as impact_views
     from marketplace.listings import views as listings_views
     from marketplace.locations import views as locations_views
@@ -73,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     for room in (accounts_views, pages_views, listings_views, impact_views, admin_views, search_views,
                  notifications_views, reservations_views, transport_views, wanted_views, api_views, site_views,
-                 locations_views, store_views, sso_views):
+                 locations_views, store_views, inventory_views, sso_views):
         app.register_blueprint(room.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge

@@ -149,3 +149,12 @@ def places(actor: User) -> list[tuple[str, str, str]]:
         Item.municipality_id == municipality.id, Item.status.in_(INVENTORY_STATUSES)).distinct()
         .order_by(Item.building, Item.floor, Item.room))
     return [tuple(row) for row in rows]
+
+
+def last_registered(actor: User) -> Item | None:
+    """The item the actor registered last in their municipality's inventory and that is still there, for
+    "same as the last one" (the next chair like it)."""
+    municipality = _municipality_of(actor)
+    return db.session.scalar(select(Item).where(
+        Item.municipality_id == municipality.id, Item.created_by_id == actor.id,
+        Item.status.in_(INVENTORY_STATUSES)).order_by(Item.created_at.desc(), Item.id.desc()).limit(1))

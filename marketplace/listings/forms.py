@@ -25,7 +25,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.forms import DecimalCommaField
-from marketplace.listings.models import MAX_LOAN_DAYS, Category, CategoryGroup, Condition, Item, ItemOffer
+from marketplace.listings.models import (MAX_LOAN_DAYS, Category, CategoryGroup, Condition, DisposalReason, Item,
+                                         ItemOffer)
 from marketplace.listings.services import ItemInput
 from marketplace.locations.forms import KIND_LABELS as LOCATION_KIND_LABELS
 from marketplace.locations.models import Location
@@ -47,6 +48,8 @@ OFFER_LABELS = {
     ItemOffer.LEND: (_l("Lend out"), _l("The borrower returns it after the loan period, for example a class set "
                                         "for an exam.")),
 }
+# What happened to a written-off item (the store's write-off, the inventory's disposal).
+DISPOSAL_LABELS = {DisposalReason.RECYCLED: _l("Delivered to recycling"), DisposalReason.SCRAPPED: _l("Scrapped")}
 UNIT_LABELS = {"piece": _l("pieces"), "set": _l("sets"), "kg": _l("kg"), "tonne": _l("tonnes"), "m2": _l("m²"),
                "m3": _l("m³")}
 
@@ -80,11 +83,11 @@ PER_UNIT_LABELS = {"piece": _l("per piece"), "set": _l("per set"), "kg": _l("per
                    "m2": _l("per m²"), "m3": _l("per m³")}
 
 # The item's own fields, read and shown as they are (its category, condition and unit are looked up).
-ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
-               "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
+ITEM_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "floor",
+               "room", "pickup_instructions", "available_from", "advertise_until", "would_be_discarded", "kgco2e_new",
                "mass_kg", "price_new_nok", "figures_source", "asset_tag", "serial_number", "safety_check_note",
                "quantity", "offer", "loan_days")
-_TEXT_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "room",
+_TEXT_FIELDS = ("title", "description", "dimensions", "brand", "model", "colour", "building", "floor", "room",
                 "pickup_instructions", "figures_source", "asset_tag", "serial_number", "safety_check_note")
 _LOOKED_UP = ("category", "condition", "unit", "location")
 
@@ -191,6 +194,7 @@ class ItemForm(CategoryAndUnitChoices, FlaskForm):
                            description=_l("At its unit, or at one of the municipality's pickup locations or "
                                           "reuse stores."))
     building = StringField(_l("Building"), validators=[Optional(), Length(max=120)])
+    floor = StringField(_l("Floor"), validators=[Optional(), Length(max=40)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=120)])
     pickup_instructions = TextAreaField(_l("Pickup instructions"), validators=[Optional(), Length(max=2000)],
                                         description=_l("Opening hours, who to ask, access by car or lift."))

@@ -12,7 +12,7 @@ from marketplace.errors import NotVisible
 from marketplace.inputs import parse_id, parse_ids
 from marketplace.listings import importer, labels, spreadsheet
 from marketplace.listings import photos as photo_files
-from marketplace.listings import services, sharing, visibility
+from marketplace.listings import services, sharing, uploads, visibility
 from marketplace.listings.forms import (
     CONDITION_LABELS,
     OFFER_LABELS,
@@ -27,7 +27,7 @@ from marketplace.listings.forms import (
     quantity_text,
     unit_label_for,
 )
-from marketplace.listings.models import Condition, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Condition, ItemStatus
 from marketplace.listings.permissions import (can_import_items, can_list_items_for, can_manage_item,
                                               can_print_labels)
 from marketplace.listings.signals import item_page
@@ -35,6 +35,8 @@ from marketplace.locations.services import locations_of
 from marketplace.notifications import services as notifications
 
 blueprint = Blueprint("listings", __name__)
+# "Our listings" filters by these; the inventory's items have their own page.
+MARKET_STATUSES = [status for status in ItemStatus if status not in INVENTORY_STATUSES]
 
 
 @blueprint.record_once
@@ -44,7 +46,7 @@ def add_template_labels(state) -> None:
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
         offer_hints={offer.value: hint for offer, (_label, hint) in OFFER_LABELS.items()}, loan_text=loan_text,
         can_import_items=can_import_items, item_short_url=labels.short_url, item_qr_svg=labels.qr_svg,
-        can_print_labels=can_print_labels,
+        can_print_labels=can_print_labels, inventory_statuses={status.value for status in INVENTORY_STATUSES},
     )
     notifications.set_quantity_format(quantity_text)
 
@@ -59,44 +61,7 @@ def _item_form(municipality, item=None, **kwargs) -> ItemForm:
 
 
 def _item_input(form: ItemForm, photo_ids: list[int]) -> services.ItemInput:
-    return item_input({**form.input_values(), "photo_ids": photo_ids, "photo_alt_texts": _alt_texts()})
-
-
-def _alt_texts() -> dict[int, str]:
-    return {photo_id: value for key, value in request.form.items()
-            if key.startswith("alt-") and (photo_id := parse_id(key.removeprefix("alt-"))) is not None}
-
-
-def _receive_photos(item=None) -> tuple[list[int], list[str]]:
-    """Store the photos sent with the form, so none are lost if the form has errors. Return the ids of the
-    photos waiting for this form (the earlier ones included) and a message for each file refused (one for
-    all, if the upload directory is full or not writable: the form is shown again with what was typed)."""
-    photo_ids = parse_ids(request.form.getlist("photo_ids"))
-    refused = []
-    uploads = [upload for upload in request.files.getlist("photos") if upload and upload.filename]
-    alt_texts = _new_photo_alt_texts(len(uploads))
-    for upload, alt_text in zip(uploads, alt_texts):
-        try:
-            photo = services.upload_photo(current_user, upload.stream, item=item, alt_text=alt_text)
-        except (photo_files.PhotoError, services.ListingError) as error:
-            refused.append(f"{upload.filename}: {error}")
-            continue
-        except photo_files.StorageFailed:  # the next ones would fail alike
-            refused.append(_("The photos could not be saved: the server's storage is full or not writable. "
-                             "What you filled in is kept, but a browser cannot keep the photos you chose: "
-                             "choose them again when you try later, or tell the administrator."))
-            break
-        if item is None:
-            photo_ids.append(photo.id)
-    return photo_ids, refused
-
-
-def _new_photo_alt_texts(count: int) -> list[str]:
-    """The alt text of each photo sent now: one field per photo (the script's), or one for all (without it)."""
-    given = [text[:300] for text in request.form.getlist("new_photo_alt")]
-    if len(given) == 1:
-        return given * count
-    return (given + [""] * count)[:count]
+    return item_input({**form.input_values(), "photo_ids": photo_ids, "photo_alt_texts": uploads.alt_texts()})
 
 
 def _valid(form: ItemForm, refused: list[str]) -> bool:
@@ -116,9 +81,10 @@ def ours():
     if not can_list_items_for(current_user, current_user.municipality):
         abort(403)
     status = request.args.get("status", "")
-    statuses = [ItemStatus(status)] if status in {s.value for s in ItemStatus} else None
+    statuses = [ItemStatus(status)] if status in MARKET_STATUSES else None
     items = services.my_municipality_items(current_user, statuses)
-    return render_template("listings/ours.html", items=items, status=status, statuses=list(ItemStatus),
+    return render_template("listings/ours.html", items=items, status=status if statuses else "",
+                           statuses=MARKET_STATUSES,
                            label_units=labels.label_units(current_user))
 
 
@@ -132,7 +98,7 @@ def create():
         form.unit.data = str(current_user.unit.id) if current_user.unit else ""
         form.condition.data = Condition.GOOD.value
         return render_template("listings/edit.html", form=form, item=None, pending=[])
-    photo_ids, refused = _receive_photos()
+    photo_ids, refused = uploads.receive_photos()
     if _valid(form, refused):
         try:
             item = services.create_item(current_user, _item_input(form, photo_ids),
@@ -182,10 +148,12 @@ def edit(item_id: int):
     if request.method == "GET":
         form.fill_from(item)
         return render_template("listings/edit.html", form=form, item=item, pending=[])
-    _photo_ids, refused = _receive_photos(item=item)
+    _photo_ids, refused = uploads.receive_photos(item=item)
     if _valid(form, refused):
         try:
-            services.update_item(current_user, item, _item_input(form, []), publish="publish" in request.form)
+            # An item in the inventory goes to the market only by "Offer as surplus" on its page.
+            services.update_item(current_user, item, _item_input(form, []),
+                                 publish="publish" in request.form and item.status not in INVENTORY_STATUSES)
         except services.ListingError as error:
             _show_errors(form, error)
         else:

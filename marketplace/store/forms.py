@@ -7,11 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from marketplace.listings.models import DisposalReason
+from marketplace.listings.forms import DISPOSAL_LABELS
 from marketplace.locations.forms import KIND_LABELS
 from marketplace.locations.models import Location, LocationKind
-
-DISPOSAL_LABELS = {DisposalReason.RECYCLED: _l("Delivered to recycling"), DisposalReason.SCRAPPED: _l("Scrapped")}
 
 
 class IntakeForm(FlaskForm):

@@ -1,0 +1,147 @@
+"""The inventory's pages: the municipality's items in use by building, floor and room; registering one on a
+phone (the room remembered, "same as the last one" for the next chair); and, on the item page, its status and
+"offer as surplus". Thin views: parse, call one service, render or redirect."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from marketplace.errors import Conflict
+from marketplace.inputs import parse_id
+from marketplace.inventory import services
+from marketplace.inventory.forms import STATUS_LABELS, RegisterForm, StatusForm
+from marketplace.inventory.permissions import can_keep_inventory, can_see_inventory
+from marketplace.listings import services as listings
+from marketplace.listings import uploads
+from marketplace.listings.forms import item_input
+from marketplace.listings.models import INVENTORY_STATUSES, ItemStatus
+from marketplace.listings.permissions import can_print_labels
+from marketplace.listings.signals import item_page
+
+blueprint = Blueprint("inventory", __name__)
+PLACE_KEY = "inventory_place"  # the building, floor, room and unit of this session's last registration
+
+
+@blueprint.record_once
+def add_template_labels(state) -> None:
+    state.app.jinja_env.globals.update(can_see_inventory=can_see_inventory, can_keep_inventory=can_keep_inventory,
+                                       inventory_status_labels={status.value: label
+                                                                for status, label in STATUS_LABELS.items()})
+
+
+def _filters() -> services.Filters:
+    status, slug = request.args.get("status", ""), request.args.get("category", "")
+    return services.Filters(
+        building=request.args.get("building", "")[:120], room=request.args.get("room", "")[:120],
+        category=next((category for category in listings.categories() if category.slug == slug), None),
+        status=ItemStatus(status) if status in INVENTORY_STATUSES else None)
+
+
+@blueprint.get("/inventory")
+def overview():
+    if not can_see_inventory(current_user, current_user.municipality):
+        abort(403)
+    filters = _filters()
+    found = services.inventory(current_user, filters, parse_id(request.args.get("page")) or 1, services.PER_PAGE)
+    places = services.places(current_user)
+    return render_template(
+        "inventory/list.html", found=found, filters=filters, categories=listings.categories(),
+        groups=[(place, list(items)) for place, items in groupby(
+            found.items, key=lambda item: (item.building, item.floor, item.room))],
+        buildings=sorted({building for building, _floor, _room in places if building}),
+        rooms=sorted({room for _building, _floor, room in places if room}),
+        statuses=INVENTORY_STATUSES, pages=1 + (found.total - 1) // found.per_page if found.total else 1,
+        can_label=can_print_labels(current_user, current_user.municipality))
+
+
+def _register_form(municipality) -> RegisterForm:
+    return RegisterForm(categories=listings.categories(), units=[unit for unit in municipality.units
+                                                                if unit.archived_at is None],
+                        locale=str(get_locale()))
+
+
+def _render_register(form: RegisterForm, pending=(), copied=None):
+    return render_template("inventory/register.html", form=form, pending=pending, copied=copied,
+                           last=services.last_registered(current_user))
+
+
+@blueprint.route("/inventory/new", methods=["GET", "POST"])
+def register():
+    municipality = current_user.municipality
+    if not can_keep_inventory(current_user, municipality):
+        abort(403)
+    form = _register_form(municipality)
+    if request.method == "GET":
+        last = services.last_registered(current_user) if request.args.get("same") else None
+        if last is not None:
+            form.fill_from(last)
+        else:
+            form.fill_place(session.get(PLACE_KEY) or {"unit": current_user.unit.id if current_user.unit else ""})
+        return _render_register(form, copied=last)
+    photo_ids, refused = uploads.receive_photos()
+    valid = form.validate_on_submit()
+    form.photos.errors = [*form.photos.errors, *refused]
+    if valid and not refused:
+        try:
+            item = services.register(current_user, item_input(
+                {**form.input_values(), "photo_ids": photo_ids, "photo_alt_texts": uploads.alt_texts()}),
+                status=form.selected_status())
+        except (listings.ListingError, services.InventoryError) as error:
+            for name, message in error.errors.items():
+                field = getattr(form, name, None) or form.photos
+                field.errors = [*field.errors, message]
+        else:
+            session[PLACE_KEY] = form.place()
+            flash(_("“%(title)s” is registered. Register the next one, or choose “Same as the last one”.",
+                    title=item.title), "success")
+            return redirect(url_for("inventory.register"), 303)
+    return _render_register(form, pending=listings.pending_photos(current_user, photo_ids)), 400
+
+
+@blueprint.post("/inventory/<int:item_id>/status")
+def change_status(item_id: int):
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_status(current_user, item_id, form.chosen_status(), reason=form.reason.data or "",
+                               disposal_reason=form.chosen_disposal())
+    except services.InventoryError as error:
+        flash(" ".join(error.errors.values()), "error")
+    except Conflict as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The status is changed."), "success")
+    return redirect(url_for("listings.detail", item_id=item_id, _anchor="inventory-heading"), 303)
+
+
+@blueprint.post("/inventory/<int:item_id>/offer")
+def offer(item_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        services.offer_as_surplus(current_user, item_id)
+    except listings.ListingError as error:
+        flash(" ".join(error.errors.values()), "error")
+    except Conflict as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The item is on the market now, with its history."), "success")
+    return redirect(url_for("listings.detail", item_id=item_id), 303)
+
+
+@item_page.connect
+def item_inventory_card(item, viewer) -> dict:
+    """For an item in the inventory: its status and place, and for those who keep the inventory the status
+    change and "offer as surplus" (instead of the reservation box)."""
+    if item.status not in INVENTORY_STATUSES:
+        return {}
+    keep = can_keep_inventory(viewer, item.municipality)
+    return {"inventory": {"keep": keep, "offer_form": FlaskForm(formdata=None),
+                          "status_form": StatusForm(formdata=None, statuses=services.NEXT_STATUSES[item.status])}}
