@@ -18,6 +18,9 @@ ACTION_LABELS = {
     "api_token_revoked": _l("API key revoked"),
     "erasure_recorded": _l("Data erasure recorded"),
     "factor_override_added": _l("Climate figure overridden"),
+    "identity_provider_added": _l("Work sign-in set up"),
+    "identity_provider_changed": _l("Work sign-in changed"),
+    "identity_provider_removed": _l("Work sign-in removed"),
     "invitation_accepted": _l("Invitation accepted"),
     "invitation_resent": _l("Invitation sent again"),
     "invitation_revoked": _l("Invitation withdrawn"),
@@ -95,12 +98,14 @@ ACTION_LABELS = {
     "unit_unarchived": _l("Unit taken back into use"),
     "units_merged": _l("Units merged"),
     "user_activated": _l("User activated"),
+    "user_created_by_sign_in": _l("User created at first work sign-in"),
     "user_deactivated": _l("User deactivated"),
     "user_erased": _l("User erased"),
 }
 
 FIELD_LABELS = {
     "access_notes": _l("Access"),
+    "by_provider": _l("Role set by work sign-in"),
     "actor": _l("By"),
     "address": _l("Address"),
     "advertise_until": _l("Listed until"),
@@ -110,6 +115,7 @@ FIELD_LABELS = {
     "condition": _l("Condition"),
     "count": _l("Number"),
     "date": _l("Date"),
+    "domains": _l("Domains"),
     "days": _l("Days"),
     "due_at": _l("Due back"),
     "displacement_unknown": _l("Share assumed to replace a purchase"),
@@ -120,6 +126,7 @@ FIELD_LABELS = {
     "into_unit_id": _l("Merged into"),
     "invitation_id": _l("Invitation"),
     "invitations": _l("Invitations moved"),
+    "issuer": _l("Issuer"),
     "item_id": _l("Item"),
     "items": _l("Items moved"),
     "kind": _l("Kind"),
@@ -170,6 +177,9 @@ FIELD_LABELS = {
     "unit_to": _l("New unit"),
     "user_id": _l("User"),
     "waitlist_offer_hours": _l("Hours to answer a waitlist offer"),
+    "method": _l("How"),
+    "provider_id": _l("Work sign-in"),
+    "secret_changed": _l("Client secret changed"),
 }
 
 # Codes stored as detail values, whatever field they are in.
@@ -182,6 +192,15 @@ VALUE_LABELS = {
     "municipality": _l("Municipality"), "partner": _l("Partner organisation"),
     "pickup": _l("Pickup location"), "store": _l("Reuse store"),
     "recycled": _l("Delivered to recycling"), "scrapped": _l("Scrapped"),
+    # How a sign-in went (sso/sign_in.py's reasons; the variable ones say the provider's own words)
+    "sso": _l("Work sign-in"), "state": _l("Not started here, or too late"), "no code": _l("Incomplete answer"),
+    "signature": _l("Signature does not match"), "token expired": _l("Token expired"),
+    "claim iss": _l("Wrong issuer"), "claim aud": _l("Meant for another service"),
+    "claim nonce": _l("Not the answer to this sign-in"), "claim azp": _l("Meant for another service"),
+    "userinfo sub": _l("Profile of another person"), "no email": _l("No e-mail address"),
+    "domain": _l("Domain not allowed"), "organisation": _l("Organisation not served"),
+    "deactivated": _l("Deactivated"), "other organisation": _l("Account of another organisation"),
+    "no organisation": _l("Administrator without a municipality"), "configuration": _l("Set up wrong"),
     # An item's condition (a loan's return)
     "as_new": _l("As new"), "good": _l("Good"), "worn": _l("Worn"), "needs_repair": _l("Needs repair"),
     # The kinds of unit (a renamed unit's kind)

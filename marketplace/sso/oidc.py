@@ -211,7 +211,7 @@ def verified_claims(id_token: str, client: Client, provider: Metadata, *, nonce:
     try:
         registry.validate(claims)
     except ExpiredTokenError as error:
-        raise TokenRefused("expired") from error
+        raise TokenRefused("token expired") from error
     except JoseError as error:
         raise TokenRefused(f"claim {getattr(error, 'claim', '') or error.error}") from error
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]

@@ -173,7 +173,7 @@ def test_an_id_token_that_fails_a_check_signs_no_one_in(client, idp, region, mod
     assert person("ola@a.example") is None
     reason = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "login_failed"))["reason"]
     assert reason == {"wrong_issuer": "claim iss", "bad_signature": "signature", "wrong_audience": "claim aud",
-                      "expired": "expired", "nonce_mismatch": "claim nonce"}[mode]
+                      "expired": "token expired", "nonce_mismatch": "claim nonce"}[mode]
     assert client.get("/account/password").status_code == 302
 
 
