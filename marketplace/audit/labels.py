@@ -21,6 +21,9 @@ ACTION_LABELS = {
     "identity_provider_added": _l("Work sign-in set up"),
     "identity_provider_changed": _l("Work sign-in changed"),
     "identity_provider_removed": _l("Work sign-in removed"),
+    "inventory_offered": _l("Offered from the inventory as surplus"),
+    "inventory_registered": _l("Registered in the inventory"),
+    "inventory_status_changed": _l("Inventory status changed"),
     "invitation_accepted": _l("Invitation accepted"),
     "invitation_resent": _l("Invitation sent again"),
     "invitation_revoked": _l("Invitation withdrawn"),
@@ -115,6 +118,7 @@ FIELD_LABELS = {
     "condition": _l("Condition"),
     "count": _l("Number"),
     "date": _l("Date"),
+    "disposal_reason": _l("Disposed of by"),
     "domains": _l("Domains"),
     "days": _l("Days"),
     "due_at": _l("Due back"),
@@ -180,6 +184,9 @@ FIELD_LABELS = {
     "method": _l("How"),
     "provider_id": _l("Work sign-in"),
     "secret_changed": _l("Client secret changed"),
+    "status": _l("Status"),
+    "status_from": _l("Old status"),
+    "status_to": _l("New status"),
 }
 
 # Codes stored as detail values, whatever field they are in.
@@ -192,6 +199,9 @@ VALUE_LABELS = {
     "municipality": _l("Municipality"), "partner": _l("Partner organisation"),
     "pickup": _l("Pickup location"), "store": _l("Reuse store"),
     "recycled": _l("Delivered to recycling"), "scrapped": _l("Scrapped"),
+    # An inventory item's statuses
+    "in_use": _l("In use"), "for_repair": _l("For repair"), "for_recycling": _l("For recycling"),
+    "disposed": _l("Written off"),
     # How a sign-in went (sso/sign_in.py's reasons; the variable ones say the provider's own words)
     "sso": _l("Work sign-in"), "state": _l("Not started here, or too late"), "no code": _l("Incomplete answer"),
     "signature": _l("Signature does not match"), "token expired": _l("Token expired"),
