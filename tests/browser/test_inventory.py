@@ -63,6 +63,11 @@ def test_a_caretaker_registers_two_chairs_on_a_phone(new_page, tmp_path):
     assert page.locator(".inventory-place__heading").all_inner_texts() == ["Dulten skole · etasje 2 · rom 204"]
     assert page.locator(".inventory-row img").count() == 1  # the first chair's photo
     _checked(page)
+    page.get_by_role("link", name="Skriv ut etiketter for disse gjenstandene").click()
+    page.wait_for_url("**/items/labels?**")
+    assert page.locator(".label").count() == 2  # the room's labels in one go (the crawl leaves sheets out)
+    _checked(page)
+    page.go_back()
     page.get_by_role("link", name="Elevstol, blå").click()
     page.wait_for_url("**/items/*")
     assert page.locator("#inventory-heading").is_visible() and page.locator("#reserve").count() == 0
