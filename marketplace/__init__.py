@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.locations import views as locations_views
     from marketplace.notifications import views as notifications_views
     from marketplace.pages import views as pages_views
+    from marketplace.projects import views as projects_views
     from marketplace.reservations import views as reservations_views
     from marketplace.search import views as search_views
     from marketplace.site import views as site_views
@@ -74,7 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     for room in (accounts_views, pages_views, listings_views, impact_views, admin_views, search_views,
                  notifications_views, reservations_views, transport_views, wanted_views, api_views, site_views,
-                 locations_views, store_views, inventory_views, sso_views):
+                 locations_views, store_views, inventory_views, projects_views, sso_views):
         app.register_blueprint(room.blueprint)
     app.register_blueprint(api_views.account_blueprint)
     csrf.exempt(api_views.blueprint)  # bearer tokens only: no cookie, so nothing to forge

@@ -19,5 +19,6 @@ from marketplace.reservations.models import Reservation, ReservationMessage, Wai
 from marketplace.site.models import SiteSetting  # noqa: F401
 from marketplace.transport.models import TransportRequest  # noqa: F401
 from marketplace.wanted.models import Need, WantedAnswer, WantedNotice  # noqa: F401
+from marketplace.projects.models import Placement, Project, ProjectNeed  # noqa: F401
 from marketplace.sso.models import (  # noqa: F401
     ExternalIdentity, IdentityProvider, ProviderDomain, ProviderSession, ServedMunicipality)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -21,7 +22,8 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Conflict, Forbidden
 from marketplace.inventory.permissions import can_keep_inventory, can_see_inventory
 from marketplace.listings import services as listings
-from marketplace.listings.models import INVENTORY_STATUSES, Category, DisposalReason, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Category, DisposalReason, Item, ItemStatus, Photo
+from marketplace.listings.signals import item_saved
 from marketplace.organisations.models import Municipality
 
 PER_PAGE = 50
@@ -45,6 +47,17 @@ class Filters:
     room: str = ""
     category: Category | None = None
     status: ItemStatus | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    building: str = ""
+    floor: str = ""
+    room: str = ""
+    location_id: int | None = None
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.building, self.floor, self.room) if part)
 
 
 @dataclass(frozen=True)
@@ -103,12 +116,86 @@ def change_status(actor: User, item_id: int, status: ItemStatus, *, reason: str 
     return item
 
 
-def offer_as_surplus(actor: User, item_id: int, now: datetime | None = None) -> Item:
+def place_of(item: Item) -> Place:
+    return Place(item.building, item.floor, item.room, item.location_id)
+
+
+def _check_part(item: Item, quantity: Decimal | None) -> Decimal:
+    if problem := item.category.unit.quantity_problem(quantity):
+        raise InventoryError({"quantity": problem})
+    if quantity > item.quantity:
+        raise InventoryError({"quantity": _("The row has only %(quantity)s.", quantity=format(
+            item.quantity.normalize(), "f"))})
+    return quantity
+
+
+def _claim(item: Item, quantity: Decimal, place: Place | None, now: datetime) -> None:
+    """Take ``quantity`` of the row where it stands now: the whole row moved to ``place``, or a part
+    taken off it. One conditional UPDATE, so of two moves racing for the same chairs one is refused."""
+    values = ({"quantity": Item.quantity - quantity, "quantity_available": Item.quantity_available - quantity}
+              if quantity < item.quantity else
+              {"building": place.building, "floor": place.floor, "room": place.room,
+               "location_id": place.location_id, "location_since": now} if place is not None else {})
+    taken = db.session.execute(update(Item).where(
+        Item.id == item.id, Item.status == item.status, Item.quantity == item.quantity,
+        Item.building == item.building, Item.floor == item.floor, Item.room == item.room,
+    ).values(updated_at=now, **values).execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise Conflict(_("Someone else changed or moved these just now. Reload the page to see where they are."))
+    db.session.refresh(item)
+
+
+def _split_off(actor: User, item: Item, quantity: Decimal, now: datetime) -> Item:
+    """A new row of ``quantity`` of the item, copied from it (photos too), naming the row it came from."""
+    part = Item(**{column.key: getattr(item, column.key) for column in Item.__table__.columns
+                   if column.key not in {"id", "created_at", "updated_at", "quantity", "quantity_available"}})
+    part.quantity = part.quantity_available = quantity
+    part.split_from_id, part.created_at, part.created_by_id = item.id, now, actor.id
+    part.photos = [Photo(uploaded_by_id=photo.uploaded_by_id, position=photo.position,
+                         content_hash=photo.content_hash, width=photo.width, height=photo.height,
+                         alt_text=photo.alt_text) for photo in item.photos]
+    db.session.add(part)
+    db.session.flush()
+    item_saved.send(part)
+    audit.record("inventory_split", actor=actor, municipality_id=item.municipality_id, item_id=item.id,
+                 part_id=part.id, quantity=format(quantity.normalize(), "f"))
+    return part
+
+
+def move(actor: User, item: Item, quantity: Decimal | None, place: Place, now: datetime | None = None) -> Item:
+    """Move ``quantity`` of an inventory item to ``place``: the whole row, or a part split off as a row of its
+    own (10 of 12 chairs); the part names the row it came from, so both keep the history."""
+    now = now or utcnow()
+    if not can_keep_inventory(actor, item.municipality):
+        raise Forbidden
+    if item.status not in INVENTORY_STATUSES:
+        raise Conflict(_("Only items in the inventory can be moved from here."))
+    quantity = _check_part(item, quantity)
+    came_from, whole = str(place_of(item)), quantity == item.quantity
+    _claim(item, quantity, place, now)
+    moved = item
+    if not whole:
+        moved = _split_off(actor, item, quantity, now)
+        moved.building, moved.floor, moved.room = place.building, place.floor, place.room
+        moved.location_id, moved.location_since = place.location_id, now
+    db.session.flush()
+    audit.record("inventory_moved", actor=actor, municipality_id=item.municipality_id, item_id=moved.id,
+                 quantity=format(quantity.normalize(), "f"), came_from=came_from, moved_to=str(place))
+    return moved
+
+
+def offer_as_surplus(actor: User, item_id: int, quantity: Decimal | None = None,
+                     now: datetime | None = None) -> Item:
     """Put an inventory item on the market with one action: it is published as it is (the same item, so
-    its history stays), under the municipality's sharing rules."""
+    its history stays), under the municipality's sharing rules. Part of a row (10 of 12 chairs) is split
+    off first and offered; the rest stays in use."""
     item = listings.find_manageable_item(actor, item_id)
     if item.status not in INVENTORY_STATUSES:
         raise Conflict(_("Only items in the inventory can be offered from here."))
+    if quantity is not None and _check_part(item, quantity) < item.quantity:
+        now = now or utcnow()
+        _claim(item, quantity, None, now)
+        item = _split_off(actor, item, quantity, now)
     status_from = item.status
     item.status = ItemStatus.DRAFT  # publishing checks it as any draft (end date, safety note)
     try:

@@ -94,6 +94,8 @@ class Reservation(Base):
     picked: Mapped[bool] = mapped_column(default=False, server_default=false())
     picked_at: Mapped[datetime | None]
     picked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept at least until then (a building project's wanted-by date) instead of lapsing as a stale hold.
+    held_until: Mapped[datetime | None]
 
     item: Mapped[Item] = relationship(lazy="joined")
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="joined")

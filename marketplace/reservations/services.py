@@ -153,9 +153,11 @@ def reserve(
     would_buy_new: WouldBuyNew,
     note: str = "",
     wished_pickup_at: datetime | None = None,
+    held_until: datetime | None = None,
     now: datetime | None = None,
 ) -> Reservation:
-    """Hold ``quantity`` of an item the actor can see, for the actor's unit, and tell the owner side."""
+    """Hold ``quantity`` of an item the actor can see, for the actor's unit, and tell the owner side. A hold
+    ``held_until`` a date (a building project's) does not lapse before it."""
     now = now or utcnow()
     item = listings.find_visible_item(actor, item_id, now)
     if item is None:
@@ -183,7 +185,8 @@ def reserve(
         item=item, municipality_id=item.municipality_id, requester_id=actor.id,
         requester_organisation_id=organisation.id, requester_unit_id=actor.unit.id if actor.unit else None,
         quantity=quantity, would_buy_new=would_buy_new, note=(note or "").strip(), wished_pickup_at=wished_pickup_at,
-        expires_at=now + timedelta(days=item.municipality.hold_days), created_at=now,
+        expires_at=max(now + timedelta(days=item.municipality.hold_days), held_until or now), created_at=now,
+        held_until=held_until,
     )
     db.session.add(reservation)
     db.session.flush()
@@ -406,7 +409,8 @@ def _pickup_deadline(reservation: Reservation, now: datetime) -> datetime:
     """An approved reservation lapses some days after its pickup time, or, with no time agreed, some days
     after the default pickup window (both from the owner municipality's policy)."""
     pickup = reservation.pickup_at or now + timedelta(days=PICKUP_WINDOW_DAYS)
-    return max(pickup, now) + timedelta(days=reservation.item.municipality.pickup_grace_days)
+    deadline = max(pickup, now) + timedelta(days=reservation.item.municipality.pickup_grace_days)
+    return max(deadline, reservation.held_until or deadline)
 
 
 def _has_open_reservations(item: Item) -> bool:
