@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "identity_provider_added": _l("Work sign-in set up"),
     "identity_provider_changed": _l("Work sign-in changed"),
     "identity_provider_removed": _l("Work sign-in removed"),
+    "inventory_imported": _l("Inventory imported from a spreadsheet"),
     "inventory_offered": _l("Offered from the inventory as surplus"),
     "inventory_registered": _l("Registered in the inventory"),
     "inventory_status_changed": _l("Inventory status changed"),
