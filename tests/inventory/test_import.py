@@ -186,6 +186,9 @@ def test_a_caretaker_checks_then_imports_a_register_from_the_inventory_page(clie
     assert 'href="/inventory/import/template.xlsx"' in html and 'href="/inventory/import/template.csv"' in html
     assert "<code lang=\"nb\">etasje</code>" in html and "<code lang=\"nb\">status</code>" in html
     assert 'name="publish"' not in html.split('id="upload-heading"')[1]  # never on the market
+    listings_page = client.get("/items/import").get_data(as_text=True)  # the market's import: no status
+    assert "<code lang=\"nb\">etasje</code>" in listings_page and "<code lang=\"nb\">status</code>" not in listings_page
+    assert 'name="publish"' in listings_page and 'action="/items/import"' in listings_page
 
     data = csv_bytes(REGISTER) if kind == "csv" else xlsx_bytes(REGISTER)
     checked = upload(client, data, f"register.{kind}")
