@@ -246,8 +246,8 @@ def _status(value: object) -> ItemStatus | None:
 
 def _no_status(value: object) -> None:
     if not blank(value):
-        raise _CellError(_("Only the inventory import reads a status. Leave the column blank or remove it, or "
-                           "import the file from the inventory page."))
+        raise _CellError(_("Only an import into the inventory reads a status (from the inventory page, or with "
+                           "--inventory). Leave the column blank or remove it."))
 
 
 _DEFAULTS = {"unit": None, "location": None, "available_from": None, "advertise_until": None, "would_be_discarded": False}

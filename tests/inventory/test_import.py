@@ -135,7 +135,7 @@ def test_the_listings_import_refuses_a_status(setup):
     report = importer.import_items(setup.caretaker_a, setup.a, spreadsheet.parse(csv_bytes(rows), "r.csv"),
                                    publish=False)
     assert [(error.line, error.column) for error in report.errors] == [(6, "status")]
-    assert "Bare importen til inventaret leser en status." in report.errors[0].message
+    assert "Bare import til inventaret leser en status" in report.errors[0].message
     with pytest.raises(ValueError):  # the inventory is never published
         importer.import_items(setup.caretaker_a, setup.a, [], publish=True, register=lambda *args: None)
 
