@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -15,9 +17,12 @@ from marketplace import urls
 from marketplace.accounts import invitations, privacy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
+from marketplace.api import services as api_tokens
 from marketplace.db import db, head_revision, upgrade, utcnow
 from marketplace.errors import Forbidden
 from marketplace.impact import services as impact
+from marketplace.impact.forms import parse_day
+from marketplace.inventory import importing
 from marketplace.listings import importer, spreadsheet
 from marketplace.listings import services as listings
 from marketplace.notifications import services as notifications
@@ -37,8 +42,6 @@ def init_command() -> None:
     """Create the database, or upgrade it to the newest migration. Safe to run again."""
     url = current_app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
-        from pathlib import Path
-
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     click.echo(f"Upgrading the database ({db.engine.url.render_as_string(hide_password=True)}) …")
     upgrade(url)
@@ -154,11 +157,14 @@ import_group = AppGroup("import", help="Import data from files.")
 @click.option("--as", "email", help="E-mail of the caretaker or administrator who lists the items (required).")
 @click.option("--dry-run", is_flag=True, help="Check every row and report the problems; import nothing.")
 @click.option("--publish", is_flag=True, help="Publish the items at once (without it: drafts).")
-def import_items_command(file, municipality_slug, email, dry_run, publish) -> None:
-    """Import listings from a CSV or Excel (.xlsx) file: every row, or none. Columns: docs/import.md."""
+@click.option("--inventory", is_flag=True, help="Register the items in the inventory (in use; never published).")
+def import_items_command(file, municipality_slug, email, dry_run, publish, inventory) -> None:
+    """Import listings, or items in use into the inventory, from CSV or Excel: all rows or none. docs/import.md"""
     municipality = organisations.find_municipality(municipality_slug)
     if municipality is None:
         raise click.UsageError(f"No municipality with the short name {municipality_slug!r}.")
+    if inventory and publish:
+        raise click.UsageError("--inventory and --publish do not go together: the inventory is never published.")
     if not email:
         raise click.UsageError(f"Say who lists the items: --as EMAIL (a caretaker or administrator of "
                                f"{municipality.name}).")
@@ -172,9 +178,9 @@ def import_items_command(file, municipality_slug, email, dry_run, publish) -> No
         try:
             rows = spreadsheet.parse(data, path.name)
             click.echo(f"{path.name}: {len(rows)} rows to check.")
-            report = importer.import_items(
-                actor, municipality, rows, publish=publish, dry_run=dry_run,
-                progress=lambda done, total: click.echo(f"Checked {done} of {total} rows"))
+            run = importing.import_inventory if inventory else partial(importer.import_items, publish=publish)
+            report = run(actor, municipality, rows, dry_run=dry_run,
+                         progress=lambda done, total: click.echo(f"Checked {done} of {total} rows"))
         except spreadsheet.ImportFileError as error:
             raise click.ClickException(f"{path.name}: {error}") from error
         except Forbidden as error:
@@ -191,8 +197,8 @@ def import_items_command(file, municipality_slug, email, dry_run, publish) -> No
         click.echo(f"All {report.rows} rows are fine. Nothing is imported (dry run): run again without --dry-run.")
         return
     db.session.commit()
-    click.echo(f"Imported {report.created} items into {municipality.name} as "
-               f"{'published listings' if publish else 'drafts'}.")
+    click.echo(f"Imported {report.created} items into {municipality.name}"
+               + ("'s inventory." if inventory else f" as {'published listings' if publish else 'drafts'}."))
 
 
 @click.command("bench-data")
@@ -226,8 +232,6 @@ def bench_data_command(items, municipalities, network_size, seed, force) -> None
 
 def _report_day(_context, _parameter, value: str):
     """A day of the report's period, read as the report page reads it (the same years are allowed)."""
-    from marketplace.impact.forms import parse_day
-
     try:
         return parse_day(value)
     except ValueError:
@@ -327,8 +331,6 @@ tokens = AppGroup("tokens", help="Manage personal API tokens.")
 @click.option("--name", default="Command line", show_default=True, help="Where the token is used.")
 def create_token_command(email, name) -> None:
     """Create an API token and print it once (only its hash is stored)."""
-    from marketplace.api import services as api_tokens
-
     user = accounts.find_user_by_email(email)
     if user is None or not user.is_active:
         raise click.UsageError(f"No active user with the e-mail {email!r}.")
@@ -450,8 +452,6 @@ def _run_or_explain(work, done: str) -> None:
 @click.option("--email", required=True)
 def export_user_command(email) -> None:
     """Print what is stored about a person (JSON), for a subject access request."""
-    import json
-
     user = _user_or_fail(email)
     click.echo(json.dumps(privacy.export_personal_data(None, user), ensure_ascii=False, indent=2))
 

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "identity_provider_changed": _l("Work sign-in changed"),
     "identity_provider_removed": _l("Work sign-in removed"),
     "inventory_moved": _l("Moved in the inventory"),
+    "inventory_imported": _l("Inventory imported from a spreadsheet"),
     "inventory_offered": _l("Offered from the inventory as surplus"),
     "inventory_registered": _l("Registered in the inventory"),
     "inventory_split": _l("Part of an inventory row split off"),

@@ -1,5 +1,5 @@
-"""The inventory's forms: registering an item where it stands (lean, for a phone), the list's filters, and the
-status change on the item page."""
+"""The inventory's forms: registering an item where it stands (lean, for a phone), the list's filters, the
+status change on the item page, and the spreadsheet import."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, St
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
+from marketplace.listings import forms as listings_forms
 from marketplace.listings.forms import CONDITION_LABELS, DISPOSAL_LABELS, CategoryAndUnitChoices
 from marketplace.listings.models import INVENTORY_STATUSES, DisposalReason, Item, ItemStatus
 
@@ -90,3 +91,9 @@ class StatusForm(FlaskForm):
 
     def chosen_disposal(self) -> DisposalReason | None:
         return next((reason for reason in DisposalReason if reason.value == self.disposal_reason.data), None)
+
+
+class ImportForm(listings_forms.ImportForm):
+    """The listings' import form without "publish at once": the inventory is never on the market."""
+
+    publish = None

@@ -23,6 +23,13 @@ from marketplace.listings.forms import item_input
 from marketplace.listings.models import INVENTORY_STATUSES, ItemStatus
 from marketplace.listings.permissions import can_print_labels
 from marketplace.listings.signals import item_page
+# The spreadsheet import (its block is at the end)
+from flask import Response
+from flask_babel import ngettext
+from marketplace.inventory import importing
+from marketplace.inventory.forms import ImportForm
+from marketplace.listings import importer, spreadsheet
+from marketplace.listings.forms import ConfirmImportForm
 
 blueprint = Blueprint("inventory", __name__)
 PLACE_KEY = "inventory_place"  # the building, floor, room and unit of this session's last registration
@@ -145,3 +152,52 @@ def item_inventory_card(item, viewer) -> dict:
     keep = can_keep_inventory(viewer, item.municipality)
     return {"inventory": {"keep": keep, "offer_form": FlaskForm(formdata=None),
                           "status_form": StatusForm(formdata=None, statuses=services.NEXT_STATUSES[item.status])}}
+
+
+# --- Importing a register from a spreadsheet: the listings' import page and importer, into the inventory ------
+
+@blueprint.route("/inventory/import", methods=["GET", "POST"])
+def import_register():
+    """Check a CSV or Excel register (a dry run that reports every bad row), then import it all into the
+    inventory with one click, or nothing. The same two steps as the listings' import page."""
+    municipality = current_user.municipality
+    if not can_keep_inventory(current_user, municipality):
+        abort(403)
+    form, confirm, report = ImportForm(), ConfirmImportForm(), None
+    if request.method == "POST" and "token" in request.form:  # "Import": the file checked a moment ago
+        token = confirm.token.data or ""
+        try:
+            rows = spreadsheet.parse(*importer.load_pending(current_user, token))
+        except spreadsheet.ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            report = importing.import_inventory(current_user, municipality, rows)
+            importer.discard_pending(current_user, token)
+            if report.ok:
+                flash(ngettext("%(num)d item is imported into the inventory.",
+                               "%(num)d items are imported into the inventory.", report.created), "success")
+                return redirect(url_for("inventory.overview"), 303)
+    elif form.validate_on_submit():  # "Check file": a dry run
+        upload = form.file.data
+        data = upload.read(spreadsheet.MAX_FILE_BYTES + 1)
+        try:
+            rows = spreadsheet.parse(data, upload.filename or "")
+            report = importing.import_inventory(current_user, municipality, rows, dry_run=True)
+            if report.ok:  # no "Import" button without the file kept
+                confirm.token.data = importer.save_pending(current_user, data, upload.filename or "")
+        except spreadsheet.ImportFileError as error:
+            form.file.errors, report = [str(error)], None
+    failed = bool(form.errors) or (report is not None and not report.ok)
+    return render_template("inventory/import.html", form=form, confirm=confirm, report=report,
+                           columns=spreadsheet.INVENTORY_COLUMNS, categories=listings.categories(),
+                           municipality=municipality, max_rows=spreadsheet.MAX_ROWS), 400 if failed else 200
+
+
+@blueprint.get("/inventory/import/template.<kind>")
+def import_template(kind: str):
+    if kind not in importing.TEMPLATE_KINDS:
+        abort(404)
+    if not can_keep_inventory(current_user, current_user.municipality):
+        abort(403)
+    return Response(importing.template(kind), content_type=importing.TEMPLATE_KINDS[kind], headers={
+        "Content-Disposition": f"attachment; filename=inventory-import-template.{kind}"})

@@ -1,12 +1,16 @@
-"""Inventory import: many listings at once from a CSV or Excel (.xlsx) file.
+"""Spreadsheet import: many listings at once from a CSV or Excel (.xlsx) file, or a register of items in use
+into the inventory.
 
-Two steps, used alike by the import page (a municipality's caretakers and admins) and the `marketplace import items` command:
+Two steps, used alike by the import pages (a municipality's caretakers and admins) and the `marketplace import
+items` command:
 
 - ``spreadsheet.parse(data, filename)`` reads the file into rows (or says what is wrong with the file).
 - ``import_items(actor, municipality, rows, …)`` checks every row with the same rules as the listing form
   (each row goes through ``services.create_item`` inside its own savepoint) and reports *every* bad row
   with its line number. One bad row and nothing is kept: the whole import is rolled back. A dry run always
   rolls back.
+- Into the inventory, the inventory room hands in its ``register`` (this room sits below it, so it cannot
+  call it by name): each row is saved by it with the row's status (in use when blank), never published.
 
 Line numbers are the spreadsheet's: the header is line 1, the first data row line 2. The column set is
 ``spreadsheet.COLUMNS``; docs/import.md describes it for people.
@@ -34,7 +38,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden
 from marketplace.listings import services
 from marketplace.inputs import parse_decimal
-from marketplace.listings.models import Category, Condition
+from marketplace.listings.models import Category, Condition, ItemStatus
 from marketplace.listings.forms import item_input
 from marketplace.listings.permissions import can_import_items
 from marketplace.listings.spreadsheet import COLUMNS_BY_KEY, Column, ImportFileError, Row, blank, file_kind
@@ -57,8 +61,17 @@ CONDITION_NAMES = {
     "needs_repair": Condition.NEEDS_REPAIR, "needs repair": Condition.NEEDS_REPAIR,
     "må repareres": Condition.NEEDS_REPAIR, "må_repareres": Condition.NEEDS_REPAIR,
 }
+STATUS_NAMES = {
+    "in use": ItemStatus.IN_USE, "i bruk": ItemStatus.IN_USE,
+    "for repair": ItemStatus.FOR_REPAIR, "til reparasjon": ItemStatus.FOR_REPAIR,
+    "for recycling": ItemStatus.FOR_RECYCLING, "til gjenvinning": ItemStatus.FOR_RECYCLING,
+}
 TRUE_WORDS = {"ja", "yes", "true", "1", "sann"}
 FALSE_WORDS = {"nei", "no", "false", "0", "usann", ""}
+
+
+# Saves one row into the inventory: (actor, the row's input, its status, now). Raises ListingError.
+Register = Callable[[User, services.ItemInput, ItemStatus, datetime], object]
 
 
 @dataclass(frozen=True)
@@ -220,17 +233,36 @@ def _condition(value: object) -> Condition:
     return condition
 
 
+def _status(value: object) -> ItemStatus | None:
+    """An inventory status, or None for a blank cell (the caller's default)."""
+    if blank(value):
+        return None
+    status = STATUS_NAMES.get(re.sub(r"[\s_]+", " ", str(value).strip().lower()))
+    if status is None:
+        raise _CellError(_("Unknown status “%(value)s”. Write in use, for repair or for recycling (i bruk, til "
+                           "reparasjon, til gjenvinning).", value=str(value).strip()[:40]))
+    return status
+
+
+def _no_status(value: object) -> None:
+    if not blank(value):
+        raise _CellError(_("Only an import into the inventory reads a status (from the inventory page, or with "
+                           "--inventory). Leave the column blank or remove it."))
+
+
 _DEFAULTS = {"unit": None, "location": None, "available_from": None, "advertise_until": None, "would_be_discarded": False}
 
 
-def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, dict[str, str]]:
-    """The row as the service's input, and the cells that could not be read. Cells that fail are left at
-    their defaults, so the service can still check the rest; None if the row lacks what every item needs."""
+def _read_row(row: Row, lookups: _Lookups, inventory: bool
+              ) -> tuple[services.ItemInput | None, ItemStatus, dict[str, str]]:
+    """The row as the service's input, its status (in use unless the inventory's row says otherwise), and the
+    cells that could not be read. Cells that fail are left at their defaults, so the service can still check
+    the rest; None if the row lacks what every item needs."""
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
     readers: dict[str, Callable[[object], object]] = {
         "category": lookups.category, "condition": _condition, "quantity": _quantity, "unit": lookups.unit,
-        "location": lookups.location,
+        "location": lookups.location, "status": _status if inventory else _no_status,
         "available_from": _date, "advertise_until": _date, "would_be_discarded": _yes_no,
     }
     for key, raw in row.values.items():
@@ -239,30 +271,34 @@ def _read_row(row: Row, lookups: _Lookups) -> tuple[services.ItemInput | None, d
         except _CellError as error:
             errors[key] = str(error)
             values[key] = _DEFAULTS.get(key, "")
+    status = values.get("status") or ItemStatus.IN_USE
     if any(key in errors for key in ("category", "condition", "quantity")):
-        return None, errors
-    return item_input(values), errors  # the listing form's and the API's mapper: the three cannot drift
+        return None, status, errors
+    return item_input(values), status, errors  # the listing form's and the API's mapper: the three cannot drift
 
 
 # --- Importing ------------------------------------------------------------------------------------------
 
 def import_items(actor: User, municipality: Municipality, rows: list[Row], *, publish: bool,
                  dry_run: bool = False, progress: Callable[[int, int], object] | None = None,
-                 now: datetime | None = None) -> ImportReport:
+                 now: datetime | None = None, register: Register | None = None) -> ImportReport:
     """Check every row and list them all for ``municipality``, or none: one bad row and the whole import is
-    rolled back. ``progress(done, total)`` is told every PROGRESS_EVERY rows and at the end. Flushes, never
-    commits: the caller commits when the report is ok (and it is not a dry run)."""
+    rolled back. ``progress(done, total)`` is told every PROGRESS_EVERY rows and at the end. With ``register``
+    the rows go into the inventory through it instead (never published). Flushes, never commits: the caller
+    commits when the report is ok (and it is not a dry run)."""
     if not can_import_items(actor, municipality):
         raise Forbidden
+    if register is not None and publish:
+        raise ValueError("Items imported into the inventory are never published.")
     now = now or utcnow()
     report = ImportReport(rows=len(rows), dry_run=dry_run)
     lookups = _Lookups(municipality)
     whole = db.session.begin_nested()
     try:
         for done, row in enumerate(rows, start=1):
-            data, errors = _read_row(row, lookups)
+            data, status, errors = _read_row(row, lookups, inventory=register is not None)
             if data is not None:
-                errors = {**_service_errors(actor, municipality, data, publish, now), **errors}
+                errors = {**_service_errors(actor, municipality, data, publish, now, status, register), **errors}
             if row.overflow:
                 errors[""] = _("The row has more cells than the header has columns. Is there a separator inside "
                                "a value? Put such values in double quotes.")
@@ -277,8 +313,12 @@ def import_items(actor: User, municipality: Municipality, rows: list[Row], *, pu
         if report.errors or dry_run:
             whole.rollback()
             return report
-        audit.record("items_imported", actor=actor, municipality_id=municipality.id, count=report.good_rows,
-                     published=publish)
+        if register is None:
+            audit.record("items_imported", actor=actor, municipality_id=municipality.id, count=report.good_rows,
+                         published=publish)
+        else:
+            audit.record("inventory_imported", actor=actor, municipality_id=municipality.id,
+                         count=report.good_rows)
         whole.commit()
         report.created = report.good_rows
         return report
@@ -289,11 +329,15 @@ def import_items(actor: User, municipality: Municipality, rows: list[Row], *, pu
 
 
 def _service_errors(actor: User, municipality: Municipality, data: services.ItemInput, publish: bool,
-                    now: datetime) -> dict[str, str]:
-    """Create the item inside a savepoint, exactly as the listing form would; keep it only if all is well."""
+                    now: datetime, status: ItemStatus, register: Register | None) -> dict[str, str]:
+    """Create the item inside a savepoint, exactly as the listing form (or the inventory's registration)
+    would; keep it only if all is well."""
     savepoint = db.session.begin_nested()
     try:
-        services.create_item(actor, data, publish=publish, municipality=municipality, now=now)
+        if register is None:
+            services.create_item(actor, data, publish=publish, municipality=municipality, now=now)
+        else:
+            register(actor, data, status, now)
     except services.ListingError as error:
         savepoint.rollback()
         return dict(error.errors)

@@ -1,5 +1,5 @@
-"""A spreadsheet of listings (the inventory import): its columns, and reading a CSV or Excel (.xlsx) file into
-rows of cells. Nothing here touches the database; ``importer`` checks and imports the rows.
+"""A spreadsheet of listings or of items in use: its columns, a template to fill in, and reading a CSV or Excel
+(.xlsx) file into rows of cells. Nothing here touches the database; ``importer`` checks and imports the rows.
 
 ``parse(data, filename)`` reads the file. Whatever is wrong with the file as a whole (not a spreadsheet, too
 large, unknown or missing columns) raises ``ImportFileError`` with a message fit to show. Line numbers are the
@@ -56,6 +56,7 @@ COLUMNS: tuple[Column, ...] = (
               "and not at its unit.")),
     Column("description", "beskrivelse", False, _l("Free text, at most 5000 characters."), 5000),
     Column("building", "bygg", False, _l("Building, at most 120 characters."), 120),
+    Column("floor", "etasje", False, _l("Floor, at most 40 characters: 2, U1, loft."), 40),
     Column("room", "rom", False, _l("Room, at most 120 characters."), 120),
     Column("pickup_instructions", "henting", False, _l("Pickup instructions, at most 2000 characters."),
            2000),
@@ -71,8 +72,17 @@ COLUMNS: tuple[Column, ...] = (
            aliases=("color",)),
     Column("asset_tag", "inventarnummer", False, _l("Asset tag, at most 60 characters."), 60),
     Column("serial_number", "serienummer", False, _l("Serial number, at most 80 characters."), 80),
+    Column("status", "status", False,
+           _l("Inventory import only: in use, for repair or for recycling (i bruk, til reparasjon, "
+              "til gjenvinning). Blank means in use.")),
 )
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+# What each import page lists (and its template holds). Either import reads every column, but a listing
+# import refuses a status cell: the market has none of the inventory's statuses.
+LISTING_COLUMNS = tuple(column for column in COLUMNS if column.key != "status")
+INVENTORY_COLUMNS = tuple(COLUMNS_BY_KEY[key] for key in (
+    "title", "category", "condition", "quantity", "status", "unit", "building", "floor", "room", "brand", "model",
+    "colour", "dimensions", "asset_tag", "serial_number", "description", "location"))
 _HEADER_NAMES = {name: column for column in COLUMNS
                  for name in (column.key, column.norwegian, *column.aliases)}
 
@@ -85,6 +95,34 @@ class Row:
     values: dict[str, object]
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     overflow: bool = False  # cells beyond the header's last column: a separator inside an unquoted value?
+
+
+def template(columns: tuple[Column, ...], examples: list[dict[str, object]], kind: str) -> bytes:
+    """A file to fill in: the Norwegian headers of ``columns`` and the example rows (cells by column key), as
+    CSV the way Norwegian Excel reads it (UTF-8 with a byte-order mark, semicolons) or as .xlsx."""
+    header = [column.norwegian for column in columns]
+    rows = [["" if example.get(column.key) is None else example[column.key] for column in columns]
+            for example in examples]
+    if kind == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerows([header, *rows])
+        return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 4)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- Reading the file -----------------------------------------------------------------------------------

@@ -293,5 +293,5 @@ def import_items():
                 confirm.publish.data = "1" if form.publish.data else ""
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render_template("listings/import.html", form=form, confirm=confirm, report=report,
-                           columns=spreadsheet.COLUMNS, categories=services.categories(), municipality=municipality,
+                           columns=spreadsheet.LISTING_COLUMNS, categories=services.categories(), municipality=municipality,
                            max_rows=spreadsheet.MAX_ROWS), 400 if failed else 200
