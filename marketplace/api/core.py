@@ -35,6 +35,7 @@ from marketplace.listings.models import Category
 from marketplace.locations import services as locations
 from marketplace.locations.models import Location
 from marketplace.organisations.models import Municipality, Organisation, Unit
+from marketplace.projects import services as projects
 from marketplace.reservations import services as reservations
 from marketplace.security import login_manager, throttle
 from marketplace.wanted import services as wanted
@@ -113,6 +114,7 @@ def _conflict(error: Conflict):
 @blueprint.errorhandler(wanted.WantedError)
 @blueprint.errorhandler(locations.LocationError)
 @blueprint.errorhandler(inventory.InventoryError)
+@blueprint.errorhandler(projects.ProjectError)
 def _rule_broken(error):
     return error_json(422, "validation_failed", " ".join(error.errors.values()),
                       {name or "body": message for name, message in error.errors.items()})

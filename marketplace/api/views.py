@@ -15,7 +15,7 @@ from flask import current_app, jsonify, render_template
 # isort: off
 # Importing the domains registers their operations, in this order: the document's (its list of tags).
 from marketplace.api import (  # noqa: F401
-    items, inventory, reservations, transport, impact, ledger, account, wanted, locations)
+    items, inventory, reservations, transport, impact, ledger, account, wanted, projects, locations)
 # isort: on
 from marketplace.api.account import account_blueprint
 from marketplace.api.core import PREFIX, VERSION, blueprint, registry

@@ -324,6 +324,16 @@ def reserve(actor: User, project_need: ProjectNeed, item_id: int, quantity: Deci
     return reservation
 
 
+def assign(actor: User, project_need: ProjectNeed, item_id: int, quantity: Decimal | None, *,
+           would_buy_new: WouldBuyNew, now: datetime | None = None) -> Placement | Reservation:
+    """Cover the need with an item: the own inventory is moved into the room, a listing is reserved."""
+    item = db.session.get(Item, item_id)
+    if item is not None and item.municipality_id == project_need.project.municipality_id \
+            and item.status in MOVABLE_STATUSES:
+        return place(actor, project_need, item_id, quantity, would_buy_new=would_buy_new, now=now)
+    return reserve(actor, project_need, item_id, quantity, would_buy_new=would_buy_new, now=now)
+
+
 def decide(actor: User, project_need: ProjectNeed, *, reason: str, reason_text: str = "",
            now: datetime | None = None):
     """Close the need: met by what covers it, and what is still lacking bought new with a reason (waiting
