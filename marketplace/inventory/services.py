@@ -145,21 +145,50 @@ def _claim(item: Item, quantity: Decimal, place: Place | None, now: datetime) ->
     db.session.refresh(item)
 
 
+def _photo_copies(item: Item) -> list[Photo]:
+    """The item's photos for another item: the stored files are shared (they are kept by content hash)."""
+    return [Photo(uploaded_by_id=photo.uploaded_by_id, position=photo.position, content_hash=photo.content_hash,
+                  width=photo.width, height=photo.height, alt_text=photo.alt_text) for photo in item.photos]
+
+
 def _split_off(actor: User, item: Item, quantity: Decimal, now: datetime) -> Item:
     """A new row of ``quantity`` of the item, copied from it (photos too), naming the row it came from."""
     part = Item(**{column.key: getattr(item, column.key) for column in Item.__table__.columns
                    if column.key not in {"id", "created_at", "updated_at", "quantity", "quantity_available"}})
     part.quantity = part.quantity_available = quantity
-    part.split_from_id, part.created_at, part.created_by_id = item.id, now, actor.id
-    part.photos = [Photo(uploaded_by_id=photo.uploaded_by_id, position=photo.position,
-                         content_hash=photo.content_hash, width=photo.width, height=photo.height,
-                         alt_text=photo.alt_text) for photo in item.photos]
+    part.origin_item_id, part.created_at, part.created_by_id = item.id, now, actor.id
+    part.photos = _photo_copies(item)
     db.session.add(part)
     db.session.flush()
     item_saved.send(part)
     audit.record("inventory_split", actor=actor, municipality_id=item.municipality_id, item_id=item.id,
                  part_id=part.id, quantity=format(quantity.normalize(), "f"))
     return part
+
+
+# What an item received from another organisation keeps of the listing it came from: what it is, never where
+# it stood, who listed it or how it was offered.
+RECEIVED_FIELDS = ("title", "description", "category_id", "condition", "dimensions", "brand", "model", "colour",
+                   "asset_tag", "serial_number", "kgco2e_new", "mass_kg", "price_new_nok", "figures_source",
+                   "erasure_recorded_at", "erasure_certificate")
+
+
+def receive(item: Item, quantity: Decimal, municipality: Municipality, place: Place, *, by_id: int | None,
+            unit_id: int | None, now: datetime | None = None) -> Item:
+    """What was handed over from ``item`` becomes an item in use in the receiving municipality's inventory, at
+    ``place`` (a building project's room); it names the listing it came from, so both sides keep the history."""
+    now = now or utcnow()
+    received = Item(**{name: getattr(item, name) for name in RECEIVED_FIELDS}, municipality_id=municipality.id,
+                    unit_id=unit_id, status=ItemStatus.IN_USE, quantity=quantity, quantity_available=quantity,
+                    building=place.building, floor=place.floor, room=place.room, location_id=place.location_id,
+                    location_since=now, origin_item_id=item.id, created_by_id=by_id, created_at=now)
+    received.photos = _photo_copies(item)
+    db.session.add(received)
+    db.session.flush()
+    item_saved.send(received)
+    audit.record("inventory_received", municipality_id=municipality.id, item_id=received.id, origin_item_id=item.id,
+                 quantity=format(quantity.normalize(), "f"), moved_to=str(place))
+    return received
 
 
 def move(actor: User, item: Item, quantity: Decimal | None, place: Place, now: datetime | None = None) -> Item:

@@ -191,8 +191,9 @@ class Item(Base):
     location_since: Mapped[datetime | None]
     disposal_reason: Mapped[DisposalReason | None] = mapped_column(enum_column(DisposalReason, "disposal_reason"))
     disposal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # The row this one was split from (10 of 12 chairs moved or offered): its history is the older row's too.
-    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    # The item this row came from: the row it was split off (10 of 12 chairs moved or offered), or the listing
+    # it was received from for a building project. The older row's history is this one's too.
+    origin_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")

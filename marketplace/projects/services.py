@@ -34,9 +34,10 @@ from marketplace.projects.models import Placement, Project, ProjectNeed, Project
 from marketplace.projects.permissions import can_run_project, can_see_projects, can_start_project
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation, ReservationStatus, WouldBuyNew
+from marketplace.reservations.signals import reservation_closed
 from marketplace.wanted import services as wanted
 from marketplace.wanted.matching import Match, matching_items, tiers, with_related
-from marketplace.wanted.models import NeedStatus
+from marketplace.wanted.models import NeedStatus, need_reservations
 
 # Inventory that can furnish a project: what is in use elsewhere, or waiting for repair.
 MOVABLE_STATUSES = (ItemStatus.IN_USE, ItemStatus.FOR_REPAIR)
@@ -343,3 +344,22 @@ def decide(actor: User, project_need: ProjectNeed, *, reason: str, reason_text: 
     linked = [reservation.id for reservation in need.reservations if _live(reservation)]
     return wanted.record_outcome(actor, need, reservation_ids=linked, reason=reason, reason_text=reason_text,
                                  reused_elsewhere=placed_quantity(project_need), now=now)
+
+
+@reservation_closed.connect
+def land_in_the_room(reservation: Reservation, *, handed_over: bool, event=None, **_details) -> None:
+    """What is handed over for a project becomes the receiver's inventory item in the need's room (a loan is
+    not received for good, so it lands nowhere)."""
+    if not handed_over or event is None:
+        return
+    project_need = db.session.scalar(select(ProjectNeed).join(
+        need_reservations, need_reservations.c.need_id == ProjectNeed.need_id).where(
+        need_reservations.c.reservation_id == reservation.id))
+    if project_need is None:
+        return
+    project = project_need.project
+    received = inventory.receive(reservation.item, reservation.quantity, project.municipality, inventory.Place(
+        building=project.building, room=project_need.room, location_id=project.location_id),
+        by_id=reservation.requester_id, unit_id=reservation.requester_unit_id, now=event.recorded_at)
+    audit.record("project_item_received", municipality_id=project.municipality_id, project_id=project.id,
+                 need_id=project_need.need_id, reservation_id=reservation.id, item_id=received.id)

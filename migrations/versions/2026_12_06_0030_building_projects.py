@@ -80,8 +80,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_project_placements_need_id'), 'project_placements', ['need_id'], unique=False)
     with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('split_from_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_items_split_from_id_items'), 'items', ['split_from_id'], ['id'],
+        batch_op.add_column(sa.Column('origin_item_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_items_origin_item_id_items'), 'items', ['origin_item_id'], ['id'],
                                     ondelete='SET NULL')
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_until', marketplace.db.UtcDateTime(timezone=True), nullable=True))
@@ -91,8 +91,8 @@ def downgrade() -> None:
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.drop_column('held_until')
     with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_items_split_from_id_items'), type_='foreignkey')
-        batch_op.drop_column('split_from_id')
+        batch_op.drop_constraint(batch_op.f('fk_items_origin_item_id_items'), type_='foreignkey')
+        batch_op.drop_column('origin_item_id')
     op.drop_table('project_placements')
     op.drop_table('project_needs')
     op.drop_table('projects')

@@ -93,7 +93,7 @@ def test_placing_part_of_a_row_splits_it_keeps_the_history_and_counts_as_interna
     assert (rest.quantity, rest.room, rest.building) == (Decimal(2), "101", "Gamle skolen")
     assert (moved.quantity, moved.building, moved.floor, moved.room) == (Decimal(10), "Dulten bibliotek", "",
                                                                          "Lesesal")
-    assert moved.split_from_id == rest.id and moved.status == ItemStatus.IN_USE
+    assert moved.origin_item_id == rest.id and moved.status == ItemStatus.IN_USE
     assert placement.came_from == "Gamle skolen, 1, 101"
     event = placement.reuse_event
     assert event.giver_municipality_id == event.receiver_organisation_id == dulten.a.id
@@ -199,3 +199,27 @@ def test_two_needs_racing_for_one_inventory_row_leave_one(make_app, dulten, quan
     chairs = db.session.scalars(select(Item).where(Item.title == "Kontorstoler, gamle skolen")).all()
     assert sum(item.quantity for item in chairs) == 12
     assert db.session.scalar(select(func.count()).select_from(ReuseEvent)) == 1
+
+
+def test_what_is_handed_over_for_the_project_lands_in_its_room_as_the_receiver_s_inventory(dulten):
+    from marketplace.listings import services as listings
+    from marketplace.reservations import handover
+
+    project_need = add(dulten, 20, room="Barneavdelingen")
+    reservation = services.reserve(dulten.caretaker_a, project_need, dulten.network_chairs.id, Decimal(5),
+                                   would_buy_new=WouldBuyNew.YES, now=NOW)
+    reservations.approve(dulten.caretaker_b, reservation, now=NOW)
+    handover.collect(dulten.caretaker_b, reservation, now=NOW + timedelta(hours=1))
+    received = db.session.scalar(select(Item).where(Item.origin_item_id == dulten.network_chairs.id))
+    assert (received.municipality_id, received.status, received.quantity) == (dulten.a.id, ItemStatus.IN_USE,
+                                                                               Decimal(5))
+    assert (received.building, received.room, received.title) == ("Dulten bibliotek", "Barneavdelingen",
+                                                                  "Kontorstoler fra B")
+    assert received in inventory.inventory(dulten.member_a).items
+    with pytest.raises(NotVisible):  # B keeps its listing's history, and sees nothing of A's inventory
+        listings.find_item(dulten.caretaker_b, received.id)
+    assert db.session.get(Item, dulten.network_chairs.id).quantity_available == Decimal(1)
+    figures = progress(dulten.project, NOW.date())
+    assert figures.pieces.covered_network == Decimal(5) and figures.co2e_kg > 0
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "inventory_received" in actions and "project_item_received" in actions
