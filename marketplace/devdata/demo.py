@@ -25,7 +25,7 @@ from marketplace.listings import erasure
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
 from marketplace.db import db, utcnow
-from marketplace.devdata import demo_inventory, demo_loans, demo_transport, photos
+from marketplace.devdata import demo_inventory, demo_loans, demo_projects, demo_transport, photos
 from marketplace.devdata.demo_listings import LISTINGS, DemoListing
 from marketplace.devdata.demo_locations import load_locations, place_items
 from marketplace.devdata.demo_region import MUNICIPALITIES, NETWORK, PARTNERS, PASSWORD, PLACES, USERS
@@ -338,6 +338,7 @@ def load(progress: Callable[[str], object] = lambda _message: None, *, with_list
         demo_loans.load(now)
         demo_transport.load(now)
         demo_inventory.load(now)
+        demo_projects.load(now)
     return logins
 
 

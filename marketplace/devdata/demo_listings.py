@@ -247,6 +247,16 @@ LISTINGS = [
         "monteringsbeskrivelse og alle beslag følger med. Går til metallgjenvinning om ingen tar dem.",
         colour="grå", dimensions="B 100 × D 35 × H 210 cm", discarded=True),
     DemoListing(
+        N, VN, "table", "Lesebord fra Nordvik bibliotek (12 stk.)", "12", GOOD, "Nordvik bibliotek", "partners",
+        "Lesebord i eik med stålben, fra lesesalen som bygges om. Noen riper i lakken, ellers fine. Dulten "
+        "bibliotek har reservert fire til sitt nye bibliotek.",
+        room="Lesesalen", colour="eik", dimensions="160 × 80 cm, høyde 72 cm"),
+    DemoListing(
+        N, VN, "stackable_chair", "Stablestoler fra Nordvik kulturhus (12 stk.)", "12", GOOD, "Nordvik bibliotek",
+        "partners",
+        "Stablestoler med polstret sete, fra salen i kulturhuset. Stables ti i høyden.",
+        room="Salen", colour="mørkeblå"),
+    DemoListing(
         N, VN, "whiteboard", "Krittavle med sidefløyer, grønn", "1", WORN, "Nordvik skole", "expired",
         "Klassisk krittavle med to sidefløyer. Godt brukt, men flaten er jevn. Kan passe i et verksted eller "
         "en barnehage. Må tas ned fra veggen av den som henter; vi låner ut verktøy.",
