@@ -21,6 +21,7 @@ from marketplace.inputs import parse_id
 from marketplace.listings import services as listings
 from marketplace.locations import services as locations
 from marketplace.projects import permissions, services
+from marketplace.projects import report  # noqa: F401  (adds the projects to the climate report)
 from marketplace.projects.forms import BuyNewForm, CoverForm, NeedForm, ProjectForm, need_input, project_input
 from marketplace.projects.progress import progress
 from marketplace.reservations import services as reservations

@@ -2,13 +2,15 @@
 network, moving chairs into the room and reserving for the project, buying the rest new with a reason, the
 progress and its CSV; another municipality sees none of it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from marketplace.db import db
+from marketplace.impact import report
+from marketplace.impact.models import ReuseEvent
 from marketplace.projects.models import Placement, Project, ProjectNeed
 from marketplace.wanted.models import NeedOutcome
 from tests.conftest import fresh, login
@@ -16,6 +18,7 @@ from tests.projects.test_services import DUE, LONG_AGO, NOW, add
 from tests.factories import item_input, make_item
 from marketplace.inventory import services as inventory
 from marketplace.projects import services
+from marketplace.reservations.models import WouldBuyNew
 
 
 @pytest.fixture
@@ -108,3 +111,28 @@ def test_another_municipality_and_members_are_kept_out(client, library):
                        data={"item_id": library.old_chairs.id, "quantity": "1", "would_buy_new": "yes"}).status_code == 403
     fresh()
     assert db.session.scalar(select(func.count()).select_from(Placement)) == 0
+
+
+def test_the_municipality_s_climate_report_shows_each_project_and_its_internal_reuse(client, library):
+    services.place(library.caretaker_a, library.need, library.old_chairs.id, Decimal(10),
+                   would_buy_new=WouldBuyNew.YES, now=NOW)
+    db.session.commit()
+    login(client, "admin@a.example")
+    args = f"scope=municipality:kommune-a&period=custom&from={NOW.year}-01-01&to={NOW.year}-12-31"
+    page = client.get(f"/report?{args}").get_data(as_text=True)
+    section = page.split('id="building-projects"')[1].split("</section>")[0]
+    assert "Nytt bibliotek, Dulten: fra eget inventar" in section and "50 %" in section  # 10 of 20 chairs
+    csv = client.get(f"/report/export.csv?{args}").get_data(as_text=True)
+    assert "Byggeprosjekter" in csv and "Nytt bibliotek, Dulten: behov (stk.)" in csv
+    # The move is internal reuse: in A's totals, given and received by A, by the ledger's one method.
+    fresh()
+    year = report.build(report.resolve_scope(None, "municipality:kommune-a"), date(NOW.year, 1, 1),
+                        date(NOW.year, 12, 31))
+    event = db.session.scalar(select(ReuseEvent))
+    assert event.giver_municipality_id == event.receiver_organisation_id == library.a.id
+    assert year.totals.co2e_net_kg == event.co2e_net_kg > 0
+    client.post("/logout")
+    login(client, "caretaker@b.example")
+    other = client.get(f"/report?scope=municipality:kommune-b&period=custom&from={NOW.year}-01-01"
+                       f"&to={NOW.year}-12-31").get_data(as_text=True)
+    assert 'id="building-projects"' not in other
