@@ -23,6 +23,7 @@ from marketplace.api.core import (
     respond,
     with_references,
 )
+from marketplace.api.schemas.inventory import OfferQuery
 from marketplace.api.schemas.locations import LocationOut
 from marketplace.api.schemas.items import (
     ItemCreate,
@@ -166,13 +167,16 @@ def delete_item(item_id: int):
 
 
 @registry.route(blueprint, "POST", "/items/{item_id}/publish", summary="Publish a draft, or republish; offer "
-                "an item in use as surplus", tag="items", responses={200: ITEM}, errors=(403, 409, 422))
+                "an item in use as surplus", tag="items", query=OfferQuery, responses={200: ITEM},
+                errors=(403, 409, 422))
 def publish_item(item_id: int):
     """Drafts, withdrawn and expired listings can be published. An item of the inventory (in use, for repair
-    or for recycling) is offered on the market as the same item, so its history stays with it."""
+    or for recycling) is offered on the market as the same item, so its history stays with it; with
+    `quantity`, only that many of its row are offered (split off, answered as the new item)."""
     item = listings.find_manageable_item(current_user, item_id)
+    query = parse_query(OfferQuery)
     if item.status in INVENTORY_STATUSES:
-        item = inventory.offer_as_surplus(current_user, item.id)
+        item = inventory.offer_as_surplus(current_user, item.id, query.quantity)
     else:
         listings.publish_item(current_user, item)
     return respond(item_out(item))

@@ -93,6 +93,12 @@ class StatusForm(FlaskForm):
         return next((reason for reason in DisposalReason if reason.value == self.disposal_reason.data), None)
 
 
+class OfferForm(FlaskForm):
+    quantity = DecimalCommaField(_l("How many"), validators=[Optional()],
+                                 description=_l("Leave it as it is to offer the whole row; fewer splits the row, "
+                                                "and the rest stays in use."))
+
+
 class ImportForm(listings_forms.ImportForm):
     """The listings' import form without "publish at once": the inventory is never on the market."""
 

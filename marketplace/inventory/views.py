@@ -10,12 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from marketplace.errors import Conflict
 from marketplace.inputs import parse_id
 from marketplace.inventory import services
-from marketplace.inventory.forms import STATUS_LABELS, RegisterForm, StatusForm
+from marketplace.inventory.forms import STATUS_LABELS, OfferForm, RegisterForm, StatusForm
 from marketplace.inventory.permissions import can_keep_inventory, can_see_inventory
 from marketplace.listings import services as listings
 from marketplace.listings import uploads
@@ -130,10 +129,16 @@ def change_status(item_id: int):
 
 @blueprint.post("/inventory/<int:item_id>/offer")
 def offer(item_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    form = OfferForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(" ".join(str(message) for message in form.quantity.errors), "error")
+        return redirect(url_for("listings.detail", item_id=item_id, _anchor="inventory-heading"), 303)
     try:
-        services.offer_as_surplus(current_user, item_id)
+        item_id = services.offer_as_surplus(current_user, item_id, form.quantity.data).id
+    except services.InventoryError as error:
+        flash(" ".join(error.errors.values()), "error")
     except listings.ListingError as error:
         flash(" ".join(error.errors.values()), "error")
     except Conflict as error:
@@ -150,7 +155,7 @@ def item_inventory_card(item, viewer) -> dict:
     if item.status not in INVENTORY_STATUSES:
         return {}
     keep = can_keep_inventory(viewer, item.municipality)
-    return {"inventory": {"keep": keep, "offer_form": FlaskForm(formdata=None),
+    return {"inventory": {"keep": keep, "offer_form": OfferForm(formdata=None, quantity=item.quantity.normalize()),
                           "status_form": StatusForm(formdata=None, statuses=services.NEXT_STATUSES[item.status])}}
 
 

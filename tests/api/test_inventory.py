@@ -373,3 +373,15 @@ def test_no_status_filter_of_the_market_reaches_items_in_use(api, desks):
             assert all(each["status"] == "published" for each in answer["items"])
     assert api.get("/items?q=elevpulter", "caretaker_a").get_json()["total"] == 0
     assert listings.find_item(desks.member_a, desks.desks).quantity == Decimal(28)
+
+
+def test_offering_part_of_a_row_through_the_api(api, setup):
+    item_id = api.post("/items", "caretaker_a", json=IN_USE).get_json()["id"]
+    assert api.post(f"/items/{item_id}/publish?quantity=29", "caretaker_a").status_code == 422
+    assert api.post(f"/items/{item_id}/publish?quantity=abc", "caretaker_a").status_code == 400
+    part = api.post(f"/items/{item_id}/publish?quantity=8", "caretaker_a")
+    assert part.status_code == 200, part.get_json()
+    part = part.get_json()
+    assert part["id"] != item_id and (part["status"], part["quantity"]) == ("published", "8")
+    rest = api.get(f"/items/{item_id}", "caretaker_a").get_json()
+    assert (rest["status"], rest["quantity"]) == ("in_use", "20")

@@ -119,6 +119,23 @@ def test_surplus_goes_on_the_market_as_the_same_item_with_its_history(chairs):
         inventory.offer_as_surplus(chairs.caretaker_a, item.id)
 
 
+def test_offering_part_of_a_row_splits_it_and_both_parts_keep_the_history(chairs):
+    from decimal import Decimal
+
+    offered = inventory.offer_as_surplus(chairs.caretaker_a, chairs.chairs.id, Decimal(4), now=NOW)
+    rest = db.session.get(Item, chairs.chairs.id)
+    assert (rest.status, rest.quantity, rest.room) == (ItemStatus.IN_USE, Decimal(6), "204")
+    assert (offered.status, offered.quantity, offered.quantity_available) == (ItemStatus.PUBLISHED, Decimal(4),
+                                                                              Decimal(4))
+    assert offered.origin_item_id == rest.id and (offered.building, offered.room) == ("Dulten skole", "204")
+    split = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inventory_split"))
+    assert split.details["item_id"] == rest.id and split.details["part_id"] == offered.id
+    for quantity in (Decimal(7), Decimal("1.5"), Decimal(0)):  # more than the row, half a chair, nothing
+        with pytest.raises(inventory.InventoryError):
+            inventory.offer_as_surplus(chairs.caretaker_a, rest.id, quantity)
+    assert inventory.offer_as_surplus(chairs.caretaker_a, rest.id, Decimal(6)).id == rest.id  # the whole row
+
+
 def test_an_offer_the_market_refuses_leaves_the_item_in_use(chairs):
     chairs.a.electrical_safety_note_required = True
     projector = inventory.register(chairs.caretaker_a, item_input("projector", title="Prosjektor"))

@@ -162,7 +162,16 @@ def test_status_change_and_offer_through_the_item_page(client, stock):
         client.post(f"/inventory/{item_id}/status", data=bad)
         fresh()
         assert db.session.get(Item, item_id).status == ItemStatus.FOR_REPAIR
-    offered = client.post(f"/inventory/{item_id}/offer", follow_redirects=True)
+    for bad in ("abc", "11", "2,5"):  # not a number, more than the row, half a chair: a message, nothing split
+        refused = client.post(f"/inventory/{item_id}/offer", data={"quantity": bad}, follow_redirects=True)
+        assert "flash--error" in refused.get_data(as_text=True), bad
+    assert count_items() == 3
+    part = client.post(f"/inventory/{item_id}/offer", data={"quantity": "4"})
+    fresh()
+    offered_part = db.session.scalar(select(Item).where(Item.origin_item_id == item_id))
+    assert part.location.endswith(f"/items/{offered_part.id}") and offered_part.status == ItemStatus.PUBLISHED
+    assert (offered_part.quantity, db.session.get(Item, item_id).quantity) == (4, 6)
+    offered = client.post(f"/inventory/{item_id}/offer", data={"quantity": "6"}, follow_redirects=True)
     assert "på markedet nå" in offered.get_data(as_text=True)
     fresh()
     item = db.session.get(Item, item_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from marketplace.api.schemas.common import MAX_ID, Body, Page, text
+from marketplace.api.schemas.common import MAX_ID, Body, Page, Quantity, Query, text
 from marketplace.api.schemas.items import InventoryStatusValue
 from marketplace.listings.models import DisposalReason, ItemStatus
 
@@ -38,3 +38,9 @@ class StatusChange(Body):
     disposal_reason: DisposalReasonValue | None = Field(
         default=None, description="Only with `disposed`: `recycled` (delivered to material recycling) or "
                                   "`scrapped` (thrown away as residual waste).")
+
+
+class OfferQuery(Query):
+    quantity: Quantity | None = Field(default=None, description="For an item of the inventory: offer only this "
+                                      "many of its row (10 of 12 chairs); the part is split off as an item of its "
+                                      "own, naming the row (`origin_item_id`), and the rest stays in use.")
