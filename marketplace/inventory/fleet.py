@@ -117,7 +117,7 @@ def _rows(items: list[Item], today: date) -> list[FleetRow]:
             for item in items]
 
 
-_ORDER = (Item.asset_tag, Item.title, Item.id)
+_ORDER = (Item.asset_tag == "", Item.asset_tag, Item.title, Item.id)  # untagged devices last
 
 
 def fleet(actor: User, filters: FleetFilters = FleetFilters(), page: int = 1, per_page: int = PER_PAGE,

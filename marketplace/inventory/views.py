@@ -302,9 +302,8 @@ def item_fleet_card(item, viewer) -> dict:
     if repairs is None:
         return {}
     keep = item.status in INVENTORY_STATUSES and can_keep_inventory(viewer, item.municipality)
-    details = DetailsForm(formdata=None)
+    today = oslo_date(utcnow())
+    details, repair = DetailsForm(formdata=None), RepairForm(formdata=None, repaired_on=today)
     details.fill(item)
-    return {"fleet": {"repairs": repairs, "keep": keep, "age": fleet.age_years(item.purchased_on,
-                                                                                 oslo_date(utcnow())),
-                      "repair_form": RepairForm(formdata=None), "details_form": details,
-                      "group_labels": USER_GROUP_LABELS}}
+    return {"fleet": {"repairs": repairs, "keep": keep, "age": fleet.age_years(item.purchased_on, today),
+                      "repair_form": repair, "details_form": details, "group_labels": USER_GROUP_LABELS}}
