@@ -72,7 +72,8 @@ def item_out(item: Item) -> ItemOut:
         serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
         erasure_recorded=item.erasure_recorded_at is not None,
         erasure_certificate=bool(item.erasure_certificate),
-        purchased_on=item.purchased_on, user_group=item.user_group.value if item.user_group else None, offer=str(item.offer), loan_days=item.loan_days,
+        purchased_on=item.purchased_on, user_group=item.user_group.value if item.user_group else None,
+        offer=str(item.offer), loan_days=item.loan_days,
         can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
         published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )

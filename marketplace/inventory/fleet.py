@@ -132,9 +132,12 @@ def fleet(actor: User, filters: FleetFilters = FleetFilters(), page: int = 1, pe
 
 def fleet_rows(actor: User, filters: FleetFilters = FleetFilters(), today: date | None = None
                ) -> Iterator[FleetRow]:
-    """Every row of the fleet under ``filters`` (for the export), read a chunk at a time by id."""
-    query = _fleet_query(_municipality_of(actor), filters)
-    today = today or oslo_date(utcnow())
+    """Every row of the fleet under ``filters`` (for the export), read a chunk at a time by id. The actor is
+    checked at once, not when the rows are first read."""
+    return _chunks(_fleet_query(_municipality_of(actor), filters), today or oslo_date(utcnow()))
+
+
+def _chunks(query: Select, today: date) -> Iterator[FleetRow]:
     after = 0
     while True:
         items = list(db.session.scalars(query.where(Item.id > after).order_by(Item.id).limit(CSV_CHUNK)))

@@ -135,7 +135,7 @@ def test_another_municipality_sees_none_of_the_fleet(setup):
         with pytest.raises(Forbidden):
             fleet.fleet(outsider)
         with pytest.raises(Forbidden):
-            list(fleet.fleet_rows(outsider))
+            fleet.fleet_rows(outsider)  # at once, before a row is read
 
 
 def test_the_csv_has_the_pages_columns_for_excel_in_norway(setup, monkeypatch):
@@ -283,6 +283,25 @@ def test_the_csv_download_is_the_own_fleet_only(client, setup):
     client.post("/logout")
     login(client, "helper@hjelpen.example")
     assert client.get("/inventory/ict").status_code == 403 and client.get("/inventory/ict.csv").status_code == 403
+
+
+def test_the_fleet_page_reads_a_bounded_number_of_queries(client, setup, app):
+    from tests.conftest import counting_queries
+
+    login(client, "member@a.example")
+    address = "/inventory/ict?need-category=laptop&need-quantity=30"
+    client.get(address)
+    with counting_queries(app) as few:
+        assert client.get(address).status_code == 200
+    for number in range(12):  # twice as many devices, each with a repair
+        item = inventory.register(setup.region.caretaker_a, item_input("laptop", title=f"PC {number}",
+                                                                       asset_tag=f"A-9{number:02}"))
+        fleet.record_repair(setup.region.caretaker_a, item.id, repaired_on=oslo_date(utcnow()),
+                            description="Sjekket")
+    db.session.commit()
+    with counting_queries(app) as many:
+        page = client.get(address).get_data(as_text=True)
+    assert "18 enheter funnet" in page and len(many) == len(few), (len(few), len(many))
 
 
 def test_the_enough_form_answers_in_plain_words_with_a_prefilled_need(client, setup):
