@@ -291,6 +291,11 @@ class Enough:
     def enough(self) -> bool:
         return self.missing == 0
 
+    @property
+    def missing_text(self) -> str:
+        """What is missing as plain digits ("17", not "17.000" as PostgreSQL's sums come), for an address."""
+        return format(self.missing.normalize(), "f")
+
 
 def enough(actor: User, category: Category | None, quantity: Decimal | None, user_group: UserGroup | None = None,
            now: datetime | None = None) -> Enough:
