@@ -3,7 +3,7 @@ them (``user_group``: pupils, staff, shared), and a repair history (``item_repai
 optional cost, who recorded it). Self-contained: it adds columns and a table, touching nothing else.
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -14,7 +14,7 @@ import marketplace.db
 
 
 revision = '0031'
-down_revision = '0029'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
