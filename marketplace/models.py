@@ -10,6 +10,7 @@ from marketplace.organisations.models import (  # noqa: F401
     PartnerOrganisation,
     Unit,
 )
+from marketplace.inventory.models import ItemRepair  # noqa: F401
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet, ReuseEvent  # noqa: F401
 from marketplace.listings.models import Category, Item, Photo  # noqa: F401
 from marketplace.locations.models import Location  # noqa: F401

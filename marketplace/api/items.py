@@ -35,12 +35,13 @@ from marketplace.api.schemas.items import (
     PhotoUpload,
 )
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.inventory import fleet
 from marketplace.inventory import services as inventory
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services as listings
 from marketplace.listings import sharing
 from marketplace.listings.forms import item_input
-from marketplace.listings.models import INVENTORY_STATUSES, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Item, ItemStatus, UserGroup
 from marketplace.locations import services as locations
 from marketplace.locations.models import Location
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
@@ -70,7 +71,10 @@ def item_out(item: Item) -> ItemOut:
         mass_kg=plain(item.mass_kg), price_new_nok=plain(item.price_new_nok),
         figures_source=item.figures_source or "", asset_tag=item.asset_tag or "",
         serial_number=item.serial_number or "", safety_check_note=item.safety_check_note or "",
-        erasure_recorded=item.erasure_recorded_at is not None, offer=str(item.offer), loan_days=item.loan_days,
+        erasure_recorded=item.erasure_recorded_at is not None,
+        erasure_certificate=bool(item.erasure_certificate),
+        purchased_on=item.purchased_on, user_group=item.user_group.value if item.user_group else None,
+        offer=str(item.offer), loan_days=item.loan_days,
         can_manage=can_manage_item(current_user, item), created_at=item.created_at, updated_at=item.updated_at,
         published_at=item.published_at, web_url=urls.external_url("listings.detail", item_id=item.id),
     )
@@ -96,6 +100,14 @@ def _item_input(values: dict[str, Any], municipality: Municipality, item: Item |
     floor = values.pop("floor") if "floor" in values else item.floor if item is not None else ""
     # The floor is the inventory's: read here, as the listing form has no such field.
     return replace(item_input(with_references(values, municipality), item), floor=floor)
+
+
+def _device_facts(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """The fleet's facts (purchase date, user group) taken out of the body's values: they are set by the
+    inventory's fleet service, not the listing's; only those sent (null clears one)."""
+    facts = {name: values.pop(name, None) for name in ("purchased_on", "user_group")}
+    return {name: UserGroup(value) if name == "user_group" and value else value
+            for name, value in facts.items() if name in given}
 
 
 # --- Items ----------------------------------------------------------------------------------------------
@@ -127,11 +139,15 @@ def create_item():
     if not can_list_items_for(current_user, municipality):
         raise Forbidden
     body = parse_body(ItemCreate)
-    data = _item_input(body.model_dump(exclude={"status"}), municipality)
+    values = body.model_dump(exclude={"status"})
+    device = _device_facts(values, given=body.model_fields_set)
+    data = _item_input(values, municipality)
     if ItemStatus(body.status) in INVENTORY_STATUSES:
         item = inventory.register(current_user, data, status=ItemStatus(body.status))
     else:
         item = listings.create_item(current_user, data, publish=body.status == "published")
+    if device:
+        fleet.set_details(current_user, item, **device)
     return respond(item_out(item), 201, {"Location": url_for("api.get_item", item_id=item.id)})
 
 
@@ -152,8 +168,11 @@ def update_item(item_id: int):
     status changes only through publish and withdraw (and, in the inventory, POST /items/{item_id}/status)."""
     item = listings.find_manageable_item(current_user, item_id)
     body = parse_body(ItemUpdate)
-    data = _item_input(body.model_dump(exclude_unset=True), item.municipality, item)
-    listings.update_item(current_user, item, data)
+    values = body.model_dump(exclude_unset=True)
+    device = _device_facts(values, given=body.model_fields_set)
+    listings.update_item(current_user, item, _item_input(values, item.municipality, item))
+    if device:
+        fleet.set_details(current_user, item, **device)
     return respond(item_out(item))
 
 

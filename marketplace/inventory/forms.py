@@ -7,19 +7,25 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (DateField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
 from marketplace.listings import forms as listings_forms
 from marketplace.listings.forms import CONDITION_LABELS, DISPOSAL_LABELS, CategoryAndUnitChoices
-from marketplace.listings.models import INVENTORY_STATUSES, DisposalReason, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Category, DisposalReason, Item, ItemStatus, UserGroup
 
 STATUS_LABELS = {
     ItemStatus.IN_USE: _l("In use"),
     ItemStatus.FOR_REPAIR: _l("For repair"),
     ItemStatus.FOR_RECYCLING: _l("For recycling"),
     ItemStatus.DISPOSED: _l("Disposed of"),
+}
+USER_GROUP_LABELS = {
+    UserGroup.PUPILS: _l("Pupils"),
+    UserGroup.STAFF: _l("Staff"),
+    UserGroup.SHARED: _l("Shared"),
 }
 # What "same as the last one" copies: what the next chair shares with the previous one (never its photos,
 # asset tag or serial number, which are its own).
@@ -103,3 +109,53 @@ class ImportForm(listings_forms.ImportForm):
     """The listings' import form without "publish at once": the inventory is never on the market."""
 
     publish = None
+
+
+# --- The ICT fleet --------------------------------------------------------------------------------------
+
+def _group_choices(empty_label) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label), *(SelectChoice(group.value, label)
+                                            for group, label in USER_GROUP_LABELS.items())]
+
+
+def chosen_group(value: str | None) -> UserGroup | None:
+    return next((group for group in UserGroup if group.value == value), None)
+
+
+class DetailsForm(FlaskForm):
+    """The fleet's facts of a device: when it was bought and who uses it."""
+
+    purchased_on = DateField(_l("Purchase date"), validators=[Optional()],
+                             description=_l("From the invoice or the supplier; gives the age."))
+    user_group = SelectField(_l("User group"), validate_choice=False, choices=_group_choices(_l("Not given")))
+
+    def fill(self, item: Item) -> None:
+        self.purchased_on.data = item.purchased_on
+        self.user_group.data = item.user_group.value if item.user_group else ""
+
+
+class RepairForm(FlaskForm):
+    repaired_on = DateField(_l("Date of the repair"), validators=[Optional()])
+    description = TextAreaField(_l("What was done"), validators=[Optional()], render_kw={"maxlength": 500},
+                                description=_l("For example “new battery” or “screen replaced”."))
+    cost_nok = StringField(_l("Cost in NOK (optional)"), validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "decimal"})
+
+
+class EnoughForm(FlaskForm):
+    """"Do we have enough used equipment?": a GET form, so the answer has an address."""
+
+    class Meta:
+        csrf = False
+
+    category = SelectField(_l("What is needed"), coerce=str, validate_choice=False)
+    quantity = DecimalCommaField(_l("How many"), validators=[Optional()])
+    user_group = SelectField(_l("For whom"), validate_choice=False, choices=_group_choices(_l("Anyone")))
+
+    def __init__(self, *args, categories: list[Category] = (), locale: str = "nb", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice(category.slug, category.name(locale)) for category in categories]
+        self.categories = {category.slug: category for category in categories}
+
+    def chosen_category(self) -> Category | None:
+        return self.categories.get(self.category.data or "")

@@ -170,7 +170,7 @@ def _split_off(actor: User, item: Item, quantity: Decimal, now: datetime) -> Ite
 # it stood, who listed it or how it was offered.
 RECEIVED_FIELDS = ("title", "description", "category_id", "condition", "dimensions", "brand", "model", "colour",
                    "asset_tag", "serial_number", "kgco2e_new", "mass_kg", "price_new_nok", "figures_source",
-                   "erasure_recorded_at", "erasure_certificate")
+                   "erasure_recorded_at", "erasure_certificate", "purchased_on")
 
 
 def receive(item: Item, quantity: Decimal, municipality: Municipality, place: Place, *, by_id: int | None,

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session, stream_with_context,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.db import utcnow
 from marketplace.errors import Conflict
+from marketplace.i18n import oslo_date
 from marketplace.inputs import parse_id
-from marketplace.inventory import services
-from marketplace.inventory.forms import STATUS_LABELS, OfferForm, RegisterForm, StatusForm
+from marketplace.inventory import fleet, services
+from marketplace.inventory.forms import (STATUS_LABELS, USER_GROUP_LABELS, DetailsForm, EnoughForm, OfferForm,
+                                        RegisterForm, RepairForm, StatusForm, chosen_group)
 from marketplace.inventory.permissions import can_keep_inventory, can_see_inventory
 from marketplace.listings import services as listings
 from marketplace.listings import uploads
@@ -206,3 +210,105 @@ def import_template(kind: str):
         abort(403)
     return Response(importing.template(kind), content_type=importing.TEMPLATE_KINDS[kind], headers={
         "Content-Disposition": f"attachment; filename=inventory-import-template.{kind}"})
+
+
+# --- The ICT fleet (fleet.py): the table, its CSV, "do we have enough?", repairs and a device's facts -------
+
+def _fleet_filters() -> fleet.FleetFilters:
+    status, slug = request.args.get("status", ""), request.args.get("category", "")
+    return fleet.FleetFilters(
+        category=next((category for category in fleet.ict_categories() if category.slug == slug), None),
+        user_group=chosen_group(request.args.get("user_group")),
+        status=ItemStatus(status) if status in INVENTORY_STATUSES else None)
+
+
+def _enough_answer(form: EnoughForm):
+    """The answer when the form was sent (its errors on the form otherwise), or None."""
+    if form.quantity.name not in request.args:
+        return None
+    form.validate()
+    if form.quantity.errors:
+        return None
+    try:
+        return fleet.enough(current_user, form.chosen_category(), form.quantity.data,
+                            chosen_group(form.user_group.data))
+    except fleet.FleetError as error:
+        for name, message in error.errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        return None
+
+
+@blueprint.get("/inventory/ict")
+def fleet_overview():
+    if not can_see_inventory(current_user, current_user.municipality):
+        abort(403)
+    filters = _fleet_filters()
+    found = fleet.fleet(current_user, filters, parse_id(request.args.get("page")) or 1, fleet.PER_PAGE)
+    form = EnoughForm(request.args, prefix="need", categories=fleet.ict_categories(), locale=str(get_locale()))
+    answer = _enough_answer(form)
+    return render_template("inventory/fleet.html", found=found, filters=filters, form=form, answer=answer,
+                           categories=fleet.ict_categories(), statuses=INVENTORY_STATUSES,
+                           group_labels=USER_GROUP_LABELS), 400 if form.errors else 200
+
+
+@blueprint.get("/inventory/ict.csv")
+def fleet_csv():
+    if not can_see_inventory(current_user, current_user.municipality):
+        abort(403)
+    rows = fleet.fleet_rows(current_user, _fleet_filters())
+    lines = fleet.csv_lines(rows, locale=str(get_locale()), group_labels=USER_GROUP_LABELS,
+                            status_labels=STATUS_LABELS)
+    body = stream_with_context(("\ufeff" if index == 0 else "") + line for index, line in enumerate(lines))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="ikt-flate-{current_user.municipality.slug}.csv"'})
+
+
+@blueprint.post("/inventory/<int:item_id>/repairs")
+def add_repair(item_id: int):
+    form = RepairForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        fleet.record_repair(current_user, item_id, repaired_on=form.repaired_on.data,
+                            description=form.description.data or "", cost_nok=form.cost_nok.data)
+    except fleet.FleetError as error:
+        flash(" ".join(error.errors.values()), "error")
+    except Conflict as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The repair is recorded."), "success")
+    return redirect(url_for("listings.detail", item_id=item_id, _anchor="repairs-heading"), 303)
+
+
+@blueprint.post("/inventory/<int:item_id>/device")
+def device_details(item_id: int):
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        if not form.is_submitted() or form.csrf_token.errors:
+            abort(400)
+        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+        return redirect(url_for("listings.detail", item_id=item_id, _anchor="device-heading"), 303)
+    item = listings.find_manageable_item(current_user, item_id)
+    try:
+        fleet.set_details(current_user, item, purchased_on=form.purchased_on.data,
+                          user_group=chosen_group(form.user_group.data))
+    except fleet.FleetError as error:
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(_("The device's facts are saved."), "success")
+    return redirect(url_for("listings.detail", item_id=item_id, _anchor="device-heading"), 303)
+
+
+@item_page.connect
+def item_fleet_card(item, viewer) -> dict:
+    """For an ICT item, to its own municipality's people only: its age, user group and repair history; for
+    those who keep the inventory, the forms to record a repair and to set its purchase date and user group."""
+    repairs = fleet.repairs_of(viewer, item) if item.is_ict else None
+    if repairs is None:
+        return {}
+    keep = item.status in INVENTORY_STATUSES and can_keep_inventory(viewer, item.municipality)
+    today = oslo_date(utcnow())
+    details, repair = DetailsForm(formdata=None), RepairForm(formdata=None, repaired_on=today)
+    details.fill(item)
+    return {"fleet": {"repairs": repairs, "keep": keep, "age": fleet.age_years(item.purchased_on, today),
+                      "repair_form": repair, "details_form": details, "group_labels": USER_GROUP_LABELS}}

@@ -91,6 +91,14 @@ class DisposalReason(StrEnum):
     SCRAPPED = "scrapped"  # thrown away as residual waste
 
 
+class UserGroup(StrEnum):
+    """Who uses an ICT device in the inventory (the fleet view): pupils, staff, or shared by both."""
+
+    PUPILS = "pupils"
+    STAFF = "staff"
+    SHARED = "shared"  # shared or other: a library PC, a meeting-room screen
+
+
 class Category(Base):
     __tablename__ = "categories"
 
@@ -178,6 +186,9 @@ class Item(Base):
     erasure_recorded_at: Mapped[datetime | None]
     erasure_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     erasure_certificate: Mapped[str | None] = mapped_column(String(80))  # stored file name: <sha256>.<ext>
+    # The ICT fleet (inventory/fleet.py): when it was bought (its age) and who uses it.
+    purchased_on: Mapped[date | None]
+    user_group: Mapped[UserGroup | None] = mapped_column(enum_column(UserGroup, "user_group"))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

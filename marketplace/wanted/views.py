@@ -122,7 +122,8 @@ def needs():
 def register():
     if not permissions.can_post_notice(current_user):
         abort(403)
-    form = _form(NeedForm)
+    # A GET may arrive prefilled (what, how many, which category: the ICT fleet's "do we have enough?").
+    form = _form(NeedForm, **({"formdata": request.args} if request.method == "GET" else {}))
     if request.method == "GET":
         form.unit.data = str(current_user.unit.id) if current_user.unit else ""
         return render_template("wanted/register.html", form=form,

@@ -25,12 +25,14 @@ from marketplace.api.schemas.common import (
     text,
 )
 from marketplace.api.schemas.locations import LocationOut
-from marketplace.listings.models import INVENTORY_STATUSES, MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus
+from marketplace.listings.models import (INVENTORY_STATUSES, MAX_LOAN_DAYS, Condition, ItemOffer, ItemStatus,
+                                         UserGroup)
 
 ConditionValue = Literal[tuple(condition.value for condition in Condition)]  # type: ignore[valid-type]
 OfferValue = Literal[tuple(offer.value for offer in ItemOffer)]  # type: ignore[valid-type]
 LoanDays = Annotated[int, Field(ge=1, le=MAX_LOAN_DAYS), WholeNumber]
 ItemStatusValue = Literal[tuple(status.value for status in ItemStatus)]  # type: ignore[valid-type]
+UserGroupValue = Literal[tuple(group.value for group in UserGroup)]  # type: ignore[valid-type]
 InventoryStatusValue = Literal[tuple(status.value for status in INVENTORY_STATUSES)]  # type: ignore[valid-type]
 CreatedStatusValue = Literal[("draft", "published",  # type: ignore[valid-type]
                               *(status.value for status in INVENTORY_STATUSES))]
@@ -103,6 +105,10 @@ class ItemCreate(Body):
                                                           "`loan_days` and returned.")
     loan_days: LoanDays | None = Field(default=None, description="The loan period in days (1–365); required when "
                                                                  "`offer` is `lend`, ignored otherwise.")
+    purchased_on: Day | None = Field(default=None, description="When it was bought (ICT fleet: gives its age); "
+                                                               "not in the future.")
+    user_group: UserGroupValue | None = Field(default=None, description="Who uses it: `pupils`, `staff` or "
+                                                                        "`shared` (shared or other).")
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -181,6 +187,10 @@ class ItemOut(Out):
     serial_number: str
     safety_check_note: str
     erasure_recorded: bool
+    erasure_certificate: bool = Field(description="Whether an erasure certificate is stored (fetch it on the web "
+                                                  "page; only the item's municipality can).")
+    purchased_on: date | None
+    user_group: UserGroupValue | None
     offer: OfferValue
     loan_days: int | None = Field(description="The loan period in days of a lent item.")
     can_manage: bool = Field(description="Whether the caller may change, publish and withdraw it.")
