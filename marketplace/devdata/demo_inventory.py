@@ -5,15 +5,17 @@ caretaker would on a phone; loaded once (skipped when the municipality has an in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
 from marketplace.db import db
+from marketplace.i18n import oslo_date
+from marketplace.inventory import fleet
 from marketplace.inventory import services as inventory
-from marketplace.listings.models import INVENTORY_STATUSES, Category, Condition, Item, ItemStatus
+from marketplace.listings.models import INVENTORY_STATUSES, Category, Condition, Item, ItemStatus, UserGroup
 from marketplace.listings.services import ItemInput
 
 BUILDING = "Gamle Dulten skole"
@@ -40,6 +42,9 @@ OTHER_ROOMS = [
                       ("monitor_24", "Skjerm 24 tommer", 24, Condition.GOOD),
                       ("office_chair", "Kontorstol, enkel", 24, Condition.WORN)]),
 ]
+# The ICT among them, for the fleet view: title → (purchased how many years before now, used by whom)
+ICT = {"Bærbar PC, 14 tommer": (3, UserGroup.STAFF), "Stasjonær PC": (7, UserGroup.PUPILS),
+       "Skjerm 24 tommer": (5, UserGroup.PUPILS)}
 # A few rows that are not simply in use: (room, title) → status
 NOT_IN_USE = {("103", "Elevstol, blå skall"): ItemStatus.FOR_REPAIR,
               ("Datarom", "Stasjonær PC"): ItemStatus.FOR_RECYCLING,
@@ -63,6 +68,13 @@ def load(now: datetime) -> None:
             item = inventory.register(caretaker, ItemInput(
                 title=title, category=categories[slug], condition=condition, quantity=Decimal(quantity),
                 building=BUILDING, floor=floor, room=room), now=now)
+            if title in ICT:
+                years, group = ICT[title]
+                fleet.set_details(caretaker, item, purchased_on=oslo_date(now).replace(day=1).replace(
+                    year=oslo_date(now).year - years), user_group=group, now=now)
+            if title == "Bærbar PC, 14 tommer":
+                fleet.record_repair(caretaker, item.id, repaired_on=oslo_date(now) - timedelta(days=120),
+                                    description="Nytt batteri", cost_nok=Decimal("890"), now=now)
             status = NOT_IN_USE.get((room, title))
             if status is not None:
                 inventory.change_status(caretaker, item.id, status, reason="Registrert ved kartleggingen", now=now)
