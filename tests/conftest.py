@@ -17,6 +17,9 @@ from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
+from marketplace.devdata import demo
+from marketplace.devdata import photos as drawings
+from marketplace.listings import photos as photo_files
 
 pytest_plugins = ["tests.sso.oidc_provider"]  # the oidc_provider fixture: a real OpenID Provider
 
@@ -49,6 +52,42 @@ def _cache_url_builders() -> None:
 
 
 _cache_url_builders()
+
+
+def _draw_the_demo_s_photos_once() -> None:
+    """The full demo (the crawl, tests/devdata, `marketplace demo` in test_cli) draws ~130 photos and sends each
+    through the photo pipeline: 5–10 s of a load. Both are pure (the same arguments give the same bytes, the
+    same bytes the same variants), so while the demo loads, each drawing and its processing are remembered for
+    the run: the first load does all the work, later ones reuse it (every load still stores the variants in
+    its own upload directory). Outside a demo load, as in the photo tests, nothing is remembered."""
+    load, render, process = demo.load, drawings.render, photo_files.process
+    drawn: dict[tuple, bytes] = {}
+    processed: dict[bytes, photo_files.ProcessedPhoto] = {}
+
+    def render_once(*args, **kwargs) -> bytes:
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in drawn:
+            drawn[key] = render(*args, **kwargs)
+        return drawn[key]
+
+    def process_once(upload):
+        if not isinstance(upload, bytes):
+            return process(upload)
+        if upload not in processed:
+            processed[upload] = process(upload)  # a PhotoError is raised each time, never remembered
+        return processed[upload]
+
+    def load_with_remembered_photos(*args, **kwargs):
+        drawings.render, photo_files.process = render_once, process_once
+        try:
+            return load(*args, **kwargs)
+        finally:
+            drawings.render, photo_files.process = render, process
+
+    demo.load = load_with_remembered_photos
+
+
+_draw_the_demo_s_photos_once()
 
 
 def _reset_database(url: str) -> None:
