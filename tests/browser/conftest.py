@@ -101,15 +101,16 @@ def live_server(make_app) -> Iterator[str]:
 
 @pytest.fixture
 def new_page(browser, live_server) -> Iterator[Callable[..., object]]:
-    """``new_page("desktop" | "phone")`` opens a fresh context (own cookies) with that viewport.
+    """``new_page("desktop" | "phone")`` opens a fresh context (own cookies) with that viewport; keyword
+    arguments change the context's options (``device_scale_factor=1``).
 
     The page's ``base_url`` is the live server, so ``page.goto("/login")`` works. Console errors about the
     Content-Security-Policy and uncaught page errors are collected in ``page.problems``.
     """
     contexts = []
 
-    def factory(viewport: str = "desktop"):
-        context = browser.new_context(base_url=live_server, locale="nb-NO", **VIEWPORTS[viewport])
+    def factory(viewport: str = "desktop", **options):
+        context = browser.new_context(base_url=live_server, locale="nb-NO", **{**VIEWPORTS[viewport], **options})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
