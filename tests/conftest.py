@@ -32,8 +32,8 @@ SQLITE_LEDGER_GUARD = (  # as migration 0004 creates it
 
 def _cache_url_builders() -> None:
     """Reuse Werkzeug's URL builders across apps. Every test builds two apps, and each app compiled two Python
-    functions for each of its ~180 routes (an AST built, walked and compiled: ~90 % of create_app, 0.2–0.5 s
-    an app, ten minutes of a run). A builder is made from the rule's parts alone and is bound to each rule
+    functions for each of its ~180 routes (an AST built, walked and compiled: ~90 % of create_app, ~0.1 s of
+    CPU an app, four minutes or so of a run). A builder is made from the rule's parts alone and is bound to each rule
     afterwards (``self`` is its argument, its converters are read through it), so rules with the same parts
     share one; a rule whose defaults fill in one of its parts is compiled as before."""
     compile_builder = rules.Rule._compile_builder
