@@ -167,7 +167,9 @@ def crawl(page, origin: str, role: str, judged: set[tuple[str, str]]) -> tuple[l
 class PhotoCache:
     """Each photo fetched once for the whole crawl, not once per role: the pages still load and lay out their
     real pictures, without the server resizing the same ones seven times over (the crawl checks pages, not
-    who may see a photo, which tests/listings does)."""
+    who may see a photo, which tests/listings does). Static files likewise: a routed context has no HTTP
+    cache (Playwright turns it off), so each page asked again for the style sheet, the script and the
+    icons, four requests of five."""
 
     def __init__(self) -> None:
         self.responses: dict[str, object] = {}
@@ -212,6 +214,7 @@ def test_every_page_each_role_reaches_fits_a_phone_and_passes_axe(browser, demo_
         context = browser.new_context(base_url=demo_server, locale="nb-NO", **PHONE)
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/photos/**", photos.serve)
+        context.route("**/static/**", photos.serve)
         try:
             page = context.new_page()
             page.problems = []  # type: ignore[attr-defined]
