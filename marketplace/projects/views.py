@@ -20,8 +20,11 @@ from marketplace.i18n import oslo_date
 from marketplace.inputs import parse_id
 from marketplace.listings import services as listings
 from marketplace.locations import services as locations
-from marketplace.projects import permissions, services
-from marketplace.projects import report  # noqa: F401  (adds the projects to the climate report)
+from marketplace.projects import (
+    permissions,
+    report,  # noqa: F401  (adds the projects to the climate report)
+    services,
+)
 from marketplace.projects.forms import BuyNewForm, CoverForm, NeedForm, ProjectForm, need_input, project_input
 from marketplace.projects.progress import progress
 from marketplace.reservations import services as reservations

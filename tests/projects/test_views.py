@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from marketplace.db import db
 from marketplace.impact import report
 from marketplace.impact.models import ReuseEvent
-from marketplace.projects.models import Placement, Project, ProjectNeed
-from marketplace.wanted.models import NeedOutcome
-from tests.conftest import fresh, login
-from tests.projects.test_services import DUE, LONG_AGO, NOW, add
-from tests.factories import item_input, make_item
 from marketplace.inventory import services as inventory
 from marketplace.projects import services
+from marketplace.projects.models import Placement, Project, ProjectNeed
 from marketplace.reservations.models import WouldBuyNew
+from marketplace.wanted.models import NeedOutcome
+from tests.conftest import fresh, login
+from tests.factories import item_input, make_item
+from tests.projects.test_services import DUE, LONG_AGO, NOW, add
 
 
 @pytest.fixture
