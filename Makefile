@@ -58,9 +58,9 @@ PG_LOG := .pytest-postgresql.log
 test: install-test
 	@if [ -n "$$MARKETPLACE_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL ($$MARKETPLACE_TEST_POSTGRES_URL) runs alongside; its output follows the SQLite run =="; \
-		MARKETPLACE_TEST_DATABASE_URL="$$MARKETPLACE_TEST_POSTGRES_URL" $(BIN)/python -m pytest -p no:cacheprovider \
-			$(PYTEST_ARGS) > $(PG_LOG) 2>&1 & pg=$$!; \
-		echo "== SQLite =="; $(BIN)/python -m pytest $(PYTEST_ARGS); sqlite=$$?; \
+		MARKETPLACE_TEST_DATABASE_URL="$$MARKETPLACE_TEST_POSTGRES_URL" MARKETPLACE_TEST_ROLE_SHARE=2/2 \
+			$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) > $(PG_LOG) 2>&1 & pg=$$!; \
+		echo "== SQLite =="; MARKETPLACE_TEST_ROLE_SHARE=1/2 $(BIN)/python -m pytest $(PYTEST_ARGS); sqlite=$$?; \
 		echo "== PostgreSQL: waiting for its run to finish =="; wait $$pg; postgresql=$$?; cat $(PG_LOG); \
 		echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgresql =="; \
 		[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]; \

@@ -130,6 +130,18 @@ def new_page(browser, live_server) -> Iterator[Callable[..., object]]:
         context.close()
 
 
+def this_run_s_roles(roles: dict[str, str | None]) -> dict[str, str | None]:
+    """The roles a role-by-role walk (the crawl, the phone menu) takes in this run. When `make test` runs both
+    engines side by side it shares those walks between them (MARKETPLACE_TEST_ROLE_SHARE "1/2" on SQLite, "2/2"
+    on PostgreSQL): they test pages and layout, not SQL, which every other test runs on both engines, so
+    together the two runs walk every role once. Run alone (the variable unset), a run walks them all."""
+    share = os.environ.get("MARKETPLACE_TEST_ROLE_SHARE", "")
+    if not share:
+        return roles
+    part, parts = (int(number) for number in share.split("/"))
+    return {name: email for index, (name, email) in enumerate(roles.items()) if index % parts == part - 1}
+
+
 def login(page, email: str = DEMO_CARETAKER[0], password: str = "ombruk-demo") -> None:
     """Sign in through the real login form (fill both fields, press Enter) and wait for the next page."""
     page.goto("/login")

@@ -9,7 +9,8 @@ per role, the query string only telling the two visits apart (reservations and i
 pages differ by state). axe-core runs once per kind of page and structure of its content. Logout is a POST form, so the crawl never follows
 it; downloads (CSV, Excel, PDF, JSON, calendar files, photos) are not pages and are left out.
 
-Every problem of every role is collected and reported together, so one run shows the whole list."""
+Every problem of every role is collected and reported together, so one run shows the whole list. When `make test`
+runs both engines side by side, they share the roles between them (``this_run_s_roles``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORTS, assert_no_axe_violations, login
+from tests.browser.conftest import TIMEOUT_MS, VIEWPORTS, assert_no_axe_violations, login, this_run_s_roles
 
 ROLES = {
     "anonymous": None,
@@ -210,7 +211,7 @@ def test_every_page_each_role_reaches_fits_a_phone_and_passes_axe(browser, demo_
     judged: set[tuple[str, str]] = set()
     photos = PhotoCache()
     started = time.monotonic()
-    for role, email in ROLES.items():
+    for role, email in this_run_s_roles(ROLES).items():
         context = browser.new_context(base_url=demo_server, locale="nb-NO", **PHONE)
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/photos/**", photos.serve)
