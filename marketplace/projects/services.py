@@ -38,6 +38,7 @@ from marketplace.reservations.signals import reservation_closed
 from marketplace.wanted import services as wanted
 from marketplace.wanted.matching import Match, matching_items, tiers, with_related
 from marketplace.wanted.models import NeedStatus, need_reservations
+from marketplace.wanted.signals import need_covered_elsewhere
 
 # Inventory that can furnish a project: what is in use elsewhere, or waiting for repair.
 MOVABLE_STATUSES = (ItemStatus.IN_USE, ItemStatus.FOR_REPAIR)
@@ -343,7 +344,15 @@ def decide(actor: User, project_need: ProjectNeed, *, reason: str, reason_text: 
     need = project_need.need
     linked = [reservation.id for reservation in need.reservations if _live(reservation)]
     return wanted.record_outcome(actor, need, reservation_ids=linked, reason=reason, reason_text=reason_text,
-                                 reused_elsewhere=placed_quantity(project_need), now=now)
+                                 now=now)
+
+
+@need_covered_elsewhere.connect
+def placed_for_the_need(need) -> Decimal | None:
+    """The own inventory moved into a project need's room met it too, wherever its outcome is recorded (the
+    project's page or the need's own)."""
+    project_need = db.session.get(ProjectNeed, need.id)
+    return placed_quantity(project_need) if project_need is not None else None
 
 
 @reservation_closed.connect

@@ -50,6 +50,7 @@ from marketplace.wanted.permissions import (
     can_post_notice,
     can_see_need,
 )
+from marketplace.wanted.signals import need_covered_elsewhere
 from marketplace.wanted.visibility import visible_notices_clause
 
 MAX_FOUND_KEPT = 12  # matching items remembered on the need, for the certificate
@@ -358,11 +359,10 @@ def linkable_reservations(need: Need) -> list[Reservation]:
 
 
 def record_outcome(actor: User, need: Need, *, reservation_ids: list[int], reason: str = "",
-                   reason_text: str = "", reused_elsewhere: Decimal = Decimal(0), now: datetime | None = None
-                   ) -> Need:
-    """End the need: met by reuse (the reservations that met it, and ``reused_elsewhere``, e.g. own inventory
-    moved into a project's room; fully or partly), or buying new (the rest) with a reason from the list;
-    "other" needs words. Buying new waits for approval when policy says so."""
+                   reason_text: str = "", now: datetime | None = None) -> Need:
+    """End the need: met by reuse (the reservations that met it, and what the rooms above say covered it
+    otherwise, e.g. own inventory moved into a project's room; fully or partly), or buying new (the rest) with a
+    reason from the list; "other" needs words. Buying new waits for approval when policy says so."""
     if not can_manage_need(actor, need):
         raise Forbidden
     if need.status != NeedStatus.OPEN:
@@ -373,7 +373,8 @@ def record_outcome(actor: User, need: Need, *, reservation_ids: list[int], reaso
     if any(rid not in allowed for rid in wanted_ids):
         raise WantedError({"reservations": _("Choose among your municipality's reservations in this category.")})
     chosen = [allowed[rid] for rid in wanted_ids]
-    reused = sum((reservation.quantity for reservation in chosen), reused_elsewhere)
+    elsewhere = sum((amount for _receiver, amount in need_covered_elsewhere.send(need) if amount), Decimal(0))
+    reused = sum((reservation.quantity for reservation in chosen), elsewhere)
     reason_text = (reason_text or "").strip()
     if reused >= need.quantity:
         outcome, buy_reason, reason_text = NeedOutcome.REUSED, None, ""

@@ -223,3 +223,14 @@ def test_what_is_handed_over_for_the_project_lands_in_its_room_as_the_receiver_s
     assert figures.pieces.covered_network == Decimal(5) and figures.co2e_kg > 0
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "inventory_received" in actions and "project_item_received" in actions
+
+
+def test_the_need_s_own_outcome_form_counts_what_was_moved_into_the_room(dulten):
+    from marketplace.wanted import services as wanted
+
+    project_need = add(dulten, 12)
+    services.place(dulten.caretaker_a, project_need, dulten.old_chairs.id, Decimal(10),
+                   would_buy_new=WouldBuyNew.YES, now=NOW)
+    wanted.record_outcome(dulten.caretaker_a, project_need.need, reservation_ids=[], reason="quantity", now=NOW)
+    assert (project_need.need.outcome, project_need.need.reused_quantity) == (NeedOutcome.PARTLY_REUSED,
+                                                                              Decimal(10))
