@@ -57,6 +57,12 @@ BENCHMARK = "search"
 PG_BENCH_DATABASE = "marketplace_bench_search"
 GOAL_P95_MS = 50.0
 GOAL_RATIO = 2.0
+# The regions to generate: the default one (as measured since decision record 18), and the whole country in one
+# network (issue 22: 357 municipalities; the viewer sees about half of the million items).
+PROFILES = {
+    "region": {"items": 100_000, "municipalities": 50, "network_size": 10, "inventory_share": 0.0},
+    "national": {"items": 1_000_000, "municipalities": 357, "network_size": 357, "inventory_share": 0.2},
+}
 MODES = ("service", "service_bare", "list", "list_bare", "http", "http_bare")
 
 
@@ -140,7 +146,7 @@ def prepare_region(app, args) -> dict:
         log(f"Generating {args.items} items in {args.municipalities} municipalities …")
         started = time.perf_counter()
         region = benchdata.generate(args.items, args.municipalities, network_size=args.network_size,
-                                    seed=args.seed, progress=log)
+                                    seed=args.seed, progress=log, inventory_share=args.inventory_share)
         db.session.commit()
         written = time.perf_counter() - started
         benchdata.analyze()
@@ -354,9 +360,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse-database", action="store_true",
                         help="measure the PostgreSQL database of --database-url as it is (generating the region "
                              f"only if it has no items) instead of creating and dropping {PG_BENCH_DATABASE!r}")
-    parser.add_argument("--items", type=int, default=100_000, help="items to generate (default 100000)")
-    parser.add_argument("--municipalities", type=int, default=50, help="municipalities (default 50)")
-    parser.add_argument("--network-size", type=int, default=10, help="municipalities per network (default 10)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="region",
+                        help="the region to generate: 'region' (100,000 items, 50 municipalities in networks of 10) "
+                             "or 'national' (1,000,000 items, 357 municipalities in one network, a fifth of the "
+                             "items in use); the flags below override its figures")
+    parser.add_argument("--items", type=int, help="items to generate (region: 100000)")
+    parser.add_argument("--municipalities", type=int, help="municipalities (region: 50)")
+    parser.add_argument("--network-size", type=int, help="municipalities per network (region: 10)")
+    parser.add_argument("--inventory-share", type=float, help="share of the items in the municipalities' own "
+                        "inventory (in use, for repair or recycling), which search must skip (region: 0)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the region and the order (default 1)")
     parser.add_argument("--repeat", type=int, default=30, help="measured rounds per search (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds per search (default 3)")
@@ -365,6 +377,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(repeatable)")
     parser.add_argument("--explain", action="store_true", help="print the query plans of each search to stderr")
     args = parser.parse_args(argv)
+    for name, value in PROFILES[args.profile].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.items < 1 or args.municipalities < 1 or args.repeat < 1 or args.warmup < 0:
         parser.error("--items, --municipalities and --repeat must be positive, --warmup not negative")
     return args

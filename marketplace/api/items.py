@@ -27,8 +27,8 @@ from marketplace.api.schemas.inventory import OfferQuery
 from marketplace.api.schemas.locations import LocationOut
 from marketplace.api.schemas.items import (
     ItemCreate,
-    ItemList,
     ItemOut,
+    ItemSearchList,
     ItemsQuery,
     ItemUpdate,
     PhotoOut,
@@ -113,7 +113,7 @@ def _device_facts(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
 # --- Items ----------------------------------------------------------------------------------------------
 
 @registry.route(blueprint, "GET", "/items", summary="Search the items you can see", tag="items",
-                query=ItemsQuery, responses={200: (ItemList, "A page of published items.")})
+                query=ItemsQuery, responses={200: (ItemSearchList, "A page of published items.")})
 def list_items():
     """Published items visible to the caller (own municipality, then the network as the sharing rules
     allow), matching the search; newest first unless searching."""
@@ -125,8 +125,8 @@ def list_items():
                      + [("municipality", value) for value in query.municipality])
     params = replace(search.SearchParams.from_args(args), page=query.page, per_page=query.per_page)
     result = search.search(current_user, params, locale=locale(), with_facets=False)
-    return respond(ItemList(items=[item_out(item) for item in result.items], total=result.total,
-                            page=query.page, per_page=query.per_page))
+    return respond(ItemSearchList(items=[item_out(item) for item in result.items], total=result.total,
+                                  total_is_exact=result.total_is_exact, page=query.page, per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/items", summary="List a surplus item, or register one in use", tag="items",

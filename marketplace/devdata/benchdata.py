@@ -28,7 +28,8 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.db import db, utcnow
 from marketplace.impact import services as impact
-from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemStatus, MeasureUnit
+from marketplace.listings.models import (INVENTORY_STATUSES, Category, CategoryGroup, Condition, Item, ItemStatus,
+                                         MeasureUnit)
 
 # The statuses bench items get, in the order of their weights (written-off items are not generated).
 BENCH_STATUSES = [ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.COMPLETED, ItemStatus.WITHDRAWN,
@@ -55,6 +56,7 @@ class BenchRegion:
     users: int = 0
     items: int = 0
     published: int = 0
+    inventory: int = 0
     seconds: float = 0.0
     municipality_slugs: list[str] = field(default_factory=list)
     member_emails: list[str] = field(default_factory=list)
@@ -189,10 +191,15 @@ _ICT_EXTRA = ["Lader følger med.", "Uten lader.", "Tilbakestilt til fabrikkinns
 
 def generate(items: int = 100_000, municipalities: int = 50, *, network_size: int = 10, seed: int = 1,
              force: bool = False, batch_size: int = BATCH_SIZE, password: str = PASSWORD,
-             progress: Callable[[str], object] = lambda _m: None, now: datetime | None = None) -> BenchRegion:
-    """Write the region into the current session's transaction (the caller commits, then may ``analyze()``)."""
-    if items < 0 or municipalities < 1 or network_size < 1 or batch_size < 1:
-        raise BenchDataError("items must not be negative; municipalities, network size and batch size positive.")
+             progress: Callable[[str], object] = lambda _m: None, now: datetime | None = None,
+             inventory_share: float = 0.0) -> BenchRegion:
+    """Write the region into the current session's transaction (the caller commits, then may ``analyze()``).
+
+    ``inventory_share`` of the items are the municipalities' own inventory (in use, for repair or recycling,
+    decision 43): indexed for search like any item, and never shown on the market."""
+    if items < 0 or municipalities < 1 or network_size < 1 or batch_size < 1 or not 0 <= inventory_share < 1:
+        raise BenchDataError("items must not be negative; municipalities, network size and batch size positive; "
+                             "the inventory share at least 0 and below 1.")
     started = time.perf_counter()
     session = db.session
     existing = session.scalar(select(func.count()).select_from(Item)) or 0
@@ -288,6 +295,9 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
         municipality, units, caretaker = municipality_rows[rng.randrange(len(municipality_rows))]
         category = rng.choices(categories, weights)[0]
         row = _item_row(rng, first_id + number, municipality, units, caretaker, category, now)
+        if inventory_share and rng.random() < inventory_share:
+            _make_inventory(rng, row)
+        region.inventory += row["status"] in INVENTORY_STATUSES
         item_rows.append(row)
         names = [row["title"], category.name_nb, category.name_en, row["brand"], row["model"], row["colour"]]
         index_rows.append({"id": row["id"], "municipality_id": row["municipality_id"],
@@ -357,6 +367,19 @@ def _quantity(rng: random.Random, category: Category) -> Decimal:
     return Decimal(rng.randint(5, most)).quantize(_THOUSANDTHS)
 
 
+def _make_inventory(rng: random.Random, row: dict) -> None:
+    """Turn a generated listing into an item of its municipality's inventory: mostly in use, some for repair or
+    recycling; never published, so it has no stage times."""
+    row["status"] = rng.choices(INVENTORY_STATUSES, [90, 6, 4])[0]
+    row["floor"] = f"{rng.randint(1, 4)}. etasje"
+    row["room"] = row["room"] or f"Rom {rng.randint(100, 450)}"
+    row["quantity_available"] = row["quantity"]
+    for key in ("published_at", "network_visible_at", "partner_visible_at", "closed_at", "advertise_until",
+                "erasure_recorded_at", "erasure_recorded_by_id"):
+        row[key] = None
+    row["updated_at"] = row["created_at"]
+
+
 def _item_row(rng: random.Random, item_id: int, municipality: Municipality, units, caretaker: User,
               category: Category, now: datetime) -> dict:
     unit, building, room = rng.choice(units)
@@ -422,7 +445,7 @@ def _item_row(rng: random.Random, item_id: int, municipality: Municipality, unit
         # No reservations are generated: all is available, except what was handed over.
         "quantity_available": Decimal(0) if status == ItemStatus.COMPLETED else quantity,
         "dimensions": dimensions, "brand": brand, "model": model,
-        "colour": colour, "building": building, "room": room, "pickup_instructions": rng.choice(_PICKUP),
+        "colour": colour, "building": building, "floor": "", "room": room, "pickup_instructions": rng.choice(_PICKUP),
         "available_from": available_from, "advertise_until": advertise_until,
         "would_be_discarded": rng.random() < 0.25, "kgco2e_new": None, "mass_kg": None, "price_new_nok": None,
         "figures_source": "",

@@ -10,25 +10,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
 from urllib.parse import urlencode
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, null, or_, select, union_all
+from sqlalchemy import Select, and_, case, delete, func, null, or_, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
-from marketplace.inputs import MAX_ID
 from marketplace.i18n import oslo_date
+from marketplace.inputs import MAX_ID
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemOffer, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
 from marketplace.notifications import services as notifications
-from marketplace.organisations.models import Organisation, Unit
+from marketplace.organisations.models import Organisation
 from marketplace.search import permissions, text, vocabulary
+from marketplace.search.facets import Facets, FacetValue
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
 
@@ -36,6 +37,10 @@ SORTS = ("relevance", "newest", "quantity")
 PER_PAGE_CHOICES = (12, 24, 48)
 MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 200
+# Matches counted exactly (and ranked, for a text search): above it, "more than 1 000" (decision 46). Setting
+# ``SEARCH_EXACT_COUNT_LIMIT`` changes it; it is never below what the typo suggestions count.
+EXACT_COUNT_LIMIT = 1000
+FEW_HITS_COUNTED = 3
 
 
 @dataclass(frozen=True)
@@ -132,25 +137,28 @@ class SearchParams:
                     or self.unit or self.location or self.available_now or self.offer or self.min_quantity)
 
 
-@dataclass(frozen=True)
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
 @dataclass
 class SearchResult:
     params: SearchParams
     items: list[Item]
-    total: int
+    total: int  # exact, or (``total_is_exact`` false) a lower bound: more than this many match
     facets: dict[str, list[FacetValue]]
     suggestion: Any = None  # a close match for a misspelt query (suggest.Suggestion), set by suggest.search
+    total_is_exact: bool = True
+    # How far the pages reach when the total is not exact: the counted matches (pages ordered among them), or
+    # None when the pages come from the index in their order, as deep as there are items.
+    reach: int | None = None
+    facets_counted: bool = True  # false: the facets list the values of the newest matches, without counts
 
     @property
     def last_page(self) -> int:
-        return max(1, -(-self.total // self.params.per_page))
+        if self.total_is_exact or self.reach is not None:
+            return max(1, -(-(self.total if self.total_is_exact else self.reach) // self.params.per_page))
+        return MAX_PAGE
+
+    @property
+    def has_next_page(self) -> bool:
+        return self.params.page < self.last_page and (self.total_is_exact or len(self.items) == self.params.per_page)
 
 
 def search_index() -> SearchIndex:
@@ -242,38 +250,60 @@ def _rows_of(ids: list[int]) -> list[Item]:
     return [by_id[item_id] for item_id in ids]
 
 
-def _page(query: Select, params: SearchParams, matches) -> list[Item]:
-    """The items of the page: first their ids, picked and ordered from the items' visibility index alone (a
-    deep page skips thousands of entries, not thousands of rows), then the rows of those ids only."""
-    return _rows_of(list(db.session.scalars(
+def _page_ids(query: Select, params: SearchParams, matches) -> list[int]:
+    """The ids of the page, picked and ordered from the items' visibility index alone (a deep page skips
+    thousands of entries, not thousands of rows); ``_rows_of`` then reads the rows of those ids only."""
+    return list(db.session.scalars(
         _ordered(query.with_only_columns(Item.id), params, matches)
-        .limit(params.per_page).offset((params.page - 1) * params.per_page)
-    )))
+        .limit(params.per_page).offset((params.page - 1) * params.per_page)))
 
 
-def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: bool, by_unit: bool):
-    """A text search in one statement with one pass over the text index: the visible matches (without the
-    facet filters) are materialised once, with their rank, then both the page (facet filters applied) and the
-    grouped counts (as ``_grouped_counts``), or without facets only the total, are read from them. Broad
-    words match tens of thousands of documents, so reading the index once per search instead of once per
-    query is the difference; and only the visible matches are ranked. Returns (page ids, count rows)."""
-    query, matches = _filtered(visible, params, now, skip=FACET_FILTERS)
+def exact_count_limit() -> int:
+    """How many matches a search counts exactly (app config ``SEARCH_EXACT_COUNT_LIMIT``); above it the total is
+    "more than" that and the facets list their values without counts (decision 46)."""
+    return max(FEW_HITS_COUNTED, int(current_app.config.get("SEARCH_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)))
+
+
+@dataclass
+class _Sample:
+    """The newest matches of a search, at most the exact-count limit and one more, read in one statement."""
+
+    page_ids: list[int]
+    rows: list[tuple]  # grouped counts of the sample (``facets.Facets.count``), or empty
+    size: int  # rows in the sample: over the limit means there are more matches than are counted
+    matched: int  # of them, those that pass every filter
+
+
+def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, grouped: bool, by_unit: bool,
+                 skip: frozenset[str] = FACET_FILTERS) -> _Sample:
+    """A text search in one statement with one pass over the text index: the newest visible matches (without
+    the filters named in ``skip``), ``limit`` and one more to tell whether there are more, are materialised
+    once with their rank, then the page (every filter applied, in the search's order, among the ``limit``
+    newest) and either the grouped counts or the two counts of ``_Sample`` are read from them. Below the limit
+    the sample is every match, so page, total and facets are exact and the page is ranked among all matches;
+    above it, a broad word is answered from its newest matches instead of ranking and counting hundreds of
+    thousands of them (decision 46)."""
+    query, matches = _filtered(visible, params, now, skip=skip)
     base = query.with_only_columns(
         Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
         Item.unit_id, matches.c.rank.label("rank"),
-    ).cte("base").prefix_with("MATERIALIZED")  # both engines would otherwise inline it into each part
-    order = _order(params, base.c, base.c.rank)
+    ).order_by(Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
+    # The page is ordered among the ``limit`` newest (the sample's last row only tells that there are more).
+    newest = select(base).order_by(base.c.published_at.desc(), base.c.id.desc()).limit(limit).subquery("newest")
+    order = _order(params, newest.c, newest.c.rank)
     page = (
-        select(base.c.id, func.row_number().over(order_by=order).label("position"))
-        .where(*_facet_conditions(params, base.c)).order_by(*order)
+        select(newest.c.id, func.row_number().over(order_by=order).label("position"))
+        .where(*_facet_conditions(params, newest.c, FACET_FILTERS - skip)).order_by(*order)
         .limit(params.per_page).offset((params.page - 1) * params.per_page).subquery("page")
     )
-    if with_facets:
+    filters = _facet_conditions(params, base.c, FACET_FILTERS - skip)
+    if grouped:
         columns = [base.c.category_id, base.c.condition, base.c.municipality_id]
         columns += [base.c.unit_id] if by_unit else []
         counts = select(*columns, func.count()).group_by(*columns)
     else:
-        counts = select(func.count()).select_from(base).where(*_facet_conditions(params, base.c))
+        passing = func.count(case((and_(*filters), 1))) if filters else func.count()
+        counts = select(func.count(), passing).select_from(base)
     width = len(counts.selected_columns)
     # The counts come first (their column types are the statement's); the page's rows are told apart by their
     # position, which also orders them (a UNION ALL promises no order).
@@ -290,131 +320,77 @@ def _text_search(visible, params: SearchParams, now: datetime, *, with_facets: b
             count_rows.append(tuple(row[:width]))
         else:
             page_ids.append((row[-1], row[-2]))
-    return [item_id for _position, item_id in sorted(page_ids)], count_rows
+    ids = [item_id for _position, item_id in sorted(page_ids)]
+    if grouped:
+        return _Sample(ids, count_rows, size=sum(row[-1] for row in count_rows), matched=0)
+    size, matched = count_rows[0] if count_rows else (0, 0)
+    return _Sample(ids, [], size=size, matched=matched)
 
 
-def _grouped_counts(visible, params, now, by_unit: bool):
-    """One pass over the search without its facet filters, counted by category, condition and municipality
-    (and unit, when its facet is shown) in the items' visibility index alone. The facet filters are applied to
-    these rows in Python (``_Facets``): the total and every facet, with or without its own choice, come from this
-    one pass instead of one pass per chosen facet (each of which would read every text match again)."""
+def _grouped_sample(visible, params, now, limit: int, by_unit: bool) -> list[tuple]:
+    """The newest visible items of the search without its facet filters, at most ``limit``, counted by category,
+    condition and municipality (and unit, when its facet is shown) from the items' visibility indexes. The facet
+    filters are applied to these rows in Python (``facets.Facets``): below the limit the total and every facet,
+    with or without its own choice, come from this one pass."""
     query, _matches = _filtered(visible, params, now, skip=FACET_FILTERS)
     columns = [Item.category_id, Item.condition, Item.municipality_id] + ([Item.unit_id] if by_unit else [])
-    grouped = query.with_only_columns(*columns, func.count()).group_by(*columns).order_by(None)
-    return db.session.execute(grouped).all()
+    sample = (query.with_only_columns(*columns).order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
+              .subquery("sample"))
+    columns = [sample.c[column.key] for column in columns]
+    return db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
 
 
-def _facet_values(counts: dict[str, int], label_of, selected) -> list[FacetValue]:
-    """The facet's values by label; a chosen value that no longer matches anything stays in the panel (with
-    0), so it can be unticked."""
-    values = sorted((FacetValue(key, label_of(key), count, key in selected) for key, count in counts.items()),
-                    key=lambda value: value.label)
-    return values + [FacetValue(str(key), str(key), 0, True) for key in selected if key and key not in counts]
+def _capped_count(query: Select, limit: int) -> int:
+    """How many rows ``query`` has, counting no further than ``limit``: the count stops there."""
+    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(Item.id).limit(limit)
+                                                              .order_by(None).subquery()))
 
 
-class _Facets:
-    """Turns grouped counts into facet values; labels come from a few small reads, not from joins."""
-
-    def __init__(self, params: SearchParams, locale: str) -> None:
-        self.params = params
-        self.locale = locale
-        self.categories = {category.id: category for category in db.session.scalars(select(Category))}
-        self.by_slug = {category.slug: category for category in self.categories.values()}
-        self.municipalities: dict[int, tuple[str, str]] = {}  # id → (slug, name), read as needed
-
-    def _municipality(self, ids) -> None:
-        missing = set(ids) - self.municipalities.keys()
-        if missing:
-            self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
-                select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
-
-    def count(self, rows, by_unit: bool) -> tuple[int, dict[str, list[FacetValue]]]:
-        """The total and every facet from the ``_grouped_counts`` rows (with the unit facet if they are grouped
-        ``by_unit`` too), applying the facet filters as ``_facet_conditions`` does in SQL. A facet counts the
-        groups that pass every other facet filter, so a chosen facet still shows its alternatives."""
-        self._municipality({row[2] for row in rows})
-        params = self.params
-        # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
-        # search over every visible item has a thousand groups, but only a few dozen distinct values).
-        by_category = {
-            category_id: (
-                (("group", category.group.value), not params.group or category.group.value == params.group),
-                (("category", category.slug), not params.categories or category.slug in params.categories),
-            )
-            for category_id, category in self.categories.items()
-        }
-        by_condition: dict = {}
-        by_municipality = {
-            municipality_id: (("municipality", slug),
-                              not params.municipalities or slug in params.municipalities)
-            for municipality_id, (slug, _name) in self.municipalities.items()
-        }
-        tallies: dict[str, dict[str, int]] = {"group": {}, "category": {}, "condition": {}, "municipality": {},
-                                              "unit": {}}
-        total = 0
-        for row in rows:
-            category_id, condition, municipality_id = row[:3]
-            unit_id, count = (row[3], row[4]) if by_unit else (None, row[3])
-            if condition not in by_condition:
-                value = Condition(condition).value
-                by_condition[condition] = (("condition", value),
-                                           not params.conditions or value in params.conditions)
-            checks = [*by_category[category_id], by_condition[condition], by_municipality[municipality_id]]
-            if unit_id is not None:
-                checks.append((("unit", str(unit_id)), not params.unit or unit_id == params.unit))
-            elif params.unit:
-                continue  # no unit: outside the search, and not counted in the unit facet either
-            failed = [key for key, ok in checks if not ok]
-            if not failed:
-                total += count
-                counted = [key for key, _ok in checks]
-            elif len(failed) == 1:
-                counted = failed  # inside the search but for this facet's own filter: one of its alternatives
-            else:
-                continue
-            for facet, key in counted:
-                tallies[facet][key] = tallies[facet].get(key, 0) + count
-        names = {slug: name for slug, name in self.municipalities.values()}
-        label_of = {
-            "group": lambda key: key,
-            "category": lambda key: self.by_slug[key].name(self.locale),
-            "condition": lambda key: key,
-            "municipality": lambda key: names.get(key, key),
-        }
-        params = self.params
-        selected = {"group": (params.group,), "category": params.categories, "condition": params.conditions,
-                    "municipality": params.municipalities}
-        facets = {facet: _facet_values(tallies[facet], label_of[facet], selected[facet]) for facet in label_of}
-        if by_unit:
-            facets["unit"] = self.units(tallies["unit"])
-        return total, facets
-
-    def units(self, counts: dict[str, int]) -> list[FacetValue]:
-        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([int(key) for key in counts])))
-                     .all()) if counts else {}
-        return _facet_values(counts, lambda key: names.get(int(key), key),
-                             (str(self.params.unit),) if self.params.unit else ())
+def _has_facet_filters(params: SearchParams) -> bool:
+    return bool(params.group or params.categories or params.conditions or params.municipalities or params.unit)
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
            with_facets: bool = True, visible: Visibility | None = None) -> SearchResult:
+    """The page, total and facets of ``params`` for ``user``. Up to ``exact_count_limit()`` matches everything is
+    exact and a text search is ranked among all its matches; above it (decision 46) the total is a lower bound
+    (``total_is_exact``), the facets list the values of the newest matches without counts, and a page in
+    relevance or quantity order is ordered among the newest matches (``reach``), while a page newest first, or
+    of a search without words, comes from the index in that order."""
     now = now or utcnow()
     visible = visible or visibility(user, now)  # built once (or given): every query of this search shares it
+    limit = exact_count_limit()
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
+    faceted = _has_facet_filters(params)
+    reach = None
     if text.query_terms(params.q):
-        page_ids, rows = _text_search(visible, params, now, with_facets=with_facets, by_unit=by_unit)
+        sample = _text_sample(visible, params, now, limit=limit, grouped=with_facets, by_unit=by_unit)
+        page_ids, rows, exact = sample.page_ids, sample.rows, sample.size <= limit
+        total = sample.matched if exact else sample.size
+        if not exact and faceted:  # more matches than counted, but the chosen facets may leave few of them
+            chosen = _text_sample(visible, params, now, limit=limit, grouped=False, by_unit=False,
+                                  skip=frozenset())
+            page_ids, total = chosen.page_ids, chosen.size
+        if total > limit:
+            reach = None if params.effective_sort == "newest" else limit
+            if reach is None and params.page * params.per_page > limit:  # beyond the newest: from the index
+                query, matches = _filtered(visible, params, now)
+                page_ids = _page_ids(query, params, matches)
         items = _rows_of(page_ids)
-        if not with_facets:
-            return SearchResult(params=params, items=items, total=rows[0][0], facets={})
     else:
         query, matches = _filtered(visible, params, now)
-        items = _page(query, params, matches)
-        if not with_facets:
-            return SearchResult(params=params, items=items, total=db.count(query), facets={})
-        rows = _grouped_counts(visible, params, now, by_unit)
-    total, facets = _Facets(params, locale).count(rows, by_unit)
-    return SearchResult(params=params, items=items, total=total, facets=facets)
+        items = _rows_of(_page_ids(query, params, matches))
+        rows = _grouped_sample(visible, params, now, limit + 1, by_unit) if with_facets else []
+        exact = with_facets and sum(row[-1] for row in rows) <= limit
+        total = 0 if exact else limit + 1 if with_facets and not faceted else _capped_count(query, limit + 1)
+    if with_facets:
+        counted, facets = Facets(params, locale).count(rows, by_unit, exact)
+        total = counted if exact else total
+    else:
+        facets = {}
+    return SearchResult(params=params, items=items, total=min(total, limit), facets=facets,
+                        total_is_exact=total <= limit, reach=reach, facets_counted=not facets or exact)
 
 
 # --- Saved searches -------------------------------------------------------------------------------------

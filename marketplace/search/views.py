@@ -16,6 +16,7 @@ def results():
     params = SearchParams.from_args(request.args)
     result = suggest.search(current_user, params, locale=str(get_locale()))
     return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT,
+                           count_limit=services.exact_count_limit(),
                            locations=visible_locations(current_user))
 
 

@@ -205,3 +205,12 @@ class ItemList(Out):
     total: int
     page: int
     per_page: int
+
+
+class ItemSearchList(ItemList):
+    total: int = Field(description="How many items match, when `total_is_exact`; otherwise more than this many "
+                                   "match (the search counts exactly up to this number).")
+    total_is_exact: bool = Field(description="False when more items match than the search counts exactly: "
+                                             "`total` is then a lower bound, pages newest first go on as long as "
+                                             "they are full, and a page by relevance or quantity is ordered "
+                                             "among the newest `total` matches only.")
