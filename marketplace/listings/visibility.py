@@ -18,6 +18,14 @@ from marketplace.locations.models import Location, LocationKind
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
 
+def municipalities_with(organisation_id: int) -> list[int]:
+    """The members of every network ``organisation_id`` belongs to, in one statement (the search's visibility
+    walks the memberships once per request; a statement per membership adds up)."""
+    networks = select(network_members.c.network_id).where(network_members.c.organisation_id == organisation_id)
+    return list(db.session.scalars(select(network_members.c.organisation_id)
+                                   .where(network_members.c.network_id.in_(networks)).distinct()))
+
+
 def municipalities_in(network_ids: list[int]) -> list[int]:
     """The member ids of these networks, read once, so the visibility condition is a plain list the
     planner can use with the items' municipality index."""
@@ -79,8 +87,8 @@ def visibility(user: User, now: datetime) -> Visibility:
     stages: dict[int, dict[str, ColumnElement[bool]]] = {}
     settled = None  # the erasure condition, built once (it reads the data-bearing categories)
 
-    def reach(network_ids: list[int], name: str, condition) -> None:
-        for municipality_id in municipalities_in(network_ids):
+    def reach(municipality_ids: list[int], name: str, condition) -> None:
+        for municipality_id in municipality_ids:
             stages.setdefault(municipality_id, {})[name] = condition
 
     for membership in user.memberships:
@@ -94,16 +102,17 @@ def visibility(user: User, now: datetime) -> Visibility:
             else:
                 own.setdefault(organisation.id, "member")
             settled = settled if settled is not None else _erasure_settled()
-            reach([network.id for network in organisation.networks], "network",
+            reach(municipalities_with(organisation.id), "network",
                   and_(published, Item.network_visible_at <= now, settled))
         elif isinstance(organisation, PartnerOrganisation):
             settled = settled if settled is not None else _erasure_settled()
-            reach([network.id for network in organisation.networks], "partner",
+            reach(municipalities_with(organisation.id), "partner",
                   and_(published, Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, settled))
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
             settled = settled if settled is not None else _erasure_settled()
-            reach([membership.network_id], "network", and_(published, Item.network_visible_at <= now, settled))
+            reach(municipalities_in([membership.network_id]), "network",
+                  and_(published, Item.network_visible_at <= now, settled))
     if "store_keeper" in own.values():
         # A store keeper sees, besides what members see, every item standing in the municipality's stores
         # (drafts, expired and written-off ones too), as its caretakers do.

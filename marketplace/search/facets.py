@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 
 from marketplace.db import db
-from marketplace.listings.models import Category, Condition
+from marketplace.listings.models import Category, CategoryGroup, Condition
 from marketplace.organisations.models import Organisation, Unit
 
 
@@ -32,21 +32,47 @@ def facet_values(counts: dict[str, int], label_of, selected, exact: bool = True)
                      for key in selected if key and key not in counts]
 
 
+@dataclass(frozen=True)
+class _Category:
+    slug: str
+    group: str
+    name_nb: str
+    name_en: str
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nb
+
+
 class Facets:
-    """Turns grouped counts into facet values; labels come from a few small reads, not from joins."""
+    """Turns grouped counts into facet values; the labels (the catalogue's categories, and the municipalities and
+    units counted) come from one small read, not from joins."""
 
     def __init__(self, params: Any, locale: str) -> None:
         self.params = params
         self.locale = locale
-        self.categories = {category.id: category for category in db.session.scalars(select(Category))}
-        self.by_slug = {category.slug: category for category in self.categories.values()}
-        self.municipalities: dict[int, tuple[str, str]] = {}  # id → (slug, name), read as needed
+        self.categories: dict[int, _Category] = {}
+        self.by_slug: dict[str, _Category] = {}
+        self.municipalities: dict[int, tuple[str, str]] = {}  # id → (slug, name)
+        self.unit_names: dict[int, str] = {}
 
-    def _municipality(self, ids) -> None:
-        missing = set(ids) - self.municipalities.keys()
-        if missing:
-            self.municipalities.update((id_, (slug, name)) for id_, slug, name in db.session.execute(
-                select(Organisation.id, Organisation.slug, Organisation.name).where(Organisation.id.in_(missing))))
+    def _labels(self, municipality_ids, unit_ids) -> None:
+        """Every category, and these municipalities and units, in one statement."""
+        nothing = null().label("group")
+        statement = union_all(
+            select(literal("category").label("kind"), Category.id, Category.slug, Category.group.label("group"),
+                   Category.name_nb.label("name"), Category.name_en.label("name_en")),
+            select(literal("municipality"), Organisation.id, Organisation.slug, nothing, Organisation.name,
+                   null()).where(Organisation.id.in_(sorted(municipality_ids))),
+            select(literal("unit"), Unit.id, null(), nothing, Unit.name, null()).where(Unit.id.in_(sorted(unit_ids))),
+        )
+        for kind, id_, slug, group, name, name_en in db.session.execute(statement):
+            if kind == "category":
+                self.categories[id_] = _Category(slug, CategoryGroup(group).value, name, name_en)
+            elif kind == "municipality":
+                self.municipalities[id_] = (slug, name)
+            else:
+                self.unit_names[id_] = name
+        self.by_slug = {category.slug: category for category in self.categories.values()}
 
     def count(self, rows, by_unit: bool, exact: bool = True) -> tuple[int, dict[str, list[FacetValue]]]:
         """The total and every facet from grouped count rows (category, condition, municipality[, unit],
@@ -54,13 +80,13 @@ class Facets:
         ``services._facet_conditions`` does in SQL. A facet counts the groups that pass every other facet
         filter, so a chosen facet still shows its alternatives. Not ``exact`` (the rows count a sample of the
         matches, the newest): the values found are listed without counts."""
-        self._municipality({row[2] for row in rows})
+        self._labels({row[2] for row in rows}, {row[3] for row in rows if row[3] is not None} if by_unit else ())
         params = self.params
         # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
         # search over every visible item has a thousand groups, but only a few dozen distinct values).
         by_category = {
             category_id: (
-                (("group", category.group.value), not params.group or category.group.value == params.group),
+                (("group", category.group), not params.group or category.group == params.group),
                 (("category", category.slug), not params.categories or category.slug in params.categories),
             )
             for category_id, category in self.categories.items()
@@ -113,7 +139,5 @@ class Facets:
         return total, facets
 
     def units(self, counts: dict[str, int], exact: bool) -> list[FacetValue]:
-        names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([int(key) for key in counts])))
-                     .all()) if counts else {}
-        return facet_values(counts, lambda key: names.get(int(key), key),
+        return facet_values(counts, lambda key: self.unit_names.get(int(key), key),
                             (str(self.params.unit),) if self.params.unit else (), exact)

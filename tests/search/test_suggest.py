@@ -98,9 +98,9 @@ def test_enough_exact_hits_need_no_suggestion_and_no_extra_statement(setup, app)
         services.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER)
     with counting_queries(app) as misspelt:
         assert suggest.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER).suggestion.q == "kontorstol"
-    # The candidates, the correction's count under visibility, the close matches, their rows and photos (and on
-    # PostgreSQL the planner setting around the close matches' text search, as around every text search).
-    assert len(misspelt) == len(exact_only) + 5 + (2 if db.engine.dialect.name == "postgresql" else 0)
+    # The candidates, the correction's count under visibility, the close matches, their rows with their photos
+    # (and on PostgreSQL the planner setting around the close matches' text search, as around every one).
+    assert len(misspelt) == len(exact_only) + 4 + (2 if db.engine.dialect.name == "postgresql" else 0)
     assert forgiving(setup.member_b, q="eik").suggestion is None  # one exact hit, and nothing close finds more
     assert forgiving(setup.member_b).suggestion is None  # no words, nothing to correct
 
