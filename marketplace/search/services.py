@@ -207,12 +207,13 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
 def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
     """The published items matching ``params`` that the viewer may see (``visible``, built once per search),
     leaving out the filters named in ``skip`` (so the facets can be counted without their own choices).
-    Returns the query and the text-match subquery."""
+    Returns the query and the text match's rank (None without words)."""
     query = select(Item).where(visible.clause, Item.status == ItemStatus.PUBLISHED,
                                *_facet_conditions(params, Item, skip))
+    rank = None
     matches = search_index().matches(params.q, visible.municipality_ids) if params.q else None
     if matches is not None:
-        query = query.join(matches, matches.c.item_id == Item.id)
+        query, rank = query.join(matches, matches.c.item_id == Item.id), matches.c.rank
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
@@ -221,7 +222,7 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
         query = query.where(Item.offer == params.offer)
     if params.location:  # not a facet: under the visibility clause, so it reveals nothing hidden
         query = query.where(Item.location_id == params.location)
-    return query, matches
+    return query, rank
 
 
 def matching_items(visible: Visibility, params: SearchParams, now: datetime) -> Select:
@@ -239,8 +240,8 @@ def _order(params: SearchParams, columns, rank=None) -> list:
     return [columns.published_at.desc(), columns.id.desc()]
 
 
-def _ordered(query: Select, params: SearchParams, matches) -> Select:
-    return query.order_by(*_order(params, Item, matches.c.rank if matches is not None else None))
+def _ordered(query: Select, params: SearchParams, rank) -> Select:
+    return query.order_by(*_order(params, Item, rank))
 
 
 def _rows_of(ids: list[int]) -> list[Item]:
@@ -253,11 +254,11 @@ def _rows_of(ids: list[int]) -> list[Item]:
     return [by_id[item_id] for item_id in ids]
 
 
-def _page_ids(query: Select, params: SearchParams, matches) -> list[int]:
+def _page_ids(query: Select, params: SearchParams, rank) -> list[int]:
     """The ids of the page, picked and ordered from the items' visibility index alone (a deep page skips
     thousands of entries, not thousands of rows); ``_rows_of`` then reads the rows of those ids only."""
     return list(db.session.scalars(
-        _ordered(query.with_only_columns(Item.id), params, matches)
+        _ordered(query.with_only_columns(Item.id), params, rank)
         .limit(params.per_page).offset((params.page - 1) * params.per_page)))
 
 
@@ -286,10 +287,10 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
     the sample is every match, so page, total and facets are exact and the page is ranked among all matches;
     above it, a broad word is answered from its newest matches instead of ranking and counting hundreds of
     thousands of them (decision 46)."""
-    query, matches = _filtered(visible, params, now, skip=skip)
+    query, rank = _filtered(visible, params, now, skip=skip)
     base = query.with_only_columns(
         Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
-        Item.unit_id, matches.c.rank.label("rank"),
+        Item.unit_id, rank.label("rank"),
     ).order_by(Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
     # The page is ordered among the ``limit`` newest (the sample's last row only tells that there are more).
     newest = select(base).order_by(base.c.published_at.desc(), base.c.id.desc()).limit(limit).subquery("newest")
@@ -378,12 +379,12 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
         if total > limit:
             reach = None if params.effective_sort == "newest" else limit
             if reach is None and params.page * params.per_page > limit:  # beyond the newest: from the index
-                query, matches = _filtered(visible, params, now)
-                page_ids = _page_ids(query, params, matches)
+                query, rank = _filtered(visible, params, now)
+                page_ids = _page_ids(query, params, rank)
         items = _rows_of(page_ids)
     else:
-        query, matches = _filtered(visible, params, now)
-        items = _rows_of(_page_ids(query, params, matches))
+        query, rank = _filtered(visible, params, now)
+        items = _rows_of(_page_ids(query, params, rank))
         rows = _grouped_sample(visible, params, now, limit + 1, by_unit) if with_facets else []
         exact = with_facets and sum(row[-1] for row in rows) <= limit
         total = 0 if exact else limit + 1 if with_facets and not faceted else _capped_count(query, limit + 1)
