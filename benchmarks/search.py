@@ -1,6 +1,7 @@
 """Search: server time of realistic searches over 100,000 items, next to the bare SQL of the same searches.
 
-Generates a large region (``marketplace.devdata.benchdata``: 100,000 items in 50 municipalities by default),
+Generates a large region (``marketplace.devdata.benchdata``: 100,000 items in 50 municipalities by default;
+``--profile national``: 1,000,000 items in one network of 357 municipalities, a fifth of them in use),
 signs in as a staff member of one municipality, and measures in this one process, for each search in
 ``SEARCHES``:
 
