@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
+from flask.templating import Environment
 
 from marketplace.db import run_view
 from marketplace.errors import database_unavailable, log_outage
@@ -14,8 +15,20 @@ from marketplace.request_log import request_id
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class TemplateEnvironment(Environment):
+    """Jinja's environment with each template's globals as one plain dict instead of a ChainMap over the
+    environment's: Jinja copies them into every render's context and compares their keys on every macro import,
+    and a ChainMap of ~75 globals made that a noticeable part of a page's CPU. The app adds all its globals while
+    it is built, before any template is loaded, so nothing is missed by the copy."""
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
+
+
 class Marketplace(Flask):
     """The app. Every view, whoever registers it and whenever, runs as its request's unit of work."""
+
+    jinja_environment = TemplateEnvironment
 
     def dispatch_request(self):
         return run_view(super().dispatch_request)
