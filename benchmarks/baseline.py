@@ -1,8 +1,9 @@
-"""Baseline: requests per second of the logged-in home page, next to a bare Flask "hello" app.
+"""Baseline: requests per second and CPU per request of the main signed-in pages, next to a bare Flask "hello" app.
 
 Both apps run under gunicorn with the same settings (2 sync workers by default) on free localhost ports and
-are hammered by the same Python load generator, in the same run, in alternating slices (home, hello, hello,
-home, …) so that drifting background load hits both alike. Prints one JSON line per measure to stdout;
+are hammered by the same Python load generator, in the same run, in alternating slices (hello, home, search,
+item, reservations, report, then the next round starting one later) so that drifting background load hits all
+alike. Prints one JSON line per measure to stdout;
 progress goes to stderr. Everything it starts (gunicorn, load processes, a temporary directory, a PostgreSQL
 database) is stopped or removed again, also when it fails.
 
@@ -23,6 +24,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -51,6 +53,15 @@ DEMO_NAME = "Kari Nilsen"
 HELLO_TEXT = "Hello, World!"
 PG_BENCH_DATABASE = "marketplace_bench"
 MAX_ERRORS_PER_CLIENT = 50
+# The main pages a signed-in caretaker opens all day. Each must show the signed-in name (the header does), so a
+# login page or an error page is never measured as a page. The item is the first one the search lists.
+PAGES = {
+    "home": "/",
+    "search": "/items?q=stol",
+    "item": None,
+    "reservations": "/reservations",
+    "report": "/report",
+}
 
 
 
@@ -178,6 +189,15 @@ def _session_cookie(headers) -> str | None:
         if SESSION_COOKIE in cookie:
             return cookie[SESSION_COOKIE].value
     return None
+
+
+def first_item_path(port: int, cookie: str) -> str:
+    """The page of the first item the search page lists."""
+    status, _headers, body = http_request(port, "GET", PAGES["search"], headers={"Cookie": cookie})
+    found = re.search(rb'href="(/items/[0-9]+)"', body)
+    if status != 200 or found is None:
+        raise BenchmarkError(f"GET {PAGES['search']} answered {status} without a link to an item")
+    return found.group(1).decode()
 
 
 def log_in(port: int) -> str:
@@ -413,12 +433,15 @@ def run_cli(marketplace: Path, command: str, env: dict) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per app (default 10)")
+    parser.add_argument("--seconds", type=float, default=10,
+                        help="measured seconds per page and for hello (default 10)")
+    parser.add_argument("--pages", default=",".join(PAGES),
+                        help=f"the pages to measure, comma-separated (default: all of {', '.join(PAGES)})")
     parser.add_argument("--warmup", type=float, default=0.5,
                         help="unmeasured seconds before each slice (default 0.5)")
     parser.add_argument("--rounds", type=int, default=4,
-                        help="split each app's seconds into this many alternating slices "
-                             "(default 4: home, hello, hello, home, home, hello, …)")
+                        help="split each page's seconds into this many slices, taken in turns "
+                             "(default 4)")
     parser.add_argument("--concurrency", type=int, default=4,
                         help="load processes, one connection each (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app (default 2)")
@@ -427,6 +450,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="load the demo into the PostgreSQL database of --database-url instead of "
                              f"creating and dropping {PG_BENCH_DATABASE!r}")
     args = parser.parse_args(argv)
+    args.pages = [name.strip() for name in args.pages.split(",") if name.strip()]
+    if not args.pages or any(name not in PAGES for name in args.pages):
+        parser.error(f"--pages takes names from: {', '.join(PAGES)}")
     if args.seconds <= 0 or args.warmup < 0 or args.rounds < 1 or args.concurrency < 1 or args.workers < 1:
         parser.error("--seconds, --rounds, --concurrency and --workers must be positive, "
                      "--warmup not negative")
@@ -478,22 +504,21 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
         cookie = log_in(home.port)
         log(f"Signed in as {DEMO_EMAIL}")
+        paths = {name: PAGES[name] or first_item_path(home.port, cookie) for name in args.pages}
 
-        targets = {
-            "home": (home, cookie, DEMO_NAME),
-            "hello": (hello, None, HELLO_TEXT),
-        }
+        names = ["hello", *args.pages]
         load_average = round(os.getloadavg()[0], 2)
         slice_seconds = args.seconds / args.rounds
-        results: dict[str, list[dict]] = {"home": [], "hello": []}
+        results: dict[str, list[dict]] = {name: [] for name in names}
         for round_index in range(args.rounds):
-            order = ("home", "hello") if round_index % 2 == 0 else ("hello", "home")
-            for name in order:
-                server, cookie_header, expect = targets[name]
-                outcome = hammer(server.port, server.pid, "/", cookie_header, expect, args.concurrency,
+            start = round_index % len(names)  # each round starts one later: no page always follows the same one
+            for name in names[start:] + names[:start]:
+                server, cookie_header, path, expect = \
+                    (hello, None, "/", HELLO_TEXT) if name == "hello" else (home, cookie, paths[name], DEMO_NAME)
+                outcome = hammer(server.port, server.pid, path, cookie_header, expect, args.concurrency,
                                  args.warmup, slice_seconds)
                 rate = outcome["count"] / slice_seconds
-                log(f"  round {round_index + 1}/{args.rounds} {name:<5}: {rate:8.1f} req/s")
+                log(f"  round {round_index + 1}/{args.rounds} {name:<12}: {rate:8.1f} req/s")
                 results[name].append(outcome)
     finally:
         for server in servers:
@@ -521,29 +546,34 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(line), flush=True)
 
     rps, cpu_per_request = {}, {}
-    for name in ("home", "hello"):
+    for name in names:
         outcomes = results[name]
         count = sum(outcome["count"] for outcome in outcomes)
         seconds = sum(outcome["seconds"] for outcome in outcomes)
         client_cpu = sum(outcome["cpu"] for outcome in outcomes)
         latencies = sorted(value for outcome in outcomes for value in outcome["latencies"])
         rps[name] = count / seconds
+        path = {"path": "/"} if name == "hello" else {"path": paths[name]}
         emit(f"{name}_rps", round(rps[name], 1), "req/s", requests=count,
-             client_cpu_share=round(client_cpu / (seconds * (os.cpu_count() or 1)), 3))
+             client_cpu_share=round(client_cpu / (seconds * (os.cpu_count() or 1)), 3), **path)
         for label, fraction in (("p50", 0.50), ("p95", 0.95)):
-            emit(f"{name}_latency_{label}", round(percentile(latencies, fraction) * 1000, 2), "ms")
+            emit(f"{name}_latency_{label}", round(percentile(latencies, fraction) * 1000, 2), "ms", **path)
         if count and all(outcome["server_cpu"] is not None for outcome in outcomes):
             cpu_per_request[name] = sum(outcome["server_cpu"] for outcome in outcomes) / count
-            emit(f"{name}_server_cpu_per_request", round(cpu_per_request[name] * 1000, 3), "ms")
-    per_round = [round(home["count"] / hello["count"], 4) if hello["count"] else None
-                 for home, hello in zip(results["home"], results["hello"])]
-    emit("home_vs_hello_ratio", round(rps["home"] / rps["hello"], 4), "ratio", per_round=per_round)
-    if len(cpu_per_request) == 2 and cpu_per_request["home"] > 0:
-        # The same comparison by server CPU time per request: less sensitive to other load on the machine.
-        emit("home_vs_hello_cpu_ratio", round(cpu_per_request["hello"] / cpu_per_request["home"], 4), "ratio")
-    log(f"home {rps['home']:.1f} req/s, hello {rps['hello']:.1f} req/s, "
-        f"ratio {rps['home'] / rps['hello']:.3f} "
-        f"({engine}, {args.workers} workers, concurrency {args.concurrency})")
+            emit(f"{name}_server_cpu_per_request", round(cpu_per_request[name] * 1000, 3), "ms", **path)
+    for name in args.pages:
+        per_round = [round(page["count"] / hello["count"], 4) if hello["count"] else None
+                     for page, hello in zip(results[name], results["hello"])]
+        emit(f"{name}_vs_hello_ratio", round(rps[name] / rps["hello"], 4), "ratio", per_round=per_round,
+             path=paths[name])
+        if name in cpu_per_request and "hello" in cpu_per_request and cpu_per_request[name] > 0:
+            # The same comparison by server CPU time per request: less sensitive to other load on the machine.
+            emit(f"{name}_vs_hello_cpu_ratio", round(cpu_per_request["hello"] / cpu_per_request[name], 4), "ratio",
+                 path=paths[name])
+        log(f"{name:<12} {rps[name]:8.1f} req/s, ratio {rps[name] / rps['hello']:.3f}"
+            + (f", CPU {cpu_per_request[name] * 1000:.2f} ms, CPU ratio "
+               f"{cpu_per_request['hello'] / cpu_per_request[name]:.3f}" if name in cpu_per_request else ""))
+    log(f"hello {rps['hello']:.1f} req/s ({engine}, {args.workers} workers, concurrency {args.concurrency})")
     return 0
 
 
