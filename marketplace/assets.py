@@ -103,9 +103,10 @@ class Manifest:
             folders[:] = sorted(folder for folder in folders if not folder.startswith("."))
             for file in sorted(files):
                 if not file.startswith("."):
-                    status = os.stat(os.path.join(directory, file))
-                    name = Path(directory, file).relative_to(self.folder).as_posix()
-                    stamps[name] = (status.st_mtime_ns, status.st_size)
+                    path = os.path.join(directory, file)
+                    status = os.stat(path)
+                    stamps[os.path.relpath(path, self.folder).replace(os.sep, "/")] = (status.st_mtime_ns,
+                                                                                        status.st_size)
         return stamps
 
     def _rebuild_if_changed(self) -> None:
@@ -124,7 +125,8 @@ class Manifest:
             return self.by_name.get(name)
         visiting.add(name)
         content = (self.folder / name).read_bytes()
-        body = self._rewrite_stylesheet(name, content, visiting) if name.endswith(".css") else None
+        references = name.endswith(".css") and (b"url(" in content or b"@import" in content)
+        body = self._rewrite_stylesheet(name, content, visiting) if references else None
         if body == content:
             body = None
         asset = Asset(name, fingerprinted_name(name, body if body is not None else content), body)
