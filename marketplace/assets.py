@@ -2,16 +2,18 @@
 
 Every URL the app makes for a file in ``static/`` names a hash of the file's content: ``url_for('static',
 filename='css/site.css')`` gives ``/static/css/site.3f9a0c1b2d4e.css``. A changed file gets a new URL, so the old
-one may be cached for ever (``immutable``). The hashes are computed once, when the app starts (the development
-server's debug mode looks again when a file changes), and a URL is one dictionary look-up away.
+one may be cached for ever (``immutable``). The hashes are computed once, when the app starts, and a URL is one
+dictionary look-up away; in development (and debug mode) every look-up first checks whether a file changed, so an
+edited stylesheet shows on the next page without a restart.
 
 A stylesheet's ``url(...)`` and ``@import`` references to other static files are fingerprinted likewise, and its
 own fingerprint is the hash of the stylesheet as served, so a new icon gives the stylesheet a new URL too.
 
 The same file answers three ways:
 - its current fingerprint: ``Cache-Control: public, max-age=31536000, immutable``;
-- another fingerprint (a page of the previous release, or of the next one on a host not yet upgraded): the
-  current content, revalidated on every use (``no-cache``), never kept under a promise it does not keep;
+- another fingerprint (a page of the previous release, or of the next one on a host not yet upgraded), or the
+  current one of a file replaced since the app started: the file as it is now, revalidated on every use
+  (``no-cache``), never kept under a fingerprint it may not match;
 - no fingerprint (a bookmark, a link from elsewhere): five minutes, then revalidated (ETag, Last-Modified).
 
 ``marketplace static collect DIR`` writes the files, their fingerprinted names and gzip copies for nginx to serve
@@ -97,6 +99,17 @@ class Manifest:
             self._rebuild_if_changed()
         return self.by_url_name.get(url_name)
 
+    def unchanged(self, asset: Asset) -> bool:
+        """Whether the file on disk is still the one fingerprinted (one stat): a file replaced under a running
+        process (a checkout before the restart) must not be promised for ever under the old fingerprint."""
+        if asset.body is not None:
+            return True  # served from memory, as hashed
+        try:
+            status = os.stat(self.folder / asset.name)
+        except OSError:
+            return False
+        return (status.st_mtime_ns, status.st_size) == self._built_from.get(asset.name)
+
     def _stamps(self) -> dict[str, tuple[int, int]]:
         stamps = {}
         for directory, folders, files in os.walk(self.folder):
@@ -180,7 +193,7 @@ def send_static_file(app: Flask, filename: str) -> Response:
     """The static view: see the module docstring for the three answers."""
     manifest = _manifest()
     asset = manifest.current(filename)
-    if asset is not None:
+    if asset is not None and manifest.unchanged(asset):
         if asset.body is None:
             response = send_from_directory(app.static_folder, asset.name, max_age=ONE_YEAR)
         else:
@@ -188,10 +201,14 @@ def send_static_file(app: Flask, filename: str) -> Response:
             response.set_etag(asset.url_name)
             response.make_conditional(request)
         return cache_forever(response, private=False)
-    stale_fingerprint = filename not in manifest.by_name and unfingerprinted_name(filename) is not None
-    response = send_from_directory(app.static_folder, unfingerprinted_name(filename) if stale_fingerprint
-                                   else filename)
-    response.headers["Cache-Control"] = CACHE_STALE_FINGERPRINT if stale_fingerprint else CACHE_BRIEFLY
+    if asset is not None:  # its fingerprint, but the file has changed since
+        name, cache_control = asset.name, CACHE_STALE_FINGERPRINT
+    elif filename in manifest.by_name or unfingerprinted_name(filename) is None:
+        name, cache_control = filename, CACHE_BRIEFLY
+    else:
+        name, cache_control = unfingerprinted_name(filename), CACHE_STALE_FINGERPRINT
+    response = send_from_directory(app.static_folder, name)  # 404 when there is no such file
+    response.headers["Cache-Control"] = cache_control
     return response
 
 
@@ -234,6 +251,7 @@ def collect_command(target: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["assets"] = Manifest(app.static_folder, app.static_url_path, watch=app.debug)
+    watch = app.debug or app.config["ENV"] == "development"
+    app.extensions["assets"] = Manifest(app.static_folder, app.static_url_path, watch=watch)
     app.url_defaults(fingerprint_static_urls)
     app.cli.add_command(static_group)

@@ -108,6 +108,16 @@ def test_another_fingerprint_answers_the_current_file_but_never_for_keeps(client
     assert client.get("/static/css/nothing.000000000000.css").status_code == 404
 
 
+def test_a_file_replaced_under_the_running_app_is_not_promised_under_its_old_fingerprint(own_static_client,
+                                                                                         static_folder):
+    with own_static_client.application.test_request_context():
+        url = url_for("static", filename="icons/arrow.svg")
+    assert own_static_client.get(url).headers["Cache-Control"] == IMMUTABLE
+    (static_folder / "icons" / "arrow.svg").write_text("<svg/>")  # a checkout before the restart
+    replaced = own_static_client.get(url)
+    assert replaced.data == b"<svg/>" and replaced.headers["Cache-Control"] == "public, no-cache"
+
+
 def test_a_plain_static_url_is_kept_briefly_and_revalidated(client):
     plain = client.get("/static/css/site.css")
     assert plain.status_code == 200 and plain.headers["Cache-Control"] == "public, max-age=300"
