@@ -42,7 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_path=instance_path,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # assets.init_app serves static/, under fingerprinted URLs
+        static_url_path="/static",
     )
     from marketplace import config as configuration
 
@@ -73,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
     urls.init_app(app)
-    assets.init_app(app)
+    assets.init_app(app, ROOT / "static")
     request_log.init_app(app)  # its clock starts before, and its line is written after, every other hook
     db.init_app(app)
     security.init_app(app)

@@ -34,6 +34,7 @@ from pathlib import Path
 import click
 from flask import Flask, Response, current_app, request, send_from_directory
 from flask.cli import with_appcontext
+from werkzeug.routing import PathConverter
 
 FINGERPRINT_LENGTH = 12
 ONE_YEAR = 365 * 24 * 3600
@@ -84,7 +85,12 @@ class Manifest:
     """The fingerprint of every file under ``folder``, computed from the files as they are when it is built."""
 
     def __init__(self, folder: str, static_url_path: str, *, watch: bool = False) -> None:
-        self.folder, self.static_url_path, self.watch = Path(folder), static_url_path.rstrip("/"), watch
+        self.static_url_path, self.watch = static_url_path.rstrip("/"), watch
+        self.build(folder)
+
+    def build(self, folder: str) -> None:
+        """Fingerprint the files under ``folder`` as they are now (and serve those)."""
+        self.folder = Path(folder)
         self._build()
 
     def url_name(self, name: str) -> str:
@@ -182,15 +188,24 @@ def _manifest() -> Manifest:
     return current_app.extensions["assets"]
 
 
-def fingerprint_static_urls(endpoint: str, values: dict) -> None:
-    """``url_for('static', filename=...)`` names the file's current fingerprint (a url_defaults hook: it runs for
-    every URL built, so it does one comparison for the others)."""
-    if endpoint == "static" and "filename" in values:
-        values["filename"] = _manifest().url_name(values["filename"])
+def fingerprinted_path(manifest: Manifest) -> type[PathConverter]:
+    """The static route's ``<path:filename>``, except that a URL built for a file names its fingerprint. A
+    converter, not a url_defaults hook: a hook would run for every URL a page builds, this only for static ones;
+    and it holds the manifest, so building a URL does not look up the app."""
+
+    class FingerprintedPath(PathConverter):
+        def to_url(self, value: str) -> str:
+            return super().to_url(manifest.url_name(value))
+
+    return FingerprintedPath
+
+
+def static_file(filename: str) -> Response:
+    """The static view: see the module docstring for the three answers."""
+    return current_app.send_static_file(filename)
 
 
 def send_static_file(app: Flask, filename: str) -> Response:
-    """The static view: see the module docstring for the three answers."""
     manifest = _manifest()
     asset = manifest.current(filename)
     if asset is not None and manifest.unchanged(asset):
@@ -250,8 +265,12 @@ def collect_command(target: Path) -> None:
     click.echo(f"Wrote {count} files to {target}.")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, folder: Path) -> None:
+    """Serve ``folder`` at ``app.static_url_path`` (the app is made with ``static_folder=None``, so that Flask's
+    own static route, with a plain path converter, is not added)."""
+    app.static_folder = str(folder)
     watch = app.debug or app.config["ENV"] == "development"
-    app.extensions["assets"] = Manifest(app.static_folder, app.static_url_path, watch=watch)
-    app.url_defaults(fingerprint_static_urls)
+    manifest = app.extensions["assets"] = Manifest(app.static_folder, app.static_url_path, watch=watch)
+    app.url_map.converters["fingerprinted"] = fingerprinted_path(manifest)
+    app.add_url_rule(f"{app.static_url_path}/<fingerprinted:filename>", endpoint="static", view_func=static_file)
     app.cli.add_command(static_group)

@@ -54,7 +54,7 @@ def static_folder(tmp_path: Path) -> Path:
 def own_static_client(web_app, static_folder):
     """The test client of an app serving ``static_folder``."""
     web_app.static_folder = str(static_folder)
-    web_app.extensions["assets"] = Manifest(str(static_folder), web_app.static_url_path)
+    web_app.extensions["assets"].build(str(static_folder))
     return web_app.test_client()
 
 
