@@ -52,8 +52,8 @@ HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 def cache_forever(response: Response, *, private: bool) -> Response:
     """Let the response be kept for a year and never revalidated: for URLs whose content cannot change (a
-    fingerprinted static file; a photo variant, named by its content hash). ``private`` keeps it out of shared
-    caches, for what depends on who asks."""
+    fingerprinted static file; a photo variant, as a photo never changes its picture). ``private`` keeps it out
+    of shared caches, for what depends on who asks."""
     response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age={ONE_YEAR}, immutable"
     return response
 
