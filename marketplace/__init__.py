@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask.templating import Environment
 
+from marketplace import assets
 from marketplace.db import run_view
 from marketplace.errors import database_unavailable, log_outage
 from marketplace.request_log import request_id
@@ -33,6 +34,10 @@ class Marketplace(Flask):
     def dispatch_request(self):
         return run_view(super().dispatch_request)
 
+    def send_static_file(self, filename: str):
+        """Static files under content fingerprints, cached for a year (assets.py)."""
+        return assets.send_static_file(self, filename)
+
     def log_exception(self, exc_info) -> None:
         """Flask's log of an unexpected error, naming the request id the visitor was shown; when the database
         is out, one line instead of the same traceback for every request."""
@@ -50,7 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_path=instance_path,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # assets.init_app serves static/, under fingerprinted URLs
+        static_url_path="/static",
     )
     from marketplace import config as configuration
 
@@ -81,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route: every id in a URL is bounded (inputs.py)
     urls.init_app(app)
+    assets.init_app(app, ROOT / "static")
     request_log.init_app(app)  # its clock starts before, and its line is written after, every other hook
     db.init_app(app)
     security.init_app(app)
