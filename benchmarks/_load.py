@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html.parser
 import http.client
+import math
 import os
 import secrets
 import signal
@@ -367,8 +368,9 @@ def server_cpu_seconds(master_pid: int) -> float | None:
 
 
 def percentile(sorted_values, fraction: float) -> float:
-    """Nearest-rank percentile of an already sorted sequence."""
+    """Nearest-rank percentile of an already sorted sequence: the smallest value with at least ``fraction`` of
+    the values at or below it (the 95th of 100 values for 0.95)."""
     if not sorted_values:
         return float("nan")
-    index = min(len(sorted_values) - 1, max(0, int(round(fraction * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[index]
+    rank = math.ceil(fraction * len(sorted_values) - 1e-9)  # 0.95 * 100 may come out as 95.00000000000001
+    return sorted_values[min(len(sorted_values), max(1, rank)) - 1]
