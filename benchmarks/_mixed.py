@@ -53,6 +53,7 @@ class Slice:
     server: object  # a _load.Gunicorn (its port and the master's pid)
     clients: list[list[dict]]
     mix: dict[str, int]
+    think: float = 0.0  # mean seconds a client waits between two requests (exponentially distributed)
 
 
 def outcome_of(status: int | None, served: int, refused: tuple[int, ...] = ()) -> str:
@@ -181,7 +182,7 @@ class _Client:
                 "first_errors": self.first_errors, "connections": self.connection.connections}
 
 
-def _run_client(port, identities, mix, label, seed, go, stop, window, results) -> None:
+def _run_client(port, identities, mix, think, label, seed, go, stop, window, results) -> None:
     """A load process: the mix, request after request, until the parent says stop (it reads the processes' CPU
     time at the window's end first). Answers completed inside the window count."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl+C and stops us
@@ -194,6 +195,8 @@ def _run_client(port, identities, mix, label, seed, go, stop, window, results) -
             client.one()
             if sum(client.errors.values()) >= MAX_ERRORS_PER_CLIENT:
                 break
+            if think:
+                stop.wait(client.rng.expovariate(1 / think))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which fails loudly
         client.errors["load_process_failed"] += 1
         client.first_errors.append(f"load process failed: {error!r}")
@@ -212,7 +215,7 @@ def run_slice(chosen: Slice, warmup: float, seconds: float) -> dict:
     context = multiprocessing.get_context("fork")
     go, stop, window, results = context.Event(), context.Event(), context.Array("d", 2), context.Queue()
     processes = [context.Process(target=_run_client, daemon=True,
-                                 args=(chosen.server.port, identities, chosen.mix, f"{chosen.name}.{index}",
+                                 args=(chosen.server.port, identities, chosen.mix, chosen.think, f"{chosen.name}.{index}",
                                        hash((chosen.name, index, time.time())), go, stop, window, results))
                  for index, identities in enumerate(chosen.clients)]
     try:

@@ -3,9 +3,9 @@ reservations from concurrent clients, on gunicorn against the demo region, with 
 the server spent in CPU.
 
 Creates a database (PostgreSQL ``marketplace_bench_load``, dropped afterwards; or SQLite), loads the demo
-(``marketplace init``, ``marketplace demo``, production settings), makes an API token for each of ten demo
-users of different roles, municipalities and a partner organisation, starts gunicorn, and signs in once per
-client (each client its own session). Every client is a process of its own that loops over a weighted mix
+(``marketplace init``, ``marketplace demo``, production settings), starts gunicorn, signs in once per client
+(each client its own session) as one of ten demo users of different roles, municipalities and a partner
+organisation, and makes each user an API token on its token page. Every client is a process of its own that loops over a weighted mix
 (``--mix``) with its user: the home page, searches (text, facets), item pages and API reads of items that user
 sees, the reservations page, and reservations of one unit (through the API or the web form) that are cancelled
 at once, so the stock never runs out. A refusal because another client holds the last unit (409/422 from the
@@ -27,26 +27,30 @@ Prints one JSON line per measure on stdout (progress on stderr); exit code 1 whe
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 from _harness import (BenchmarkError, drop_postgres, log, prepare_postgres,  # noqa: E402  (beside this script)
                       run_as_command)
 from _load import (BENCHMARKS, ROOT, Gunicorn, clean_environment, hidden_fields, http_request,  # noqa: E402
-                   log_in, make_tokens, marketplace_command, percentile, production_environment, run_cli,
-                   session_cookie)
+                   log_in, marketplace_command, percentile, production_environment, run_cli,
+                   SESSION_COOKIE, session_cookie)
 from _mixed import KINDS, Slice, parse_mix, run_slice, server_log_durations  # noqa: E402
 
 BENCHMARK = "load"
 PG_DATABASE = "marketplace_bench_load"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOAL_P95_MS = 100.0
+NEW_TOKEN = re.compile(rb'id="new-token"[^>]*\svalue="([^"]+)"')
 DEFAULT_MIX = "home=10,search=15,item=15,reservations=5,api_items=15,api_item=15,reserve_api=10,reserve_web=5"
 # (e-mail, name on the home page): members of schools and a library, caretakers, a store keeper, a municipal
 # administrator, all three municipalities and the partner organisation. Client i signs in as USERS[i % 10].
@@ -87,26 +91,51 @@ def form_token(port: int, cookie: str, item_id: int) -> tuple[str, str]:
     if status != 200 or "csrf_token" not in fields:
         raise BenchmarkError(f"GET /items/{item_id} answered {status} without a reservation form")
     renewed = session_cookie(headers)
-    return fields["csrf_token"], (f"ombruk_session={renewed}" if renewed else cookie)
+    return fields["csrf_token"], (f"{SESSION_COOKIE}={renewed}" if renewed else cookie)
 
 
-def identities(port: int, clients: int, tokens: dict[str, str]) -> list[dict]:
-    """One signed-in session per client (several clients may share a user, never a session)."""
-    seen = {email: visible_items(port, tokens[email]) for email, _name in USERS}
+def web_token(port: int, session: dict) -> str:
+    """A new API token made on the user's token page (docs/api.md), which shows it once. Quicker here than
+    `marketplace tokens create`, a process that loads the app for each token."""
+    status, headers, body = http_request(port, "GET", "/account/tokens", {"Cookie": session["cookie"]})
+    fields = hidden_fields(body, "/account/tokens")
+    if status != 200 or "csrf_token" not in fields:
+        raise BenchmarkError(f"GET /account/tokens answered {status} without its form")
+    renewed = session_cookie(headers)  # the form's CSRF token is kept in the session, which changes once
+    if renewed:
+        session["cookie"] = f"{SESSION_COOKIE}={renewed}"
+    status, _headers, body = http_request(
+        port, "POST", "/account/tokens", body=urlencode({**fields, "name": BENCHMARK}),
+        headers={"Cookie": session["cookie"], "Content-Type": "application/x-www-form-urlencoded"})
+    shown = NEW_TOKEN.search(body)
+    if status != 200 or shown is None:
+        raise BenchmarkError(f"POST /account/tokens answered {status} without a new token")
+    return html.unescape(shown.group(1).decode())
+
+
+def identities(port: int, clients: int) -> list[dict]:
+    """One signed-in session per client (several clients may share a user, never a session), the user's API
+    token, the items the user sees and may reserve, and the CSRF token of the session's forms."""
+    def sign_in(index: int) -> dict:
+        email, name = USERS[index % len(USERS)]
+        return {"email": email, "name": name, "cookie": log_in(port, email, name)}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each sign-in hashes a password (argon2id) in a worker
+        sessions = list(pool.map(sign_in, range(clients)))
+    tokens = {session["email"]: None for session in sessions}
+    for session in sessions:
+        if tokens[session["email"]] is None:
+            tokens[session["email"]] = web_token(port, session)
+    seen = {email: visible_items(port, token) for email, token in tokens.items()}
     for email, (items, reservable) in seen.items():
         if not items or not reservable:
             raise BenchmarkError(f"{email} sees {len(items)} items and may reserve {len(reservable)}: the demo "
                                  "region is not what this benchmark expects")
-
-    def sign_in(index: int) -> dict:
-        email, name = USERS[index % len(USERS)]
-        items, reservable = seen[email]
-        csrf, cookie = form_token(port, log_in(port, email, name), reservable[0])
-        return {"email": email, "name": name, "cookie": cookie, "csrf": csrf, "token": tokens[email],
-                "items": items, "reservable": reservable}
-
-    with ThreadPoolExecutor(max_workers=4) as pool:  # each sign-in hashes a password (argon2id) in a worker
-        return list(pool.map(sign_in, range(clients)))
+    for session in sessions:
+        session["token"] = tokens[session["email"]]
+        session["items"], session["reservable"] = seen[session["email"]]
+        session["csrf"], session["cookie"] = form_token(port, session["cookie"], session["reservable"][0])
+    return sessions
 
 
 # --- reporting ----------------------------------------------------------------------------------------------
@@ -168,6 +197,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kind-seconds", type=float, default=0,
                         help="also send each kind of request alone from one client for this many seconds, for "
                              "the server's CPU time per request of each kind (default 0: not)")
+    parser.add_argument("--think-ms", type=float, default=0,
+                        help="mean pause of a client between two requests, in ms (exponentially distributed; "
+                             "default 0: back to back, as in the goal)")
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"kind=weight,… of {', '.join(KINDS)} "
                                                           f"(default {DEFAULT_MIX})")
     args = parser.parse_args(argv)
@@ -176,7 +208,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     except ValueError as error:
         parser.error(str(error))
     if min(args.clients, args.workers, args.threads, args.rounds) < 1 or args.seconds <= 0 or args.warmup < 0 \
-            or args.baseline_seconds <= 0 or args.kind_seconds < 0:
+            or args.baseline_seconds <= 0 or args.kind_seconds < 0 or args.think_ms < 0:
         parser.error("--clients, --workers, --threads, --rounds and the seconds must be positive")
     return args
 
@@ -201,7 +233,6 @@ def main(argv: list[str] | None = None) -> int:
         app_env = production_environment(database_url, temporary, MARKETPLACE_API_RATE_LIMIT="1000000 per minute")
         run_cli(marketplace, "init", app_env)
         run_cli(marketplace, "demo", app_env)
-        tokens = make_tokens(marketplace, app_env, [email for email, _name in USERS], BENCHMARK)
 
         app = Gunicorn("marketplace", "wsgi:app", ROOT, app_env, args.workers, temporary / "marketplace.log",
                        threads=args.threads)
@@ -210,11 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         for server in (app, hello):
             servers.append(server)
             server.start()
-        sessions = identities(app.port, args.clients, tokens)
+        sessions = identities(app.port, args.clients)
         log(f"{args.clients} clients signed in as {len({s['email'] for s in sessions})} users")
 
-        mixed = Slice("mixed", app, [[session] for session in sessions], args.mix)
-        single = Slice("single", app, [sessions], args.mix)
+        think = args.think_ms / 1000
+        mixed = Slice("mixed", app, [[session] for session in sessions], args.mix, think)
+        single = Slice("single", app, [sessions], args.mix, think)
         hellos = Slice("hello", hello, [[{}]] * args.clients, {"hello": 1})
         for round_index in range(args.rounds):
             order = (mixed, single, hellos) if round_index % 2 == 0 else (hellos, single, mixed)
@@ -244,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(temporary, ignore_errors=True)
 
     common = {"engine": engine, "workers": args.workers, "worker_class": app.worker_class, "threads": args.threads,
-              "clients": args.clients, "seconds": args.seconds, "rounds": args.rounds, "mix": args.mix,
+              "clients": args.clients, "think_ms": args.think_ms, "seconds": args.seconds, "rounds": args.rounds,
+              "mix": args.mix,
               "cpus": cpus, "python": platform.python_version(),
               # The 1-minute load average at the start of each mixed slice: well above `cpus`, the machine was
               # busy with other work too, and the latencies say more about that than about the app.
@@ -279,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
              alone_server_cpu_per_request=rounded(alone[kind]["server_cpu_ms"]) if kind in alone else None)
     emit("server_cpu_per_request", rounded(load["server_cpu_ms"], 3), "ms",
          server_cpu_share=rounded(load["server_cpu_share"], 3))
-    emit("client_cpu_share", rounded(load["client_cpu_share"], 3), "share",
+    emit("client_cpu_share", rounded(load["client_cpu_share"], 4), "share",
          client_cpu_per_request=rounded(load["client_cpu_ms"], 3))
     emit("single_client", round(one["rps"], 1), "req/s", p50=round(one["p50"], 1), p95=round(one["p95"], 1),
          requests=one["count"], server_cpu_per_request=rounded(one["server_cpu_ms"], 3))
