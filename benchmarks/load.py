@@ -5,12 +5,12 @@ the server spent in CPU.
 Creates a database (PostgreSQL ``marketplace_bench_load``, dropped afterwards; or SQLite), loads the demo
 (``marketplace init``, ``marketplace demo``, production settings), starts gunicorn, signs in once per client
 (each client its own session) as one of ten demo users of different roles, municipalities and a partner
-organisation, and makes each user an API token on its token page. Every client is a process of its own that loops over a weighted mix
-(``--mix``) with its user: the home page, searches (text, facets), item pages and API reads of items that user
-sees, the reservations page, and reservations of one unit (through the API or the web form) that are cancelled
-at once, so the stock never runs out. A refusal because another client holds the last unit (409/422 from the
-API, the form sent back to the item) is a business outcome, counted apart; a 5xx, a request without an answer
-or any other unexpected answer is an error.
+organisation, and makes each user an API token on its token page. Every client is a process of its own that
+loops over a weighted mix (``--mix``) with its user: the home page, searches (text, facets), item pages and
+API reads of items that user sees, the reservations page, and reservations of one unit (through the API or
+the web form) that are cancelled at once, so the stock never runs out. A refusal because another client holds
+the last unit (409/422 from the API, the form sent back to the item) is a business outcome, counted apart; a
+5xx, a request without an answer or any other unexpected answer is an error.
 
 In the same run, as the baselines every figure here is read against: the same mix from one client (the
 latency without queueing), the same number of clients against the bare Flask app ``_hello_app.py`` under the
