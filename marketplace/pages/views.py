@@ -28,7 +28,7 @@ def home():
     open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
     return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
                            recent=listings.recent_items(current_user),
-                           mine=reservations.my_reservations(current_user, open_statuses, limit=5),
+                           mine=reservations.latest_of_mine(current_user, open_statuses, limit=5),
                            pending=reservations.count_incoming_reservations(current_user, [ReservationStatus.REQUESTED]),
                            more_neighbours=all_neighbours - len(neighbours))
 

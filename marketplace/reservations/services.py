@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from marketplace.accounts import privacy
 from marketplace.accounts import signals as account_signals
@@ -87,14 +87,22 @@ def history(reservation: Reservation) -> list[AuditEvent]:
     ).order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def my_reservations(user: User, statuses: list[ReservationStatus] | None = None,
-                    limit: int | None = None) -> list[Reservation]:
-    """The user's own reservations, newest first; ``limit`` for a page that shows only the first few."""
+def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
+    """The user's own reservations, newest first."""
     # The requester is ``user``, already loaded: a lazy load finds them in the session without SQL.
     query = select(Reservation).where(Reservation.requester_id == user.id).options(lazyload(Reservation.requester))
     if statuses:
         query = query.where(Reservation.status.in_(statuses))
-    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc()).limit(limit)))
+    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+
+
+def latest_of_mine(user: User, statuses: list[ReservationStatus], limit: int) -> list[Reservation]:
+    """The user's newest reservations in these statuses with their items' titles, for a short list (the home
+    page): the item's own relations, the requester's unit and organisation are not loaded with them."""
+    return list(db.session.scalars(
+        select(Reservation).where(Reservation.requester_id == user.id, Reservation.status.in_(statuses))
+        .options(lazyload("*"), joinedload(Reservation.item).lazyload("*"))
+        .order_by(Reservation.created_at.desc(), Reservation.id.desc()).limit(limit)))
 
 
 def _incoming(user: User, statuses: list[ReservationStatus] | None):
