@@ -36,10 +36,8 @@ import math
 import os
 import platform
 import random
-import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -49,9 +47,9 @@ from pathlib import Path
 
 from _harness import (BenchmarkError, drop_postgres, log, prepare_postgres,  # noqa: E402  (beside this script)
                       run_as_command)
-from baseline import HOST, Gunicorn, clean_environment, log_in, run_cli  # noqa: E402
+from _load import (HOST, ROOT, Gunicorn, log_in, make_tokens, marketplace_command,  # noqa: E402
+                   production_environment, run_cli)
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCHMARK = "drill"
 PG_DRILL_DATABASE = "drill_bench"
 RESERVERS = ("skole@dulten.example", "bibliotek@dulten.example", "skole@nordvik.example", "skole@sorli.example")
@@ -263,17 +261,6 @@ def check_consistency(url: str, reserved: list[int], cancelled: list[int]) -> di
 # --- setting up ---------------------------------------------------------------------------------------------
 
 
-def make_tokens(marketplace: Path, env: dict) -> list[str]:
-    tokens = []
-    for email in RESERVERS:
-        completed = subprocess.run([str(marketplace), "tokens", "create", "--email", email, "--name", "drill"],
-                                   env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if completed.returncode:
-            raise BenchmarkError(f"`marketplace tokens create --email {email}` failed: {completed.stderr.strip()}")
-        tokens.append(completed.stdout.strip().splitlines()[-1])
-    return tokens
-
-
 def reservable_items(port: int, token: str) -> list[int]:
     status, _headers, content = call(port, "GET", "/api/v1/items?per_page=100",
                                      {"Authorization": f"Bearer {token}"})
@@ -335,9 +322,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    marketplace = Path(sys.executable).with_name("marketplace")
-    if not marketplace.exists():
-        raise BenchmarkError(f"no `marketplace` command next to {sys.executable}: run with .venv/bin/python")
+    marketplace = marketplace_command()
     if args.restart_command:
         restart = args.restart_command.split()
     else:
@@ -349,21 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     timeline = Timeline()
     try:
         database_url = prepare_postgres(args.database_url, PG_DRILL_DATABASE)
-        app_env = clean_environment() | {
-            "MARKETPLACE_ENV": "production",
-            "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(48),
-            "MARKETPLACE_SECURE_COOKIES": "0",
-            "MARKETPLACE_DATABASE_URL": database_url,
-            "MARKETPLACE_INSTANCE_PATH": str(temporary / "instance"),
-            "MARKETPLACE_MAIL_BACKEND": "outbox",
-            "MARKETPLACE_API_RATE_LIMIT": "1000000 per minute",  # the drill is one client with four tokens
-        }
+        # The drill is one client with four tokens: the API's rate limit must not be what it measures.
+        app_env = production_environment(database_url, temporary, MARKETPLACE_API_RATE_LIMIT="1000000 per minute")
         run_cli(marketplace, "init", app_env)
         run_cli(marketplace, "demo", app_env)
-        tokens = make_tokens(marketplace, app_env)
+        tokens = list(make_tokens(marketplace, app_env, RESERVERS, "drill").values())
         server = Gunicorn("marketplace", "wsgi:app", ROOT, app_env, args.workers, temporary / "marketplace.log")
         server.start()
-        cookie = log_in(server.port)
+        cookie = log_in(server.port, "vaktmester@dulten.example", "Kari Nilsen")
         items = reservable_items(server.port, tokens[0])
         log(f"Signed in; {len(tokens)} API tokens; {len(items)} items to reserve")
         if not args.no_restart:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask import Flask, current_app, g, has_request_context, session
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 babel = Babel()
@@ -34,6 +36,29 @@ def select_locale() -> str:
         return current_user.locale
     # Bokmål unless the user chose otherwise: browsers' language settings are often English on municipal PCs.
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _translations():
+    """The catalogue of the locale in force, found once per request and locale. Flask-Babel looks it up anew for
+    every string (the domain and the locale on ``g``, the locale's name as the key), which cost about 15 µs a
+    string, against 0.4 µs for the lookup itself, and a page shows 50 to 100 strings. Keyed by the locale
+    object, so ``force_locale`` (e-mails in the recipient's language) still switches catalogues."""
+    locale = get_locale()
+    cached = g.get("_marketplace_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._marketplace_translations = (locale, get_translations())
+    return cached[1]
+
+
+def format_decimal(value, format: str | None = None) -> str:
+    """Flask-Babel's ``format_decimal`` (the number in the locale in force), remembered per value, pattern and
+    locale: it is pure, Babel takes about 50 µs a number, and a report page shows hundreds of them."""
+    return _formatted_decimal(value, format, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_decimal(value, format: str | None, locale: str) -> str:
+    return numbers.format_decimal(value, format=format, locale=locale)
 
 
 class CataloguesMissing(RuntimeError):
@@ -69,6 +94,12 @@ def init_app(app: Flask) -> None:
     directory = Path(app.root_path) / "translations"
     compile_catalogues(directory)  # an install without `make` (pip install -e .) would otherwise show English
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(directory))
+    app.jinja_env.install_gettext_callables(  # Flask-Babel's own, with the catalogue found once a request
+        gettext=lambda string: _translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: _translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _translations().unpgettext(context, singular, plural, n),
+        newstyle=True)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

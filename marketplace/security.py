@@ -11,6 +11,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from limits import parse, storage, strategies
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +21,17 @@ F = TypeVar("F", bound=Callable)
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.session_protection = None  # the server-side LoginSession row does this job, across IP changes
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a response any cache may keep (``Cache-Control: public``, as
+    a static file has) carries neither the session cookie nor ``Vary: Cookie``: a shared cache could hand one
+    visitor's refreshed cookie to the next, or would keep one copy of the file per visitor."""
+
+    def save_session(self, app, session, response) -> None:
+        if response.cache_control.public:
+            return
+        super().save_session(app, session, response)
 
 
 def public(view: F) -> F:
@@ -152,6 +164,7 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     throttle.init_app(app)
     app.before_request(refuse_nul_bytes)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import User
@@ -92,12 +93,17 @@ def is_well_formed(secret: str) -> bool:
     return bool(_TOKEN_SHAPE.fullmatch(secret or ""))
 
 
+# Every API request runs it: built once, with the token's user and their memberships in the same statement.
+_TOKEN = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(
+    joinedload(ApiToken.user).joinedload(User.memberships))
+
+
 def authenticate(secret: str) -> ApiToken | None:
     """The active token for a bearer secret whose user is active, or None (malformed, unknown, revoked, or
     the user is deactivated: all are told apart only by the caller's own knowledge)."""
     if not is_well_formed(secret):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = db.session.scalars(_TOKEN, {"token_hash": hash_token(secret)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token

@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from marketplace import assets
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
 from marketplace.inputs import parse_id, parse_ids
@@ -240,16 +241,19 @@ def label_sheet():
 def photo(photo_id: int, variant: str):
     found = services.find_visible_photo(current_user, photo_id)
     path = photo_files.path_for(current_app.config["UPLOAD_DIR"], found.content_hash, variant)
-    return _private_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
+    return _private_file(path, mimetype="image/jpeg", forever=True)  # the file is named by its content hash
 
 
-def _private_file(path, *, mimetype=None, download_name=None, max_age=0):
+def _private_file(path, *, mimetype=None, download_name=None, forever=False):
     if not path.is_file():
         raise NotVisible
     response = send_file(path, mimetype=mimetype, download_name=download_name, as_attachment=bool(download_name),
-                         max_age=max_age, conditional=True)
+                         max_age=assets.ONE_YEAR if forever else 0, conditional=True)
     # Access depends on who asks: browsers may keep it, shared caches may not.
-    response.headers["Cache-Control"] = f"private, max-age={max_age}" + (", immutable" if max_age else "")
+    if forever:
+        assets.cache_forever(response, private=True)
+    else:
+        response.headers["Cache-Control"] = "private, max-age=0"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

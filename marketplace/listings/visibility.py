@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select, true, union_all
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
@@ -18,14 +18,6 @@ from marketplace.locations.models import Location, LocationKind
 from marketplace.organisations.models import Municipality, PartnerOrganisation, network_members
 
 
-def municipalities_with(organisation_id: int) -> list[int]:
-    """The members of every network ``organisation_id`` belongs to, in one statement (the search's visibility
-    walks the memberships once per request; a statement per membership adds up)."""
-    networks = select(network_members.c.network_id).where(network_members.c.organisation_id == organisation_id)
-    return list(db.session.scalars(select(network_members.c.organisation_id)
-                                   .where(network_members.c.network_id.in_(networks)).distinct()))
-
-
 def municipalities_in(network_ids: list[int]) -> list[int]:
     """The member ids of these networks, read once, so the visibility condition is a plain list the
     planner can use with the items' municipality index."""
@@ -33,6 +25,25 @@ def municipalities_in(network_ids: list[int]) -> list[int]:
         return []
     return list(db.session.scalars(select(network_members.c.organisation_id)
                                    .where(network_members.c.network_id.in_(network_ids)).distinct()))
+
+
+def _fellow_members(organisation_ids: list[int], network_ids: list[int]) -> dict[tuple[str, int], set[int]]:
+    """The members of the networks these organisations belong to, by ("organisation", id), and of these networks,
+    by ("network", id): one statement for all of a user's memberships."""
+    mine, theirs = network_members.alias("mine"), network_members.alias("theirs")
+    parts = []
+    if organisation_ids:
+        parts.append(select(literal("organisation"), mine.c.organisation_id, theirs.c.organisation_id)
+                     .join(theirs, theirs.c.network_id == mine.c.network_id)
+                     .where(mine.c.organisation_id.in_(organisation_ids)))
+    if network_ids:
+        parts.append(select(literal("network"), network_members.c.network_id, network_members.c.organisation_id)
+                     .where(network_members.c.network_id.in_(network_ids)))
+    found: dict[tuple[str, int], set[int]] = {}
+    if parts:
+        for kind, key, member in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+            found.setdefault((kind, key), set()).add(member)
+    return found
 
 
 def store_ids(municipality_ids: list[int]) -> list[int]:
@@ -87,10 +98,14 @@ def visibility(user: User, now: datetime) -> Visibility:
     stages: dict[int, dict[str, ColumnElement[bool]]] = {}
     settled = None  # the erasure condition, built once (it reads the data-bearing categories)
 
-    def reach(municipality_ids: list[int], name: str, condition) -> None:
-        for municipality_id in municipality_ids:
+    def reach(members: set[int], name: str, condition) -> None:
+        for municipality_id in members:
             stages.setdefault(municipality_id, {})[name] = condition
 
+    fellows = _fellow_members(
+        [membership.organisation_id for membership in user.memberships if membership.organisation_id is not None],
+        [membership.network_id for membership in user.memberships
+         if membership.role == Role.NETWORK_ADMIN and membership.network_id is not None])
     for membership in user.memberships:
         organisation = membership.organisation
         if isinstance(organisation, Municipality):
@@ -102,16 +117,16 @@ def visibility(user: User, now: datetime) -> Visibility:
             else:
                 own.setdefault(organisation.id, "member")
             settled = settled if settled is not None else _erasure_settled()
-            reach(municipalities_with(organisation.id), "network",
+            reach(fellows.get(("organisation", organisation.id), set()), "network",
                   and_(published, Item.network_visible_at <= now, settled))
         elif isinstance(organisation, PartnerOrganisation):
             settled = settled if settled is not None else _erasure_settled()
-            reach(municipalities_with(organisation.id), "partner",
+            reach(fellows.get(("organisation", organisation.id), set()), "partner",
                   and_(published, Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, settled))
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
             settled = settled if settled is not None else _erasure_settled()
-            reach(municipalities_in([membership.network_id]), "network",
+            reach(fellows.get(("network", membership.network_id), set()), "network",
                   and_(published, Item.network_visible_at <= now, settled))
     if "store_keeper" in own.values():
         # A store keeper sees, besides what members see, every item standing in the municipality's stores

@@ -25,11 +25,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 
-from marketplace.accounts.models import EmailPreference, User
 from marketplace import mail, urls
-from marketplace.accounts import privacy, signals as account_signals
+from marketplace.accounts import privacy
+from marketplace.accounts import signals as account_signals
+from marketplace.accounts.models import EmailPreference, User
 from marketplace.db import db, utcnow
 from marketplace.i18n import OSLO
 from marketplace.notifications.models import Notification
@@ -49,10 +50,13 @@ def notify(user: User | int, kind: str, data: dict[str, Any], link: str = "") ->
     return notification
 
 
+# Every signed-in page shows the count: the statement is built once.
+_UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                    Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
 def inbox(user: User) -> list[Notification]:

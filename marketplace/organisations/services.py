@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.db import db
 from marketplace.organisations.models import (
@@ -16,6 +16,7 @@ from marketplace.organisations.models import (
     PartnerOrganisation,
     Unit,
     UnitKind,
+    network_members,
 )
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -92,14 +93,16 @@ def create_unit(municipality: Municipality, name: str, kind: UnitKind = UnitKind
     return unit
 
 
-def network_neighbours(organisation: Organisation) -> list[Organisation]:
-    """The other organisations that share a network with ``organisation``."""
-    seen: dict[int, Organisation] = {}
-    for network in organisation.networks:
-        for other in network.organisations:
-            if other.id != organisation.id:
-                seen[other.id] = other
-    return sorted(seen.values(), key=lambda org: org.name)
+def network_neighbours(organisation: Organisation, limit: int | None = None) -> tuple[list[Organisation], int]:
+    """The other organisations that share a network with ``organisation``, by name: the first ``limit`` of
+    them, and how many there are in all. One statement, however large the network (a national one has hundreds
+    of members, which the home page would otherwise load in full to list)."""
+    own_networks = select(network_members.c.network_id).where(network_members.c.organisation_id == organisation.id)
+    shared = select(network_members.c.organisation_id).where(network_members.c.network_id.in_(own_networks))
+    rows = db.session.execute(
+        select(Organisation, func.count().over()).where(Organisation.id.in_(shared), Organisation.id != organisation.id)
+        .order_by(Organisation.name, Organisation.id).limit(limit)).all()
+    return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
 def apply_network_policy(network: Network, municipality: Municipality) -> None:

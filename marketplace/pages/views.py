@@ -15,6 +15,7 @@ from marketplace.organisations.services import network_neighbours
 from marketplace.security import public, safe_next_url
 
 blueprint = Blueprint("pages", __name__)
+NEIGHBOURS_SHOWN = 12  # a national network has hundreds: the home page names the first and counts the rest
 
 
 @blueprint.get("/")
@@ -23,12 +24,13 @@ def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
     organisation = current_user.organisation
-    neighbours = network_neighbours(organisation) if organisation else []
+    neighbours, all_neighbours = network_neighbours(organisation, NEIGHBOURS_SHOWN) if organisation else ([], 0)
     open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
     return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
                            recent=listings.recent_items(current_user),
-                           mine=reservations.my_reservations(current_user, open_statuses)[:5],
-                           pending=len(reservations.incoming_reservations(current_user, [ReservationStatus.REQUESTED])))
+                           mine=reservations.latest_of_mine(current_user, open_statuses, limit=5),
+                           pending=reservations.count_incoming_reservations(current_user, [ReservationStatus.REQUESTED]),
+                           more_neighbours=all_neighbours - len(neighbours))
 
 
 @blueprint.post("/language")

@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from marketplace.db import db
 from marketplace.impact.models import ReuseEvent
 from marketplace.impact.services import factors_in_force
-from marketplace.listings.models import MeasureUnit
+from marketplace.listings.models import Item, MeasureUnit
 from marketplace.projects.models import Project, ProjectNeed
 from marketplace.projects.services import placed_quantity, reserved_quantities
-from marketplace.wanted.models import NeedOutcome
+from marketplace.reservations.models import Reservation
+from marketplace.wanted.models import Need, NeedOutcome
 
 HEADLINE_UNITS = (MeasureUnit.PIECE, MeasureUnit.SET)
 
@@ -95,24 +97,57 @@ def need_amounts(project_need: ProjectNeed) -> Amounts:
     return Amounts(need.category.unit, need.quantity, inventory, network, bought)
 
 
-def _co2e_kg(project: Project) -> Decimal:
-    """The net CO2e of the ledger's events for the project: its placements' and its reservations' hand-overs
-    (with any correction of them)."""
-    placements = [placement.reuse_event_id for project_need in project.needs
-                  for placement in project_need.placements if placement.reuse_event_id]
-    reservation_ids = [reservation.id for project_need in project.needs
-                       for reservation in project_need.need.reservations]
-    if not placements and not reservation_ids:
-        return Decimal(0)
+def _co2e_kg(projects: list[Project]) -> dict[int, Decimal]:
+    """The net CO2e of the ledger's events for each project: its placements' and its reservations' hand-overs
+    (with any correction of them). One statement for all the projects."""
+    owner: dict[tuple[str, int], int] = {}  # ("event" | "reservation", id) → project id
+    for project in projects:
+        for project_need in project.needs:
+            owner.update({("event", placement.reuse_event_id): project.id
+                          for placement in project_need.placements if placement.reuse_event_id})
+            owner.update({("reservation", reservation.id): project.id for reservation in project_need.need.reservations})
+    totals = {project.id: Decimal(0) for project in projects}
+    events = [key for kind, key in owner if kind == "event"]
+    reservation_ids = [key for kind, key in owner if kind == "reservation"]
+    if not owner:
+        return totals
     condition = ReuseEvent.reservation_id.in_(reservation_ids)
-    if placements:
-        condition = condition | ReuseEvent.id.in_(placements) | ReuseEvent.reverses_event_id.in_(placements)
-    return db.session.scalar(select(func.coalesce(func.sum(ReuseEvent.co2e_net_kg), 0)).where(condition)) \
-        or Decimal(0)
+    if events:
+        condition = condition | ReuseEvent.id.in_(events) | ReuseEvent.reverses_event_id.in_(events)
+    for event_id, reservation_id, reverses, co2e in db.session.execute(select(
+            ReuseEvent.id, ReuseEvent.reservation_id, ReuseEvent.reverses_event_id, ReuseEvent.co2e_net_kg)
+            .where(condition)):
+        project_id = owner.get(("reservation", reservation_id)) or owner.get(("event", event_id)) \
+            or owner.get(("event", reverses))
+        totals[project_id] += co2e or Decimal(0)
+    return totals
+
+
+def _load(projects: list[Project]) -> None:
+    """What the figures read of these projects (needs, placements, linked reservations), in a fixed number of
+    statements however many projects and needs there are, instead of a few for every need. Of a reservation the
+    figures read its status, quantity and item's municipality: not its requester or the item's photos."""
+    reservations = joinedload(ProjectNeed.need).selectinload(Need.reservations).options(
+        lazyload(Reservation.requester), joinedload(Reservation.item).lazyload(Item.photos))
+    db.session.scalars(select(Project).where(Project.id.in_([project.id for project in projects])).options(
+        selectinload(Project.needs).options(selectinload(ProjectNeed.placements), reservations))).all()
+
+
+def progress_of(projects: list[Project], today: date) -> list[Progress]:
+    """The figures of each of these projects (one municipality's), read in a fixed number of statements."""
+    if not projects:
+        return []
+    _load(projects)
+    prices = factors_in_force(projects[0].municipality, today)
+    co2e = _co2e_kg(projects)
+    return [_progress(project, prices, co2e[project.id]) for project in projects]
 
 
 def progress(project: Project, today: date) -> Progress:
-    prices = factors_in_force(project.municipality, today)
+    return progress_of([project], today)[0]
+
+
+def _progress(project: Project, prices: dict, co2e_kg: Decimal) -> Progress:
     rows, by_unit = [], {}
     value_new = value_reused = value_bought = Decimal(0)
     without_price = []
@@ -133,5 +168,5 @@ def progress(project: Project, today: date) -> Progress:
         needs=rows, pieces=by_unit.pop(MeasureUnit.PIECE, Amounts(MeasureUnit.PIECE)),
         other_units=[by_unit[unit] for unit in MeasureUnit if unit in by_unit],
         value_new_nok=value_new.quantize(Decimal("0.01")), value_reused_nok=value_reused.quantize(Decimal("0.01")),
-        value_bought_new_nok=value_bought.quantize(Decimal("0.01")), co2e_kg=_co2e_kg(project),
+        value_bought_new_nok=value_bought.quantize(Decimal("0.01")), co2e_kg=co2e_kg,
         without_price=sorted(set(without_price)))

@@ -13,7 +13,7 @@ from marketplace.impact.document import Appendix
 from marketplace.impact.report import Report
 from marketplace.impact.signals import report_appendices
 from marketplace.projects.models import Project
-from marketplace.projects.progress import progress
+from marketplace.projects.progress import progress_of
 
 
 @report_appendices.connect
@@ -26,8 +26,7 @@ def projects_appendix(report: Report) -> Appendix | None:
     if not found:
         return None
     lines, figures = [], []
-    for project in found:
-        figures_now = progress(project, report.end)
+    for project, figures_now in zip(found, progress_of(found, report.end)):
         pieces = figures_now.pieces
         lines += [
             (_("%(project)s: pieces needed", project=project.name), pieces.needs_total, "quantity"),

@@ -26,7 +26,7 @@ from marketplace.projects import (
     services,
 )
 from marketplace.projects.forms import BuyNewForm, CoverForm, NeedForm, ProjectForm, need_input, project_input
-from marketplace.projects.progress import progress
+from marketplace.projects.progress import progress, progress_of
 from marketplace.reservations import services as reservations
 from marketplace.wanted import services as wanted
 
@@ -50,7 +50,7 @@ def overview():
         abort(403)
     today = oslo_date(utcnow())
     found = services.projects(current_user)
-    return render_template("projects/list.html", projects=[(project, progress(project, today)) for project in found])
+    return render_template("projects/list.html", projects=list(zip(found, progress_of(found, today))))
 
 
 @blueprint.route("/projects/new", methods=["GET", "POST"])

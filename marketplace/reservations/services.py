@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload, lazyload
 
-from marketplace.accounts import privacy, signals as account_signals
+from marketplace.accounts import privacy
+from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role
 from marketplace.audit import services as audit
@@ -28,8 +30,6 @@ from marketplace.listings.permissions import can_manage_item
 from marketplace.notifications import services as notifications
 from marketplace.reservations import notices
 from marketplace.reservations.forms import STATUS_LABELS
-from marketplace.reservations.permissions import can_see_reservation, is_owner_side, is_requester
-from marketplace.reservations.signals import reservation_closed
 from marketplace.reservations.models import (
     PickupSide,
     Reservation,
@@ -39,6 +39,8 @@ from marketplace.reservations.models import (
     WaitlistStatus,
     WouldBuyNew,
 )
+from marketplace.reservations.permissions import can_see_reservation, is_owner_side, is_requester
+from marketplace.reservations.signals import reservation_closed
 
 MAX_NOTE = 2000
 PICKUP_WINDOW_DAYS = 14  # an approval without an agreed pickup time is kept this long (plus the grace days)
@@ -86,21 +88,47 @@ def history(reservation: Reservation) -> list[AuditEvent]:
 
 
 def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
-    query = select(Reservation).where(Reservation.requester_id == user.id)
+    """The user's own reservations, newest first."""
+    # The requester is ``user``, already loaded: a lazy load finds them in the session without SQL.
+    query = select(Reservation).where(Reservation.requester_id == user.id).options(lazyload(Reservation.requester))
     if statuses:
         query = query.where(Reservation.status.in_(statuses))
     return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+
+
+def latest_of_mine(user: User, statuses: list[ReservationStatus], limit: int) -> list[Reservation]:
+    """The user's newest reservations in these statuses with their items' titles, for a short list (the home
+    page): the item's own relations, the requester's unit and organisation are not loaded with them."""
+    return list(db.session.scalars(
+        select(Reservation).where(Reservation.requester_id == user.id, Reservation.status.in_(statuses))
+        .options(lazyload("*"), joinedload(Reservation.item).lazyload("*"))
+        .order_by(Reservation.created_at.desc(), Reservation.id.desc()).limit(limit)))
+
+
+def _incoming(user: User, statuses: list[ReservationStatus] | None):
+    """The condition for the reservations of the user's municipality's items, if the user handles them."""
+    municipality = user.municipality
+    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
+        return None
+    condition = Reservation.municipality_id == municipality.id
+    return condition & Reservation.status.in_(statuses) if statuses else condition
 
 
 def incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
     """Reservations of the items of the municipality whose reservations the user handles."""
-    municipality = user.municipality
-    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
+    condition = _incoming(user, statuses)
+    if condition is None:
         return []
-    query = select(Reservation).where(Reservation.municipality_id == municipality.id)
-    if statuses:
-        query = query.where(Reservation.status.in_(statuses))
-    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+    return list(db.session.scalars(select(Reservation).where(condition)
+                                   .order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+
+
+def count_incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> int:
+    """How many ``incoming_reservations`` there are, counted in SQL (the home page's "waiting for an answer")."""
+    condition = _incoming(user, statuses)
+    if condition is None:
+        return 0
+    return db.session.scalar(select(func.count(Reservation.id)).where(condition)) or 0
 
 
 def reservations_of_item(user: User, item: Item) -> list[Reservation]:

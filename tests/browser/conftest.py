@@ -43,11 +43,6 @@ WCAG_21_AA = {
     "resultTypes": ["violations"],
 }
 
-# Static files as a browser keeps them between pages: without a max-age Flask answers every CSS, JS and icon
-# file with "no-cache", so each page of a test asked again for four files (three quarters of the requests of the
-# phone-menu test). A context still fetches each file once, so a missing or refused one is still seen.
-STATIC_CACHE = {"SEND_FILE_MAX_AGE_DEFAULT": 3600}
-
 # How long Playwright waits for anything: the server is local, so a slow step is a bug, not the network.
 TIMEOUT_MS = 10_000
 
@@ -88,7 +83,7 @@ def live_server(make_app) -> Iterator[str]:
     from marketplace.devdata import demo
     from marketplace.impact.services import install_default_factors
 
-    app = make_app(WTF_CSRF_ENABLED=True, **STATIC_CACHE)
+    app = make_app(WTF_CSRF_ENABLED=True)  # static files come fingerprinted: a context fetches each once
     with app.app_context():
         install_default_factors()
         demo.load(with_listings=False)  # organisations and people; each test lists what it needs

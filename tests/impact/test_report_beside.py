@@ -121,4 +121,4 @@ def test_the_answer_comes_first_and_the_details_open_on_demand(client, ledger): 
         assert section.index('<svg') < section.index('<details class="report-details report-details--table">')
     assert '<details class="card report-controls">' in html  # the choices wait closed under a report
     assert "<details" in html and " open>" not in html.split('id="totals-heading"', 1)[1]  # nothing opened
-    assert 'src="/static/js/report.js' in html  # opens every section for printing where CSS cannot
+    assert 'src="/static/js/report.' in html  # fingerprinted; opens every section for printing where CSS cannot

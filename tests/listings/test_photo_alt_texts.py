@@ -64,7 +64,7 @@ def test_the_new_listing_form_has_unique_ids_and_labelled_inputs(client, setup):
     html = client.get("/items/new").get_data(as_text=True)
     _assert_ids_unique_and_inputs_labelled(html)
     assert '<label class="field__label" for="photos">' in html and 'id="photos"' in html
-    assert 'name="new_photo_alt"' in html and "photo-alts.js" in html
+    assert 'name="new_photo_alt"' in html and "/static/js/photo-alts." in html
 
 
 def test_the_edit_form_with_photos_has_unique_ids_and_labelled_inputs(client, setup):

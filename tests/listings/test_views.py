@@ -73,7 +73,8 @@ def test_caretaker_lists_an_item_with_a_photo(client, setup, web_app):
     assert "Stablestoler, grå" in page and f"/photos/{item.photos[0].id}/large.jpg" in page
     photo = client.get(f"/photos/{item.photos[0].id}/large.jpg")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    assert photo.headers["X-Content-Type-Options"] == "nosniff" and "private" in photo.headers["Cache-Control"]
+    assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    assert photo.headers["Cache-Control"] == "private, max-age=31536000, immutable"  # named by its content's hash
     assert b"PhoneMaker" not in photo.data and b"Exif" not in photo.data[:200]
 
 

@@ -24,8 +24,10 @@ def test_slugs_and_names_are_checked(app):
 
 
 def test_network_neighbours(region):
-    assert [org.slug for org in services.network_neighbours(region.a)] == ["kommune-b", "hjelpen"]  # by name: B kommune, Hjelpen
-    assert services.network_neighbours(region.c) == []
+    neighbours, total = services.network_neighbours(region.a)
+    assert [org.slug for org in neighbours] == ["kommune-b", "hjelpen"] and total == 2  # by name: B kommune, Hjelpen
+    assert services.network_neighbours(region.a, limit=1) == ([region.b], 2)
+    assert services.network_neighbours(region.c) == ([], 0)
 
 
 def test_sharing_policy_only_by_the_municipal_admin(region):

@@ -2,7 +2,9 @@ import pytest
 
 from marketplace.accounts import services as accounts
 from marketplace.db import db
-from tests.conftest import login, fresh
+from marketplace.organisations import services as organisations
+from marketplace.organisations.models import Municipality
+from tests.conftest import fresh, login
 
 
 def test_welcome_page_for_visitors(client):
@@ -17,6 +19,17 @@ def test_home_shows_my_municipality_unit_and_network(client, region):
     assert "Member" in html and "A kommune" in html and "A skole" in html and "Vest-nettverket" in html
     assert "B kommune" in html and "Hjelpen" in html  # the network neighbours
     assert "C kommune" not in html  # another network
+
+
+def test_home_names_the_first_neighbours_of_a_large_network_and_counts_the_rest(client, region):
+    for number in range(13):
+        organisations.create_organisation(Municipality, f"kommune-x{number:02}", f"X{number:02} kommune",
+                                          networks=[region.vest])
+    db.session.commit()
+    login(client, "member@a.example")
+    html = client.get("/").get_data(as_text=True)
+    assert "B kommune" in html and "X09 kommune" in html  # the first twelve by name: B, Hjelpen, X00–X09
+    assert "X10 kommune" not in html and "og 3 andre" in html
 
 
 def test_list_item_shortcut_only_for_those_who_may_list(client, region, web_app):

@@ -1,0 +1,85 @@
+"""The main signed-in pages read a fixed number of statements, whatever the number of rows behind them: each page
+is counted, the region grows fivefold (items, reservations both ways, inventory, municipalities in the network, building projects with needs covered
+both ways),
+and the page is counted again. A page that loads a row's relation one row at a time fails here."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from marketplace.db import db, utcnow
+from marketplace.inventory import services as inventory
+from marketplace.organisations import services as organisations
+from marketplace.organisations.models import Municipality
+from marketplace.projects import services as projects
+from marketplace.reservations import services as reservations
+from marketplace.reservations.models import WouldBuyNew
+from tests.conftest import counting_queries, login
+from tests.factories import category, item_input, make_item
+
+# The pages a caretaker opens all day, with the most statements each may read (a page adding one more fails here
+# and should say why in its change).
+PAGES = {
+    "/": 11,
+    "/items": 12,
+    "/items?q=stol&condition=good": 11,
+    "/items/{item}": 11,
+    "/reservations": 10,
+    "/reservations?view=incoming": 10,
+    "/report": 37,  # the report, the same for the period before, and three appendices
+    "/inventory": 9,
+    "/projects": 14,
+    "/projects/{project}": 14,
+}
+
+
+def _grow(region, times: int, started: int) -> tuple[int, int]:
+    """``times`` more of everything the pages list; returns an item of B's that A's caretaker can see, and A's
+    first building project."""
+    a_month_ago = utcnow() - timedelta(days=30)
+    seen = project = None
+    for number in range(started, started + times):
+        theirs = make_item(region.caretaker_b, title=f"Stol fra B {number}", now=a_month_ago)
+        ours = make_item(region.caretaker_a, title=f"Stol fra A {number}", now=a_month_ago)
+        inventory.register(region.caretaker_a, item_input(title=f"Pult i bruk {number}"))
+        reservations.reserve(region.caretaker_a, theirs.id, Decimal(1), would_buy_new=WouldBuyNew.YES)
+        reservations.reserve(region.member_b, ours.id, Decimal(1), would_buy_new=WouldBuyNew.NO)
+        organisations.create_organisation(Municipality, f"kommune-x{number}", f"X{number} kommune",
+                                          networks=[region.vest])
+        started_project = projects.start_project(region.admin_a, projects.ProjectInput(name=f"Bygg {number}"))
+        project = project or started_project
+        for _ in range(2):  # a need covered from the own inventory, and one by the network
+            need = projects.add_need(region.admin_a, project, projects.NeedInput(
+                category=category("office_chair"), quantity=Decimal(3), room=f"Rom {number}"))
+            kept = inventory.register(region.caretaker_a, item_input(title=f"Stol på lager {number}"))
+            projects.place(region.caretaker_a, need, kept.id, Decimal(1), would_buy_new=WouldBuyNew.YES)
+            projects.reserve(region.caretaker_a, need, theirs.id, Decimal(1), would_buy_new=WouldBuyNew.YES)
+        seen = seen or theirs
+    db.session.commit()
+    return seen.id, project.id
+
+
+@pytest.fixture
+def caretaker(client, region, catalogue):
+    item, project = _grow(region, 2, 0)
+    login(client, "caretaker@a.example")
+    return client, region, item, project
+
+
+def _count(web_app, client, address: str) -> int:
+    with counting_queries(web_app) as statements:
+        response = client.get(address)
+    assert response.status_code == 200, address
+    return len(statements)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_main_page_reads_as_many_statements_for_many_rows_as_for_few(caretaker, web_app, page):
+    client, region, item, project = caretaker
+    address = page.format(item=item, project=project)
+    client.get(address)  # warm up: the first request of an app loads what every later one finds ready
+    few = _count(web_app, client, address)
+    _grow(region, 8, 2)
+    many = _count(web_app, client, address)
+    assert many == few <= PAGES[page], (few, many)
