@@ -20,6 +20,7 @@ from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
 from marketplace.devdata import demo
 from marketplace.devdata import photos as drawings
 from marketplace.listings import photos as photo_files
+from tests.row_snapshots import built_once
 from tests.shared_engine import SharedEngine
 
 pytest_plugins = ["tests.sso.oidc_provider"]  # the oidc_provider fixture: a real OpenID Provider
@@ -229,12 +230,16 @@ def runner(app):
 
 @pytest.fixture
 def region(app):
-    """A network of two municipalities (and one outside it), with users of every role; committed."""
+    """A network of two municipalities (and one outside it), with users of every role; committed. Built once
+    per run, put back for each test from a snapshot (tests/row_snapshots.py)."""
     from tests.factories import build_region
 
-    built = build_region()
-    db.session.commit()
-    return built
+    def build():
+        built = build_region()
+        db.session.commit()
+        return built
+
+    return built_once("region", build)
 
 
 @contextmanager
@@ -294,12 +299,16 @@ def without_csrf_tokens(html: str) -> str:
 
 @pytest.fixture
 def catalogue(app):
-    """The categories and the default factor set, as `marketplace init` installs them; committed."""
+    """The categories and the default factor set, as `marketplace init` installs them; committed. Built once
+    per run, put back for each test from a snapshot (tests/row_snapshots.py)."""
     from tests.factories import install_catalogue
 
-    factor_set = install_catalogue()
-    db.session.commit()
-    return factor_set
+    def build():
+        factor_set = install_catalogue()
+        db.session.commit()
+        return factor_set
+
+    return built_once("catalogue", build)
 
 
 @pytest.fixture
