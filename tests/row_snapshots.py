@@ -39,9 +39,10 @@ CLOCK_SLACK = timedelta(minutes=1)
 
 @dataclass
 class _Stamp:
-    """A time the build wrote as "now": put back as the same distance from the time of the restore."""
+    """A time the build wrote as "now": put back as the same time before the restore as it was before the build
+    ended, so every stamp is in the past and in the order the build made them."""
 
-    after_build_start: timedelta
+    before_build_end: timedelta
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _stamps_placed(added, started: datetime, finished: datetime) -> bool:
                 if isinstance(value, datetime):
                     if value.tzinfo is None or not earliest <= value <= latest:
                         return False  # a deadline, a date someone chose: it would not move on with the clock
-                    row[column] = _Stamp(value - started)
+                    row[column] = _Stamp(max(finished - value, timedelta(0)))
                 elif isinstance(value, date) and value in today:
                     return False  # today's date, perhaps: it would not move on with the clock
     return True
@@ -170,7 +171,7 @@ def _restore(snapshot: Snapshot):
     session = db.session
     for table, rows in snapshot.rows.items():
         session.execute(insert(table), [
-            {column: now + value.after_build_start if isinstance(value, _Stamp) else value
+            {column: now - value.before_build_end if isinstance(value, _Stamp) else value
              for column, value in row.items()} for row in rows])
     if snapshot.sequences:
         session.execute(text("SELECT setval(CAST(name AS regclass), value) FROM unnest(CAST(:names AS text[]), "
