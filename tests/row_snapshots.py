@@ -16,6 +16,7 @@ the services, as before.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -59,20 +60,24 @@ class _NotNow(Exception):
     """The build ran where its snapshot would not be the one a fresh database gives: take it another time."""
 
 
+class _Unrepeatable(Exception):
+    """The build did something a snapshot cannot repeat: it is built through the services in every test."""
+
+
 def built_once(name: str, build: Callable[[], T]) -> T:
     """What ``build`` returns (it builds and commits), from a snapshot of its first build when one fits."""
     key = (db.engine.url.render_as_string(hide_password=False), name)
-    snapshot = _SNAPSHOTS.get(key)
     others = {table.name for (url, other), taken in _SNAPSHOTS.items()
               if url == key[0] and other != name and taken is not None for table in taken.rows}
     with db.engine.connect() as connection:
         occupied = _occupied_tables(connection)
-    if not occupied <= others or (snapshot is not None and occupied & {table.name for table in snapshot.rows}):
-        return build()
-    if snapshot is not None:
-        return _restore(snapshot)
+    if not occupied <= others:
+        return build()  # the test wrote rows of its own first: they might change what the build writes
     if key in _SNAPSHOTS:
-        return build()
+        snapshot = _SNAPSHOTS[key]
+        if snapshot is None or occupied & {table.name for table in snapshot.rows}:
+            return build()
+        return _restore(snapshot)
     with db.engine.connect() as connection:
         before = _all_rows(connection, occupied), _sequences(connection)
     started = utcnow()
@@ -82,6 +87,9 @@ def built_once(name: str, build: Callable[[], T]) -> T:
             _SNAPSHOTS[key] = _take(connection, result, *before, started, utcnow())
     except _NotNow:
         pass
+    except _Unrepeatable as reason:
+        _SNAPSHOTS[key] = None
+        warnings.warn(f"the {name} fixture is built anew for every test: {reason}", stacklevel=2)
     return result
 
 
@@ -108,38 +116,35 @@ def _sequences(connection: Connection) -> dict[str, int | None]:
 
 
 def _take(connection: Connection, result, rows_before, sequences_before, started: datetime,
-          finished: datetime) -> Snapshot | None:
-    """The snapshot of a build that ran between ``started`` and ``finished``; None if it could not repeat it."""
+          finished: datetime) -> Snapshot:
+    """The snapshot of a build that ran between ``started`` and ``finished``."""
     occupied = _occupied_tables(connection)
     if set(UNMODELLED_TABLES) & occupied:
-        return None  # it filled the text index
+        raise _Unrepeatable("it fills the text index")
     if _all_rows(connection, {table.name for table in rows_before}) != rows_before:
-        return None  # it changed rows that were there before it
+        raise _Unrepeatable("it changes rows that were there before it")
     added = {table: rows for table, rows in _all_rows(connection, occupied).items() if table not in rows_before}
-    if not _stamps_placed(added, started, finished):
-        return None
-    sequences = _sequences_of(connection, added, sequences_before)
-    objects = _identities(result)
-    return None if sequences is None or objects is None else Snapshot(added, sequences, objects)
+    _place_stamps(added, started, finished)
+    return Snapshot(added, _sequences_of(connection, added, sequences_before), _identities(result))
 
 
-def _stamps_placed(added, started: datetime, finished: datetime) -> bool:
-    """Replace each time the build stamped by a _Stamp; False if a time or a date is not the build's "now"."""
+def _place_stamps(added, started: datetime, finished: datetime) -> None:
+    """Replace each time the build stamped by a _Stamp."""
     earliest, latest = started - CLOCK_SLACK, finished + CLOCK_SLACK
     today = {moment.astimezone(zone).date() for moment in (earliest, latest) for zone in (timezone.utc, OSLO)}
-    for rows in added.values():
+    for table, rows in added.items():
         for row in rows:
             for column, value in row.items():
                 if isinstance(value, datetime):
                     if value.tzinfo is None or not earliest <= value <= latest:
-                        return False  # a deadline, a date someone chose: it would not move on with the clock
+                        raise _Unrepeatable(f"{table.name}.{column} is not the time of the build: it would not "
+                                            "move on with the clock")
                     row[column] = _Stamp(max(finished - value, timedelta(0)))
                 elif isinstance(value, date) and value in today:
-                    return False  # today's date, perhaps: it would not move on with the clock
-    return True
+                    raise _Unrepeatable(f"{table.name}.{column} is today's date, perhaps: it would not move on")
 
 
-def _sequences_of(connection: Connection, added, sequences_before) -> dict[str, int] | None:
+def _sequences_of(connection: Connection, added, sequences_before) -> dict[str, int]:
     """Where the build left the sequences it advanced: those of its own tables, unused before it."""
     if connection.dialect.name != "postgresql":
         return {}
@@ -148,21 +153,22 @@ def _sequences_of(connection: Connection, added, sequences_before) -> dict[str, 
     advanced = {name: value for name, value in _sequences(connection).items() if value != sequences_before.get(name)}
     if any(sequences_before.get(name) is not None for name in advanced):
         raise _NotNow  # the test had used the sequence already: its ids would not start where a fresh one's do
-    return advanced if set(advanced) <= owned else None
+    if not set(advanced) <= owned:
+        raise _Unrepeatable(f"it advances sequences of tables it leaves empty: {sorted(set(advanced) - owned)}")
+    return advanced
 
 
 def _identities(result) -> Any:
-    """``result`` (an ORM object, or a namespace of them) as (mapper, primary key) pairs; None if it is neither."""
+    """``result`` (an ORM object, or a namespace of them) as (mapper, primary key) pairs."""
     if isinstance(result, SimpleNamespace):
-        identities = {name: _identity(value) for name, value in vars(result).items()}
-        return None if None in identities.values() else SimpleNamespace(**identities)
+        return SimpleNamespace(**{name: _identity(value) for name, value in vars(result).items()})
     return _identity(result)
 
 
-def _identity(value) -> tuple[Mapper, tuple] | None:
+def _identity(value) -> tuple[Mapper, tuple]:
     state = inspect(value, raiseerr=False)
     if state is None or not isinstance(getattr(state, "mapper", None), Mapper) or state.identity is None:
-        return None
+        raise _Unrepeatable(f"it returns {value!r}, which is no stored ORM object")
     return state.mapper, state.identity
 
 

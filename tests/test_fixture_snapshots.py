@@ -7,6 +7,8 @@ from sqlalchemy import event, select, text
 
 from marketplace.accounts.models import Role, User
 from marketplace.db import Base, db, utcnow
+from marketplace.organisations import services as organisations
+from marketplace.organisations.models import Network
 from tests.conftest import _empty_all_tables
 from tests.factories import build_region, install_catalogue, make_user
 from tests.shared_engine import SharedEngine
@@ -42,6 +44,18 @@ def test_the_rows_put_back_are_the_rows_a_build_writes(app, region, catalogue):
     install_catalogue()
     db.session.commit()
     assert _rows(given) == given and given["users"] and given["category_factors"]
+
+
+@pytest.fixture
+def a_network_first(app):
+    organisations.create_network("sor", "Sør-nettverket")
+    db.session.commit()
+
+
+def test_rows_of_the_test_s_own_first_mean_the_region_is_built_after_them(a_network_first, region):
+    assert [network.slug for network in db.session.scalars(select(Network).order_by(Network.id))] == [
+        "sor", "vest", "nord"]
+    assert region.vest.id == 2 and region.vest in db.session
 
 
 def test_a_listener_left_on_the_shared_engine_fails_the_test_and_is_not_kept(database_url):
