@@ -1,7 +1,7 @@
 """Fixture data built once per run through the real services, and put back for later tests by a bulk insert.
 
 Most tests start from ``region`` (networks, organisations, units, eleven users) and ``catalogue`` (the
-categories and every shipped factor set): some 400 ms a test through the services, most of a run's set-up.
+categories and every shipped factor set): about 150 ms of CPU a test through the services, 20–25 ms put back.
 What such a build writes depends only on what its own tables hold, and a test starts with every table empty,
 so it writes the same rows every time. The first build's rows are kept; later tests get them back by one
 insert per table (and, on PostgreSQL, the sequences where the build left them), and the fixture's objects
