@@ -38,7 +38,7 @@ from flask import session as cookie_session
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -133,7 +133,13 @@ class Database:
     """Holds the engine and hands out the session of the current application context."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        """Give ``app`` its engine and session factories. The engine is made from ``DATABASE_URL``, unless
+        ``DATABASE_ENGINE`` hands one over (on that same URL): the test suite builds two apps a test on one
+        database, and a new engine for each would connect, learn the server and compile every statement
+        anew."""
+        engine = app.config.get("DATABASE_ENGINE") or make_engine(app.config["DATABASE_URL"])
+        if engine.url != make_url(app.config["DATABASE_URL"]):
+            raise ValueError("DATABASE_ENGINE must be an engine on DATABASE_URL")
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
         readers = sessionmaker(engine, expire_on_commit=False)
         _note_writes(readers)

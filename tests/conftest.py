@@ -20,6 +20,8 @@ from marketplace.db import UNMODELLED_TABLES, Base, db, make_engine, upgrade
 from marketplace.devdata import demo
 from marketplace.devdata import photos as drawings
 from marketplace.listings import photos as photo_files
+from tests.row_snapshots import built_once
+from tests.shared_engine import SharedEngine
 
 pytest_plugins = ["tests.sso.oidc_provider"]  # the oidc_provider fixture: a real OpenID Provider
 
@@ -157,9 +159,17 @@ def _empty_tables_once(app) -> None:
                 connection.execute(text(f"DELETE FROM {name}"))
 
 
+@pytest.fixture(scope="session")
+def shared_engine(database_url) -> Iterator[SharedEngine]:
+    shared = SharedEngine(database_url)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def make_app(database_url, tmp_path):
-    """Build an app on the test database; ``overrides`` change its configuration."""
+def make_app(database_url, shared_engine, tmp_path):
+    """Build an app on the test database; ``overrides`` change its configuration. Apps on the test database
+    share the run's engine (tests/shared_engine.py); an app on another database gets its own."""
     apps = []
 
     def factory(**overrides):
@@ -171,15 +181,21 @@ def make_app(database_url, tmp_path):
             "MAIL_OUTBOX": str(tmp_path / "outbox"),
         }
         config.update(overrides)
+        if config["DATABASE_URL"] == database_url:
+            config.setdefault("DATABASE_ENGINE", shared_engine.engine)
         app = create_app(config)
         apps.append(app)
         return app
 
     yield factory
-    if apps:
-        _empty_all_tables(apps[0])
+    try:
+        if apps:
+            _empty_all_tables(apps[0])
         for app in apps:
-            app.extensions["db"]["engine"].dispose()
+            if app.extensions["db"]["engine"] is not shared_engine.engine:
+                app.extensions["db"]["engine"].dispose()
+    finally:
+        shared_engine.after_test()
 
 
 @pytest.fixture
@@ -214,12 +230,16 @@ def runner(app):
 
 @pytest.fixture
 def region(app):
-    """A network of two municipalities (and one outside it), with users of every role; committed."""
+    """A network of two municipalities (and one outside it), with users of every role; committed. Built once
+    per run, put back for each test from a snapshot (tests/row_snapshots.py)."""
     from tests.factories import build_region
 
-    built = build_region()
-    db.session.commit()
-    return built
+    def build():
+        built = build_region()
+        db.session.commit()
+        return built
+
+    return built_once("region", build)
 
 
 @contextmanager
@@ -279,12 +299,16 @@ def without_csrf_tokens(html: str) -> str:
 
 @pytest.fixture
 def catalogue(app):
-    """The categories and the default factor set, as `marketplace init` installs them; committed."""
+    """The categories and the default factor set, as `marketplace init` installs them; committed. Built once
+    per run, put back for each test from a snapshot (tests/row_snapshots.py)."""
     from tests.factories import install_catalogue
 
-    factor_set = install_catalogue()
-    db.session.commit()
-    return factor_set
+    def build():
+        factor_set = install_catalogue()
+        db.session.commit()
+        return factor_set
+
+    return built_once("catalogue", build)
 
 
 @pytest.fixture
