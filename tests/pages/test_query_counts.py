@@ -18,12 +18,13 @@ from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import counting_queries, login
 from tests.factories import category, item_input, make_item
 
-# The pages a caretaker opens all day, with the most statements each may read (a page adding one more fails here
-# and should say why in its change).
+# The pages a caretaker opens all day, with the most statements each may read on either engine (a page adding one
+# more fails here and should say why in its change). SQLite counts the BEGIN its connections send; PostgreSQL
+# counts the planner setting around a text search (decision 22) instead.
 PAGES = {
     "/": 11,
-    "/items": 12,
-    "/items?q=stol&condition=good": 11,
+    "/items": 10,
+    "/items?q=stol&condition=good": 10,
     "/items/{item}": 11,
     "/reservations": 10,
     "/reservations?view=incoming": 10,
