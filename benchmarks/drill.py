@@ -228,12 +228,16 @@ def restart_postgres(command: list[str], timeline: Timeline, epoch: float) -> No
 
 
 CONSISTENCY = {
-    # Held (requested, approved), handed over (collected) and offered to the waitlist is what is not available.
+    # Held (requested, approved), handed over (collected), offered to the waitlist and still out on loan is what is
+    # not available. A loan's part that came back is available again; a part lost left the item's quantity.
     "items_out_of_balance": """
         SELECT count(*) FROM items i
         WHERE i.quantity - i.quantity_available <>
               coalesce((SELECT sum(r.quantity) FROM reservations r WHERE r.item_id = i.id
                         AND r.status IN ('requested', 'approved', 'collected')), 0)
+            + coalesce((SELECT sum(r.quantity - coalesce((SELECT sum(l.quantity_back + l.quantity_lost)
+                                                           FROM loan_returns l WHERE l.reservation_id = r.id), 0))
+                        FROM reservations r WHERE r.item_id = i.id AND r.status IN ('on_loan', 'returned')), 0)
             + coalesce((SELECT sum(w.offered_quantity) FROM waitlist_entries w WHERE w.item_id = i.id
                         AND w.status = 'offered'), 0)""",
     "reservations_without_audit": """
