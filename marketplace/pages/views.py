@@ -29,7 +29,8 @@ def home():
     return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
                            recent=listings.recent_items(current_user),
                            mine=reservations.latest_of_mine(current_user, open_statuses, limit=5),
-                           pending=reservations.count_incoming_reservations(current_user, [ReservationStatus.REQUESTED]),
+                           pending=reservations.count_incoming_reservations(current_user,
+                                                                            [ReservationStatus.REQUESTED]),
                            more_neighbours=all_neighbours - len(neighbours))
 
 

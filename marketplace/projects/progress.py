@@ -105,7 +105,8 @@ def _co2e_kg(projects: list[Project]) -> dict[int, Decimal]:
         for project_need in project.needs:
             owner.update({("event", placement.reuse_event_id): project.id
                           for placement in project_need.placements if placement.reuse_event_id})
-            owner.update({("reservation", reservation.id): project.id for reservation in project_need.need.reservations})
+            owner.update({("reservation", reservation.id): project.id
+                          for reservation in project_need.need.reservations})
     totals = {project.id: Decimal(0) for project in projects}
     events = [key for kind, key in owner if kind == "event"]
     reservation_ids = [key for kind, key in owner if kind == "reservation"]
