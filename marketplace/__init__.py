@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 from flask import Flask, request
 from flask.templating import Environment
@@ -11,6 +12,7 @@ from flask.templating import Environment
 from marketplace import assets
 from marketplace.db import run_view
 from marketplace.errors import database_unavailable, log_outage
+from marketplace.fragments import FragmentCache
 from marketplace.request_log import request_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,7 @@ class Marketplace(Flask):
     """The app. Every view, whoever registers it and whenever, runs as its request's unit of work."""
 
     jinja_environment = TemplateEnvironment
+    jinja_options: ClassVar[dict] = {"extensions": [FragmentCache]}
 
     def dispatch_request(self):
         return run_view(super().dispatch_request)

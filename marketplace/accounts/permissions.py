@@ -27,6 +27,14 @@ def is_signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
+def permission_facts(user) -> tuple:
+    """What every permission of ``user`` is decided by (each role and where it holds), as a key for what is
+    rendered from those answers alone (a menu): two people with the same facts are allowed the same."""
+    if not is_signed_in(user):
+        return ()
+    return tuple(sorted((m.role.value, m.organisation_id or 0, m.network_id or 0) for m in user.memberships))
+
+
 def is_site_admin(user: User) -> bool:
     return is_signed_in(user) and Role.SITE_ADMIN in user.roles
 
@@ -74,4 +82,5 @@ TEMPLATE_PREDICATES = {
     "can_administer_municipality": can_administer_municipality,
     "can_manage_users": can_manage_users,
     "is_site_admin": is_site_admin,
+    "permission_facts": permission_facts,
 }

@@ -1,0 +1,96 @@
+"""The header's menus are kept rendered per worker (marketplace/fragments.py): what is kept must follow each
+person's roles, language and page exactly as a fresh render would."""
+
+import re
+
+from jinja2 import Environment
+from sqlalchemy import select
+
+from marketplace import fragments
+from marketplace.accounts.models import Membership, Role
+from marketplace.db import db
+from marketplace.fragments import FragmentCache
+from tests.conftest import login
+
+OUR_LISTINGS = 'href="/items/ours"'
+AUDIT_LOG = 'href="/admin/audit"'
+
+
+def _menu(html: str) -> str:
+    return re.search(r'<ul id="site-nav-links">.*?</ul>', html, re.DOTALL).group(0)
+
+
+def _user_menu(html: str) -> str:
+    return re.search(r'<div class="user-menu__panel">.*?</ul>', html, re.DOTALL).group(0)
+
+
+def test_one_worker_shows_each_person_the_menus_of_their_own_roles(web_app, region):
+    member, caretaker, admin, other = (web_app.test_client() for _ in range(4))
+    login(member, "member@a.example")
+    login(caretaker, "caretaker@a.example")
+    login(admin, "admin@a.example")
+    login(other, "member@b.example")
+    for _ in range(2):  # the second round is served from what the first kept
+        member_page = member.get("/privacy").get_data(as_text=True)
+        caretaker_page = caretaker.get("/privacy").get_data(as_text=True)
+        admin_page = admin.get("/privacy").get_data(as_text=True)
+        other_page = other.get("/privacy").get_data(as_text=True)
+        assert OUR_LISTINGS not in _menu(member_page) and OUR_LISTINGS in _menu(caretaker_page)
+        assert AUDIT_LOG in _user_menu(admin_page) and AUDIT_LOG not in _user_menu(caretaker_page)
+        assert "A kommune" in _user_menu(member_page) and "B kommune" in _user_menu(other_page)
+        assert "A kommune" not in _user_menu(other_page)
+    assert len(web_app.jinja_env.extensions[FragmentCache.identifier].kept) > 0
+
+
+def test_the_kept_menu_marks_the_page_shown(client, region):
+    login(client, "member@a.example")
+    for path, current in (("/items", "/items"), ("/reservations", "/reservations"), ("/items", "/items")):
+        menu = _menu(client.get(path).get_data(as_text=True))
+        assert re.findall(r'<a href="([^"]+)" aria-current="page"', menu) == [current]
+
+
+def test_the_kept_menu_follows_the_language(client, region):
+    login(client, "member@a.example")
+    assert "Finn gjenstander" in _menu(client.get("/privacy").get_data(as_text=True))
+    client.post("/language", data={"locale": "en"})
+    menu = _menu(client.get("/privacy").get_data(as_text=True))
+    assert "Find items" in menu and "Finn gjenstander" not in menu
+
+
+def test_a_new_role_shows_in_the_menu_at_once(client, region):
+    login(client, "member@a.example")
+    assert OUR_LISTINGS not in _menu(client.get("/privacy").get_data(as_text=True))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == region.member_a.id))
+    membership.role = Role.CARETAKER
+    db.session.commit()
+    assert OUR_LISTINGS in _menu(client.get("/privacy").get_data(as_text=True))
+
+
+def _counting_environment(**options) -> tuple[Environment, list]:
+    renders = []
+    environment = Environment(extensions=[FragmentCache], **({"auto_reload": False} | options))
+    environment.globals["render"] = lambda: renders.append(1) or len(renders)
+    return environment, renders
+
+
+def test_a_fragment_is_rendered_once_per_key():
+    environment, renders = _counting_environment()
+    template = environment.from_string('{% cache "menu", who %}[{{ render() }} {{ who }}]{% endcache %}')
+    assert [template.render(who=who) for who in ("a", "a", "b", "a")] == ["[1 a]", "[1 a]", "[2 b]", "[1 a]"]
+    assert len(renders) == 2
+
+
+def test_the_least_recently_used_fragment_goes_first(monkeypatch):
+    monkeypatch.setattr(fragments, "FRAGMENTS_KEPT", 2)
+    environment, renders = _counting_environment()
+    template = environment.from_string("{% cache who %}{{ render() }}{% endcache %}")
+    for who in ("a", "b", "a", "c", "a", "b"):  # c pushes out b (a was used since), then b comes back
+        template.render(who=who)
+    assert len(renders) == 4
+    assert list(environment.extensions[FragmentCache.identifier].kept) == [("a",), ("b",)]
+
+
+def test_nothing_is_kept_while_templates_reload_on_change():
+    environment, _ = _counting_environment(auto_reload=True)
+    template = environment.from_string("{% cache 1 %}{{ render() }}{% endcache %}")
+    assert [template.render(), template.render()] == ["1", "2"]
