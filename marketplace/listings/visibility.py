@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select, true, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, case, false, literal, or_, select, true, union_all
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import has_organisation_role, is_signed_in, is_site_admin
@@ -27,22 +27,27 @@ def municipalities_in(network_ids: list[int]) -> list[int]:
                                    .where(network_members.c.network_id.in_(network_ids)).distinct()))
 
 
-def _fellow_members(organisation_ids: list[int], network_ids: list[int]) -> dict[tuple[str, int], set[int]]:
-    """The members of the networks these organisations belong to, by ("organisation", id), and of these networks,
-    by ("network", id): one statement for all of a user's memberships."""
-    mine, theirs = network_members.alias("mine"), network_members.alias("theirs")
-    parts = []
-    if organisation_ids:
-        parts.append(select(literal("organisation"), mine.c.organisation_id, theirs.c.organisation_id)
-                     .join(theirs, theirs.c.network_id == mine.c.network_id)
-                     .where(mine.c.organisation_id.in_(organisation_ids)))
-    if network_ids:
-        parts.append(select(literal("network"), network_members.c.network_id, network_members.c.organisation_id)
-                     .where(network_members.c.network_id.in_(network_ids)))
+_MINE, _THEIRS = network_members.alias("mine"), network_members.alias("theirs")
+# What the visibility condition is built from, in one statement built once: the members of the networks of the
+# user's organisations, keyed ("organisation", id); the members of the networks they coordinate, keyed ("network",
+# id); and the data-bearing categories, keyed ("data_bearing", 0).
+_VISIBILITY_INPUTS = union_all(
+    select(literal("organisation"), _MINE.c.organisation_id, _THEIRS.c.organisation_id)
+    .join(_THEIRS, _THEIRS.c.network_id == _MINE.c.network_id)
+    .where(_MINE.c.organisation_id.in_(bindparam("organisation_ids", expanding=True))),
+    select(literal("network"), network_members.c.network_id, network_members.c.organisation_id)
+    .where(network_members.c.network_id.in_(bindparam("network_ids", expanding=True))),
+    select(literal("data_bearing"), literal(0), Category.id).where(Category.holds_data.is_(True)),
+)
+
+
+def _visibility_inputs(organisation_ids: list[int], network_ids: list[int]) -> dict[tuple[str, int], set[int]]:
+    """The fellow members of these organisations and networks, and the data-bearing categories (see
+    ``_VISIBILITY_INPUTS``), read in the request's transaction."""
     found: dict[tuple[str, int], set[int]] = {}
-    if parts:
-        for kind, key, member in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
-            found.setdefault((kind, key), set()).add(member)
+    for kind, key, member in db.session.execute(
+            _VISIBILITY_INPUTS, {"organisation_ids": organisation_ids, "network_ids": network_ids}):
+        found.setdefault((kind, key), set()).add(member)
     return found
 
 
@@ -53,12 +58,11 @@ def store_ids(municipality_ids: list[int]) -> list[int]:
                                                              Location.kind == LocationKind.STORE)))
 
 
-def _erasure_settled() -> ColumnElement[bool]:
+def _erasure_settled(data_bearing: set[int]) -> ColumnElement[bool]:
     """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality. The few
-    data-bearing category ids are read here, in the same transaction, so each item row is checked against a
-    plain list (cheaper than a subquery per row, and answerable from the items' visibility index)."""
-    data_bearing = list(db.session.scalars(select(Category.id).where(Category.holds_data.is_(True))))
-    return or_(Item.category_id.not_in(data_bearing), Item.erasure_recorded_at.is_not(None))
+    data-bearing category ids are a plain list (cheaper than a subquery per row, and answerable from the items'
+    visibility index)."""
+    return or_(Item.category_id.not_in(sorted(data_bearing)), Item.erasure_recorded_at.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -96,16 +100,16 @@ def visibility(user: User, now: datetime) -> Visibility:
                  "member": or_(published, Item.created_by_id == user.id, Item.status.in_(INVENTORY_STATUSES))}
     own: dict[int, str] = {}  # municipality id → "caretaker", "store_keeper" or "member"
     stages: dict[int, dict[str, ColumnElement[bool]]] = {}
-    settled = None  # the erasure condition, built once (it reads the data-bearing categories)
 
     def reach(members: set[int], name: str, condition) -> None:
         for municipality_id in members:
             stages.setdefault(municipality_id, {})[name] = condition
 
-    fellows = _fellow_members(
+    inputs = _visibility_inputs(
         [membership.organisation_id for membership in user.memberships if membership.organisation_id is not None],
         [membership.network_id for membership in user.memberships
          if membership.role == Role.NETWORK_ADMIN and membership.network_id is not None])
+    settled = _erasure_settled(inputs.get(("data_bearing", 0), set()))
     for membership in user.memberships:
         organisation = membership.organisation
         if isinstance(organisation, Municipality):
@@ -116,17 +120,14 @@ def visibility(user: User, now: datetime) -> Visibility:
                 own[organisation.id] = "store_keeper"
             else:
                 own.setdefault(organisation.id, "member")
-            settled = settled if settled is not None else _erasure_settled()
-            reach(fellows.get(("organisation", organisation.id), set()), "network",
+            reach(inputs.get(("organisation", organisation.id), set()), "network",
                   and_(published, Item.network_visible_at <= now, settled))
         elif isinstance(organisation, PartnerOrganisation):
-            settled = settled if settled is not None else _erasure_settled()
-            reach(fellows.get(("organisation", organisation.id), set()), "partner",
+            reach(inputs.get(("organisation", organisation.id), set()), "partner",
                   and_(published, Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, settled))
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
-            settled = settled if settled is not None else _erasure_settled()
-            reach(fellows.get(("network", membership.network_id), set()), "network",
+            reach(inputs.get(("network", membership.network_id), set()), "network",
                   and_(published, Item.network_visible_at <= now, settled))
     if "store_keeper" in own.values():
         # A store keeper sees, besides what members see, every item standing in the municipality's stores
