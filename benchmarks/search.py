@@ -415,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(app, user_id, benchdata.PASSWORD)
         gc.collect()
         gc.freeze()  # as wsgi.py does after starting the app: full collections skip the long-lived objects
+        gc.set_threshold(10_000, 10, 10)  # and young ones are collected as seldom as there
         rng = random.Random(args.seed)
         chosen = [(name, query) for name, query in searches(peer) if not args.only or name in args.only]
         if not chosen:
