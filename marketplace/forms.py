@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.widgets import TextInput
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.inputs import parse_decimal
 
 

@@ -87,3 +87,25 @@ def test_catalogues_that_cannot_be_compiled_stop_the_start_with_what_to_run(tmp_
     with pytest.raises(CataloguesMissing, match="make translations"):
         compile_catalogues(directory)
     assert list(directory.glob("*/LC_MESSAGES/*.mo")) == []
+
+
+def test_a_lazy_label_is_translated_in_the_language_in_force_when_shown(app):
+    from flask_babel import force_locale
+
+    from marketplace.i18n import lazy_gettext
+
+    label = lazy_gettext("Find items")
+    with app.test_request_context("/"):
+        assert str(label) == "Finn gjenstander"
+        with force_locale("en"):  # an e-mail in the recipient's language, inside a request in bokmål
+            assert str(label) == "Find items"
+        assert str(label) == "Finn gjenstander"
+    placeholders = lazy_gettext("Hello, %(name)s", name="Kari")
+    with app.test_request_context("/"):
+        assert str(placeholders) == "Hei, Kari"
+
+
+def test_a_lazy_label_outside_the_app_is_its_source_text():
+    from marketplace.i18n import lazy_gettext
+
+    assert str(lazy_gettext("Find items")) == "Find items"

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from marketplace.accounts.models import EmailPreference, Role
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.inputs import parse_id
 
 

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.api.services import MAX_NAME_LENGTH
+from marketplace.i18n import lazy_gettext as _l
 
 
 class CreateTokenForm(FlaskForm):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from marketplace.i18n import lazy_gettext as _l
 
 ACTION_LABELS = {
     "accessibility_statement_changed": _l("Accessibility statement changed"),

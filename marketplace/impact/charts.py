@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from marketplace.i18n import format_decimal
+from marketplace.i18n import format_decimal, lazy_gettext as _l
 
 # Colours on white: bars 6.4:1 (WCAG 1.4.11 asks 3:1 for graphics), text 16:1, axis 7:1.
 BAR = "#0b6e4f"

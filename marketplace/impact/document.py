@@ -14,11 +14,10 @@ from decimal import Decimal
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.db import db
-from marketplace.i18n import OSLO, oslo_date
+from marketplace.i18n import lazy_gettext as _l, OSLO, oslo_date
 from marketplace.impact import charts
 from marketplace.impact.ledger import TRANSPORT_KG_PER_KM
 from marketplace.impact.models import CategoryFactor, FactorSet

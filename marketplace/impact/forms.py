@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.forms import DecimalCommaField
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.inputs import parse_id
 
 

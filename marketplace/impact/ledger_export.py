@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.impact import events
 from marketplace.impact.exports import spreadsheet_text
 from marketplace.impact.report import Scope

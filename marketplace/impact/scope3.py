@@ -13,8 +13,8 @@ import csv
 from functools import cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.listings.models import Category
 
 SCOPE3_FILE = Path(__file__).parent / "data" / "scope3.csv"

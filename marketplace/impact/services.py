@@ -14,13 +14,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.impact import events, permissions, report
 from marketplace.impact.models import CategoryFactor, FactorOverride, FactorSet
 from marketplace.listings.models import Category, CategoryGroup, Item, MeasureUnit

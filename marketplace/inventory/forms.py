@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.listings import forms as listings_forms
 from marketplace.listings.forms import CONDITION_LABELS, DISPOSAL_LABELS, CategoryAndUnitChoices
 from marketplace.listings.models import INVENTORY_STATUSES, Category, DisposalReason, Item, ItemStatus, UserGroup

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import ngettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from marketplace.i18n import format_decimal
+from marketplace.i18n import format_decimal, lazy_gettext as _l
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.models import (MAX_LOAN_DAYS, Category, CategoryGroup, Condition, DisposalReason, Item,
                                          ItemOffer)

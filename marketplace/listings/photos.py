@@ -45,10 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageFile
 from pillow_heif import open_heif, register_heif_opener
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.storage import write_atomically
 
 # HEIC is what iPhones upload unless set to "Most compatible". Thumbnails, depth maps and auxiliary images

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from marketplace.i18n import lazy_gettext as _l
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000

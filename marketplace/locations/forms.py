@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.locations.models import Location, LocationKind
 from marketplace.locations.services import LocationInput
 

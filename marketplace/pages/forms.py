@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.pages.services import MAX_STATEMENT_CHARS
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.forms import DecimalCommaField
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.listings.forms import GROUP_LABELS
 from marketplace.listings.models import Category
 from marketplace.locations.models import Location

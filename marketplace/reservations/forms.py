@@ -4,12 +4,11 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from marketplace.i18n import OSLO
+from marketplace.i18n import lazy_gettext as _l, OSLO
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.forms import CONDITION_LABELS as CONDITIONS
 from marketplace.listings.models import MAX_LOAN_DAYS, Condition

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.forms import role_labels
 from marketplace.accounts.models import ORGANISATION_ROLES, Role
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.inputs import parse_id
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Optional
 
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.listings.forms import DISPOSAL_LABELS
 from marketplace.locations.forms import KIND_LABELS
 from marketplace.locations.models import Location, LocationKind

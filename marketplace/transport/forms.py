@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from marketplace.forms import DecimalCommaField
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.reservations.forms import TRANSPORT_MODE_LABELS
 from marketplace.transport.models import TransportStatus
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.forms import DecimalCommaField
+from marketplace.i18n import lazy_gettext as _l
 from marketplace.listings.forms import CategoryAndUnitChoices
 from marketplace.wanted.models import BuyNewReason
 from marketplace.wanted.services import NoticeInput
