@@ -7,7 +7,7 @@ this module supplies E_new, mass and new price, and says where each number came 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -217,24 +217,30 @@ def default_factors(on: date) -> dict[int, CategoryFactor]:
     return {factor.category_id: factor for factor in factor_set.factors}
 
 
-def overrides_in_force(municipality: Municipality, on: date) -> dict[int, FactorOverride]:
-    """The newest override per category that has taken effect by ``on``."""
-    rows = db.session.scalars(
-        select(FactorOverride)
-        .where(FactorOverride.municipality_id == municipality.id, FactorOverride.effective_from <= on)
-        .order_by(FactorOverride.effective_from, FactorOverride.id)
-    )
+def overrides_in_force(municipality: Municipality, on: date,
+                       category_ids: Collection[int] | None = None) -> dict[int, FactorOverride]:
+    """The newest override per category that has taken effect by ``on`` (of ``category_ids`` only, if given)."""
+    query = select(FactorOverride).where(FactorOverride.municipality_id == municipality.id,
+                                         FactorOverride.effective_from <= on)
+    if category_ids is not None:
+        query = query.where(FactorOverride.category_id.in_(category_ids))
+    rows = db.session.scalars(query.order_by(FactorOverride.effective_from, FactorOverride.id))
     return {row.category_id: row for row in rows}  # later rows replace earlier ones
 
 
-def factors_in_force(municipality: Municipality | None, on: date) -> dict[int, Factors]:
-    """Per category id: the default figures, replaced field by field by the municipality's override."""
+def factors_in_force(municipality: Municipality | None, on: date,
+                     category_ids: Collection[int] | None = None) -> dict[int, Factors]:
+    """Per category id: the default figures, replaced field by field by the municipality's override. With
+    ``category_ids``, only those categories' lines are read (one item's figures need one line of the set's
+    hundred, which an item page would otherwise load and work out on every view)."""
     factor_set = factor_set_in_force(on)
     if factor_set is None:
         return {}
-    overrides = overrides_in_force(municipality, on) if municipality is not None else {}
+    overrides = overrides_in_force(municipality, on, category_ids) if municipality is not None else {}
+    defaults = factor_set.factors if category_ids is None else db.session.scalars(select(CategoryFactor).where(
+        CategoryFactor.factor_set_id == factor_set.id, CategoryFactor.category_id.in_(category_ids)))
     result = {}
-    for default in factor_set.factors:
+    for default in defaults:
         override = overrides.get(default.category_id)
         if override is None:
             result[default.category_id] = Factors(
@@ -270,12 +276,13 @@ def factors_for_item(item: Item, on: date, receiver: Organisation | None = None)
     price as the receiving municipality counts them, since the purchase avoided is its own (its framework
     price, its supplier's footprint); the weight as the giving municipality knows the object; the default set
     for whatever neither has. A partner organisation has no figures of its own: its side is the default."""
-    giver = factors_in_force(item.municipality, on).get(item.category_id)
+    giver = factors_in_force(item.municipality, on, [item.category_id]).get(item.category_id)
     if giver is None:
         return None
     base = giver
     if receiver is not None and receiver.id != item.municipality_id:
-        theirs = factors_in_force(receiver if isinstance(receiver, Municipality) else None, on).get(item.category_id)
+        theirs = factors_in_force(receiver if isinstance(receiver, Municipality) else None, on,
+                                  [item.category_id]).get(item.category_id)
         base = _received(theirs, giver) if theirs is not None else giver
     own = (item.kgco2e_new, item.mass_kg, item.price_new_nok)
     if all(value is None for value in own):

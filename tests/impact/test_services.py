@@ -55,6 +55,18 @@ def test_municipal_override_takes_effect_from_its_date(setup):
     assert len(services.override_history(setup.a)) == 2  # history kept
 
 
+def test_the_figures_of_some_categories_are_those_of_the_whole_set(setup):
+    chair, laptop = category("office_chair"), category("laptop")
+    services.add_override(setup.admin_a, setup.a, chair, effective_from=date(2026, 7, 1),
+                          kgco2e_new=Decimal("55"), mass_kg=None, price_new_nok=None, source="EPD HÅG Capisco")
+    for municipality in (setup.a, setup.b, None):
+        whole = services.factors_in_force(municipality, date(2026, 7, 1))
+        some = services.factors_in_force(municipality, date(2026, 7, 1), [chair.id, laptop.id])
+        assert some == {chair.id: whole[chair.id], laptop.id: whole[laptop.id]}
+    assert services.factors_in_force(setup.a, date(2026, 7, 1), [chair.id])[chair.id].kgco2e_new == Decimal("55")
+    assert services.factors_in_force(setup.a, date(2026, 7, 1), []) == {}
+
+
 def test_item_figures_beat_municipal_and_default(setup):
     item = make_item(setup.caretaker_a, kgco2e_new=Decimal("42.5"), figures_source="Supplier EPD 2025")
     figures = services.factors_for_item(item, date(2026, 6, 1))
