@@ -74,3 +74,21 @@ def test_language_switch_next_stays_on_site(client):
 def test_information_pages_are_public_and_linked_from_the_footer(client, path):
     assert client.get(path).status_code == 200
     assert f'href="{path}"' in client.get("/login").get_data(as_text=True)
+
+
+def test_home_cards_show_each_item_s_first_photo_read_with_the_rows(client, region, catalogue):
+    from marketplace.listings import services as listings
+    from tests.factories import jpeg_bytes, make_item
+
+    with_photos = make_item(region.caretaker_a, title="Stol med bilder")
+    first, second = (listings.upload_photo(region.caretaker_a, jpeg_bytes(colour=colour), item=with_photos)
+                     for colour in ((200, 0, 0), (0, 0, 200)))
+    first.position, second.position = 1, 0  # reordered: the second upload is now the item's first photo
+    make_item(region.caretaker_a, title="Bord uten bilde")
+    db.session.commit()
+    login(client, "member@a.example")
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index("Stol med bilder") - 600:html.index("Stol med bilder")]
+    assert f"/photos/{second.id}/thumb" in card and f"/photos/{first.id}/" not in card
+    bare = html[html.index("Bord uten bilde") - 400:html.index("Bord uten bilde")]
+    assert "item-card__photo--none" in bare and "/thumb" not in bare.split("item-card__link")[-1]
