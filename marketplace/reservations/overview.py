@@ -89,13 +89,9 @@ class ReservationPage:
 def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime | None = None) -> ReservationPage:
     """Page ``query.page`` of the tab ``tab`` (``choose_tab``'s choice) as ``user`` may see it: their own
     reservations, or those of their municipality's items if they handle them (none otherwise)."""
-    if tab == INCOMING:
-        municipality = user.municipality
-        if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
-            return ReservationPage([], 0, 0, query.page)
-        listed = select(Reservation).where(Reservation.municipality_id == municipality.id)
-    else:
-        listed = select(Reservation).where(Reservation.requester_id == user.id)
+    listed = _listed(user, tab)
+    if listed is None:
+        return ReservationPage([], 0, 0, query.page)
     if query.loans:
         listed = loans.filtered(listed, "" if query.loans == "all" else query.loans, now or utcnow())
     elif query.status is not None:
@@ -113,6 +109,34 @@ def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime 
                                                                        Reservation.id.desc())
     rows = db.session.scalars(listed.order_by(rank, *within).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
     return replace(found, reservations=list(rows))
+
+
+def newest_first(user: User, tab: str, statuses: list[ReservationStatus] | None, page: int,
+                 per_page: int) -> tuple[list[Reservation], int]:
+    """Page ``page`` of a tab's reservations in ``statuses`` (all: None), newest first, and how many there are:
+    the JSON API's list, in its order since version 1, counted and paged in SQL."""
+    listed = _listed(user, tab)
+    if listed is None:
+        return [], 0
+    if statuses:
+        listed = listed.where(Reservation.status.in_(statuses))
+    total = db.session.scalar(listed.with_only_columns(func.count(Reservation.id))) or 0
+    if (page - 1) * per_page >= total:
+        return [], total
+    rows = db.session.scalars(listed.order_by(Reservation.created_at.desc(), Reservation.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def _listed(user: User, tab: str):
+    """The reservations of the tab as ``user`` may see them: their own, or those of their municipality's items
+    if they handle them; None when the user has no such tab (deny by default)."""
+    if tab != INCOMING:
+        return select(Reservation).where(Reservation.requester_id == user.id)
+    municipality = user.municipality
+    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
+        return None
+    return select(Reservation).where(Reservation.municipality_id == municipality.id)
 
 
 def _count(*conditions) -> int:
