@@ -5,8 +5,9 @@ The page opens where something waits: requests the user must answer first, then 
 A tab named in the link (``?view=mine`` or ``?view=incoming``) always wins, so a tab can be bookmarked.
 
 A tab lists its open reservations first (those waiting for an answer, then the approved ones to hand over, then
-loans still out: what people act on), then the finished ones, newest first within each; ``PAGE_SIZE`` at a time.
-A municipality's years of history are counted in SQL and never loaded: a page reads at most ``PAGE_SIZE`` rows.
+loans still out: what people act on), then the finished ones, newest first within each (a loan list: those due
+back first); ``PAGE_SIZE`` at a time. A municipality's years of history are counted in SQL and never loaded: a
+page reads at most ``PAGE_SIZE`` rows. The JSON API pages the same lists newest first (``newest_first``).
 """
 
 from __future__ import annotations
