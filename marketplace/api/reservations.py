@@ -8,7 +8,6 @@ from marketplace.api.core import (
     blueprint,
     fixed,
     municipality_ref,
-    paged,
     parse_body,
     parse_query,
     plain,
@@ -35,7 +34,7 @@ from marketplace.api.schemas.reservations import (
 )
 from marketplace.listings import services as listings
 from marketplace.listings.models import Condition
-from marketplace.reservations import handover, loans, picking
+from marketplace.reservations import handover, loans, overview, picking
 from marketplace.reservations import services as reservations
 from marketplace.reservations.forms import collect_arguments, reserve_arguments
 from marketplace.reservations.models import Reservation, ReservationStatus
@@ -84,11 +83,9 @@ def list_reservations():
     administrators; empty for others)."""
     query = parse_query(ReservationsQuery)
     statuses = [ReservationStatus(query.status)] if query.status else None
-    lister = reservations.incoming_reservations if query.role == "incoming" else reservations.my_reservations
-    rows = lister(current_user, statuses)
-    return respond(ReservationList(reservations=[reservation_out(r) for r in paged(rows, query.page,
-                                                                                  query.per_page)],
-                                   total=len(rows), page=query.page, per_page=query.per_page))
+    rows, total = overview.newest_first(current_user, query.role, statuses, query.page, query.per_page)
+    return respond(ReservationList(reservations=[reservation_out(r) for r in rows], total=total, page=query.page,
+                                   per_page=query.per_page))
 
 
 @registry.route(blueprint, "GET", "/reservations/{reservation_id}", summary="One reservation",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -146,3 +147,34 @@ STATUS_LABELS = {
     ReservationStatus.ON_LOAN: _l("on loan"),
     ReservationStatus.RETURNED: _l("returned"),
 }
+
+MAX_PAGE_DIGITS = 9  # more is no page of any list; int() of thousands of digits would even raise
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """What the reservations page lists, from its address: a status or a loan filter, and the page. Nonsense is
+    no error: an unknown filter is dropped, and a page number that is none (``0``, ``-1``, ``abc``) shows the
+    first page with ``page_ignored`` set, so the page can say so."""
+
+    status: ReservationStatus | None = None
+    loans: str = ""  # "all", "on_loan", "overdue", "returned" or "" (not the loans)
+    page: int = 1
+    page_ignored: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], loan_filters: tuple[str, ...]) -> OverviewQuery:
+        status = args.get("status", "")
+        loans = args.get("loans", "")
+        written = (args.get("page") or "").strip()
+        understood = written.isascii() and written.isdigit() and len(written) <= MAX_PAGE_DIGITS and int(written) > 0
+        return cls(status=ReservationStatus(status) if status in ReservationStatus._value2member_map_ else None,
+                   loans=loans if loans in ("all", *loan_filters) else "",
+                   page=int(written) if understood else 1, page_ignored=bool(written) and not understood)
+
+    def link_args(self, view: str, page: int = 1) -> dict[str, Any]:
+        """The address's arguments for ``page`` of this list in tab ``view``: tab and filters are kept."""
+        args = {"view": view, "loans": self.loans or None,
+                "status": self.status.value if self.status and not self.loans else None,
+                "page": page if page > 1 else None}
+        return {name: value for name, value in args.items() if value is not None}

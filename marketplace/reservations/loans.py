@@ -245,7 +245,8 @@ def _mark(reservation: Reservation, column, now: datetime) -> bool:
 
 # --- Lists ----------------------------------------------------------------------------------------------
 
-def _filtered(query, loan_filter: str, now: datetime):
+def filtered(query, loan_filter: str, now: datetime):
+    """``query`` narrowed to the loans of ``loan_filter`` ("" for all loans)."""
     if loan_filter == "on_loan":
         return query.where(Reservation.status == ReservationStatus.ON_LOAN)
     if loan_filter == "overdue":
@@ -258,7 +259,7 @@ def _filtered(query, loan_filter: str, now: datetime):
 def borrowed(user: User, loan_filter: str = "", now: datetime | None = None) -> list[Reservation]:
     """The user's own loans, those due first."""
     query = select(Reservation).where(Reservation.requester_id == user.id)
-    return list(db.session.scalars(_filtered(query, loan_filter, now or utcnow())
+    return list(db.session.scalars(filtered(query, loan_filter, now or utcnow())
                                    .order_by(Reservation.status, Reservation.due_at, Reservation.id)))
 
 
@@ -268,7 +269,7 @@ def lent(user: User, loan_filter: str = "", now: datetime | None = None) -> list
     if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
         return []
     query = select(Reservation).where(Reservation.municipality_id == municipality.id)
-    return list(db.session.scalars(_filtered(query, loan_filter, now or utcnow())
+    return list(db.session.scalars(filtered(query, loan_filter, now or utcnow())
                                    .order_by(Reservation.status, Reservation.due_at, Reservation.id)))
 
 

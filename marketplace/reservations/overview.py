@@ -1,20 +1,28 @@
-"""Which tab the reservations page opens on, and the counts both tabs show; which reservations a list of
-hand-overs may link to.
+"""Which tab the reservations page opens on, the counts both tabs show, and the page of reservations a tab
+lists; which reservations a list of hand-overs may link to.
 
 The page opens where something waits: requests the user must answer first, then the user's own reservations.
 A tab named in the link (``?view=mine`` or ``?view=incoming``) always wins, so a tab can be bookmarked.
+
+A tab lists its open reservations first (those waiting for an answer, then the approved ones to hand over, then
+loans still out: what people act on), then the finished ones, newest first within each (a loan list: those due
+back first); ``PAGE_SIZE`` at a time. A municipality's years of history are counted in SQL and never loaded: a
+page reads at most ``PAGE_SIZE`` rows. The JSON API pages the same lists newest first (``newest_first``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_list_items
-from marketplace.db import db
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import can_list_items, has_organisation_role
+from marketplace.db import db, utcnow
+from marketplace.reservations import loans
+from marketplace.reservations.forms import OverviewQuery
 from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.reservations.permissions import can_see_reservation
 
@@ -35,14 +43,101 @@ def choose_tab(user: User, requested: str | None) -> Tabs:
     municipality = user.municipality
     if municipality is None or not can_list_items(user):
         return Tabs(chosen=MINE, mine=mine, incoming=None, waiting=0)
-    of_ours = Reservation.municipality_id == municipality.id
-    incoming = _count(of_ours)
-    waiting = _count(of_ours, Reservation.status == ReservationStatus.REQUESTED)
+    # Both figures in one statement: the page's statements stay as few however many tabs it counts.
+    is_waiting = case((Reservation.status == ReservationStatus.REQUESTED, 1))
+    incoming, waiting = db.session.execute(select(func.count(Reservation.id), func.count(is_waiting))
+                                           .where(Reservation.municipality_id == municipality.id)).one()
     if requested in (MINE, INCOMING):
         chosen = requested
     else:
         chosen = INCOMING if waiting or (incoming and not mine) else MINE
     return Tabs(chosen=chosen, mine=mine, incoming=incoming, waiting=waiting)
+
+
+# What still waits for someone, in the order it comes first on a page; every other status is history.
+OPEN_STATUSES = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED, ReservationStatus.ON_LOAN)
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ReservationPage:
+    """One page of a tab's list: its rows, how many the whole list holds and how many of those are open."""
+
+    reservations: list[Reservation]
+    total: int
+    open: int
+    page: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def beyond_last(self) -> bool:
+        """Asked for a page after the last one (the list has rows, but none on this page)."""
+        return bool(self.total) and self.page > self.last_page
+
+    @property
+    def open_rows(self) -> list[Reservation]:
+        return [reservation for reservation in self.reservations if reservation.status in OPEN_STATUSES]
+
+    @property
+    def finished_rows(self) -> list[Reservation]:
+        return [reservation for reservation in self.reservations if reservation.status not in OPEN_STATUSES]
+
+
+def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime | None = None) -> ReservationPage:
+    """Page ``query.page`` of the tab ``tab`` (``choose_tab``'s choice) as ``user`` may see it: their own
+    reservations, or those of their municipality's items if they handle them (none otherwise)."""
+    listed = _listed(user, tab)
+    if listed is None:
+        return ReservationPage([], 0, 0, query.page)
+    if query.loans:
+        listed = loans.filtered(listed, "" if query.loans == "all" else query.loans, now or utcnow())
+    elif query.status is not None:
+        listed = listed.where(Reservation.status == query.status)
+    counted = listed.with_only_columns(func.count(Reservation.id),
+                                       func.count(case((Reservation.status.in_(OPEN_STATUSES), 1))))
+    total, open_ = db.session.execute(counted).one()
+    found = ReservationPage([], total, open_, query.page)
+    if not total or found.beyond_last:
+        return found  # nothing to read: no OFFSET into rows that are not there
+    rank = case(*((Reservation.status == status, place) for place, status in enumerate(OPEN_STATUSES)),
+                else_=len(OPEN_STATUSES))
+    # Loans are listed as they always were: those due back first.
+    within = (Reservation.due_at, Reservation.id) if query.loans else (Reservation.created_at.desc(),
+                                                                       Reservation.id.desc())
+    rows = db.session.scalars(listed.order_by(rank, *within).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+    return replace(found, reservations=list(rows))
+
+
+def newest_first(user: User, tab: str, statuses: list[ReservationStatus] | None, page: int,
+                 per_page: int) -> tuple[list[Reservation], int]:
+    """Page ``page`` of a tab's reservations in ``statuses`` (all: None), newest first, and how many there are:
+    the JSON API's list, in its order since version 1, counted and paged in SQL."""
+    listed = _listed(user, tab)
+    if listed is None:
+        return [], 0
+    if statuses:
+        listed = listed.where(Reservation.status.in_(statuses))
+    total = db.session.scalar(listed.with_only_columns(func.count(Reservation.id))) or 0
+    if (page - 1) * per_page >= total:
+        return [], total
+    rows = db.session.scalars(listed.order_by(Reservation.created_at.desc(), Reservation.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def _listed(user: User, tab: str):
+    """The reservations of the tab as ``user`` may see them: their own, or those of their municipality's items
+    if they handle them; None when the user has no such tab (deny by default)."""
+    if tab != INCOMING:
+        return select(Reservation).where(Reservation.requester_id == user.id)
+    municipality = user.municipality
+    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
+        return None
+    return select(Reservation).where(Reservation.municipality_id == municipality.id)
 
 
 def _count(*conditions) -> int:

@@ -15,6 +15,7 @@ from marketplace.reservations.forms import (
     WOULD_BUY_NEW_LABELS,
     CollectForm,
     MessageForm,
+    OverviewQuery,
     PickupForm,
     RejectForm,
     RenewForm,
@@ -94,18 +95,11 @@ def leave_waitlist(entry_id: int):
 @blueprint.get("/reservations")
 def overview():
     chosen = tabs.choose_tab(current_user, request.args.get("view"))
-    status = request.args.get("status", "")
-    statuses = [ReservationStatus(status)] if status in {s.value for s in ReservationStatus} else None
-    lister = services.incoming_reservations if chosen.chosen == tabs.INCOMING else services.my_reservations
-    loan_filter = request.args.get("loans", "")
-    if loan_filter in ("all", *loans.FILTERS):
-        lister = loans.lent if chosen.chosen == tabs.INCOMING else loans.borrowed
-        rows = lister(current_user, "" if loan_filter == "all" else loan_filter)
-    else:
-        loan_filter, rows = "", lister(current_user, statuses)
-    return render_template("reservations/overview.html", view=chosen.chosen, tabs=chosen, status=status,
-                           reservations=rows, waitlist=services.my_waitlist(current_user),
-                           statuses=list(ReservationStatus), loan_filter=loan_filter, now=utcnow())
+    query = OverviewQuery.from_args(request.args, loans.FILTERS)
+    return render_template("reservations/overview.html", view=chosen.chosen, tabs=chosen, query=query,
+                           listing=tabs.reservations_page(current_user, chosen.chosen, query),
+                           waitlist=services.my_waitlist(current_user), statuses=list(ReservationStatus),
+                           now=utcnow())
 
 
 @blueprint.get("/reservations/<int:reservation_id>")

@@ -256,3 +256,19 @@ def test_reservation_json_says_whether_it_is_picked(api, chairs):
     assert api.post(f"{path}/unpick", "caretaker_a").get_json()["picked"] is False
     fresh()
     assert not db.session.get(Reservation, reservation["id"]).picked
+
+
+def test_the_list_is_paged_newest_first_in_the_same_shape(api, chairs):
+    """Counted and paged in SQL (not loaded whole and sliced), with the answer's shape and order unchanged."""
+    made = [api.post(f"/items/{chairs.chairs.id}/reservations", "member_b", json={"quantity": 1}).get_json()["id"]
+            for _ in range(5)]
+    pages = [api.get(f"/reservations?role=incoming&per_page=2&page={page}", "caretaker_a").get_json()
+             for page in (1, 2, 3, 4)]
+    assert [set(page) for page in pages] == [{"reservations", "total", "page", "per_page"}] * 4
+    assert [page["total"] for page in pages] == [5] * 4 and [page["page"] for page in pages] == [1, 2, 3, 4]
+    newest = made[::-1]
+    assert [[r["id"] for r in page["reservations"]] for page in pages] == [newest[:2], newest[2:4], newest[4:], []]
+    mine = api.get("/reservations?per_page=4&page=2", "member_b").get_json()
+    assert [r["id"] for r in mine["reservations"]] == [made[0]] and mine["total"] == 5
+    assert api.get("/reservations?role=incoming&page=2", "caretaker_b").get_json() == {
+        "reservations": [], "total": 0, "page": 2, "per_page": 20}  # another municipality's: none on any page

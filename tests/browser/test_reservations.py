@@ -5,6 +5,10 @@ axe on every reservation page."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
 
 from tests.browser.conftest import assert_no_axe_violations, assert_no_horizontal_scroll, login
 
@@ -134,3 +138,56 @@ def test_pickup_agreed_with_one_tap_and_hand_over_confirmed_on_a_phone(new_page)
     assert_no_axe_violations(caretaker)
     assert_no_horizontal_scroll(caretaker)
     assert school.problems == [] and caretaker.problems == []
+
+
+@pytest.fixture
+def long_history(live_server, make_app):
+    """Forty requests from Nordvik's school for Dulten's chairs; Dulten's caretaker rejected the 25 oldest: two
+    pages, the open ones first."""
+    from marketplace.accounts.services import find_user_by_email
+    from marketplace.db import db, utcnow
+    from marketplace.reservations import services as reservations
+    from marketplace.reservations.models import WouldBuyNew
+    from tests.factories import make_item
+
+    app = make_app()
+    with app.app_context():
+        now = utcnow()
+        caretaker = find_user_by_email("vaktmester@dulten.example")
+        school = find_user_by_email("skole@nordvik.example")
+        chairs = make_item(caretaker, "office_chair", title="Kontorstoler, grå", quantity=Decimal(100),
+                           now=now - timedelta(days=20))  # long enough for the network to see them
+        asked = [reservations.reserve(school, chairs.id, Decimal(1 + number % 3), would_buy_new=WouldBuyNew.YES,
+                                      now=now - timedelta(hours=40 - number)) for number in range(40)]
+        for reservation in asked[:25]:
+            reservations.reject(caretaker, reservation, "Ikke nå", now=now - timedelta(hours=1))
+        db.session.commit()
+    return live_server
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_incoming_reservations_page_by_page(new_page, long_history, viewport):
+    caretaker = new_page(viewport)
+    login(caretaker)
+    caretaker.goto("/reservations?view=incoming")
+    assert caretaker.locator("#open-heading").inner_text() == "Åpne reservasjoner 15"
+    assert caretaker.locator("#finished-heading").inner_text() == "Avsluttede reservasjoner 25"
+    assert caretaker.locator("main table tbody tr").count() == 25
+    assert caretaker.locator(".pagination").inner_text().split() == ["Side", "1", "av", "2", "Neste"]
+    assert_no_axe_violations(caretaker)
+    assert_no_horizontal_scroll(caretaker)
+    with caretaker.expect_navigation():
+        caretaker.get_by_role("link", name="Neste").click()
+    assert caretaker.locator("#listing-range").inner_text() == "Viser 26–40 av 40"
+    assert caretaker.locator("#open-heading").count() == 0
+    assert caretaker.locator("main table tbody tr").count() == 15
+    assert_no_axe_violations(caretaker)
+    assert_no_horizontal_scroll(caretaker)
+    for nonsense, seen in (("abc", "#page-ignored"), ("9", "#beyond-last")):
+        caretaker.goto(f"/reservations?view=incoming&page={nonsense}")
+        assert caretaker.locator(seen).is_visible()
+        assert_no_axe_violations(caretaker)
+    with caretaker.expect_navigation():
+        caretaker.get_by_role("link", name="Gå til siste side").click()
+    assert caretaker.locator("#listing-range").inner_text() == "Viser 26–40 av 40"
+    assert caretaker.problems == []

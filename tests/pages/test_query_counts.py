@@ -15,6 +15,7 @@ from marketplace.organisations.models import Municipality
 from marketplace.projects import services as projects
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
+from marketplace.reservations.overview import PAGE_SIZE
 from tests.conftest import counting_queries, login
 from tests.factories import category, item_input, make_item
 
@@ -84,3 +85,39 @@ def test_a_main_page_reads_as_many_statements_for_many_rows_as_for_few(caretaker
     _grow(region, 8, 2)
     many = _count(web_app, client, address)
     assert many == few <= PAGES[page], (few, many)
+
+
+def _grow_history(region, chairs_a: int, chairs_b: int, times: int) -> None:
+    """``times`` more reservations each way, most of them finished: B's school asks A (A's incoming), A's
+    caretaker asks B (A's own), and the owner side rejects all but every fifth (years of history, in small)."""
+    for number in range(times):
+        for asker, owner, item in ((region.member_b, region.caretaker_a, chairs_a),
+                                   (region.caretaker_a, region.caretaker_b, chairs_b)):
+            asked = reservations.reserve(asker, item, Decimal(1), would_buy_new=WouldBuyNew.YES)
+            if number % 5:
+                reservations.reject(owner, asked, "Ikke nå")
+    db.session.commit()
+
+
+def _table_rows(page: str) -> int:
+    return page.count('<th scope="row"><a href="/reservations/')
+
+
+@pytest.mark.parametrize("address", ["/reservations", "/reservations?view=incoming",
+                                     "/reservations?view=incoming&page=2", "/reservations?view=mine&status=rejected"])
+def test_the_reservations_page_lists_one_page_of_rows_however_long_the_history(client, region, catalogue, web_app,
+                                                                               address):
+    """A municipality's history grows for years; the page shows one page of it, with the same statements."""
+    a_month_ago = utcnow() - timedelta(days=30)
+    chairs_a = make_item(region.caretaker_a, title="Stoler fra A", quantity=Decimal(1000), now=a_month_ago).id
+    chairs_b = make_item(region.caretaker_b, title="Stoler fra B", quantity=Decimal(1000), now=a_month_ago).id
+    _grow_history(region, chairs_a, chairs_b, 2 * PAGE_SIZE + 5)  # a second page, even of the rejected alone
+    login(client, "caretaker@a.example")
+    client.get(address)
+    with counting_queries(web_app) as statements:
+        few = client.get(address).get_data(as_text=True)
+    _grow_history(region, chairs_a, chairs_b, 3 * PAGE_SIZE)
+    with counting_queries(web_app) as more_statements:
+        many = client.get(address).get_data(as_text=True)
+    assert _table_rows(few) == _table_rows(many) == PAGE_SIZE
+    assert len(statements) == len(more_statements) <= PAGES["/reservations"], (len(statements), len(more_statements))
