@@ -213,7 +213,7 @@ class Item(Base):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="item", order_by="Photo.position", cascade="all, delete-orphan", lazy="selectin"
     )
-    # The first photo's id, where a list of cards reads it with the rows (listings.services.CARD_OPTIONS): 0 for
+    # The first photo's id, where a list of cards reads it with the rows (listings.lists.CARD_OPTIONS): 0 for
     # an item without photos, None where it was not read (then a card looks at ``photos``).
     thumbnail_id: Mapped[int | None] = query_expression()
 

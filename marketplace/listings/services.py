@@ -14,8 +14,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import lazyload, with_expression
+from sqlalchemy import Select, select, update
 
 from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
@@ -114,38 +113,6 @@ def find_manageable_item(user: User, item_id: int) -> Item:
     if not can_manage_item(user, item):
         raise Forbidden
     return item
-
-
-def recent_items(user: User, limit: int = 6) -> list[Item]:
-    """The newest published items ``user`` can see, for the home page."""
-    newest = select(Item.id).where(visible_items_clause(user, utcnow()), Item.status == ItemStatus.PUBLISHED) \
-        .order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
-    return items_for_cards(list(db.session.scalars(newest)))
-
-
-# A card shows one photo: its id comes with the item's row (a subquery per card) instead of every photo of every
-# card read in a second statement, which cost more than the rest of the card.
-_FIRST_PHOTO_ID = (select(Photo.id).where(Photo.item_id == Item.id).order_by(Photo.position, Photo.id).limit(1)
-                   .correlate(Item).scalar_subquery())
-CARD_OPTIONS = (with_expression(Item.thumbnail_id, func.coalesce(_FIRST_PHOTO_ID, 0)), lazyload(Item.photos))
-
-
-def items_for_cards(ids: list[int]) -> list[Item]:
-    """The items with these ids, in this order, read as cards show them (``CARD_OPTIONS``). The ids come first, from
-    a query that may match many rows: the photo subquery then runs for the cards alone."""
-    found = {item.id: item for item in db.session.scalars(
-        select(Item).where(Item.id.in_(ids)).options(*CARD_OPTIONS).execution_options(populate_existing=True))}
-    return [found[item_id] for item_id in ids if item_id in found]
-
-
-def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None) -> list[Item]:
-    """The items of the user's municipality that they may see, newest first (the "our listings" page)."""
-    municipality = user.municipality
-    if municipality is None:
-        return []
-    query = visible_items(user).where(Item.municipality_id == municipality.id)
-    query = query.where(Item.status.in_(statuses) if statuses else Item.status.not_in(INVENTORY_STATUSES))
-    return list(db.session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
 
 
 # --- Changing -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from marketplace import assets
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
 from marketplace.inputs import parse_id, parse_ids
-from marketplace.listings import importer, labels, spreadsheet
+from marketplace.listings import importer, labels, lists, spreadsheet
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services, sharing, uploads, visibility
 from marketplace.listings.forms import (
@@ -83,8 +83,8 @@ def ours():
         abort(403)
     status = request.args.get("status", "")
     statuses = [ItemStatus(status)] if status in MARKET_STATUSES else None
-    items = services.my_municipality_items(current_user, statuses)
-    return render_template("listings/ours.html", items=items, status=status if statuses else "",
+    found = lists.my_municipality_items(current_user, statuses, parse_id(request.args.get("page")) or 1)
+    return render_template("listings/ours.html", found=found, status=status if statuses else "",
                            statuses=MARKET_STATUSES,
                            label_units=labels.label_units(current_user))
 

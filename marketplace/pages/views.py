@@ -8,7 +8,7 @@ from marketplace.pages import services
 from marketplace.pages.forms import AccessibilityStatementForm
 
 from marketplace.accounts import services as accounts
-from marketplace.listings import services as listings
+from marketplace.listings import lists
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import ReservationStatus
 from marketplace.organisations.services import network_neighbours
@@ -27,7 +27,7 @@ def home():
     neighbours, all_neighbours = network_neighbours(organisation, NEIGHBOURS_SHOWN) if organisation else ([], 0)
     open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
     return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
-                           recent=listings.recent_items(current_user),
+                           recent=lists.recent_items(current_user),
                            mine=reservations.latest_of_mine(current_user, open_statuses, limit=5),
                            pending=reservations.count_incoming_reservations(current_user,
                                                                             [ReservationStatus.REQUESTED]),

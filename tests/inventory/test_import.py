@@ -19,6 +19,7 @@ from marketplace.errors import Forbidden, NotVisible
 from marketplace.inventory import importing
 from marketplace.inventory import services as inventory
 from marketplace.listings import importer, spreadsheet
+from marketplace.listings import lists
 from marketplace.listings import services as listings
 from marketplace.listings.models import INVENTORY_STATUSES, Item, ItemStatus
 from marketplace.search import services as search
@@ -87,7 +88,7 @@ def assert_the_register_is_in_as_inventory_only(setup):
         for person in (setup.member_a, setup.member_b):
             found = search.search(person, search.SearchParams())
             assert item not in found.items and found.total == 0
-        assert item not in listings.my_municipality_items(setup.caretaker_a)
+        assert item not in lists.my_municipality_items(setup.caretaker_a).items
         for person in (setup.member_b, setup.caretaker_b, setup.member_c, setup.partner_user, setup.network_admin):
             with pytest.raises(NotVisible):
                 listings.find_item(person, item.id)

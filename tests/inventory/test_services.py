@@ -10,6 +10,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.db import db
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.inventory import services as inventory
+from marketplace.listings import lists
 from marketplace.listings import services as listings
 from marketplace.listings.models import DisposalReason, Item, ItemStatus
 from marketplace.search import services as search
@@ -65,9 +66,9 @@ def test_the_market_shows_no_item_in_use_even_at_home(chairs):
             results = search.search(person, params, now=chairs.listing.network_visible_at)
             assert chairs.chairs not in results.items and results.total == 1
             assert sum(value.count for value in results.facets["category"]) == 1
-    assert chairs.chairs not in listings.recent_items(chairs.member_a)
-    assert chairs.chairs not in listings.my_municipality_items(chairs.caretaker_a)
-    assert chairs.listing in listings.my_municipality_items(chairs.caretaker_a)
+    assert chairs.chairs not in lists.recent_items(chairs.member_a)
+    assert chairs.chairs not in lists.my_municipality_items(chairs.caretaker_a).items
+    assert chairs.listing in lists.my_municipality_items(chairs.caretaker_a).items
 
 
 def test_status_changes_move_between_the_inventory_statuses_and_are_audited(chairs):

@@ -10,7 +10,7 @@ from marketplace.listings import erasure
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
-from marketplace.listings import services, visibility
+from marketplace.listings import lists, services, visibility
 from marketplace.listings.models import Condition, Item, ItemStatus
 from tests.factories import item_input, make_item, make_user
 
@@ -253,8 +253,8 @@ def test_recent_items_for_the_home_page(setup):
     mine = make_item(setup.caretaker_a, now=T0)
     theirs = make_item(setup.caretaker_b, title="Pulter", now=T0)
     db.session.commit()
-    assert services.recent_items(setup.member_a) == [theirs, mine]  # both published at T0: newest id first
-    assert theirs not in services.recent_items(setup.member_c)
+    assert lists.recent_items(setup.member_a) == [theirs, mine]  # both published at T0: newest id first
+    assert theirs not in lists.recent_items(setup.member_c)
 
 
 def test_caretaker_without_unit_lists_without_unit(setup):

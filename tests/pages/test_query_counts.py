@@ -27,6 +27,7 @@ PAGES = {
     "/items": 9,
     "/items?q=stol&condition=good": 9,
     "/items/{item}": 10,
+    "/items/ours": 8,
     "/reservations": 10,
     "/reservations?view=incoming": 10,
     "/report": 37,  # the report, the same for the period before, and three appendices

@@ -1,0 +1,57 @@
+"""Items shown as cards a bounded number at a time: "our listings" page by page (marketplace/listings/lists.py)."""
+
+import re
+
+import pytest
+
+from marketplace.db import db
+from marketplace.listings import lists, services
+from marketplace.listings.models import ItemStatus
+from tests.conftest import login
+from tests.factories import jpeg_bytes, make_item
+
+
+@pytest.fixture
+def ours(region, catalogue):
+    """Five listings of A (one a draft) changed one after the other, and one of B."""
+    items = [make_item(region.caretaker_a, title=f"A-stol {number}", publish=number != 2) for number in range(5)]
+    make_item(region.caretaker_b, title="B-stol")
+    db.session.commit()
+    return region, items
+
+
+def test_our_listings_come_a_page_at_a_time_each_once_last_changed_first(ours):
+    region, items = ours
+    pages = [lists.my_municipality_items(region.caretaker_a, page=page, per_page=2) for page in (1, 2, 3)]
+    assert [page.total for page in pages] == [5, 5, 5] and [page.last_page for page in pages] == [3, 3, 3]
+    shown = [item for page in pages for item in page.items]
+    assert shown == sorted(items, key=lambda item: (item.updated_at, item.id), reverse=True)
+    assert lists.my_municipality_items(region.caretaker_a, page=9, per_page=2).items == pages[2].items  # the last
+    drafts = lists.my_municipality_items(region.caretaker_a, [ItemStatus.DRAFT], per_page=2)
+    assert drafts.items == [items[2]] and drafts.total == 1
+    assert all(item.municipality_id == region.a.id for item in shown)
+
+
+def test_cards_of_our_listings_read_the_first_photo_with_the_rows(ours):
+    region, items = ours
+    photo = services.upload_photo(region.caretaker_a, jpeg_bytes(), item=items[0])
+    db.session.commit()
+    found = {item.id: item.thumbnail_id for item in lists.my_municipality_items(region.caretaker_a).items}
+    assert found[items[0].id] == photo.id and found[items[1].id] == 0
+
+
+def test_our_listings_page_pages_and_keeps_the_status(client, ours, monkeypatch):
+    monkeypatch.setattr(lists, "OURS_PER_PAGE", 2)
+    login(client, "caretaker@a.example")
+    first = client.get("/items/ours").get_data(as_text=True)
+    assert "Viser 1–2 av 5" in first and "Side 1 av 3" in first and 'href="/items/ours?page=2"' in first
+    assert "B-stol" not in first
+    titles = [re.findall(r'item-card__title">([^<]+)<', client.get(f"/items/ours?page={page}").get_data(as_text=True))
+              for page in (1, 2, 3)]
+    assert sorted(title for page in titles for title in page) == [f"A-stol {number}" for number in range(5)]
+    published = client.get("/items/ours?status=published&page=2").get_data(as_text=True)
+    assert "Side 2 av 2" in published and 'href="/items/ours?status=published"' in published  # page 1: no number
+    for nonsense in ("abc", "0", "-1", "99999999999999999999", "2.5"):
+        response = client.get(f"/items/ours?page={nonsense}")
+        assert response.status_code == 200 and "Side 1 av 3" in response.get_data(as_text=True)
+    assert "Side 3 av 3" in client.get("/items/ours?page=40").get_data(as_text=True)
