@@ -23,3 +23,15 @@ def test_admins_read_their_municipalitys_audit_log_only(client, region, catalogu
     caretaker_b = web_app.test_client()
     login(caretaker_b, "caretaker@b.example")
     assert caretaker_b.get("/admin/audit").status_code == 403
+
+
+def test_the_audit_log_pages_keep_the_chosen_action(client, region, monkeypatch, web_app):
+    from marketplace.admin import services as admin
+
+    monkeypatch.setattr(admin, "AUDIT_PAGE_SIZE", 1)
+    login(web_app.test_client(), "admin@a.example")  # each sign-in is an event of A's log
+    login(client, "admin@a.example")
+    first = client.get("/admin/audit?action=login").get_data(as_text=True)
+    assert 'href="/admin/audit?page=2&amp;action=login"' in first and 'rel="prev"' not in first
+    second = client.get("/admin/audit?action=login&page=2").get_data(as_text=True)
+    assert 'href="/admin/audit?action=login" rel="prev"' in second
