@@ -8,16 +8,45 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import (ColumnElement, Select, Subquery, bindparam, column, func, literal_column, select, table, text,
+                        union_all)
 from sqlalchemy.orm import Session
 
+from marketplace.listings.models import Item
 from marketplace.search.text import query_terms
 
-# SQLite: a virtual FTS5 table keyed by the item id (its rowid). PostgreSQL: a table with a tsvector column and
-# the item's municipality (migration 0014). Both are created by migration 0003, outside the ORM models (Alembic
-# is told to ignore them).
+# SQLite: a virtual FTS5 table keyed by the item id (its rowid). PostgreSQL: a table with a tsvector column, the
+# item's municipality (migration 0014) and its publication time while it is published (0032; a trigger on items
+# keeps both in step). Both are created by migration 0003, outside the ORM models (Alembic is told to ignore them).
 INDEX_TABLE = "item_search"
+# The windows of publication time in which a text search looks for its newest matches, newest first (``newest``);
+# the last one reaches back to the first item.
+WINDOWS = (timedelta(days=30),)
+# What a text-search statement is planned with (``SearchIndex.planned``), each transaction-local.
+PLANNER_SETTINGS = (("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"), ("enable_hashjoin", "off"),
+                    ("enable_mergejoin", "off"))
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The items matching a query: ``table``, a subquery with an ``item_id`` column, to join to the items; ``rank``,
+    an expression of the relevance (lower is better) on its columns; ``published_at`` (PostgreSQL: None on
+    SQLite), the matching item's publication time while it is published, so the newest matches can be read a
+    window of time at a time (``windows``) before any item row is."""
+
+    table: Subquery
+    rank: ColumnElement
+    published_at: ColumnElement | None = None
+    tsquery: ColumnElement | None = None  # PostgreSQL: to rank a match once the newest are picked
+
+    def rank_by_id(self, item_id: ColumnElement) -> ColumnElement:
+        """The rank of the item ``item_id``, read from its own index row (PostgreSQL): for the few rows kept."""
+        ranked = table(INDEX_TABLE, column("item_id"), column("document")).alias("ranked")
+        return (select(-func.ts_rank(ranked.c.document, self.tsquery)).where(ranked.c.item_id == item_id)
+                .scalar_subquery())
 
 
 class SearchIndex:
@@ -26,13 +55,15 @@ class SearchIndex:
 
     def save(self, session: Session, item_id: int, document: str) -> None:
         if self.postgres:
-            # The item's municipality is copied from its row, so the index cannot disagree with it.
+            # The item's municipality and publication are copied from its row, so the index cannot disagree with
+            # it (and the trigger of migration 0032 copies them again whenever they change).
             session.execute(
                 text(
-                    "INSERT INTO item_search (item_id, municipality_id, document) "
-                    "SELECT id, municipality_id, to_tsvector('simple', :doc) FROM items WHERE id = :id "
-                    "ON CONFLICT (item_id) DO UPDATE "
-                    "SET municipality_id = EXCLUDED.municipality_id, document = EXCLUDED.document"
+                    "INSERT INTO item_search (item_id, municipality_id, published_at, document) "
+                    "SELECT id, municipality_id, CASE WHEN status = 'published' THEN published_at END, "
+                    "to_tsvector('simple', :doc) FROM items WHERE id = :id "
+                    "ON CONFLICT (item_id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, "
+                    "published_at = EXCLUDED.published_at, document = EXCLUDED.document"
                 ),
                 {"id": item_id, "doc": document},
             )
@@ -54,40 +85,85 @@ class SearchIndex:
         as long as reading the matches the index lists (measured: 47 against 21 ms at 100,000 items). The
         setting is transaction-local and put back right after, so no other statement plans differently; on an
         error the transaction is rolled back, which undoes it as well.
+
+        Parallel workers are turned off for the statement too: a search is one short statement among many
+        requests, and starting two workers took longer (75–110 ms at load 4 on two cores, for each part of the
+        statement that planned them, even a part that is never run) than the part they shared.
         """
         if not self.postgres:
             yield
             return
-        previous = session.execute(text(
-            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")).scalar()
+        names = [name for name, _value in PLANNER_SETTINGS]
+        previous = session.execute(text("SELECT " + ", ".join(
+            [f"current_setting('{name}')" for name in names]
+            + [f"set_config('{name}', '{value}', true)" for name, value in PLANNER_SETTINGS]))).one()
         yield
-        session.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
+        session.execute(text("SELECT " + ", ".join(
+            f"set_config('{name}', :value_{number}, true)" for number, name in enumerate(names))),
+            {f"value_{number}": value for number, value in enumerate(previous[:len(names)])})
 
-    def matches(self, query: str, municipality_ids: Sequence[int] | None = None):
-        """A subquery of (item_id, rank) for the items that match every term of ``query`` (lower rank is
-        better), or None when the query has no searchable words.
+    def newest(self, query: Select, matches: Matches, columns: Sequence[ColumnElement], size: int,
+               now: datetime) -> Select:
+        """The newest ``size`` rows of ``query`` (items joined to ``matches``, PostgreSQL), newest first by
+        publication, with ``columns`` and their ``rank``, read a window of publication time at a time.
+
+        Each window's statement reads only the matches published in it: the word's bitmap from the text index
+        is ANDed with the window's from ``ix_item_search_published``, so the rows read and the items checked
+        for visibility are that window's few, however many thousands of matches the word has; their documents
+        are ranked only once the newest are picked. A window is read only while the windows before it found
+        fewer than ``size`` (its condition is a count of theirs, which PostgreSQL evaluates once, before the
+        window), so a broad word is answered from the last day and a rare one reads every window."""
+        listed = matches.published_at
+        bounds = [now - span for span in WINDOWS]
+        windows = []
+        found = None
+        for number, lower in enumerate([*bounds, None]):
+            window = query.with_only_columns(*columns)
+            if lower is not None:
+                window = window.where(listed >= lower, Item.published_at >= lower)
+            if number:
+                upper = bounds[number - 1]
+                window = window.where(listed < upper, Item.published_at < upper, found < size)
+            window = (window.order_by(Item.published_at.desc(), Item.id.desc()).limit(size)
+                      .cte(f"window_{number}").prefix_with("MATERIALIZED"))
+            windows.append(window)
+            count = select(func.count()).select_from(window).scalar_subquery()
+            found = count if found is None else found + count
+        every = union_all(*(select(window) for window in windows)).subquery("windows")
+        picked = (select(every).order_by(every.c.published_at.desc(), every.c.id.desc()).limit(size)
+                  .subquery("picked"))
+        return select(*(picked.c[column.key] for column in columns), matches.rank_by_id(picked.c.id).label("rank"))
+
+    def matches(self, query: str, municipality_ids: Sequence[int] | None = None) -> Matches | None:
+        """The items that match every term of ``query`` (see ``Matches``), or None when the query has no
+        searchable words.
 
         ``municipality_ids`` (None: all) narrows the matches on PostgreSQL to the viewer's reachable
         municipalities before they are joined to the visible items: the index's bitmap of a broad word is ANDed
         with theirs, so only those documents are read and ranked (a quarter of them for a viewer who reaches a
-        fifth of the region). It is a narrowing only; what is visible is still decided by the join."""
+        fifth of the region). It is a narrowing only; what is visible is still decided by the join.
+
+        On PostgreSQL the rank is computed from the document where it is selected, so a statement that limits
+        the matches first ranks only those it keeps."""
         terms = query_terms(query)
         if not terms:
             return None
         if self.postgres:
             tsquery = " & ".join(f"{term}:*" for term in terms)  # terms are [a-z0-9] only: no syntax gets in
             ts = func.to_tsquery("simple", bindparam("tsquery", tsquery, literal_execute=False))
-            index = table(INDEX_TABLE, column("item_id"), column("municipality_id"), column("document"))
-            matches = (select(index.c.item_id.label("item_id"), (-func.ts_rank(index.c.document, ts)).label("rank"))
+            index = table(INDEX_TABLE, column("item_id"), column("municipality_id"), column("published_at"),
+                          column("document"))
+            matches = (select(index.c.item_id, index.c.published_at, index.c.document)
                        .where(index.c.document.op("@@")(ts)))
             if municipality_ids is not None:
                 matches = matches.where(index.c.municipality_id.in_(municipality_ids))
-            return matches.subquery("matches")
+            found = matches.subquery("matches")
+            return Matches(found, -func.ts_rank(found.c.document, ts), found.c.published_at, ts)
         expression = " AND ".join(f'"{term}"*' for term in terms)
         index = table(INDEX_TABLE, column("rowid"))
-        return (
+        found = (
             select(index.c.rowid.label("item_id"), literal_column("bm25(item_search)").label("rank"))
             .where(literal_column("item_search").op("MATCH")(bindparam("fts", expression)))
             .subquery("matches")
         )
-
+        return Matches(found, found.c.rank)
