@@ -204,14 +204,17 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
     return conditions
 
 
-def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
+def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset(),
+              walked: bool = False):
     """The published items matching ``params`` that the viewer may see (``visible``, built once per search),
     leaving out the filters named in ``skip`` (so the facets can be counted without their own choices).
     Returns the query and the text index's matches (``index.Matches``, with their rank; None without words)."""
     query = select(Item).where(visible.clause, Item.status == ItemStatus.PUBLISHED,
                                *_facet_conditions(params, Item, skip))
     matches = search_index().matches(params.q, visible.municipality_ids) if params.q else None
-    if matches is not None:
+    if matches is not None and walked:  # the word as a filter (``SearchIndex.newest_or_walked``)
+        query = query.where((Item.id + 0).in_(matches.ids))
+    elif matches is not None:
         query = query.join(matches.table, matches.table.c.item_id == Item.id)
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
@@ -295,9 +298,11 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
                Item.unit_id)
     if matches.published_at is not None:  # PostgreSQL: the newest matches a window of time at a time
         base = search_index().newest(query, matches, columns, limit + 1, now).cte("base").prefix_with("MATERIALIZED")
-    else:
-        base = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
-            Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
+    else:  # SQLite: every match ranked, or the newest of a broad word's
+        walked = _filtered(visible, params, now, skip=skip, walked=True)[0]
+        narrowed = skip != FACET_FILTERS and _has_facet_filters(params)
+        base = (search_index().newest_or_walked(query, walked, matches, columns, limit + 1, narrowed).cte("base")
+                .prefix_with("MATERIALIZED"))
     # The page is ordered among the ``limit`` newest (the sample's last row only tells that there are more).
     newest = select(base).order_by(base.c.published_at.desc(), base.c.id.desc()).limit(limit).subquery("newest")
     order = _order(params, newest.c, newest.c.rank)

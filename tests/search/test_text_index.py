@@ -105,3 +105,20 @@ def test_a_word_found_only_in_older_windows_is_ranked_and_counted(aged):
     result = _search(aged.member_a, aged.now, q="gammelt skrivebord")
     assert [item.id for item in result.items] == [old.id] and result.total == 1 and result.total_is_exact
     assert _search(aged.member_c, aged.now, q="gammelt skrivebord").total == 0  # another network: not visible
+
+
+@pytest.mark.parametrize("args", [{"q": "kontorstol"}, {"q": "kontorstol", "sort": "newest"},
+                                  {"q": "kontorstol", "municipality": "kommune-a"}, {"q": "stol", "page": "2"}])
+@pytest.mark.parametrize("role", ["member_a", "member_b", "member_c", "site_admin"])
+def test_a_broad_word_walked_newest_first_finds_what_ranking_every_match_finds(aged, monkeypatch, args, role):
+    """SQLite answers a word with many matches from the newest-first index, the word a filter (``BROAD_MATCHES``):
+    the same items, totals and visibility as ranking every match; the order among them is newest first."""
+    user = getattr(aged, role)
+    expected = _search(user, aged.now, **args)
+    monkeypatch.setattr(index, "BROAD_MATCHES", 2)
+    walked = _search(user, aged.now, **args)
+    assert (walked.total, walked.total_is_exact) == (expected.total, expected.total_is_exact)
+    assert {item.id for item in walked.items} == {item.id for item in expected.items}
+    if args.get("sort") == "newest" or db.engine.dialect.name == "sqlite":
+        newest = sorted(walked.items, key=lambda item: (item.published_at, item.id), reverse=True)
+        assert walked.items == newest
