@@ -296,8 +296,12 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
     query, matches = _filtered(visible, params, now, skip=skip)
     columns = (Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
                Item.unit_id)
-    if matches.published_at is not None:  # PostgreSQL: the newest matches a window of time at a time
+    windowed = search_index().windowed(visible.municipality_ids)
+    if windowed:  # PostgreSQL, a national market: the newest matches a window of time at a time
         base = search_index().newest(query, matches, columns, limit + 1, now).cte("base").prefix_with("MATERIALIZED")
+    elif matches.published_at is not None:  # PostgreSQL, a regional market: every match ranked
+        base = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
+            Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
     else:  # SQLite: every match ranked, or the newest of a broad word's
         walked = _filtered(visible, params, now, skip=skip, walked=True)[0]
         narrowed = skip != FACET_FILTERS and _has_facet_filters(params)
@@ -328,7 +332,7 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
     )
     page_ids: list[tuple[int, int]] = []
     count_rows = []
-    with search_index().planned(db.session):
+    with search_index().planned(db.session, windowed):
         rows = db.session.execute(statement).all()
     for row in rows:
         if row[-1] is None:

@@ -66,9 +66,12 @@ def test_the_index_follows_publishing_withdrawing_closing_moving_and_deleting(re
     assert db.session.scalar(text("SELECT count(*) FROM item_search WHERE item_id = :id"), {"id": draft.id}) == 0
 
 
-@pytest.fixture
-def aged(region, catalogue):
-    """Chairs of A published over five months; the search runs at NOW, so some are outside the first window."""
+@pytest.fixture(params=["windowed", "at once"])
+def aged(request, region, catalogue, monkeypatch):
+    """Chairs of A published over five months; the search runs at NOW, so some are outside the first window.
+    PostgreSQL reads a national market's matches a window at a time: the test region is made one here."""
+    if request.param == "windowed":
+        monkeypatch.setattr(index, "WINDOWED_REACH", 0)
     region.now = T0 + timedelta(days=150)
     ages = [1, 5, 29, 31, 45, 90, 140]  # days before NOW
     region.chairs = {age: make_item(region.caretaker_a, "office_chair", title=f"Kontorstol {age}",
