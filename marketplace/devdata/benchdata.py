@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.db import db, utcnow
+from marketplace.devdata import bulk
 from marketplace.impact import services as impact
 from marketplace.listings.models import (INVENTORY_STATUSES, Category, CategoryGroup, Condition, Item, ItemStatus,
                                          MeasureUnit)
@@ -277,20 +278,20 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
         region.caretaker_emails.append(caretaker.email)
         region.member_emails.append(member.email)
 
-    # Items and their index rows: many, so bulk INSERTs with explicit ids, in batches.
+    # Items and their index rows: many, so written in bulk (``bulk``: COPY on PostgreSQL), with explicit ids.
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     first_id = (session.scalar(select(func.max(Item.id))) or 0) + 1
-    items_table = Item.__table__
-    insert_items = insert(items_table)
-    if postgres:
-        insert_index = text("INSERT INTO item_search (item_id, municipality_id, document) "
-                            "VALUES (:id, :municipality_id, to_tsvector('simple', :doc))")
+    items_writer = None
+    if postgres:  # the documents are staged as text, then made tsvectors by the server in one statement
+        connection.execute(text("CREATE TEMPORARY TABLE bench_documents "
+                                "(item_id INTEGER, municipality_id INTEGER, document TEXT) ON COMMIT DROP"))
+        index_statement = "COPY bench_documents (item_id, municipality_id, document) FROM STDIN"
     else:
-        insert_index = text("INSERT INTO item_search (rowid, document) VALUES (:id, :doc)")
+        index_statement = "INSERT INTO item_search (rowid, document) VALUES (?, ?)"
     weights = [_category_weight(category) for category in categories]
+    texts = bulk.IndexText()  # the documents, and the vocabulary written once at the end
     item_rows, index_rows = [], []
-    words: dict[str, tuple[str, bool]] = {}  # the text index's vocabulary, written once at the end
     for number in range(items):
         municipality, units, caretaker = municipality_rows[rng.randrange(len(municipality_rows))]
         category = rng.choices(categories, weights)[0]
@@ -300,15 +301,24 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
         region.inventory += row["status"] in INVENTORY_STATUSES
         item_rows.append(row)
         names = [row["title"], category.name_nb, category.name_en, row["brand"], row["model"], row["colour"]]
-        index_rows.append({"id": row["id"], "municipality_id": row["municipality_id"],
-                           "doc": search_text.document(names, [row["description"]])})
-        vocabulary.merge(words, search_text.vocabulary(names, [row["description"]]))
+        document = texts.document(names, row["description"])
+        key = (row["id"], row["municipality_id"]) if postgres else (row["id"],)
+        index_rows.append((*key, document))
         region.published += row["status"] == ItemStatus.PUBLISHED
         if len(item_rows) >= batch_size or number == items - 1:
-            connection.execute(insert_items, item_rows)
-            connection.execute(insert_index, index_rows)
+            items_writer = items_writer or bulk.BulkWriter(connection, Item.__table__, list(row))
+            items_writer.write(item_rows)
+            bulk.write_rows(items_writer.cursor, index_statement, index_rows, postgres=postgres)
             item_rows, index_rows = [], []
             progress(f"Items: {number + 1}/{items}")
+    if postgres:
+        progress("Text index …")
+        connection.execute(text(  # the publication copied from the item, as ``SearchIndex.save`` copies it
+            "INSERT INTO item_search (item_id, municipality_id, published_at, document) "
+            "SELECT item_id, bench_documents.municipality_id, CASE WHEN status = 'published' THEN published_at END, "
+            "to_tsvector('simple', document) FROM bench_documents JOIN items ON items.id = item_id ORDER BY item_id"))
+        connection.execute(text("DROP TABLE bench_documents"))
+    words = texts.words
     vocabulary.add_all(session, words)
     if postgres and items:  # explicit ids: move the sequence past them, so the app's next item gets a fresh id
         connection.execute(text("SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))"))

@@ -8,16 +8,53 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import (ColumnElement, Select, Subquery, bindparam, case, column, func, literal, literal_column,
+                        select, table, text, union_all)
 from sqlalchemy.orm import Session
 
+from marketplace.listings.models import Item
 from marketplace.search.text import query_terms
 
-# SQLite: a virtual FTS5 table keyed by the item id (its rowid). PostgreSQL: a table with a tsvector column and
-# the item's municipality (migration 0014). Both are created by migration 0003, outside the ORM models (Alembic
-# is told to ignore them).
+# SQLite: a virtual FTS5 table keyed by the item id (its rowid). PostgreSQL: a table with a tsvector column, the
+# item's municipality (migration 0014) and its publication time while it is published (0032; a trigger on items
+# keeps both in step). Both are created by migration 0003, outside the ORM models (Alembic is told to ignore them).
 INDEX_TABLE = "item_search"
+# The windows of publication time in which a text search looks for its newest matches, newest first (``newest``);
+# the last one reaches back to the first item.
+WINDOWS = (timedelta(days=30),)
+# SQLite: a word with this many matches is answered by walking the items' newest-first index (``newest_or_walked``).
+BROAD_MATCHES = 15_000
+# A viewer who reaches more municipalities than this has a national market: PostgreSQL reads a word's newest
+# matches a window at a time (``newest``), with the planner settings that plan it well (``planned``). In a
+# regional market (the 100,000-item profile: ten municipalities) a word's matches are few enough to read at once,
+# as before, and the first window's work would mostly be thrown away (measured: 34 → 55 ms for "stol").
+WINDOWED_REACH = 100
+# What a windowed text-search statement is planned with (``SearchIndex.planned``), each transaction-local.
+PLANNER_SETTINGS = (("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"), ("enable_hashjoin", "off"),
+                    ("enable_mergejoin", "off"))
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The items matching a query: ``table``, a subquery with an ``item_id`` column, to join to the items; ``rank``,
+    an expression of the relevance (lower is better) on its columns; ``published_at`` (PostgreSQL: None on
+    SQLite), the matching item's publication time while it is published, so the newest matches can be read a
+    window of time at a time (``windows``) before any item row is."""
+
+    table: Subquery
+    rank: ColumnElement
+    published_at: ColumnElement | None = None
+    tsquery: ColumnElement | None = None  # PostgreSQL: to rank a match once the newest are picked
+    ids: Select | None = None  # SQLite: the matching item ids alone, without their rank
+
+    def rank_by_id(self, item_id: ColumnElement) -> ColumnElement:
+        """The rank of the item ``item_id``, read from its own index row (PostgreSQL): for the few rows kept."""
+        ranked = table(INDEX_TABLE, column("item_id"), column("document")).alias("ranked")
+        return (select(-func.ts_rank(ranked.c.document, self.tsquery)).where(ranked.c.item_id == item_id)
+                .scalar_subquery())
 
 
 class SearchIndex:
@@ -26,13 +63,15 @@ class SearchIndex:
 
     def save(self, session: Session, item_id: int, document: str) -> None:
         if self.postgres:
-            # The item's municipality is copied from its row, so the index cannot disagree with it.
+            # The item's municipality and publication are copied from its row, so the index cannot disagree with
+            # it (and the trigger of migration 0032 copies them again whenever they change).
             session.execute(
                 text(
-                    "INSERT INTO item_search (item_id, municipality_id, document) "
-                    "SELECT id, municipality_id, to_tsvector('simple', :doc) FROM items WHERE id = :id "
-                    "ON CONFLICT (item_id) DO UPDATE "
-                    "SET municipality_id = EXCLUDED.municipality_id, document = EXCLUDED.document"
+                    "INSERT INTO item_search (item_id, municipality_id, published_at, document) "
+                    "SELECT id, municipality_id, CASE WHEN status = 'published' THEN published_at END, "
+                    "to_tsvector('simple', :doc) FROM items WHERE id = :id "
+                    "ON CONFLICT (item_id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, "
+                    "published_at = EXCLUDED.published_at, document = EXCLUDED.document"
                 ),
                 {"id": item_id, "doc": document},
             )
@@ -45,8 +84,13 @@ class SearchIndex:
         key = "item_id" if self.postgres else "rowid"
         session.execute(text(f"DELETE FROM item_search WHERE {key} = :id"), {"id": item_id})
 
+    def windowed(self, municipality_ids: Sequence[int] | None) -> bool:
+        """Whether a text search of a viewer who reaches ``municipality_ids`` (None: all) reads its newest
+        matches a window at a time (PostgreSQL, a national market: see ``WINDOWED_REACH``)."""
+        return self.postgres and (municipality_ids is None or len(municipality_ids) > WINDOWED_REACH)
+
     @contextmanager
-    def planned(self, session: Session) -> Iterator[None]:
+    def planned(self, session: Session, windowed: bool = False) -> Iterator[None]:
         """Run a text-search statement with the GIN index preferred to a scan of every document (PostgreSQL).
 
         For a broad word ("stol" is in a quarter of the documents) the planner costs the two about equal (its
@@ -54,40 +98,116 @@ class SearchIndex:
         as long as reading the matches the index lists (measured: 47 against 21 ms at 100,000 items). The
         setting is transaction-local and put back right after, so no other statement plans differently; on an
         error the transaction is rolled back, which undoes it as well.
+
+        A windowed statement (``newest``) is planned without parallel workers, hash or merge joins too: a search
+        is one short statement among many requests, and starting two workers took longer (75–110 ms at load 4
+        on two cores, for each part of the statement that planned them, even a part never run) than the part
+        they shared; and with the visible items underestimated (26,000 for 93,000) the planner hashed a broad
+        word's 33,000 matches in the window (480 ms) where walking the newest-first index finds 1,001 (100 ms).
         """
         if not self.postgres:
             yield
             return
-        previous = session.execute(text(
-            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")).scalar()
+        settings = PLANNER_SETTINGS if windowed else PLANNER_SETTINGS[:1]
+        names = [name for name, _value in settings]
+        previous = session.execute(text("SELECT " + ", ".join(
+            [f"current_setting('{name}')" for name in names]
+            + [f"set_config('{name}', '{value}', true)" for name, value in settings]))).one()
         yield
-        session.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
+        session.execute(text("SELECT " + ", ".join(
+            f"set_config('{name}', :value_{number}, true)" for number, name in enumerate(names))),
+            {f"value_{number}": value for number, value in enumerate(previous[:len(names)])})
 
-    def matches(self, query: str, municipality_ids: Sequence[int] | None = None):
-        """A subquery of (item_id, rank) for the items that match every term of ``query`` (lower rank is
-        better), or None when the query has no searchable words.
+    def newest(self, query: Select, matches: Matches, columns: Sequence[ColumnElement], size: int,
+               now: datetime) -> Select:
+        """The newest ``size`` rows of ``query`` (items joined to ``matches``, PostgreSQL), newest first by
+        publication, with ``columns`` and their ``rank``, read a window of publication time at a time.
+
+        Each window's statement reads only the matches published in it: the word's bitmap from the text index
+        is ANDed with the window's from ``ix_item_search_published``, so the rows read and the items checked
+        for visibility are that window's few, however many thousands of matches the word has; their documents
+        are ranked only once the newest are picked. A window is read only while the windows before it found
+        fewer than ``size`` (its condition is a count of theirs, which PostgreSQL evaluates once, before the
+        window), so a broad word is answered from the last day and a rare one reads every window."""
+        listed = matches.published_at
+        bounds = [now - span for span in WINDOWS]
+        windows = []
+        found = None
+        for number, lower in enumerate([*bounds, None]):
+            window = query.with_only_columns(*columns)
+            if lower is not None:
+                window = window.where(listed >= lower, Item.published_at >= lower)
+            if number:
+                upper = bounds[number - 1]
+                window = window.where(listed < upper, Item.published_at < upper, found < size)
+            window = (window.order_by(Item.published_at.desc(), Item.id.desc()).limit(size)
+                      .cte(f"window_{number}").prefix_with("MATERIALIZED"))
+            windows.append(window)
+            count = select(func.count()).select_from(window).scalar_subquery()
+            found = count if found is None else found + count
+        every = union_all(*(select(window) for window in windows)).subquery("windows")
+        picked = (select(every).order_by(every.c.published_at.desc(), every.c.id.desc()).limit(size)
+                  .subquery("picked"))
+        return select(*(picked.c[column.key] for column in columns), matches.rank_by_id(picked.c.id).label("rank"))
+
+    def newest_or_walked(self, query: Select, walked: Select, matches: Matches, columns: Sequence[ColumnElement],
+                         size: int, narrowed: bool = False) -> Select:
+        """The newest ``size`` rows of ``query`` (items joined to ``matches``, SQLite) with ``columns`` and their
+        ``rank``, newest first by publication; for a broad word, from ``walked`` instead.
+
+        Joined, every match is ranked (bm25) and looked up among the items before the newest are picked: fine
+        for a few thousand, but a broad word's 250,000 took 0.8 s of CPU at a million items. So the statement
+        first counts the word's matches in the text index, no further than ``BROAD_MATCHES`` (ids only: a few
+        milliseconds), and a word with that many reads ``walked`` instead: the same search with the word as a
+        filter (``items.id + 0 IN (the matching ids)``, the ids gathered once into a temporary index, the
+        ``+ 0`` keeping SQLite from looking items up by them), walking the items' newest-first index until it
+        has ``size``. Its rank is 0, so above the exact-count limit a broad word's page by relevance is its
+        newest matches: FTS5 ranks a match only while reading the word's matches (0.2 s for all of them, 7 ms
+        for each one looked up by id). The count is a constant of the statement: SQLite computes it once and
+        runs one of the two halves."""
+        ranked = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
+            Item.published_at.desc(), Item.id.desc())
+        limited = select(func.count()).select_from(matches.ids.limit(BROAD_MATCHES).subquery("counted"))
+        broad = limited.scalar_subquery() >= BROAD_MATCHES
+        # The choice is in each half's LIMIT (0 for the other): SQLite computes a LIMIT once, before the half,
+        # and skips a half limited to 0, where a condition in WHERE would be tested on each row it reads.
+        ranked = ranked.limit(case((broad, 0), else_=size)).subquery("ranked")
+        # Narrowed by facets, the newest-first index would be crossed end to end for a municipality's few items:
+        # "+published_at" (the same value) keeps SQLite from walking it, so it seeks them by their facet instead.
+        published = literal_column("+items.published_at") if narrowed else Item.published_at
+        newest = (walked.with_only_columns(*columns, literal(0.0).label("rank"))
+                  .order_by(published.desc(), Item.id.desc()).limit(case((broad, size), else_=0))
+                  .subquery("walked"))
+        return union_all(select(ranked), select(newest))
+
+    def matches(self, query: str, municipality_ids: Sequence[int] | None = None) -> Matches | None:
+        """The items that match every term of ``query`` (see ``Matches``), or None when the query has no
+        searchable words.
 
         ``municipality_ids`` (None: all) narrows the matches on PostgreSQL to the viewer's reachable
         municipalities before they are joined to the visible items: the index's bitmap of a broad word is ANDed
         with theirs, so only those documents are read and ranked (a quarter of them for a viewer who reaches a
-        fifth of the region). It is a narrowing only; what is visible is still decided by the join."""
+        fifth of the region). It is a narrowing only; what is visible is still decided by the join.
+
+        On PostgreSQL the rank is computed from the document where it is selected, so a statement that limits
+        the matches first ranks only those it keeps."""
         terms = query_terms(query)
         if not terms:
             return None
         if self.postgres:
             tsquery = " & ".join(f"{term}:*" for term in terms)  # terms are [a-z0-9] only: no syntax gets in
             ts = func.to_tsquery("simple", bindparam("tsquery", tsquery, literal_execute=False))
-            index = table(INDEX_TABLE, column("item_id"), column("municipality_id"), column("document"))
-            matches = (select(index.c.item_id.label("item_id"), (-func.ts_rank(index.c.document, ts)).label("rank"))
+            index = table(INDEX_TABLE, column("item_id"), column("municipality_id"), column("published_at"),
+                          column("document"))
+            matches = (select(index.c.item_id, index.c.published_at, index.c.document)
                        .where(index.c.document.op("@@")(ts)))
             if municipality_ids is not None:
                 matches = matches.where(index.c.municipality_id.in_(municipality_ids))
-            return matches.subquery("matches")
+            found = matches.subquery("matches")
+            return Matches(found, -func.ts_rank(found.c.document, ts), found.c.published_at, ts)
         expression = " AND ".join(f'"{term}"*' for term in terms)
         index = table(INDEX_TABLE, column("rowid"))
-        return (
-            select(index.c.rowid.label("item_id"), literal_column("bm25(item_search)").label("rank"))
-            .where(literal_column("item_search").op("MATCH")(bindparam("fts", expression)))
-            .subquery("matches")
-        )
-
+        match = literal_column("item_search").op("MATCH")(bindparam("fts", expression))
+        found = (select(index.c.rowid.label("item_id"), literal_column("bm25(item_search)").label("rank"))
+                 .where(match).subquery("matches"))
+        return Matches(found, found.c.rank, ids=select(index.c.rowid).where(match))

@@ -31,7 +31,7 @@ from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation
 from marketplace.search import permissions, text, vocabulary
 from marketplace.search.facets import Facets, FacetValue
-from marketplace.search.index import SearchIndex
+from marketplace.search.index import Matches, SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
 
 SORTS = ("relevance", "newest", "quantity")
@@ -204,16 +204,18 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
     return conditions
 
 
-def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset()):
+def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset(),
+              walked: bool = False):
     """The published items matching ``params`` that the viewer may see (``visible``, built once per search),
     leaving out the filters named in ``skip`` (so the facets can be counted without their own choices).
-    Returns the query and the text match's rank (None without words)."""
+    Returns the query and the text index's matches (``index.Matches``, with their rank; None without words)."""
     query = select(Item).where(visible.clause, Item.status == ItemStatus.PUBLISHED,
                                *_facet_conditions(params, Item, skip))
-    rank = None
     matches = search_index().matches(params.q, visible.municipality_ids) if params.q else None
-    if matches is not None:
-        query, rank = query.join(matches, matches.c.item_id == Item.id), matches.c.rank
+    if matches is not None and walked:  # the word as a filter (``SearchIndex.newest_or_walked``)
+        query = query.where((Item.id + 0).in_(matches.ids))
+    elif matches is not None:
+        query = query.join(matches.table, matches.table.c.item_id == Item.id)
     if params.available_now:
         query = query.where(or_(Item.available_from.is_(None), Item.available_from <= oslo_date(now)))
     if params.min_quantity:
@@ -222,7 +224,11 @@ def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: fr
         query = query.where(Item.offer == params.offer)
     if params.location:  # not a facet: under the visibility clause, so it reveals nothing hidden
         query = query.where(Item.location_id == params.location)
-    return query, rank
+    return query, matches
+
+
+def _rank(matches: Matches | None):
+    return None if matches is None else matches.rank
 
 
 def matching_items(visible: Visibility, params: SearchParams, now: datetime) -> Select:
@@ -287,11 +293,20 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
     the sample is every match, so page, total and facets are exact and the page is ranked among all matches;
     above it, a broad word is answered from its newest matches instead of ranking and counting hundreds of
     thousands of them (decision 46)."""
-    query, rank = _filtered(visible, params, now, skip=skip)
-    base = query.with_only_columns(
-        Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
-        Item.unit_id, rank.label("rank"),
-    ).order_by(Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
+    query, matches = _filtered(visible, params, now, skip=skip)
+    columns = (Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id,
+               Item.unit_id)
+    windowed = search_index().windowed(visible.municipality_ids)
+    if windowed:  # PostgreSQL, a national market: the newest matches a window of time at a time
+        base = search_index().newest(query, matches, columns, limit + 1, now).cte("base").prefix_with("MATERIALIZED")
+    elif matches.published_at is not None:  # PostgreSQL, a regional market: every match ranked
+        base = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
+            Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
+    else:  # SQLite: every match ranked, or the newest of a broad word's
+        walked = _filtered(visible, params, now, skip=skip, walked=True)[0]
+        narrowed = skip != FACET_FILTERS and _has_facet_filters(params)
+        base = (search_index().newest_or_walked(query, walked, matches, columns, limit + 1, narrowed).cte("base")
+                .prefix_with("MATERIALIZED"))
     # The page is ordered among the ``limit`` newest (the sample's last row only tells that there are more).
     newest = select(base).order_by(base.c.published_at.desc(), base.c.id.desc()).limit(limit).subquery("newest")
     order = _order(params, newest.c, newest.c.rank)
@@ -317,7 +332,7 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
     )
     page_ids: list[tuple[int, int]] = []
     count_rows = []
-    with search_index().planned(db.session):
+    with search_index().planned(db.session, windowed):
         rows = db.session.execute(statement).all()
     for row in rows:
         if row[-1] is None:
@@ -379,12 +394,12 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
         if total > limit:
             reach = None if params.effective_sort == "newest" else limit
             if reach is None and params.page * params.per_page > limit:  # beyond the newest: from the index
-                query, rank = _filtered(visible, params, now)
-                page_ids = _page_ids(query, params, rank)
+                query, matches = _filtered(visible, params, now)
+                page_ids = _page_ids(query, params, _rank(matches))
         items = _rows_of(page_ids)
     else:
-        query, rank = _filtered(visible, params, now)
-        items = _rows_of(_page_ids(query, params, rank))
+        query, matches = _filtered(visible, params, now)
+        items = _rows_of(_page_ids(query, params, _rank(matches)))
         rows = _grouped_sample(visible, params, now, limit + 1, by_unit) if with_facets else []
         exact = with_facets and sum(row[-1] for row in rows) <= limit
         total = 0 if exact else limit + 1 if with_facets and not faceted else _capped_count(query, limit + 1)
