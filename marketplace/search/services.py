@@ -24,6 +24,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.inputs import MAX_ID
+from marketplace.listings.lists import items_for_cards
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemOffer, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
@@ -250,11 +251,13 @@ def _ordered(query: Select, params: SearchParams, rank) -> Select:
     return query.order_by(*_order(params, Item, rank))
 
 
-def _rows_of(ids: list[int]) -> list[Item]:
-    """The items of ``ids``, in that order, read in one query."""
+def _rows_of(ids: list[int], cards: bool) -> list[Item]:
+    """The items of ``ids``, in that order, read in one query: as cards show them (the first photo's id only), or
+    with all their photos (the API lists them)."""
     if not ids:
         return []
-    # The photos in the same statement (the cards show them), instead of a second one.
+    if cards:
+        return items_for_cards(ids)
     by_id = {item.id: item for item in db.session.scalars(
         select(Item).where(Item.id.in_(ids)).options(joinedload(Item.photos))).unique()}
     return [by_id[item_id] for item_id in ids]
@@ -370,12 +373,13 @@ def _has_facet_filters(params: SearchParams) -> bool:
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None,
-           with_facets: bool = True, visible: Visibility | None = None) -> SearchResult:
+           with_facets: bool = True, visible: Visibility | None = None, cards: bool = False) -> SearchResult:
     """The page, total and facets of ``params`` for ``user``. Up to ``exact_count_limit()`` matches everything is
     exact and a text search is ranked among all its matches; above it (decision 46) the total is a lower bound
     (``total_is_exact``), the facets list the values of the newest matches without counts, and a page in
     relevance or quantity order is ordered among the newest matches (``reach``), while a page newest first, or
-    of a search without words, comes from the index in that order."""
+    of a search without words, comes from the index in that order. With ``cards``, the items are read as cards
+    show them (``listings.lists``), not with all their photos."""
     now = now or utcnow()
     visible = visible or visibility(user, now)  # built once (or given): every query of this search shares it
     limit = exact_count_limit()
@@ -396,10 +400,10 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
             if reach is None and params.page * params.per_page > limit:  # beyond the newest: from the index
                 query, matches = _filtered(visible, params, now)
                 page_ids = _page_ids(query, params, _rank(matches))
-        items = _rows_of(page_ids)
+        items = _rows_of(page_ids, cards)
     else:
         query, matches = _filtered(visible, params, now)
-        items = _rows_of(_page_ids(query, params, _rank(matches)))
+        items = _rows_of(_page_ids(query, params, _rank(matches)), cards)
         rows = _grouped_sample(visible, params, now, limit + 1, by_unit) if with_facets else []
         exact = with_facets and sum(row[-1] for row in rows) <= limit
         total = 0 if exact else limit + 1 if with_facets and not faceted else _capped_count(query, limit + 1)

@@ -37,11 +37,11 @@ class Suggestion:
 
 
 def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetime | None = None) -> SearchResult:
-    """``services.search`` with facets, and when it finds fewer than ``FEW_HITS`` items for a text query, a
-    ``Suggestion`` in ``result.suggestion`` (or None)."""
+    """``services.search`` with facets and its items read as cards, and when it finds fewer than ``FEW_HITS`` items
+    for a text query, a ``Suggestion`` in ``result.suggestion`` (or None)."""
     now = now or utcnow()
     visible = visibility(user, now)  # built once, for the search and the suggestion's searches alike
-    result = services.search(user, params, locale=locale, now=now, visible=visible)
+    result = services.search(user, params, locale=locale, now=now, visible=visible, cards=True)
     if result.total < FEW_HITS and text.query_terms(params.q):
         result.suggestion = suggestion(user, params, result.total, now, visible)
     return result
@@ -68,7 +68,7 @@ def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime
         return None
     corrected = replace(params, q=_rewrite(params.q, corrections), page=1)
     similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False,
-                              visible=visible)
+                              visible=visible, cards=True)
     if similar.total <= exact_total:
         return None
     return Suggestion(q=corrected.q, params=corrected, result=similar)

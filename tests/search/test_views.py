@@ -86,3 +86,24 @@ def test_saved_searches_are_private(client, setup, web_app):
     login(other, "member@a.example")
     assert other.post(f"/searches/{saved.id}/delete").status_code == 404
     assert "eik" not in other.get("/searches").get_data(as_text=True)
+
+
+def test_the_search_page_reads_cards_and_other_searches_all_photos(client, setup):
+    from marketplace.listings import services as listings
+    from tests.factories import jpeg_bytes
+
+    item = make_item(setup.caretaker_a, "desk", title="Hev-senk-pult med bilder")
+    first, second = (listings.upload_photo(setup.caretaker_a, jpeg_bytes(colour=colour), item=item)
+                     for colour in ((200, 0, 0), (0, 0, 200)))
+    first.position, second.position = 1, 0
+    db.session.commit()
+    login(client, "member@a.example")
+    html = client.get("/items?q=pult").get_data(as_text=True)
+    card = html[html.index("Hev-senk-pult med bilder") - 600:html.index("Hev-senk-pult med bilder")]
+    assert f"/photos/{second.id}/thumb" in card and f"/photos/{first.id}/" not in card
+    fresh()
+    params = services.SearchParams(q="pult")
+    found = services.search(setup.member_a, params).items  # as the API and the notices' matching read it
+    assert [photo.id for photo in found[0].photos] == [second.id, first.id] and found[0].thumbnail_id is None
+    fresh()
+    assert services.search(setup.member_a, params, cards=True).items[0].thumbnail_id == second.id
