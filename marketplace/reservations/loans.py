@@ -21,9 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from marketplace.accounts import privacy, signals as account_signals
-from marketplace.accounts.models import Role, User
-from marketplace.accounts.permissions import has_organisation_role
-from marketplace.audit import services as audit
+from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden
 from marketplace.listings.models import MAX_LOAN_DAYS, Condition, Item, ItemStatus
@@ -254,23 +252,6 @@ def filtered(query, loan_filter: str, now: datetime):
     if loan_filter == "returned":
         return query.where(Reservation.status == ReservationStatus.RETURNED)
     return query.where(Reservation.status.in_(LOAN_STATUSES))
-
-
-def borrowed(user: User, loan_filter: str = "", now: datetime | None = None) -> list[Reservation]:
-    """The user's own loans, those due first."""
-    query = select(Reservation).where(Reservation.requester_id == user.id)
-    return list(db.session.scalars(filtered(query, loan_filter, now or utcnow())
-                                   .order_by(Reservation.status, Reservation.due_at, Reservation.id)))
-
-
-def lent(user: User, loan_filter: str = "", now: datetime | None = None) -> list[Reservation]:
-    """The loans of the items of the municipality whose reservations the user handles, those due first."""
-    municipality = user.municipality
-    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
-        return []
-    query = select(Reservation).where(Reservation.municipality_id == municipality.id)
-    return list(db.session.scalars(filtered(query, loan_filter, now or utcnow())
-                                   .order_by(Reservation.status, Reservation.due_at, Reservation.id)))
 
 
 def history_of_item(user: User, item: Item) -> list[tuple[Reservation, list[LoanReturn]]]:

@@ -18,10 +18,10 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
-from marketplace.accounts.permissions import can_list_items, has_organisation_role
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_list_items
 from marketplace.db import db, utcnow
-from marketplace.reservations import loans
+from marketplace.reservations import loans, services
 from marketplace.reservations.forms import OverviewQuery
 from marketplace.reservations.models import Reservation, ReservationStatus
 from marketplace.reservations.permissions import can_see_reservation
@@ -132,12 +132,7 @@ def newest_first(user: User, tab: str, statuses: list[ReservationStatus] | None,
 def _listed(user: User, tab: str):
     """The reservations of the tab as ``user`` may see them: their own, or those of their municipality's items
     if they handle them; None when the user has no such tab (deny by default)."""
-    if tab != INCOMING:
-        return select(Reservation).where(Reservation.requester_id == user.id)
-    municipality = user.municipality
-    if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
-        return None
-    return select(Reservation).where(Reservation.municipality_id == municipality.id)
+    return services.incoming_reservations(user) if tab == INCOMING else services.own_reservations(user)
 
 
 def _count(*conditions) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from marketplace.accounts import privacy
@@ -87,15 +87,6 @@ def history(reservation: Reservation) -> list[AuditEvent]:
     ).order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def my_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
-    """The user's own reservations, newest first."""
-    # The requester is ``user``, already loaded: a lazy load finds them in the session without SQL.
-    query = select(Reservation).where(Reservation.requester_id == user.id).options(lazyload(Reservation.requester))
-    if statuses:
-        query = query.where(Reservation.status.in_(statuses))
-    return list(db.session.scalars(query.order_by(Reservation.created_at.desc(), Reservation.id.desc())))
-
-
 def latest_of_mine(user: User, statuses: list[ReservationStatus], limit: int) -> list[Reservation]:
     """The user's newest reservations in these statuses with their items' titles, for a short list (the home
     page): the item's own relations, the requester's unit and organisation are not loaded with them."""
@@ -105,30 +96,29 @@ def latest_of_mine(user: User, statuses: list[ReservationStatus], limit: int) ->
         .order_by(Reservation.created_at.desc(), Reservation.id.desc()).limit(limit)))
 
 
-def _incoming(user: User, statuses: list[ReservationStatus] | None):
-    """The condition for the reservations of the user's municipality's items, if the user handles them."""
+def own_reservations(user: User) -> Select[tuple[Reservation]]:
+    """The query of the user's own reservations (those they asked for)."""
+    return select(Reservation).where(Reservation.requester_id == user.id)
+
+
+def incoming_reservations(user: User) -> Select[tuple[Reservation]] | None:
+    """The query of the reservations of the items of the user's municipality, if the user handles them; None
+    otherwise (deny by default)."""
     municipality = user.municipality
     if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
         return None
-    condition = Reservation.municipality_id == municipality.id
-    return condition & Reservation.status.in_(statuses) if statuses else condition
-
-
-def incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> list[Reservation]:
-    """Reservations of the items of the municipality whose reservations the user handles."""
-    condition = _incoming(user, statuses)
-    if condition is None:
-        return []
-    return list(db.session.scalars(select(Reservation).where(condition)
-                                   .order_by(Reservation.created_at.desc(), Reservation.id.desc())))
+    return select(Reservation).where(Reservation.municipality_id == municipality.id)
 
 
 def count_incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> int:
-    """How many ``incoming_reservations`` there are, counted in SQL (the home page's "waiting for an answer")."""
-    condition = _incoming(user, statuses)
-    if condition is None:
+    """How many ``incoming_reservations`` there are in ``statuses`` (all: None), counted in SQL (the home page's
+    "waiting for an answer")."""
+    incoming = incoming_reservations(user)
+    if incoming is None:
         return 0
-    return db.session.scalar(select(func.count(Reservation.id)).where(condition)) or 0
+    if statuses:
+        incoming = incoming.where(Reservation.status.in_(statuses))
+    return db.session.scalar(incoming.with_only_columns(func.count(Reservation.id))) or 0
 
 
 def reservations_of_item(user: User, item: Item) -> list[Reservation]:

@@ -14,7 +14,8 @@ from marketplace.impact.models import ReuseEvent
 from marketplace.listings import services as listings
 from marketplace.listings.models import Condition, Item, ItemOffer, ItemStatus
 from marketplace.notifications.models import Notification
-from marketplace.reservations import handover, loans, services
+from marketplace.reservations import handover, loans, overview, services
+from marketplace.reservations.forms import OverviewQuery
 from marketplace.reservations.models import LoanReturn, ReservationStatus, WouldBuyNew
 from marketplace.accounts.models import Role
 from tests.factories import find_user, item_input, make_item, make_user
@@ -83,10 +84,15 @@ def test_reminders_before_due_and_when_overdue_each_once(lent):
     assert kinds(lent.member_a, "loan_overdue") == 1
     assert kinds(lent.caretaker_a, "loan_overdue_lender") == 1 and kinds(lent.admin_a, "loan_overdue_lender") == 1
     assert reservation.overdue(T0 + timedelta(days=15))
-    assert [loan.id for loan in loans.borrowed(lent.member_a, "overdue", T0 + timedelta(days=15))] == [reservation.id]
-    assert [loan.id for loan in loans.lent(lent.caretaker_a, "overdue", T0 + timedelta(days=15))] == [reservation.id]
-    assert loans.lent(lent.caretaker_a, "overdue", T0 + timedelta(days=1)) == []
-    assert loans.lent(lent.caretaker_b, "") == []  # another municipality's loans are not theirs
+    def listed(user, tab, loan_filter, now):
+        return overview.reservations_page(user, tab, OverviewQuery(loans=loan_filter), now).reservations
+
+    assert [loan.id for loan in listed(lent.member_a, overview.MINE, "overdue", T0 + timedelta(days=15))] \
+        == [reservation.id]
+    assert [loan.id for loan in listed(lent.caretaker_a, overview.INCOMING, "overdue", T0 + timedelta(days=15))] \
+        == [reservation.id]
+    assert listed(lent.caretaker_a, overview.INCOMING, "overdue", T0 + timedelta(days=1)) == []
+    assert listed(lent.caretaker_b, overview.INCOMING, "all", T0) == []  # another municipality's loans are not theirs
 
 
 def test_renewal_asked_once_approved_moves_the_due_date_and_allows_new_reminders(lent):

@@ -14,7 +14,7 @@ from marketplace.impact import services as impact
 from marketplace.impact.models import ReuseEvent
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.notifications.models import Notification
-from marketplace.reservations import handover
+from marketplace.reservations import handover, overview
 from marketplace.reservations import services
 from marketplace.reservations.models import ReservationStatus, WaitlistStatus, WouldBuyNew
 from tests.factories import category, find_user, make_item, make_user
@@ -167,9 +167,9 @@ def test_permission_matrix(setup):
             services.find_reservation(user, reservation.id)
     assert services.find_reservation(setup.caretaker_b, reservation.id) == reservation  # the requester's side
     assert services.find_reservation(setup.caretaker_a, reservation.id) == reservation  # the owner side
-    assert services.incoming_reservations(setup.caretaker_b) == []
-    assert services.incoming_reservations(setup.caretaker_a) == [reservation]
-    assert services.my_reservations(setup.member_b) == [reservation]
+    assert overview.newest_first(setup.caretaker_b, overview.INCOMING, None, 1, 25) == ([], 0)
+    assert overview.newest_first(setup.caretaker_a, overview.INCOMING, None, 1, 25) == ([reservation], 1)
+    assert overview.newest_first(setup.member_b, overview.MINE, None, 1, 25) == ([reservation], 1)
     services.cancel(setup.member_b, reservation)
     assert setup.chairs.quantity_available == 10
 
