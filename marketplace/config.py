@@ -77,6 +77,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", production),
         "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES", production),
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_HOURS", 12) * 3600,
+        # The server-side row ends SESSION_HOURS after the sign-in, however active the person is, so sliding the
+        # cookie's expiry on every response would buy nothing; the cookie is sent again only when it changes.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Days an invitation link works before the admin must send a new one.
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
         "PREFERRED_URL_SCHEME": "https" if production else "http",

@@ -138,3 +138,17 @@ def test_anonymous_is_sent_to_login_with_next(client):
 def test_signed_in_user_visiting_login_goes_home(client, region):
     login(client, "member@a.example")
     assert client.get("/login").headers["Location"] == "/"
+
+
+def test_the_session_cookie_is_sent_when_it_changes_not_on_every_page(client, region, web_app):
+    """The server-side session ends a fixed time after the sign-in, so a page view need not re-sign the cookie;
+    the sign-in and a change of language do send it, with the expiry of the sign-in."""
+    name = web_app.config["SESSION_COOKIE_NAME"]
+    signed_in = login(client, "member@a.example")
+    assert f"{name}=" in signed_in.headers.get("Set-Cookie", "") and "Expires=" in signed_in.headers["Set-Cookie"]
+    client.get("/")  # the first page keeps the form's CSRF secret in the session
+    page = client.get("/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    switched = client.post("/language", data={"locale": "en", "next": "/"})
+    assert switched.status_code == 302 and f"{name}=" in switched.headers.get("Set-Cookie", "")
+    assert client.get("/").status_code == 200
