@@ -90,7 +90,7 @@ def test_organisations_are_set_up_from_the_command_line(runner, app):
     fresh()
     municipality = organisations.find_municipality("fjordby")
     assert [unit.name for unit in municipality.units] == ["Fjordby skole"]
-    assert [org.slug for org in organisations.network_neighbours(municipality)[0]] == ["kirkens"]
+    assert organisations.network_overview(municipality).neighbours == ["Kirkens bymisjon"]
     for args, message in [
         (["organisations", "add-municipality", "x", "X", "--network", "nowhere"], "add-network"),
         (["organisations", "add-network", "Bad Slug", "X"], "Bad Slug"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from marketplace.db import db
 from marketplace.organisations.models import (
@@ -93,16 +94,48 @@ def create_unit(municipality: Municipality, name: str, kind: UnitKind = UnitKind
     return unit
 
 
-def network_neighbours(organisation: Organisation, limit: int | None = None) -> tuple[list[Organisation], int]:
-    """The other organisations that share a network with ``organisation``, by name: the first ``limit`` of
-    them, and how many there are in all. One statement, however large the network (a national one has hundreds
-    of members, which the home page would otherwise load in full to list)."""
-    own_networks = select(network_members.c.network_id).where(network_members.c.organisation_id == organisation.id)
-    shared = select(network_members.c.organisation_id).where(network_members.c.network_id.in_(own_networks))
-    rows = db.session.execute(
-        select(Organisation, func.count().over()).where(Organisation.id.in_(shared), Organisation.id != organisation.id)
-        .order_by(Organisation.name, Organisation.id).limit(limit)).all()
-    return [row[0] for row in rows], rows[0][1] if rows else 0
+@dataclass(frozen=True)
+class NetworkOverview:
+    """The names of an organisation's networks, the first of the organisations it shares them with, and how
+    many those are in all (the home page's "Your network")."""
+
+    networks: list[str]
+    neighbours: list[str]
+    neighbour_count: int
+
+
+def network_overview(organisation: Organisation, limit: int | None = None) -> NetworkOverview:
+    """``organisation``'s networks by name, and the other members of them by name: the first ``limit`` and how
+    many in all. One statement, however large the network (a national one has hundreds of members)."""
+    # The limit is a parameter of the statement built once, and "no limit" a number both engines take.
+    rows = db.session.execute(_NETWORK_OVERVIEW, {"organisation_id": organisation.id,
+                                                  "limit": 2**31 - 1 if limit is None else limit}).all()
+    # A UNION ALL keeps no order: each row brings its position in its own list, in the database's collation.
+    rows.sort(key=lambda row: (row[0], row[2]))
+    neighbour_rows = [row for row in rows if row[0]]
+    return NetworkOverview([row[1] for row in rows if not row[0]], [row[1] for row in neighbour_rows],
+                           neighbour_rows[0][3] if neighbour_rows else 0)
+
+
+def _network_overview_statement():
+    """The statement of ``network_overview``, built once (the home page runs it on every view): rows of (is a
+    neighbour, name, position in its list, number of neighbours)."""
+    own_networks = select(network_members.c.network_id).where(
+        network_members.c.organisation_id == bindparam("organisation_id"))
+    by_name = (Organisation.name, Organisation.id)
+    neighbours = (select(Organisation.name, func.row_number().over(order_by=by_name).label("position"),
+                         func.count().over().label("total"))
+                  .where(Organisation.id.in_(select(network_members.c.organisation_id)
+                                             .where(network_members.c.network_id.in_(own_networks))),
+                         Organisation.id != bindparam("organisation_id"))
+                  .order_by(*by_name).limit(bindparam("limit")).subquery())
+    return union_all(
+        select(literal(False), Network.name, func.row_number().over(order_by=(Network.name, Network.id)),
+               literal(0)).where(Network.id.in_(own_networks)),
+        select(literal(True), neighbours.c.name, neighbours.c.position, neighbours.c.total))
+
+
+_NETWORK_OVERVIEW = _network_overview_statement()
 
 
 def apply_network_policy(network: Network, municipality: Municipality) -> None:

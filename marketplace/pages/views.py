@@ -11,7 +11,7 @@ from marketplace.accounts import services as accounts
 from marketplace.listings import lists
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import ReservationStatus
-from marketplace.organisations.services import network_neighbours
+from marketplace.organisations.services import network_overview
 from marketplace.security import public, safe_next_url
 
 blueprint = Blueprint("pages", __name__)
@@ -24,14 +24,13 @@ def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
     organisation = current_user.organisation
-    neighbours, all_neighbours = network_neighbours(organisation, NEIGHBOURS_SHOWN) if organisation else ([], 0)
     open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
-    return render_template("pages/home.html", organisation=organisation, neighbours=neighbours,
+    return render_template("pages/home.html", organisation=organisation,
+                           network=network_overview(organisation, NEIGHBOURS_SHOWN) if organisation else None,
                            recent=lists.recent_items(current_user),
                            mine=reservations.latest_of_mine(current_user, open_statuses, limit=5),
                            pending=reservations.count_incoming_reservations(current_user,
-                                                                            [ReservationStatus.REQUESTED]),
-                           more_neighbours=all_neighbours - len(neighbours))
+                                                                            [ReservationStatus.REQUESTED]))
 
 
 @blueprint.post("/language")

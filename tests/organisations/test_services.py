@@ -1,6 +1,7 @@
 import pytest
 
 from marketplace.admin import services as admin
+from marketplace.db import db
 from marketplace.errors import Forbidden
 from marketplace.organisations import services
 from marketplace.organisations.models import Municipality
@@ -23,11 +24,22 @@ def test_slugs_and_names_are_checked(app):
         services.create_unit(municipality, "  ")
 
 
-def test_network_neighbours(region):
-    neighbours, total = services.network_neighbours(region.a)
-    assert [org.slug for org in neighbours] == ["kommune-b", "hjelpen"] and total == 2  # by name: B kommune, Hjelpen
-    assert services.network_neighbours(region.a, limit=1) == ([region.b], 2)
-    assert services.network_neighbours(region.c) == ([], 0)
+def test_network_overview(region):
+    overview = services.network_overview(region.a)
+    network = region.a.networks[0].name
+    # The others of the network, by name (B kommune, Hjelpen); C is in no network with A.
+    assert overview == services.NetworkOverview([network], [region.b.name, region.partner.name], 2)
+    assert services.network_overview(region.a, limit=1) == services.NetworkOverview([network], [region.b.name], 2)
+    assert services.network_overview(region.c) == services.NetworkOverview([region.nord.name], [], 0)  # alone there
+
+
+def test_network_overview_of_two_networks_names_both_and_each_neighbour_once(region):
+    region.nord.organisations.append(region.a)  # C's network too; B is in both of A's networks from now on
+    region.nord.organisations.append(region.b)
+    db.session.flush()
+    overview = services.network_overview(region.a)
+    assert overview.networks == sorted([region.vest.name, region.nord.name])
+    assert overview.neighbours == [region.b.name, region.c.name, region.partner.name] and overview.neighbour_count == 3
 
 
 def test_sharing_policy_only_by_the_municipal_admin(region):
