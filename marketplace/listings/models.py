@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, enum_column, utcnow
 from marketplace.locations.models import Location
@@ -213,9 +213,6 @@ class Item(Base):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="item", order_by="Photo.position", cascade="all, delete-orphan", lazy="selectin"
     )
-    # The first photo's id, where a list of cards reads it with the rows (listings.lists.CARD_OPTIONS): 0 for
-    # an item without photos, None where it was not read (then a card looks at ``photos``).
-    thumbnail_id: Mapped[int | None] = query_expression()
 
     @property
     def is_ict(self) -> bool:

@@ -47,7 +47,7 @@ def add_template_labels(state) -> None:
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
         offer_hints={offer.value: hint for offer, (_label, hint) in OFFER_LABELS.items()}, loan_text=loan_text,
         can_import_items=can_import_items, item_short_url=labels.short_url, item_qr_svg=labels.qr_svg,
-        can_print_labels=can_print_labels, inventory_statuses={status.value for status in INVENTORY_STATUSES},
+        can_print_labels=can_print_labels, card_of=lists.Card.of, inventory_statuses={status.value for status in INVENTORY_STATUSES},
     )
     notifications.set_quantity_format(quantity_text)
 

@@ -24,7 +24,7 @@ from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.inputs import MAX_ID
-from marketplace.listings.lists import items_for_cards
+from marketplace.listings import lists
 from marketplace.listings.models import Category, CategoryGroup, Condition, Item, ItemOffer, ItemStatus
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.listings.visibility import Visibility, visibility, visible_since_expression
@@ -142,7 +142,7 @@ class SearchParams:
 @dataclass
 class SearchResult:
     params: SearchParams
-    items: list[Item]
+    items: list[Item] | list[lists.Card]  # cards when the search was asked for them (``search(cards=True)``)
     total: int  # exact, or (``total_is_exact`` false) a lower bound: more than this many match
     facets: dict[str, list[FacetValue]]
     suggestion: Any = None  # a close match for a misspelt query (suggest.Suggestion), set by suggest.search
@@ -251,13 +251,13 @@ def _ordered(query: Select, params: SearchParams, rank) -> Select:
     return query.order_by(*_order(params, Item, rank))
 
 
-def _rows_of(ids: list[int], cards: bool) -> list[Item]:
-    """The items of ``ids``, in that order, read in one query: as cards show them (the first photo's id only), or
-    with all their photos (the API lists them)."""
+def _rows_of(ids: list[int], cards: bool) -> list[Item] | list[lists.Card]:
+    """The items of ``ids``, in that order, read in one query: as cards, or as items with all their photos (the
+    API lists them)."""
     if not ids:
         return []
     if cards:
-        return items_for_cards(ids)
+        return lists.cards(ids)
     by_id = {item.id: item for item in db.session.scalars(
         select(Item).where(Item.id.in_(ids)).options(joinedload(Item.photos))).unique()}
     return [by_id[item_id] for item_id in ids]

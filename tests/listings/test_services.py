@@ -253,8 +253,8 @@ def test_recent_items_for_the_home_page(setup):
     mine = make_item(setup.caretaker_a, now=T0)
     theirs = make_item(setup.caretaker_b, title="Pulter", now=T0)
     db.session.commit()
-    assert lists.recent_items(setup.member_a) == [theirs, mine]  # both published at T0: newest id first
-    assert theirs not in lists.recent_items(setup.member_c)
+    assert [card.id for card in lists.recent_items(setup.member_a)] == [theirs.id, mine.id]  # newest id first
+    assert [card.id for card in lists.recent_items(setup.member_c)] == []
 
 
 def test_caretaker_without_unit_lists_without_unit(setup):
