@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from marketplace.i18n import format_decimal, lazy_gettext as _l
 from marketplace.forms import DecimalCommaField
 from marketplace.listings.models import (MAX_LOAN_DAYS, Category, CategoryGroup, Condition, DisposalReason, Item,
-                                         ItemOffer)
+                                         ItemOffer, ItemStatus)
 from marketplace.listings.services import ItemInput
 from marketplace.locations.forms import KIND_LABELS as LOCATION_KIND_LABELS
 from marketplace.locations.models import Location
@@ -47,6 +47,13 @@ OFFER_LABELS = {
     ItemOffer.GIVE: (_l("Give away"), _l("The receiver keeps it.")),
     ItemOffer.LEND: (_l("Lend out"), _l("The borrower returns it after the loan period, for example a class set "
                                         "for an exam.")),
+}
+# The words of an item's status badge (``status_badge``; the inventory's forms say some of them their own way).
+STATUS_LABELS = {
+    ItemStatus.DRAFT: _l("Draft"), ItemStatus.PUBLISHED: _l("Published"), ItemStatus.COMPLETED: _l("Completed"),
+    ItemStatus.WITHDRAWN: _l("Withdrawn"), ItemStatus.EXPIRED: _l("Expired"), ItemStatus.DISPOSED: _l("Written off"),
+    ItemStatus.IN_USE: _l("In use"), ItemStatus.FOR_REPAIR: _l("For repair"),
+    ItemStatus.FOR_RECYCLING: _l("For recycling"),
 }
 # What happened to a written-off item (the store's write-off, the inventory's disposal).
 DISPOSAL_LABELS = {DisposalReason.RECYCLED: _l("Delivered to recycling"), DisposalReason.SCRAPPED: _l("Scrapped")}

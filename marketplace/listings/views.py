@@ -18,6 +18,7 @@ from marketplace.listings.forms import (
     CONDITION_LABELS,
     OFFER_LABELS,
     PER_UNIT_LABELS,
+    STATUS_LABELS,
     UNIT_LABELS,
     ConfirmImportForm,
     ErasureForm,
@@ -43,7 +44,8 @@ MARKET_STATUSES = [status for status in ItemStatus if status not in INVENTORY_ST
 @blueprint.record_once
 def add_template_labels(state) -> None:
     state.app.jinja_env.globals.update(
-        condition_labels=CONDITION_LABELS, unit_labels=UNIT_LABELS, unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
+        condition_labels=CONDITION_LABELS, item_status_labels=STATUS_LABELS, unit_labels=UNIT_LABELS,
+        unit_label_for=unit_label_for, per_unit_labels=PER_UNIT_LABELS,
         condition_hints={condition.value: hint for condition, (_label, hint) in CONDITION_LABELS.items()},
         offer_hints={offer.value: hint for offer, (_label, hint) in OFFER_LABELS.items()}, loan_text=loan_text,
         can_import_items=can_import_items, item_short_url=labels.short_url, item_qr_svg=labels.qr_svg,

@@ -52,6 +52,9 @@ def test_our_listings_page_pages_and_keeps_the_status(client, ours, monkeypatch)
     titles = [re.findall(r'item-card__title">([^<]+)<', client.get(f"/items/ours?page={page}").get_data(as_text=True))
               for page in (1, 2, 3)]
     assert sorted(title for page in titles for title in page) == [f"A-stol {number}" for number in range(5)]
+    badges = [re.findall(r'badge--(\w+)">([^<]+)<', client.get(f"/items/ours?page={page}").get_data(as_text=True))
+              for page in (1, 2, 3)]  # each card's status, in words
+    assert sorted(badge for page in badges for badge in page) == [("draft", "Utkast")] + [("published", "Publisert")] * 4
     published = client.get("/items/ours?status=published&page=2").get_data(as_text=True)
     assert "Side 2 av 2" in published and 'href="/items/ours?status=published"' in published  # page 1: no number
     for nonsense in ("abc", "0", "-1", "99999999999999999999", "2.5"):
