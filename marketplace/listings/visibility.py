@@ -5,8 +5,10 @@ a photo URL can never show what the condition hides. Deny by default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, false, literal, or_, select, true, union_all
 
@@ -58,13 +60,6 @@ def store_ids(municipality_ids: list[int]) -> list[int]:
                                                              Location.kind == LocationKind.STORE)))
 
 
-def _erasure_settled(data_bearing: set[int]) -> ColumnElement[bool]:
-    """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality. The few
-    data-bearing category ids are a plain list (cheaper than a subquery per row, and answerable from the items'
-    visibility index)."""
-    return or_(Item.category_id.not_in(sorted(data_bearing)), Item.erasure_recorded_at.is_not(None))
-
-
 @dataclass(frozen=True)
 class Visibility:
     """What a user may see at a moment: ``clause``, the SQL condition on items, and ``municipality_ids``, the
@@ -73,6 +68,14 @@ class Visibility:
 
     clause: ColumnElement[bool]
     municipality_ids: tuple[int, ...] | None
+
+
+# A rule of what a user sees in a group of municipalities, as plain data, so that the SQL built from it can be
+# kept: ("caretaker",), ("member", user id), ("store_keeper", user id, store ids), or the sharing stages that
+# reach the municipalities, ("stages", ("network", "partner") or one of them, the data-bearing category ids).
+Rule = tuple
+Plan = tuple[tuple[Rule, tuple[int, ...]], ...]  # each rule with the municipalities it holds for
+ConditionAt = Callable[[datetime], ColumnElement[bool]]  # a condition on items at a moment
 
 
 def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
@@ -92,24 +95,28 @@ def visibility(user: User, now: datetime) -> Visibility:
         return Visibility(false(), ())
     if is_site_admin(user):
         return Visibility(true(), None)
-    published = Item.status == ItemStatus.PUBLISHED
-    # What the user sees in each municipality: an own municipality's rule (which covers at least all its
-    # published items, so no network or partner stage adds anything there), or the stages that reach it.
-    own_rules = {"caretaker": true(),  # drafts and history too: they handle the municipality's listings
-                 # The inventory (what is in use, for repair or recycling) too: never beyond the municipality.
-                 "member": or_(published, Item.created_by_id == user.id, Item.status.in_(INVENTORY_STATUSES))}
-    own: dict[int, str] = {}  # municipality id → "caretaker", "store_keeper" or "member"
-    stages: dict[int, dict[str, ColumnElement[bool]]] = {}
+    plan = visibility_plan(user)
+    if not plan:
+        return Visibility(false(), ())
+    reachable, whens = _built(plan)
+    return Visibility(and_(Item.municipality_id.in_(reachable), case(
+        *((municipalities, condition_at(now)) for municipalities, condition_at in whens), else_=false())), reachable)
 
-    def reach(members: set[int], name: str, condition) -> None:
+
+def visibility_plan(user: User) -> Plan:
+    """What ``user`` sees where, as plain data (``Rule``), read from their memberships and, in one statement,
+    their networks' members and the data-bearing categories; empty when they see nothing."""
+    own: dict[int, str] = {}  # municipality id → "caretaker", "store_keeper" or "member"
+    stages: dict[int, set[str]] = {}  # municipality id → the sharing stages that reach it
+
+    def reach(members: set[int], stage: str) -> None:
         for municipality_id in members:
-            stages.setdefault(municipality_id, {})[name] = condition
+            stages.setdefault(municipality_id, set()).add(stage)
 
     inputs = _visibility_inputs(
         [membership.organisation_id for membership in user.memberships if membership.organisation_id is not None],
         [membership.network_id for membership in user.memberships
          if membership.role == Role.NETWORK_ADMIN and membership.network_id is not None])
-    settled = _erasure_settled(inputs.get(("data_bearing", 0), set()))
     for membership in user.memberships:
         organisation = membership.organisation
         if isinstance(organisation, Municipality):
@@ -120,34 +127,76 @@ def visibility(user: User, now: datetime) -> Visibility:
                 own[organisation.id] = "store_keeper"
             else:
                 own.setdefault(organisation.id, "member")
-            reach(inputs.get(("organisation", organisation.id), set()), "network",
-                  and_(published, Item.network_visible_at <= now, settled))
+            reach(inputs.get(("organisation", organisation.id), set()), "network")
         elif isinstance(organisation, PartnerOrganisation):
-            reach(inputs.get(("organisation", organisation.id), set()), "partner",
-                  and_(published, Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now, settled))
+            reach(inputs.get(("organisation", organisation.id), set()), "partner")
         elif membership.role == Role.NETWORK_ADMIN and membership.network_id is not None:
             # The coordinator follows the network's market as the member municipalities see it.
-            reach(inputs.get(("network", membership.network_id), set()), "network",
-                  and_(published, Item.network_visible_at <= now, settled))
-    if "store_keeper" in own.values():
-        # A store keeper sees, besides what members see, every item standing in the municipality's stores
-        # (drafts, expired and written-off ones too), as its caretakers do.
-        own_rules["store_keeper"] = or_(own_rules["member"], Item.location_id.in_(store_ids(
-            [municipality_id for municipality_id, kind in own.items() if kind == "store_keeper"])))
-    # Municipalities with the same rule share one WHEN.
-    rules: dict[tuple, tuple[ColumnElement[bool], list[int]]] = {}
+            reach(inputs.get(("network", membership.network_id), set()), "network")
+    data_bearing = tuple(sorted(inputs.get(("data_bearing", 0), set())))
+    keeping_stores = sorted(municipality_id for municipality_id, kind in own.items() if kind == "store_keeper")
+    stores = tuple(store_ids(keeping_stores)) if keeping_stores else ()
+    own_rules = {"caretaker": ("caretaker",), "member": ("member", user.id),
+                 "store_keeper": ("store_keeper", user.id, stores)}
+    # Municipalities with the same rule share one WHEN. An own municipality's rule covers at least all its
+    # published items, so no network or partner stage adds anything there.
+    rules: dict[Rule, list[int]] = {}
     for municipality_id, kind in own.items():
-        rules.setdefault(("own", kind), (own_rules[kind], []))[1].append(municipality_id)
+        rules.setdefault(own_rules[kind], []).append(municipality_id)
     for municipality_id, reached in stages.items():
         if municipality_id not in own:
-            names = tuple(sorted(reached))
-            rules.setdefault(names, (or_(*(reached[name] for name in names)), []))[1].append(municipality_id)
-    if not rules:
-        return Visibility(false(), ())
-    reachable = tuple(sorted(set(own) | set(stages)))
-    return Visibility(and_(Item.municipality_id.in_(reachable), case(
-        *((Item.municipality_id.in_(sorted(ids)), condition) for condition, ids in rules.values()), else_=false())),
-        reachable)
+            rules.setdefault(("stages", tuple(sorted(reached)), data_bearing), []).append(municipality_id)
+    return tuple(sorted((rule, tuple(sorted(ids))) for rule, ids in rules.items()))
+
+
+_PUBLISHED = Item.status == ItemStatus.PUBLISHED
+# A member sees their municipality's published items, what they listed themselves and the inventory (what is in
+# use, for repair or recycling: never beyond the municipality).
+_MEMBER_SEES = or_(_PUBLISHED, Item.status.in_(INVENTORY_STATUSES))
+
+
+@lru_cache(maxsize=1024)
+def _built(plan: Plan) -> tuple[tuple[int, ...], tuple[tuple[ColumnElement[bool], ConditionAt], ...]]:
+    """The SQL of a plan, kept per worker as far as it does not depend on the moment (building it anew cost more
+    than running the statement): the reachable municipalities, and each rule's municipalities with its condition
+    as a function of the moment. Pure: the same plan, the same SQL."""
+    whens = []
+    for rule, municipality_ids in plan:
+        kind = rule[0]
+        if kind == "caretaker":  # drafts and history too: they handle the municipality's listings
+            condition = true()
+        elif kind == "member":
+            condition = or_(_MEMBER_SEES, Item.created_by_id == rule[1])
+        elif kind == "store_keeper":
+            # Besides what members see, every item standing in the municipality's stores (drafts, expired and
+            # written-off ones too), as its caretakers do.
+            condition = or_(_MEMBER_SEES, Item.created_by_id == rule[1], Item.location_id.in_(rule[2]))
+        else:
+            whens.append((Item.municipality_id.in_(municipality_ids),
+                          _stages_condition(rule[1], _erasure_settled(rule[2]))))
+            continue
+        whens.append((Item.municipality_id.in_(municipality_ids), lambda _now, condition=condition: condition))
+    return tuple(sorted({municipality for _rule, ids in plan for municipality in ids})), tuple(whens)
+
+
+def _stages_condition(names: tuple[str, ...], settled: ColumnElement[bool]) -> ConditionAt:
+    """The items the sharing stages ``names`` have brought out at a moment, as a function of the moment."""
+    def at(now: datetime) -> ColumnElement[bool]:
+        reached = []
+        if "network" in names:
+            reached.append(and_(_PUBLISHED, Item.network_visible_at <= now, settled))
+        if "partner" in names:
+            reached.append(and_(_PUBLISHED, Item.partner_visible_at.is_not(None), Item.partner_visible_at <= now,
+                                settled))
+        return or_(*reached)
+    return at
+
+
+def _erasure_settled(data_bearing: tuple[int, ...]) -> ColumnElement[bool]:
+    """Not data-bearing ICT, or its erasure is recorded: only then may it leave its municipality. The few
+    data-bearing category ids are a plain list (cheaper than a subquery per row, and answerable from the items'
+    visibility index)."""
+    return or_(Item.category_id.not_in(data_bearing), Item.erasure_recorded_at.is_not(None))
 
 
 def visible_since_expression(user: User) -> ColumnElement:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.listings import erasure
+from marketplace.accounts import administration
 from marketplace.accounts.models import Role
 from marketplace.db import db
 from marketplace.errors import Forbidden, NotVisible
@@ -170,6 +171,26 @@ def test_visibility_matrix(setup):
     for user, moment, sees_item, sees_draft in expectations:
         seen = visible_to(user, moment)
         assert (item.id in seen, draft.id in seen) == (sees_item, sees_draft), (user.email, moment)
+
+
+def test_the_sql_kept_per_worker_follows_each_request_s_roles_and_networks(setup):
+    """The visibility SQL is kept per worker by what a person may see (``visibility_plan``), never by who they
+    are: a role taken away or a network left shows at once, and two people with the same rights share one."""
+    colleague = make_user("caretaker2@a.example", Role.CARETAKER, setup.a)
+    item = make_item(setup.caretaker_a, now=T0)
+    draft = make_item(colleague, publish=False)  # a member sees their own drafts: this one is the colleague's
+    db.session.commit()
+    later = T0 + timedelta(days=3, minutes=1)
+    assert {item.id, draft.id} <= visible_to(setup.caretaker_a, later)
+    assert visibility.visibility_plan(colleague) == visibility.visibility_plan(setup.caretaker_a)
+    administration.change_membership(setup.admin_a, setup.a, setup.caretaker_a.id, role=Role.MEMBER.value,
+                                     unit_id=None)
+    db.session.commit()
+    assert item.id in visible_to(setup.caretaker_a, later) and draft.id not in visible_to(setup.caretaker_a, later)
+    assert item.id in visible_to(setup.member_b, later)
+    setup.vest.organisations.remove(setup.b)
+    db.session.commit()
+    assert item.id not in visible_to(setup.member_b, later)
 
 
 def test_anonymous_sees_nothing(setup):
