@@ -28,8 +28,8 @@ PAGES = {
     "/items?q=stol&condition=good": 9,
     "/items/{item}": 10,
     "/items/ours": 8,
-    "/reservations": 10,
-    "/reservations?view=incoming": 10,
+    "/reservations": 8,
+    "/reservations?view=incoming": 8,
     "/report": 37,  # the report, the same for the period before, and three appendices
     "/inventory": 9,
     "/projects": 14,
