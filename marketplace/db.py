@@ -227,6 +227,20 @@ class Database:
         """How many rows ``query`` returns, counted in the database."""
         return self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
+    def page(self, query: Select | None, page: int, per_page: int) -> tuple[list, int]:
+        """Page ``page`` (from 1) of ``query``'s rows, ``per_page`` a page, and how many rows there are in all: one
+        COUNT, then one LIMIT/OFFSET read only if the page has rows. ``query`` selects one entity, without DISTINCT
+        or GROUP BY (its rows are counted as they stand), and orders them totally (a unique key last), or pages
+        could overlap or skip rows; None (nothing may be listed) is no rows."""
+        if query is None:
+            return [], 0
+        # The FROM of the selected entity kept, so a condition naming no column (false(): deny) still counts rows.
+        counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        total = self.session.scalar(counted) or 0
+        if (page - 1) * per_page >= total:
+            return [], total
+        return list(self.session.scalars(query.limit(per_page).offset((page - 1) * per_page))), total
+
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")
 

@@ -297,10 +297,6 @@ def with_references(values: dict[str, Any], municipality: Municipality) -> dict[
     return values
 
 
-def paged(rows: list, page: int, per_page: int) -> list:
-    return rows[(page - 1) * per_page: page * per_page]
-
-
 # --- Writing answers ------------------------------------------------------------------------------------
 
 def respond(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:

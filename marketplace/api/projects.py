@@ -11,7 +11,6 @@ from marketplace.api.core import (
     ApiError,
     blueprint,
     municipality_ref,
-    paged,
     parse_body,
     parse_query,
     plain,
@@ -35,7 +34,7 @@ from marketplace.api.schemas.projects import (
     ProjectOut,
     ProjectQuery,
 )
-from marketplace.db import utcnow
+from marketplace.db import db, utcnow
 from marketplace.errors import Forbidden
 from marketplace.i18n import oslo_date
 from marketplace.inventory.services import place_of
@@ -83,8 +82,8 @@ def _need_out(project_need: ProjectNeed, with_matches: bool = False) -> ProjectN
         reservation_ids=[reservation.id for reservation in need.reservations], matches=matches)
 
 
-def _project_fields(project: Project) -> dict:
-    figures = project_progress.progress(project, oslo_date(utcnow()))
+def _project_fields(project: Project, figures: project_progress.Progress | None = None) -> dict:
+    figures = figures or project_progress.progress(project, oslo_date(utcnow()))
     pieces = figures.pieces
     return dict(
         id=project.id, name=project.name, building=project.building, site_id=project.location_id, due=project.due,
@@ -110,10 +109,12 @@ def _detail(project: Project) -> ProjectDetail:
 def list_projects():
     """Any member of the municipality sees its projects; nobody outside it."""
     query = parse_query(ProjectQuery)
-    rows = projects.projects(current_user)
-    return respond(ProjectList(projects=[ProjectOut(**_project_fields(project)) for project in
-                                         paged(rows, query.page, query.per_page)],
-                               total=len(rows), page=query.page, per_page=query.per_page))
+    rows, total = db.page(projects.projects_query(current_user), query.page, query.per_page)
+    # The page's figures read together, in as many statements for twenty projects as for one.
+    figures = project_progress.progress_of(rows, oslo_date(utcnow()))
+    return respond(ProjectList(projects=[ProjectOut(**_project_fields(project, progress))
+                                         for project, progress in zip(rows, figures)],
+                               total=total, page=query.page, per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/projects", summary="Start a building project", tag="projects",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from marketplace.api.core import (
     blueprint,
     locale,
     municipality_ref,
-    paged,
     parse_body,
     parse_query,
     plain,
@@ -28,6 +28,7 @@ from marketplace.api.schemas.wanted import (
     WantedOut,
     WantedQuery,
 )
+from marketplace.db import db
 from marketplace.errors import Forbidden
 from marketplace.wanted import services as wanted
 from marketplace.wanted.forms import notice_input
@@ -88,9 +89,11 @@ def list_wanted():
     """Open notices the caller can see (their municipality's at once, the network's by the sharing stages),
     soonest needed first; or, with `view=ours`, the caller's municipality's notices of every status."""
     query = parse_query(WantedQuery)
-    rows = wanted.our_notices(current_user) if query.view == "ours" else wanted.open_notices(current_user)
-    return respond(WantedList(notices=[notice_out(notice) for notice in paged(rows, query.page, query.per_page)],
-                              total=len(rows), page=query.page, per_page=query.per_page))
+    listed = wanted.our_notices_query(current_user) if query.view == "ours" else wanted.open_notices_query(
+        current_user)
+    rows, total = db.page(listed, query.page, query.per_page)
+    return respond(WantedList(notices=[notice_out(notice) for notice in rows], total=total, page=query.page,
+                              per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/wanted", summary="Post a wanted notice", tag="wanted", body=WantedCreate,
@@ -123,9 +126,12 @@ def withdraw_wanted(notice_id: int):
                 responses={200: (NeedList, "A page of needs, newest first.")})
 def list_needs():
     query = parse_query(Page)
-    rows = wanted.our_needs(current_user)
-    return respond(NeedList(needs=[need_out(need) for need in paged(rows, query.page, query.per_page)],
-                            total=len(rows), page=query.page, per_page=query.per_page))
+    listed = wanted.our_needs_query(current_user)
+    if listed is not None:  # the page's reservation ids in one statement, not one a need
+        listed = listed.options(selectinload(Need.reservations))
+    rows, total = db.page(listed, query.page, query.per_page)
+    return respond(NeedList(needs=[need_out(need) for need in rows], total=total, page=query.page,
+                            per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/needs", summary="Register a need before buying new", tag="needs",

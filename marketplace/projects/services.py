@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
@@ -86,11 +86,18 @@ class NeedMatches:
 # --- Seeing ---------------------------------------------------------------------------------------------
 
 def projects(actor: User) -> list[Project]:
+    """The actor's municipality's projects: active ones first, those due soonest first (the projects page)."""
+    query = projects_query(actor)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def projects_query(actor: User) -> Select[tuple[Project]] | None:
+    """``projects`` as a query, to count or page in SQL (the API); None for one who may not see them."""
     municipality = actor.municipality
     if not can_see_projects(actor, municipality):
-        return []
-    return list(db.session.scalars(select(Project).where(Project.municipality_id == municipality.id)
-                                   .order_by(Project.status, Project.due.is_(None), Project.due, Project.id)))
+        return None
+    return (select(Project).where(Project.municipality_id == municipality.id)
+            .order_by(Project.status, Project.due.is_(None), Project.due, Project.id))
 
 
 def find_project(actor: User, project_id: int) -> Project:

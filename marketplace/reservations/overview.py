@@ -128,12 +128,7 @@ def newest_first(user: User, tab: str, statuses: list[ReservationStatus] | None,
         return [], 0
     if statuses:
         listed = listed.where(Reservation.status.in_(statuses))
-    total = db.session.scalar(listed.with_only_columns(func.count(Reservation.id))) or 0
-    if (page - 1) * per_page >= total:
-        return [], total
-    rows = db.session.scalars(listed.order_by(Reservation.created_at.desc(), Reservation.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return db.page(listed.order_by(Reservation.created_at.desc(), Reservation.id.desc()), page, per_page)
 
 
 def _listed(user: User, tab: str):

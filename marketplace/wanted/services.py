@@ -99,18 +99,28 @@ def find_visible_notice(user: User, notice_id: int, now: datetime | None = None)
 
 def open_notices(user: User, now: datetime | None = None) -> list[WantedNotice]:
     """Open notices ``user`` may see, soonest needed first (the "wanted" page)."""
-    query = visible_notices(user, now).where(WantedNotice.status == NoticeStatus.OPEN)
-    return list(db.session.scalars(query.order_by(WantedNotice.needed_by.is_(None), WantedNotice.needed_by,
-                                                  WantedNotice.id.desc())))
+    return list(db.session.scalars(open_notices_query(user, now)))
+
+
+def open_notices_query(user: User, now: datetime | None = None) -> Select[tuple[WantedNotice]]:
+    """``open_notices`` as a query, to count or page in SQL (the API); the id orders a date's notices."""
+    return (visible_notices(user, now).where(WantedNotice.status == NoticeStatus.OPEN)
+            .order_by(WantedNotice.needed_by.is_(None), WantedNotice.needed_by, WantedNotice.id.desc()))
 
 
 def our_notices(user: User) -> list[WantedNotice]:
     """The notices of the user's municipality, every status, newest first ("our notices")."""
+    query = our_notices_query(user)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def our_notices_query(user: User) -> Select[tuple[WantedNotice]] | None:
+    """``our_notices`` as a query; None for a user of no municipality (deny by default)."""
     municipality = user.municipality
     if municipality is None:
-        return []
-    query = visible_notices(user).where(WantedNotice.municipality_id == municipality.id)
-    return list(db.session.scalars(query.order_by(WantedNotice.created_at.desc(), WantedNotice.id.desc())))
+        return None
+    return (visible_notices(user).where(WantedNotice.municipality_id == municipality.id)
+            .order_by(WantedNotice.created_at.desc(), WantedNotice.id.desc()))
 
 
 def answers(notice: WantedNotice, viewer: User, now: datetime | None = None) -> list[WantedAnswer]:
@@ -271,11 +281,17 @@ def find_need(user: User, need_id: int) -> Need:
 
 
 def our_needs(user: User) -> list[Need]:
+    """The needs of the user's municipality, newest first."""
+    query = our_needs_query(user)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def our_needs_query(user: User) -> Select[tuple[Need]] | None:
+    """``our_needs`` as a query; None for a user of no municipality (deny by default)."""
     municipality = user.municipality
     if municipality is None:
-        return []
-    return list(db.session.scalars(select(Need).where(Need.municipality_id == municipality.id)
-                                   .order_by(Need.created_at.desc(), Need.id.desc())))
+        return None
+    return select(Need).where(Need.municipality_id == municipality.id).order_by(Need.created_at.desc(), Need.id.desc())
 
 
 def register_need(actor: User, data: NeedInput, now: datetime | None = None) -> Need:
