@@ -183,7 +183,17 @@ def test_projects_come_three_a_page_active_then_due_soonest_and_stay_in_their_mu
 
 # --- Statements ----------------------------------------------------------------------------------------------
 
-LISTS = ("/wanted", "/wanted?view=ours", "/needs", "/projects", "/reservations?role=incoming", "/reservations")
+# The most statements each list may read on either engine (SQLite counts its BEGIN): the token and its user, the
+# COUNT, the page, and what the answer shows of its rows (visibility's inputs, a need's reservations, a project's
+# needs and figures), read for the whole page at once.
+LISTS = {
+    "/wanted": 7,
+    "/wanted?view=ours": 7,
+    "/needs": 8,
+    "/projects": 12,
+    "/reservations?role=incoming": 6,
+    "/reservations": 6,
+}
 
 
 def _grow(setup, times: int, started: int) -> None:
@@ -222,4 +232,4 @@ def test_a_list_reads_as_many_statements_for_many_rows_as_for_few(api, setup, we
     answer = api.get(path, "caretaker_a").get_json()
     assert answer["total"] >= 10 and len(next(rows for rows in answer.values() if isinstance(rows, list))) >= 10
     many = _count(api, web_app, path)
-    assert many == few, (few, many)
+    assert many == few <= LISTS[path], (few, many)
