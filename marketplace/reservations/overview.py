@@ -24,7 +24,7 @@ from marketplace.db import db, utcnow
 from marketplace.listings.models import Item
 from marketplace.reservations import loans, services
 from marketplace.reservations.forms import OverviewQuery
-from marketplace.reservations.models import Reservation, ReservationStatus
+from marketplace.reservations.models import OPEN_FIRST, OPEN_STATUSES, Reservation, ReservationStatus
 from marketplace.reservations.permissions import can_see_reservation
 
 MINE = "mine"
@@ -55,8 +55,6 @@ def choose_tab(user: User, requested: str | None) -> Tabs:
     return Tabs(chosen=chosen, mine=mine, incoming=incoming, waiting=waiting)
 
 
-# What still waits for someone, in the order it comes first on a page; every other status is history.
-OPEN_STATUSES = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED, ReservationStatus.ON_LOAN)
 PAGE_SIZE = 25
 
 
@@ -104,13 +102,11 @@ def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime 
     found = ReservationPage([], total, open_, query.page)
     if not total or found.beyond_last:
         return found  # nothing to read: no OFFSET into rows that are not there
-    rank = case(*((Reservation.status == status, place) for place, status in enumerate(OPEN_STATUSES)),
-                else_=len(OPEN_STATUSES))
     # Loans are listed as they always were: those due back first.
     within = (Reservation.due_at, Reservation.id) if query.loans else (Reservation.created_at.desc(),
                                                                        Reservation.id.desc())
-    rows = db.session.scalars(listed.order_by(rank, *within).limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)
-                              .options(*_ROW_OPTIONS))
+    rows = db.session.scalars(listed.order_by(OPEN_FIRST, *within).limit(PAGE_SIZE)
+                              .offset((query.page - 1) * PAGE_SIZE).options(*_ROW_OPTIONS))
     return replace(found, reservations=list(rows))
 
 
