@@ -80,7 +80,8 @@ class Facets:
         ``services._facet_conditions`` does in SQL. A facet counts the groups that pass every other facet
         filter, so a chosen facet still shows its alternatives. Not ``exact`` (the rows count a sample of the
         matches, the newest): the values found are listed without counts."""
-        self._labels({row[2] for row in rows}, {row[3] for row in rows if row[3] is not None} if by_unit else ())
+        if rows:  # without rows only the chosen values are listed, under their own keys: no label is read
+            self._labels({row[2] for row in rows}, {row[3] for row in rows if row[3] is not None} if by_unit else ())
         params = self.params
         # Each column's facet keys and whether they pass their filter, worked out once per distinct value (a
         # search over every visible item has a thousand groups, but only a few dozen distinct values).

@@ -163,20 +163,24 @@ class SearchIndex:
         ``+ 0`` keeping SQLite from looking items up by them), walking the items' newest-first index until it
         has ``size``. Its rank is 0, so above the exact-count limit a broad word's page by relevance is its
         newest matches: FTS5 ranks a match only while reading the word's matches (0.2 s for all of them, 7 ms
-        for each one looked up by id). The count is a constant of the statement: SQLite computes it once and
-        runs one of the two halves."""
+        for each one looked up by id). The count is made once, in a materialised CTE holding both halves'
+        limits, and SQLite runs one of the two halves."""
         ranked = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
             Item.published_at.desc(), Item.id.desc())
-        limited = select(func.count()).select_from(matches.ids.limit(BROAD_MATCHES).subquery("counted"))
-        broad = limited.scalar_subquery() >= BROAD_MATCHES
+        broad = func.count() >= BROAD_MATCHES
         # The choice is in each half's LIMIT (0 for the other): SQLite computes a LIMIT once, before the half,
-        # and skips a half limited to 0, where a condition in WHERE would be tested on each row it reads.
-        ranked = ranked.limit(case((broad, 0), else_=size)).subquery("ranked")
+        # and skips a half limited to 0, where a condition in WHERE would be tested on each row it reads. The
+        # two limits come from one count: a count in each LIMIT was made twice (up to 0.7 ms each at 100,000
+        # items, the part of decision 52's extra cost for middling words that was in the statement).
+        limits = (select(case((broad, 0), else_=size).label("ranked"), case((broad, size), else_=0).label("walked"))
+                  .select_from(matches.ids.limit(BROAD_MATCHES).subquery("counted"))
+                  .cte("limits").prefix_with("MATERIALIZED"))
+        ranked = ranked.limit(select(limits.c.ranked).scalar_subquery()).subquery("ranked")
         # Narrowed by facets, the newest-first index would be crossed end to end for a municipality's few items:
         # "+published_at" (the same value) keeps SQLite from walking it, so it seeks them by their facet instead.
         published = literal_column("+items.published_at") if narrowed else Item.published_at
         newest = (walked.with_only_columns(*columns, literal(0.0).label("rank"))
-                  .order_by(published.desc(), Item.id.desc()).limit(case((broad, size), else_=0))
+                  .order_by(published.desc(), Item.id.desc()).limit(select(limits.c.walked).scalar_subquery())
                   .subquery("walked"))
         return union_all(select(ranked), select(newest))
 

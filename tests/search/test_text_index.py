@@ -125,3 +125,27 @@ def test_a_broad_word_walked_newest_first_finds_what_ranking_every_match_finds(a
     if args.get("sort") == "newest" or db.engine.dialect.name == "sqlite":
         newest = sorted(walked.items, key=lambda item: (item.published_at, item.id), reverse=True)
         assert walked.items == newest
+
+
+def test_sqlite_counts_a_words_matches_once_for_both_halves(aged, app):
+    """SQLite chooses between ranking every match and walking the newest-first index by a count of the word's
+    matches (``newest_or_walked``): the count is made once, not once in each half's LIMIT; the ranked half and the
+    walked half's ids are the statement's other two reads of the text index."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the walked half is SQLite's")
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["db"]["engine"]
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        result = _search(aged.member_a, aged.now, q="kontorstol")
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+    assert result.total == len(aged.chairs)
+    [statement] = [statement for statement in statements if "MATCH" in statement]
+    assert statement.count("item_search MATCH") == 3
