@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
@@ -204,10 +204,22 @@ def factor_set_changes(version: str) -> str:
     return next((str(spec["changes"]) for spec in SHIPPED_FACTOR_SETS if spec["version"] == version), "")
 
 
+# The statements an item page runs on every view (its figures), built once: building and keying them anew cost
+# more than running them.
+_FACTOR_SET_IN_FORCE = (select(FactorSet).where(FactorSet.effective_from <= bindparam("on"))
+                        .order_by(FactorSet.effective_from.desc()).limit(1))
+_OVERRIDES_IN_FORCE = (select(FactorOverride).where(FactorOverride.municipality_id == bindparam("municipality_id"),
+                                                    FactorOverride.effective_from <= bindparam("on"))
+                       .order_by(FactorOverride.effective_from, FactorOverride.id))
+_OVERRIDES_OF_CATEGORIES = _OVERRIDES_IN_FORCE.where(
+    FactorOverride.category_id.in_(bindparam("category_ids", expanding=True)))
+_LINES_OF_CATEGORIES = select(CategoryFactor).where(
+    CategoryFactor.factor_set_id == bindparam("factor_set_id"),
+    CategoryFactor.category_id.in_(bindparam("category_ids", expanding=True)))
+
+
 def factor_set_in_force(on: date) -> FactorSet | None:
-    return db.session.scalar(
-        select(FactorSet).where(FactorSet.effective_from <= on).order_by(FactorSet.effective_from.desc()).limit(1)
-    )
+    return db.session.scalar(_FACTOR_SET_IN_FORCE, {"on": on})
 
 
 def default_factors(on: date) -> dict[int, CategoryFactor]:
@@ -220,11 +232,11 @@ def default_factors(on: date) -> dict[int, CategoryFactor]:
 def overrides_in_force(municipality: Municipality, on: date,
                        category_ids: Collection[int] | None = None) -> dict[int, FactorOverride]:
     """The newest override per category that has taken effect by ``on`` (of ``category_ids`` only, if given)."""
-    query = select(FactorOverride).where(FactorOverride.municipality_id == municipality.id,
-                                         FactorOverride.effective_from <= on)
-    if category_ids is not None:
-        query = query.where(FactorOverride.category_id.in_(category_ids))
-    rows = db.session.scalars(query.order_by(FactorOverride.effective_from, FactorOverride.id))
+    if category_ids is None:
+        rows = db.session.scalars(_OVERRIDES_IN_FORCE, {"municipality_id": municipality.id, "on": on})
+    else:
+        rows = db.session.scalars(_OVERRIDES_OF_CATEGORIES, {"municipality_id": municipality.id, "on": on,
+                                                             "category_ids": list(category_ids)})
     return {row.category_id: row for row in rows}  # later rows replace earlier ones
 
 
@@ -237,8 +249,8 @@ def factors_in_force(municipality: Municipality | None, on: date,
     if factor_set is None:
         return {}
     overrides = overrides_in_force(municipality, on, category_ids) if municipality is not None else {}
-    defaults = factor_set.factors if category_ids is None else db.session.scalars(select(CategoryFactor).where(
-        CategoryFactor.factor_set_id == factor_set.id, CategoryFactor.category_id.in_(category_ids)))
+    defaults = factor_set.factors if category_ids is None else db.session.scalars(
+        _LINES_OF_CATEGORIES, {"factor_set_id": factor_set.id, "category_ids": list(category_ids)})
     result = {}
     for default in defaults:
         override = overrides.get(default.category_id)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from marketplace.accounts import privacy
@@ -351,10 +351,14 @@ def open_offer(user: User, item: Item, now: datetime | None = None) -> WaitlistE
     return _open_offer(user, item, now or utcnow())
 
 
+# Asked on every view of a published item, built once (cheaper than building it anew).
+_OPEN_OFFER = select(WaitlistEntry).where(
+    WaitlistEntry.item_id == bindparam("item_id"), WaitlistEntry.user_id == bindparam("user_id"),
+    WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > bindparam("now"))
+
+
 def _open_offer(user: User, item: Item, now: datetime) -> WaitlistEntry | None:
-    return db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.item_id == item.id, WaitlistEntry.user_id == user.id,
-        WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > now))
+    return db.session.scalar(_OPEN_OFFER, {"item_id": item.id, "user_id": user.id, "now": now})
 
 
 def _offer_to_waitlist(item: Item, now: datetime) -> None:
