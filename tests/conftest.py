@@ -244,12 +244,12 @@ def region(app):
 
 @contextmanager
 def counting_queries(app):
-    """Collect one entry per SQL statement the app's engine runs inside the block."""
-    statements = []
+    """Collect the SQL of each statement the app's engine runs inside the block."""
+    statements: list[str] = []
     engine = app.extensions["db"]["engine"]
 
-    def count(*_args):
-        statements.append(1)
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:

@@ -12,6 +12,7 @@ from marketplace.listings.models import Item
 from marketplace.notifications.models import Notification
 from marketplace.search import services
 from marketplace.search.services import SearchParams
+from tests.conftest import counting_queries
 from tests.factories import make_item
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -144,24 +145,13 @@ def test_a_search_without_matches_lists_its_chosen_values_without_reading_labels
     """The facets of a search that finds nothing are its chosen values alone, under their own keys, with 0 (so
     they can be unticked): no label is read for them (one statement fewer for every typo). A search with matches
     reads them."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-    engine = app.extensions["db"]["engine"]
-
-    def collect(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
+    with counting_queries(app) as empty:
         found, result = ids(setup.member_a, **args)
-        labelled = len([statement for statement in statements if "categories.name_nb" in statement])
-        statements.clear()
+    with counting_queries(app) as matched:
         ids(setup.member_a, category="office_chair")
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
     assert found == [] and result.total == 0 and result.total_is_exact
-    assert labelled == 0 and len([statement for statement in statements if "categories.name_nb" in statement]) == 1
+    assert [statement for statement in empty if "categories.name_nb" in statement] == []
+    assert len([statement for statement in matched if "categories.name_nb" in statement]) == 1
     chosen = {facet: [(value.value, value.label, value.count, value.selected) for value in values]
               for facet, values in result.facets.items()}
     expected = {facet: [(args[facet], args[facet], 0, True)] if facet in args else []
@@ -323,19 +313,8 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
 def test_a_text_search_reads_the_text_index_once(setup, app):
     """Broad words match tens of thousands of documents at scale: the page, the total and every facet (here
     with two chosen facets and the unit facet) must come from one statement over the text index."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-    engine = app.extensions["db"]["engine"]
-
-    def collect(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
+    with counting_queries(app) as statements:
         found, result = ids(setup.member_a, q="stol", condition="good", municipality="kommune-a")
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
     assert set(found) == {setup.chair.id, setup.stack.id} and result.total == 2 and "unit" in result.facets
     assert len([statement for statement in statements if "item_search" in statement]) == 1
 

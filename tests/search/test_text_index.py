@@ -12,7 +12,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.search import index, services
 from marketplace.search.services import SearchParams
-from tests.conftest import fresh
+from tests.conftest import counting_queries, fresh
 from tests.factories import make_item
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -133,19 +133,8 @@ def test_sqlite_counts_a_words_matches_once_for_both_halves(aged, app):
     walked half's ids are the statement's other two reads of the text index."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the walked half is SQLite's")
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def collect(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["db"]["engine"]
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
+    with counting_queries(app) as statements:
         result = _search(aged.member_a, aged.now, q="kontorstol")
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
     assert result.total == len(aged.chairs)
     [statement] = [statement for statement in statements if "MATCH" in statement]
     assert statement.count("item_search MATCH") == 3
