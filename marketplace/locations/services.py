@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import is_signed_in, is_site_admin
@@ -90,16 +90,22 @@ def locations_of(municipality: Municipality, *, archived: bool = True,
                                                   Location.name, Location.id)))
 
 
+# Every search page lists them (its "where it stands" filter): built once, cheaper than building them anew.
+_ACTIVE_LOCATIONS = select(Location).where(Location.archived_at.is_(None)).order_by(
+    Location.municipality_id, Location.kind, Location.name)
+_ACTIVE_LOCATIONS_OF = _ACTIVE_LOCATIONS.where(Location.municipality_id.in_(bindparam("municipality_ids",
+                                                                                    expanding=True)))
+
+
 def visible_locations(user: User) -> list[Location]:
     """The active locations of the municipalities ``user`` belongs to (all, for a site admin): what the API's
     list and the item form offer. Items of other municipalities show their own location on the item."""
     if not is_signed_in(user):
         return []
-    query = select(Location).where(Location.archived_at.is_(None))
-    if not is_site_admin(user):
-        query = query.where(Location.municipality_id.in_(
-            [m.organisation_id for m in user.memberships if isinstance(m.organisation, Municipality)]))
-    return list(db.session.scalars(query.order_by(Location.municipality_id, Location.kind, Location.name)))
+    if is_site_admin(user):
+        return list(db.session.scalars(_ACTIVE_LOCATIONS))
+    return list(db.session.scalars(_ACTIVE_LOCATIONS_OF, {"municipality_ids": [
+        m.organisation_id for m in user.memberships if isinstance(m.organisation, Municipality)]}))
 
 
 # --- Changing -------------------------------------------------------------------------------------------

@@ -319,3 +319,17 @@ def test_the_check_constraint_refuses_overselling_even_past_the_service(setup):
         with db.session.begin_nested():
             db.session.execute(text("UPDATE items SET quantity_available = -1 WHERE id = :id"),
                                {"id": setup.chairs.id})
+
+
+def test_latest_of_mine_lists_the_newest_of_my_own_in_the_statuses_asked(setup):
+    """The home page's short list: the person's own reservations only, in the statuses asked for, newest first,
+    at most ``limit``."""
+    mine = [reserve(setup.member_a, setup.chairs, 1, now=SOON + timedelta(minutes=minute)) for minute in range(4)]
+    services.cancel(setup.member_a, mine[1], now=SOON + timedelta(hours=1))
+    colleague = make_user("colleague@a.example", Role.MEMBER, setup.a, unit=setup.school_a)
+    reserve(colleague, setup.chairs, 1, now=SOON + timedelta(minutes=9))  # someone else's, newer
+    db.session.commit()
+    open_statuses = [ReservationStatus.REQUESTED, ReservationStatus.APPROVED]
+    assert services.latest_of_mine(setup.member_a, open_statuses, limit=2) == [mine[3], mine[2]]
+    assert services.latest_of_mine(setup.member_a, open_statuses, limit=5) == [mine[3], mine[2], mine[0]]
+    assert services.latest_of_mine(setup.member_a, [ReservationStatus.CANCELLED], limit=5) == [mine[1]]
