@@ -150,8 +150,8 @@ def visibility_plan(user: User) -> Plan:
 
 
 _PUBLISHED = Item.status == ItemStatus.PUBLISHED
-# A member sees their municipality's published items, what they listed themselves and the inventory (what is in
-# use, for repair or recycling: never beyond the municipality).
+# What every member sees of their municipality: its published items and its inventory (what is in use, for repair
+# or recycling: never beyond the municipality). Each member sees what they listed themselves too (``_built``).
 _MEMBER_SEES = or_(_PUBLISHED, Item.status.in_(INVENTORY_STATUSES))
 
 

@@ -103,6 +103,11 @@ class NetworkOverview:
     neighbours: list[str]
     neighbour_count: int
 
+    @property
+    def more_neighbours(self) -> int:
+        """How many neighbours are counted but not named."""
+        return self.neighbour_count - len(self.neighbours)
+
 
 def network_overview(organisation: Organisation, limit: int | None = None) -> NetworkOverview:
     """``organisation``'s networks by name, and the other members of them by name: the first ``limit`` and how

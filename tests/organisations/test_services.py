@@ -30,6 +30,7 @@ def test_network_overview(region):
     # The others of the network, by name (B kommune, Hjelpen); C is in no network with A.
     assert overview == services.NetworkOverview([network], [region.b.name, region.partner.name], 2)
     assert services.network_overview(region.a, limit=1) == services.NetworkOverview([network], [region.b.name], 2)
+    assert services.network_overview(region.a, limit=1).more_neighbours == 1 and overview.more_neighbours == 0
     assert services.network_overview(region.c) == services.NetworkOverview([region.nord.name], [], 0)  # alone there
 
 
