@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from enum import StrEnum
@@ -129,6 +130,25 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list read a page at a time (``Database.page``): its rows, and how many the whole list holds."""
+
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def beyond_last(self) -> bool:
+        """Asked for a page after the last one (the list has rows, but none on this page)."""
+        return bool(self.total) and self.page > self.last_page
+
+
 class Database:
     """Holds the engine and hands out the session of the current application context."""
 
@@ -227,19 +247,20 @@ class Database:
         """How many rows ``query`` returns, counted in the database."""
         return self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
-    def page(self, query: Select | None, page: int, per_page: int) -> tuple[list, int]:
+    def page(self, query: Select | None, page: int, per_page: int) -> ListPage:
         """Page ``page`` (from 1) of ``query``'s rows, ``per_page`` a page, and how many rows there are in all: one
         COUNT, then one LIMIT/OFFSET read only if the page has rows. ``query`` selects one entity, without DISTINCT
         or GROUP BY (its rows are counted as they stand), and orders them totally (a unique key last), or pages
         could overlap or skip rows; None (nothing may be listed) is no rows."""
         if query is None:
-            return [], 0
+            return ListPage([], 0, page, per_page)
         # The FROM of the selected entity kept, so a condition naming no column (false(): deny) still counts rows.
         counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
         total = self.session.scalar(counted) or 0
         if (page - 1) * per_page >= total:
-            return [], total
-        return list(self.session.scalars(query.limit(per_page).offset((page - 1) * per_page))), total
+            return ListPage([], total, page, per_page)
+        return ListPage(list(self.session.scalars(query.limit(per_page).offset((page - 1) * per_page))), total, page,
+                    per_page)
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")

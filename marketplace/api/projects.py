@@ -109,12 +109,12 @@ def _detail(project: Project) -> ProjectDetail:
 def list_projects():
     """Any member of the municipality sees its projects; nobody outside it."""
     query = parse_query(ProjectQuery)
-    rows, total = db.page(projects.projects_query(current_user), query.page, query.per_page)
+    found = db.page(projects.projects_query(current_user), query.page, query.per_page)
     # The page's figures read together, in as many statements for twenty projects as for one.
-    figures = project_progress.progress_of(rows, oslo_date(utcnow()))
+    figures = project_progress.progress_of(found.rows, oslo_date(utcnow()))
     return respond(ProjectList(projects=[ProjectOut(**_project_fields(project, progress))
-                                         for project, progress in zip(rows, figures)],
-                               total=total, page=query.page, per_page=query.per_page))
+                                         for project, progress in zip(found.rows, figures)],
+                               total=found.total, page=query.page, per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/projects", summary="Start a building project", tag="projects",

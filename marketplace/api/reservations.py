@@ -83,8 +83,9 @@ def list_reservations():
     administrators; empty for others)."""
     query = parse_query(ReservationsQuery)
     statuses = [ReservationStatus(query.status)] if query.status else None
-    rows, total = overview.newest_first(current_user, query.role, statuses, query.page, query.per_page)
-    return respond(ReservationList(reservations=[reservation_out(r) for r in rows], total=total, page=query.page,
+    found = overview.newest_first(current_user, query.role, statuses, query.page, query.per_page)
+    return respond(ReservationList(reservations=[reservation_out(r) for r in found.rows], total=found.total,
+                                   page=query.page,
                                    per_page=query.per_page))
 
 

@@ -91,9 +91,9 @@ def list_wanted():
     query = parse_query(WantedQuery)
     listed = wanted.our_notices_query(current_user) if query.view == "ours" else wanted.open_notices_query(
         current_user)
-    rows, total = db.page(listed, query.page, query.per_page)
-    return respond(WantedList(notices=[notice_out(notice) for notice in rows], total=total, page=query.page,
-                              per_page=query.per_page))
+    found = db.page(listed, query.page, query.per_page)
+    return respond(WantedList(notices=[notice_out(notice) for notice in found.rows], total=found.total,
+                              page=query.page, per_page=query.per_page))
 
 
 @registry.route(blueprint, "POST", "/wanted", summary="Post a wanted notice", tag="wanted", body=WantedCreate,
@@ -129,8 +129,8 @@ def list_needs():
     listed = wanted.our_needs_query(current_user)
     if listed is not None:  # the page's reservation ids in one statement, not one a need
         listed = listed.options(selectinload(Need.reservations))
-    rows, total = db.page(listed, query.page, query.per_page)
-    return respond(NeedList(needs=[need_out(need) for need in rows], total=total, page=query.page,
+    found = db.page(listed, query.page, query.per_page)
+    return respond(NeedList(needs=[need_out(need) for need in found.rows], total=found.total, page=query.page,
                             per_page=query.per_page))
 
 

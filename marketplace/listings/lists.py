@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import User
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.listings.models import (INVENTORY_STATUSES, Category, Condition, Item, ItemOffer, ItemStatus,
                                          MeasureUnit, Photo)
 from marketplace.listings.visibility import visible_items_clause
@@ -85,32 +85,18 @@ def recent_items(user: User, limit: int = 6) -> list[Card]:
     return cards(list(db.session.scalars(newest)))
 
 
-@dataclass(frozen=True)
-class ItemsPage:
-    """One page of a list of cards, and how many the whole list holds."""
-
-    items: list[Card]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def last_page(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None, page: int = 1,
-                          per_page: int | None = None) -> ItemsPage:
+                          per_page: int | None = None) -> ListPage:
     """The items of the user's municipality that they may see, last changed first, a page at a time (the "our
     listings" page; ``OURS_PER_PAGE`` unless given); a page past the last is the last."""
     per_page = per_page or OURS_PER_PAGE
     municipality = user.municipality
     if municipality is None:
-        return ItemsPage([], 0, 1, per_page)
+        return ListPage([], 0, 1, per_page)
     ours = select(Item.id).where(visible_items_clause(user, utcnow()), Item.municipality_id == municipality.id,
                                  Item.status.in_(statuses) if statuses else Item.status.not_in(INVENTORY_STATUSES))
     total = db.session.scalar(ours.with_only_columns(func.count(Item.id))) or 0
     page = max(1, min(page, -(-total // per_page) or 1))
     ids = db.session.scalars(ours.order_by(Item.updated_at.desc(), Item.id.desc())
                              .limit(per_page).offset((page - 1) * per_page)) if total else []
-    return ItemsPage(cards(list(ids)), total, page, per_page)
+    return ListPage(cards(list(ids)), total, page, per_page)

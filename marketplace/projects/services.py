@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact import ledger
@@ -43,6 +43,7 @@ from marketplace.wanted.signals import need_covered_elsewhere
 # Inventory that can furnish a project: what is in use elsewhere, or waiting for repair.
 MOVABLE_STATUSES = (ItemStatus.IN_USE, ItemStatus.FOR_REPAIR)
 MATCHES_SHOWN = 12
+PROJECTS_PER_PAGE = 20
 # Reservations that cover a need: held, approved or handed over (a cancelled or lapsed one covers nothing).
 LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED, ReservationStatus.COLLECTED)
 
@@ -85,10 +86,10 @@ class NeedMatches:
 
 # --- Seeing ---------------------------------------------------------------------------------------------
 
-def projects(actor: User) -> list[Project]:
-    """The actor's municipality's projects: active ones first, those due soonest first (the projects page)."""
-    query = projects_query(actor)
-    return [] if query is None else list(db.session.scalars(query))
+def projects(actor: User, page: int = 1) -> ListPage:
+    """Page ``page`` of the actor's municipality's projects: active ones first, those due soonest first (the
+    projects page)."""
+    return db.page(projects_query(actor), page, PROJECTS_PER_PAGE)
 
 
 def projects_query(actor: User) -> Select[tuple[Project]] | None:

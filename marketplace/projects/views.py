@@ -8,7 +8,7 @@ import csv
 import io
 from itertools import groupby
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,9 +48,9 @@ def _show_errors(form, errors: dict[str, str], fallback) -> None:
 def overview():
     if not permissions.can_see_projects(current_user, current_user.municipality):
         abort(403)
-    today = oslo_date(utcnow())
-    found = services.projects(current_user)
-    return render_template("projects/list.html", projects=list(zip(found, progress_of(found, today))))
+    found = services.projects(current_user, parse_id(request.args.get("page")) or 1)
+    figures = progress_of(found.rows, oslo_date(utcnow()))
+    return render_template("projects/list.html", found=found, projects=list(zip(found.rows, figures)))
 
 
 @blueprint.route("/projects/new", methods=["GET", "POST"])

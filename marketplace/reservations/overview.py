@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_list_items
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.listings.models import Item
 from marketplace.reservations import loans, services
 from marketplace.reservations.forms import OverviewQuery
@@ -59,31 +59,18 @@ PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
-class ReservationPage:
-    """One page of a tab's list: its rows, how many the whole list holds and how many of those are open."""
+class ReservationPage(ListPage):
+    """One page of a tab's list (``rows``: its reservations), and how many of the whole list are open."""
 
-    reservations: list[Reservation]
-    total: int
-    open: int
-    page: int
-    per_page: int = PAGE_SIZE
-
-    @property
-    def last_page(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def beyond_last(self) -> bool:
-        """Asked for a page after the last one (the list has rows, but none on this page)."""
-        return bool(self.total) and self.page > self.last_page
+    open: int = 0
 
     @property
     def open_rows(self) -> list[Reservation]:
-        return [reservation for reservation in self.reservations if reservation.status in OPEN_STATUSES]
+        return [reservation for reservation in self.rows if reservation.status in OPEN_STATUSES]
 
     @property
     def finished_rows(self) -> list[Reservation]:
-        return [reservation for reservation in self.reservations if reservation.status not in OPEN_STATUSES]
+        return [reservation for reservation in self.rows if reservation.status not in OPEN_STATUSES]
 
 
 def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime | None = None) -> ReservationPage:
@@ -91,7 +78,7 @@ def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime 
     reservations, or those of their municipality's items if they handle them (none otherwise)."""
     listed = _listed(user, tab)
     if listed is None:
-        return ReservationPage([], 0, 0, query.page)
+        return ReservationPage([], 0, query.page, PAGE_SIZE)
     if query.loans:
         listed = loans.filtered(listed, "" if query.loans == "all" else query.loans, now or utcnow())
     elif query.status is not None:
@@ -99,7 +86,7 @@ def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime 
     counted = listed.with_only_columns(func.count(Reservation.id),
                                        func.count(case((Reservation.status.in_(OPEN_STATUSES), 1))))
     total, open_ = db.session.execute(counted).one()
-    found = ReservationPage([], total, open_, query.page)
+    found = ReservationPage([], total, query.page, PAGE_SIZE, open=open_)
     if not total or found.beyond_last:
         return found  # nothing to read: no OFFSET into rows that are not there
     # Loans are listed as they always were: those due back first.
@@ -107,7 +94,7 @@ def reservations_page(user: User, tab: str, query: OverviewQuery, now: datetime 
                                                                        Reservation.id.desc())
     rows = db.session.scalars(listed.order_by(OPEN_FIRST, *within).limit(PAGE_SIZE)
                               .offset((query.page - 1) * PAGE_SIZE).options(*_ROW_OPTIONS))
-    return replace(found, reservations=list(rows))
+    return replace(found, rows=list(rows))
 
 
 # What a row of the page does not show, and would otherwise load in two more statements: the items' photos and the
@@ -116,12 +103,12 @@ _ROW_OPTIONS = (lazyload(Reservation.requester), joinedload(Reservation.item).la
 
 
 def newest_first(user: User, tab: str, statuses: list[ReservationStatus] | None, page: int,
-                 per_page: int) -> tuple[list[Reservation], int]:
+                 per_page: int) -> ListPage:
     """Page ``page`` of a tab's reservations in ``statuses`` (all: None), newest first, and how many there are:
     the JSON API's list, in its order since version 1, counted and paged in SQL."""
     listed = _listed(user, tab)
     if listed is None:
-        return [], 0
+        return ListPage([], 0, page, per_page)
     if statuses:
         listed = listed.where(Reservation.status.in_(statuses))
     return db.page(listed.order_by(Reservation.created_at.desc(), Reservation.id.desc()), page, per_page)

@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.accounts.permissions import can_administer_municipality
 from marketplace.audit import services as audit
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings import services as listings
@@ -54,6 +54,7 @@ from marketplace.wanted.signals import need_covered_elsewhere
 from marketplace.wanted.visibility import visible_notices_clause
 
 MAX_FOUND_KEPT = 12  # matching items remembered on the need, for the certificate
+LIST_PAGE_SIZE = 50  # notices or needs a page: the wanted pages and "our needs"
 
 
 class WantedError(ValueError):
@@ -97,9 +98,10 @@ def find_visible_notice(user: User, notice_id: int, now: datetime | None = None)
     return notice
 
 
-def open_notices(user: User, now: datetime | None = None) -> list[WantedNotice]:
-    """Open notices ``user`` may see, soonest needed first (the "wanted" page)."""
-    return list(db.session.scalars(open_notices_query(user, now)))
+def open_notices(user: User, now: datetime | None = None, page: int = 1) -> ListPage:
+    """Page ``page`` of the open notices ``user`` may see, soonest needed first (the "wanted" page): a network
+    of many municipalities has thousands open at once."""
+    return db.page(open_notices_query(user, now), page, LIST_PAGE_SIZE)
 
 
 def open_notices_query(user: User, now: datetime | None = None) -> Select[tuple[WantedNotice]]:
@@ -108,10 +110,9 @@ def open_notices_query(user: User, now: datetime | None = None) -> Select[tuple[
             .order_by(WantedNotice.needed_by.is_(None), WantedNotice.needed_by, WantedNotice.id.desc()))
 
 
-def our_notices(user: User) -> list[WantedNotice]:
-    """The notices of the user's municipality, every status, newest first ("our notices")."""
-    query = our_notices_query(user)
-    return [] if query is None else list(db.session.scalars(query))
+def our_notices(user: User, page: int = 1) -> ListPage:
+    """Page ``page`` of the notices of the user's municipality, every status, newest first ("our notices")."""
+    return db.page(our_notices_query(user), page, LIST_PAGE_SIZE)
 
 
 def our_notices_query(user: User) -> Select[tuple[WantedNotice]] | None:
@@ -280,10 +281,10 @@ def find_need(user: User, need_id: int) -> Need:
     return need
 
 
-def our_needs(user: User) -> list[Need]:
-    """The needs of the user's municipality, newest first."""
-    query = our_needs_query(user)
-    return [] if query is None else list(db.session.scalars(query))
+def our_needs(user: User, page: int = 1) -> ListPage:
+    """Page ``page`` of the needs of the user's municipality, newest first: every purchase considered is one, so
+    they add up over the years."""
+    return db.page(our_needs_query(user), page, LIST_PAGE_SIZE)
 
 
 def our_needs_query(user: User) -> Select[tuple[Need]] | None:

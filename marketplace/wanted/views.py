@@ -33,6 +33,10 @@ def _input(form, input_class):
     return notice_input(form.input_values(), input_class)
 
 
+def _page() -> int:
+    return parse_id(request.args.get("page")) or 1
+
+
 def _show_errors(form, error: services.WantedError) -> None:
     for name, message in error.errors.items():
         field = getattr(form, name, None) or form.title
@@ -43,14 +47,15 @@ def _show_errors(form, error: services.WantedError) -> None:
 
 @blueprint.get("/wanted")
 def notices():
-    return render_template("wanted/notices.html", notices=services.open_notices(current_user), ours=False)
+    found = services.open_notices(current_user, page=_page())
+    return render_template("wanted/notices.html", found=found, ours=False)
 
 
 @blueprint.get("/wanted/ours")
 def ours():
     if not permissions.can_post_notice(current_user):
         abort(403)
-    return render_template("wanted/notices.html", notices=services.our_notices(current_user), ours=True)
+    return render_template("wanted/notices.html", found=services.our_notices(current_user, _page()), ours=True)
 
 
 @blueprint.route("/wanted/new", methods=["GET", "POST"])
@@ -114,7 +119,7 @@ def close(notice_id: int, status: str):
 def needs():
     if not permissions.can_post_notice(current_user):
         abort(403)
-    return render_template("wanted/needs.html", needs=services.our_needs(current_user),
+    return render_template("wanted/needs.html", found=services.our_needs(current_user, _page()),
                            awaiting=services.needs_awaiting_approval(current_user))
 
 

@@ -88,7 +88,7 @@ def assert_the_register_is_in_as_inventory_only(setup):
         for person in (setup.member_a, setup.member_b):
             found = search.search(person, search.SearchParams())
             assert item not in found.items and found.total == 0
-        assert item.id not in {card.id for card in lists.my_municipality_items(setup.caretaker_a).items}
+        assert item.id not in {card.id for card in lists.my_municipality_items(setup.caretaker_a).rows}
         for person in (setup.member_b, setup.caretaker_b, setup.member_c, setup.partner_user, setup.network_admin):
             with pytest.raises(NotVisible):
                 listings.find_item(person, item.id)

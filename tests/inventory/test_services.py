@@ -67,7 +67,7 @@ def test_the_market_shows_no_item_in_use_even_at_home(chairs):
             assert chairs.chairs not in results.items and results.total == 1
             assert sum(value.count for value in results.facets["category"]) == 1
     assert chairs.chairs.id not in {card.id for card in lists.recent_items(chairs.member_a)}
-    ours = {card.id for card in lists.my_municipality_items(chairs.caretaker_a).items}
+    ours = {card.id for card in lists.my_municipality_items(chairs.caretaker_a).rows}
     assert chairs.chairs.id not in ours and chairs.listing.id in ours
 
 

@@ -27,19 +27,19 @@ def test_our_listings_come_a_page_at_a_time_each_once_last_changed_first(ours):
     region, items = ours
     pages = [lists.my_municipality_items(region.caretaker_a, page=page, per_page=2) for page in (1, 2, 3)]
     assert [page.total for page in pages] == [5, 5, 5] and [page.last_page for page in pages] == [3, 3, 3]
-    shown = [card.id for page in pages for card in page.items]
+    shown = [card.id for page in pages for card in page.rows]
     assert shown == [item.id for item in sorted(items, key=lambda item: (item.updated_at, item.id), reverse=True)]
-    assert lists.my_municipality_items(region.caretaker_a, page=9, per_page=2).items == pages[2].items  # the last
+    assert lists.my_municipality_items(region.caretaker_a, page=9, per_page=2).rows == pages[2].rows  # the last
     drafts = lists.my_municipality_items(region.caretaker_a, [ItemStatus.DRAFT], per_page=2)
-    assert [card.id for card in drafts.items] == [items[2].id] and drafts.total == 1
-    assert {card.municipality_name for page in pages for card in page.items} == {region.a.name}
+    assert [card.id for card in drafts.rows] == [items[2].id] and drafts.total == 1
+    assert {card.municipality_name for page in pages for card in page.rows} == {region.a.name}
 
 
 def test_cards_of_our_listings_read_the_first_photo_with_the_rows(ours):
     region, items = ours
     photo = services.upload_photo(region.caretaker_a, jpeg_bytes(), item=items[0])
     db.session.commit()
-    found = {card.id: card.thumbnail_id for card in lists.my_municipality_items(region.caretaker_a).items}
+    found = {card.id: card.thumbnail_id for card in lists.my_municipality_items(region.caretaker_a).rows}
     assert found[items[0].id] == photo.id and found[items[1].id] == 0
 
 

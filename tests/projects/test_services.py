@@ -60,11 +60,11 @@ def test_only_a_municipal_admin_starts_a_project_and_only_its_people_see_it(dult
     assert set(refused.value.errors) == {"name", "due"}
     for person in (dulten.member_a, dulten.caretaker_a):
         assert services.find_project(person, dulten.project.id) == dulten.project
-        assert services.projects(person) == [dulten.project]
+        assert services.projects(person).rows == [dulten.project]
     for person in (dulten.member_b, dulten.caretaker_b, dulten.partner_user, dulten.network_admin):
         with pytest.raises(NotVisible):
             services.find_project(person, dulten.project.id)
-        assert services.projects(person) == []
+        assert services.projects(person).rows == []
     with pytest.raises(Forbidden):  # a member sees, but does not run, the project
         add(dulten.__class__(**{**vars(dulten), "caretaker_a": dulten.member_a}), 2)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(

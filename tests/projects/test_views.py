@@ -16,7 +16,7 @@ from marketplace.projects import services
 from marketplace.projects.models import Placement, Project, ProjectNeed
 from marketplace.reservations.models import WouldBuyNew
 from marketplace.wanted.models import NeedOutcome
-from tests.conftest import fresh, login
+from tests.conftest import counting_queries, fresh, login
 from tests.factories import item_input, make_item
 from tests.projects.test_services import DUE, LONG_AGO, NOW, add
 
@@ -139,3 +139,26 @@ def test_the_municipality_s_climate_report_shows_each_project_and_its_internal_r
     other = client.get(f"/report?scope=municipality:kommune-b&period=custom&from={NOW.year}-01-01"
                        f"&to={NOW.year}-12-31").get_data(as_text=True)
     assert 'id="building-projects"' not in other
+
+
+def test_the_projects_come_a_page_at_a_time_in_as_many_statements_for_many_as_for_one(client, library, web_app,
+                                                                                      monkeypatch):
+    login(client, "member@a.example")
+    with counting_queries(web_app) as one:
+        assert "Nytt bibliotek, Dulten" in client.get("/projects").get_data(as_text=True)
+    for number in range(4):
+        library.project = services.start_project(library.admin_a, services.ProjectInput(
+            name=f"Skole {number}", due=DUE + timedelta(days=number + 1)), now=NOW)
+        add(library, number + 1)
+    db.session.commit()
+    with counting_queries(web_app) as five:
+        page = client.get("/projects").get_data(as_text=True)
+    assert all(f"Skole {number}" in page for number in range(4)) and page.count("1 behov") == 5
+    assert len(five) == len(one)  # the figures of a page's projects are read together (progress_of)
+    monkeypatch.setattr(services, "PROJECTS_PER_PAGE", 2)
+    pages = [client.get(f"/projects?page={number}").get_data(as_text=True) for number in (1, 2, 3, 4)]
+    # Due soonest first: the library (60 days), then the schools in the order they are due.
+    assert ["Nytt bibliotek, Dulten" in pages[0], "Skole 0" in pages[0], "Skole 1" in pages[1],
+            "Skole 3" in pages[2]] == [True] * 4
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[2] and 'rel="next"' not in pages[2]
+    assert 'id="beyond-last"' in pages[3] and 'href="/projects?page=3"' in pages[3]

@@ -85,7 +85,7 @@ def test_reminders_before_due_and_when_overdue_each_once(lent):
     assert kinds(lent.caretaker_a, "loan_overdue_lender") == 1 and kinds(lent.admin_a, "loan_overdue_lender") == 1
     assert reservation.overdue(T0 + timedelta(days=15))
     def listed(user, tab, loan_filter, now):
-        return overview.reservations_page(user, tab, OverviewQuery(loans=loan_filter), now).reservations
+        return overview.reservations_page(user, tab, OverviewQuery(loans=loan_filter), now).rows
 
     assert [loan.id for loan in listed(lent.member_a, overview.MINE, "overdue", T0 + timedelta(days=15))] \
         == [reservation.id]

@@ -46,7 +46,7 @@ def _pages(user, tab, **query):
     pages = []
     while True:
         found = overview.reservations_page(user, tab, OverviewQuery(page=len(pages) + 1, **query))
-        if not found.reservations:
+        if not found.rows:
             assert found.beyond_last or found.total == 0
             return pages
         pages.append(found)
@@ -54,9 +54,9 @@ def _pages(user, tab, **query):
 
 def test_open_reservations_come_first_then_the_history_each_once(history):
     pages = _pages(history.caretaker_a, overview.INCOMING)
-    assert [len(page.reservations) for page in pages] == [PAGE, PAGE, 60 - 2 * PAGE]
+    assert [len(page.rows) for page in pages] == [PAGE, PAGE, 60 - 2 * PAGE]
     assert {(page.total, page.open, page.last_page) for page in pages} == {(60, REQUESTED + APPROVED, 3)}
-    listed = [reservation for page in pages for reservation in page.reservations]
+    listed = [reservation for page in pages for reservation in page.rows]
     assert sorted(reservation.id for reservation in listed) == sorted(history.asked)  # all of them, each once
     assert [reservation.status for reservation in listed] == (
         [ReservationStatus.REQUESTED] * REQUESTED + [ReservationStatus.APPROVED] * APPROVED
@@ -69,25 +69,25 @@ def test_open_reservations_come_first_then_the_history_each_once(history):
     assert not pages[1].open_rows
     # The requester's own tab lists the same 60, as they see them.
     mine = _pages(history.member_b, overview.MINE)
-    assert sorted(r.id for page in mine for r in page.reservations) == sorted(history.asked)
+    assert sorted(r.id for page in mine for r in page.rows) == sorted(history.asked)
 
 
 def test_no_page_of_any_tab_shows_another_municipality_s_reservations(history):
     theirs = _pages(history.caretaker_b, overview.INCOMING)
-    assert [[r.id for r in page.reservations] for page in theirs] == [list(reversed(history.theirs))]
-    assert all(r.municipality_id == history.b.id for page in theirs for r in page.reservations)
+    assert [[r.id for r in page.rows] for page in theirs] == [list(reversed(history.theirs))]
+    assert all(r.municipality_id == history.b.id for page in theirs for r in page.rows)
     for tab in (overview.MINE, overview.INCOMING):
         for page in _pages(history.caretaker_a, tab):
-            assert not set(history.theirs) & {r.id for r in page.reservations}
+            assert not set(history.theirs) & {r.id for r in page.rows}
     # Who handles no reservations has no incoming list, whatever the link asks for.
     for user in (history.member_a, history.member_c, history.network_admin):
         assert overview.reservations_page(user, overview.INCOMING, OverviewQuery()) == overview.ReservationPage(
-            [], 0, 0, 1)
+            [], 0, 1, overview.PAGE_SIZE)
 
 
 def test_filters_are_paged_and_counted_too(history):
     rejected = _pages(history.caretaker_a, overview.INCOMING, status=ReservationStatus.REJECTED)
-    assert [len(page.reservations) for page in rejected] == [PAGE, REJECTED - PAGE]
+    assert [len(page.rows) for page in rejected] == [PAGE, REJECTED - PAGE]
     assert {(page.total, page.open) for page in rejected} == {(REJECTED, 0)}
     waiting = overview.reservations_page(history.caretaker_a, overview.INCOMING,
                                          OverviewQuery(status=ReservationStatus.REQUESTED))
@@ -95,7 +95,7 @@ def test_filters_are_paged_and_counted_too(history):
     for loans in ("all", *LOAN_FILTERS):
         assert _pages(history.caretaker_a, overview.INCOMING, loans=loans) == []
     past = overview.reservations_page(history.caretaker_a, overview.INCOMING, OverviewQuery(page=4))
-    assert past.beyond_last and past.reservations == [] and past.last_page == 3
+    assert past.beyond_last and past.rows == [] and past.last_page == 3
 
 
 @pytest.mark.parametrize(("written", "page", "ignored"), [

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from marketplace.accounts.models import Role
-from marketplace.db import db
+from marketplace.db import ListPage, db
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.impact import ledger
 from marketplace.impact import services as impact
@@ -167,9 +167,9 @@ def test_permission_matrix(setup):
             services.find_reservation(user, reservation.id)
     assert services.find_reservation(setup.caretaker_b, reservation.id) == reservation  # the requester's side
     assert services.find_reservation(setup.caretaker_a, reservation.id) == reservation  # the owner side
-    assert overview.newest_first(setup.caretaker_b, overview.INCOMING, None, 1, 25) == ([], 0)
-    assert overview.newest_first(setup.caretaker_a, overview.INCOMING, None, 1, 25) == ([reservation], 1)
-    assert overview.newest_first(setup.member_b, overview.MINE, None, 1, 25) == ([reservation], 1)
+    assert overview.newest_first(setup.caretaker_b, overview.INCOMING, None, 1, 25) == ListPage([], 0, 1, 25)
+    assert overview.newest_first(setup.caretaker_a, overview.INCOMING, None, 1, 25) == ListPage([reservation], 1, 1, 25)
+    assert overview.newest_first(setup.member_b, overview.MINE, None, 1, 25) == ListPage([reservation], 1, 1, 25)
     services.cancel(setup.member_b, reservation)
     assert setup.chairs.quantity_available == 10
 

@@ -55,7 +55,7 @@ def test_a_notice_travels_by_the_listing_stages(setup):
     assert notice.network_visible_at == T0 + 3 * DAY and notice.partner_visible_at == T0 + 10 * DAY
 
     def sees(user, when):
-        return [n.id for n in services.open_notices(user, when)] == [notice.id]
+        return [n.id for n in services.open_notices(user, when).rows] == [notice.id]
 
     assert sees(setup.caretaker_a, T0) and not sees(setup.member_b, T0)
     assert sees(setup.member_b, T0 + 3 * DAY) and sees(setup.network_admin, T0 + 3 * DAY)
@@ -113,8 +113,8 @@ def test_notices_close_when_withdrawn_met_or_past_their_date(setup):
     assert (withdrawn.status, met.status, dated.status) == (
         NoticeStatus.WITHDRAWN, NoticeStatus.MET, NoticeStatus.EXPIRED)
     assert db.session.scalar(select(func.count()).select_from(SavedSearch)) == 0  # the alerts end too
-    assert services.open_notices(setup.member_a, T0) == []
-    assert len(services.our_notices(setup.member_a)) == 3
+    assert services.open_notices(setup.member_a, T0).rows == []
+    assert services.our_notices(setup.member_a).total == 3
 
 
 def test_bad_notice_input_is_refused_and_changes_nothing(setup):
@@ -124,7 +124,7 @@ def test_bad_notice_input_is_refused_and_changes_nothing(setup):
             services.post_notice(setup.member_a, bad, now=T0)
     with pytest.raises(Forbidden):
         services.post_notice(setup.partner_user, notice_input(), now=T0)
-    assert services.our_notices(setup.member_a) == []
+    assert services.our_notices(setup.member_a).rows == []
 
 
 def test_a_caretaker_answers_a_notice_with_an_item_the_poster_can_see(setup):

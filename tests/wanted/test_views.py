@@ -193,3 +193,37 @@ def test_the_need_form_names_the_returned_device(client, setup):
     assert response.status_code == 303
     fresh()
     assert db.session.scalar(select(Need.returned_asset_tag)) == "A-9"
+
+
+def _shown(page: str, titles: list[str]) -> list[str]:
+    """The titles linked on ``page``, in the page's order."""
+    return sorted((title for title in titles if f">{title}</a>" in page), key=lambda title: page.index(f">{title}</a>"))
+
+
+@pytest.mark.parametrize("path", ["/wanted", "/wanted/ours", "/needs"])
+def test_the_lists_come_a_page_at_a_time(client, setup, monkeypatch, path):
+    """A network's open notices, and a municipality's notices and needs over the years, run to thousands: each
+    page reads its own rows, the pager links the pages, and a page after the last says so and links back."""
+    monkeypatch.setattr(services, "LIST_PAGE_SIZE", 2)
+    titles = [f"Behov {number}" for number in range(5)]
+    for title in titles:
+        data = {"title": title, "category": setup.a_chairs.category, "quantity": Decimal(2)}
+        if path == "/needs":
+            services.register_need(setup.member_a, services.NeedInput(**data))
+        else:
+            services.post_notice(setup.member_a, services.NoticeInput(**data))
+    db.session.commit()
+    login(client, "member@a.example")
+    pages = [client.get(f"{path}?page={number}").get_data(as_text=True) for number in (1, 2, 3)]
+    shown = [_shown(page, titles) for page in pages]
+    assert [len(titles_of_page) for titles_of_page in shown] == [2, 2, 1]
+    assert sorted(sum(shown, [])) == titles  # no notice twice, none left out
+    assert shown[0] == titles[:-3:-1]  # newest first: the last posted leads
+    assert 'rel="next"' in pages[0] and 'rel="prev"' not in pages[0]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' not in pages[2] and "Side 3 av 3" in pages[2]
+    assert _shown(client.get(f"{path}?page=abc").get_data(as_text=True), titles) == shown[0]
+    beyond = client.get(f"{path}?page=9")
+    text = beyond.get_data(as_text=True)
+    assert beyond.status_code == 200 and 'id="beyond-last"' in text and f'href="{path}?page=3"' in text
+    assert not _shown(text, titles)
+
