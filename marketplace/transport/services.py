@@ -23,14 +23,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.errors import Forbidden, NotVisible
 from marketplace.i18n import OSLO, oslo_date
 from marketplace.impact.models import ReuseEvent
@@ -50,6 +50,7 @@ MAX_VOLUME_M3 = Decimal("1000")
 MAX_WEIGHT_KG = Decimal("100000")
 MAX_FLOORS = 100
 MAX_STOP = 999
+QUEUE_PAGE_SIZE = 50
 MAX_WINDOW_DAYS = 366  # how far ahead, and how long, a window may be
 REQUESTABLE = (ReservationStatus.REQUESTED, ReservationStatus.APPROVED)
 
@@ -91,18 +92,23 @@ def history(request: TransportRequest) -> list[AuditEvent]:
     ).order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def queue(user: User, status: TransportStatus | None = None) -> list[TransportRequest]:
-    """The coordinator's queue: the requests of the user's municipality, open ones first by window; empty for
+def queue(user: User, status: TransportStatus | None = None, page: int = 1) -> ListPage:
+    """Page ``page`` of the coordinator's queue (``queue_query``): the open requests come first, and the history
+    behind them grows by every transport the municipality has run."""
+    return db.page(queue_query(user, status), page, QUEUE_PAGE_SIZE)
+
+
+def queue_query(user: User, status: TransportStatus | None = None) -> Select[tuple[TransportRequest]] | None:
+    """The coordinator's queue: the requests of the user's municipality, open ones first by window; None for
     anybody who does not run its transport."""
     municipality = getattr(user, "municipality", None)
     if municipality is None or not can_coordinate_transport(user, municipality):
-        return []
+        return None
     query = select(TransportRequest).where(TransportRequest.municipality_id == municipality.id)
     if status is not None:
         query = query.where(TransportRequest.status == status)
-    return list(db.session.scalars(query.order_by(
-        TransportRequest.status.in_(OPEN_STATUSES).desc(), TransportRequest.scheduled_date,
-        TransportRequest.window_from, TransportRequest.id)))
+    return query.order_by(TransportRequest.status.in_(OPEN_STATUSES).desc(), TransportRequest.scheduled_date,
+                          TransportRequest.window_from, TransportRequest.id)
 
 
 def own_side_requests(user: User) -> list[TransportRequest]:
@@ -120,8 +126,9 @@ def own_side_requests(user: User) -> list[TransportRequest]:
 
 def visible_requests(user: User) -> list[TransportRequest]:
     """The API's list: the caller's coordinator queue, then their own side's requests, each once."""
+    queued = queue_query(user)
     seen, rows = set(), []
-    for row in [*queue(user), *own_side_requests(user)]:
+    for row in [*(db.session.scalars(queued) if queued is not None else []), *own_side_requests(user)]:
         if row.id not in seen:
             seen.add(row.id)
             rows.append(row)

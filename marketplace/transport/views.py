@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from marketplace.errors import Forbidden
 from marketplace.i18n import oslo_date
+from marketplace.inputs import parse_id
 from marketplace.db import utcnow
 from marketplace.reservations import services as reservations
 from marketplace.reservations.signals import reservation_page
@@ -69,7 +70,8 @@ def queue():
         raise Forbidden
     status = request.args.get("status", "")
     chosen = TransportStatus(status) if status in {s.value for s in TransportStatus} else None
-    return render_template("transport/queue.html", requests=services.queue(current_user, chosen), status=status,
+    found = services.queue(current_user, chosen, parse_id(request.args.get("page")) or 1)
+    return render_template("transport/queue.html", found=found, status=status if chosen else "",
                            statuses=list(TransportStatus), today=oslo_date(utcnow()))
 
 

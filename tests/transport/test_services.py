@@ -162,8 +162,8 @@ def test_who_may_do_what(setup):
         ask(setup, user=setup.member_a)
     with pytest.raises(Forbidden):
         services.run_sheet(setup.member_b, DAY)
-    assert services.queue(setup.transport_a) == [transport] and services.queue(setup.transport_b) == []
-    assert services.queue(setup.admin_a) == [transport] and services.queue(setup.caretaker_a) == []
+    assert services.queue(setup.transport_a).rows == [transport] and services.queue(setup.transport_b).rows == []
+    assert services.queue(setup.admin_a).rows == [transport] and services.queue(setup.caretaker_a).rows == []
     assert services.visible_requests(setup.member_b) == [transport]
     assert services.visible_requests(setup.member_a) == []
     # The narrow way past collect's sides is for coordinators of the giving municipality only.

@@ -13,6 +13,7 @@ from marketplace.i18n import oslo_date
 from marketplace.impact.models import ReuseEvent
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
+from marketplace.transport import services
 from marketplace.transport.models import TransportRequest, TransportStatus
 from tests.conftest import fresh, login
 from tests.factories import make_item, make_user
@@ -126,3 +127,25 @@ def test_who_gets_what(web_app, setup):
     # Somebody outside the reservation cannot order transport for it.
     assert signed_in(web_app, "member@a.example").get(
         f"/reservations/{setup.reservation.id}/transport").status_code == 404
+
+
+def test_the_queue_comes_a_page_at_a_time_with_its_filter_kept(web_app, setup, monkeypatch):
+    """A municipality's queue keeps every transport it has run behind the open ones: a page at a time."""
+    monkeypatch.setattr(services, "QUEUE_PAGE_SIZE", 2)
+    ordered = []
+    for number in range(3):
+        reservation = setup.reservation if number == 0 else reservations.reserve(
+            setup.member_b, setup.chairs.id, Decimal(1), would_buy_new=WouldBuyNew.YES)
+        ordered.append(services.request_transport(setup.member_b, reservation, window_from=setup.today,
+                                                  window_to=setup.today, to_unit_id=setup.school_b.id).id)
+    db.session.commit()
+    coordinator = signed_in(web_app, "transport@a.example")
+    pages = [coordinator.get(f"/transport?status=requested&page={number}").get_data(as_text=True)
+             for number in (1, 2, 3)]
+    shown = [[request_id for request_id in ordered if f'href="/transport/{request_id}"' in page] for page in pages]
+    assert [len(ids) for ids in shown[:2]] == [2, 1] and sorted(shown[0] + shown[1]) == ordered
+    assert 'href="/transport?page=2&amp;status=requested"' in pages[0]
+    assert 'id="beyond-last"' in pages[2] and not shown[2]
+    assert not [request_id for request_id in ordered
+                if f'href="/transport/{request_id}"' in coordinator.get("/transport?status=delivered").get_data(
+                    as_text=True)]
