@@ -43,12 +43,18 @@ def select_locale() -> str:
 def _translations():
     """The catalogue of the locale in force, found once per request and locale. Flask-Babel looks it up anew for
     every string (the domain and the locale on ``g``, the locale's name as the key), which cost about 15 µs a
-    string, against 0.4 µs for the lookup itself, and a page shows 50 to 100 strings. Keyed by the locale
-    object, so ``force_locale`` (e-mails in the recipient's language) still switches catalogues."""
-    locale = get_locale()
-    cached = g.get("_marketplace_translations")
+    string, against 0.4 µs for the lookup itself, and a page shows 50 to 300 strings. Kept in Flask-Babel's own
+    namespace on ``g``, beside the locale it chose: reading the locale there is one lookup of ``g``, where
+    ``get_locale()`` takes three (4.8 → 1.5 µs a string). Keyed by the locale object, so ``force_locale``
+    (e-mails in the recipient's language), which puts its locale there, still switches catalogues."""
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is None:  # not chosen yet in this context
+        locale = get_locale()
+        babel_context = g._flask_babel
+    cached = getattr(babel_context, "marketplace_translations", None)
     if cached is None or cached[0] is not locale:
-        cached = g._marketplace_translations = (locale, get_translations())
+        cached = babel_context.marketplace_translations = (locale, get_translations())
     return cached[1]
 
 
