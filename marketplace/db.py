@@ -39,9 +39,10 @@ from flask import session as cookie_session
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 from marketplace.errors import Conflict
@@ -236,6 +237,14 @@ class Database:
         session = g.pop("_db_session", None)
         if session is not None:
             _end(session, session.close)
+
+    def read(self, statement: Executable, parameters: dict[str, Any] | None = None) -> Result:
+        """Run a SELECT of columns (no ORM entities) in the session's transaction, past the session's execution
+        layer: about half of the Python a statement costs (37 against 89 µs for a one-row count), for the
+        statements every page runs. Changes not yet flushed are flushed first, as the session would."""
+        session = self.session
+        session.flush()  # returns at once when nothing is pending
+        return session.connection().execute(statement, parameters)
 
     def get_or_404(self, model: type[T], ident: Any) -> T:
         instance = self.session.get(model, ident)

@@ -74,7 +74,7 @@ def cards(ids: list[int]) -> list[Card]:
     """The cards of the items with these ids, in this order (ids not found are left out)."""
     if not ids:
         return []
-    found = {row[0]: Card(*row) for row in db.session.execute(_CARDS, {"ids": ids})}
+    found = {row[0]: Card(*row) for row in db.read(_CARDS, {"ids": ids})}
     return [found[item_id] for item_id in ids if item_id in found]
 
 
@@ -82,7 +82,7 @@ def recent_items(user: User, limit: int = 6) -> list[Card]:
     """The newest published items ``user`` can see, for the home page."""
     newest = select(Item.id).where(visible_items_clause(user, utcnow()), Item.status == ItemStatus.PUBLISHED) \
         .order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
-    return cards(list(db.session.scalars(newest)))
+    return cards(list(db.read(newest).scalars()))
 
 
 def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None, page: int = 1,

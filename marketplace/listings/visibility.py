@@ -47,7 +47,7 @@ def _visibility_inputs(organisation_ids: list[int], network_ids: list[int]) -> d
     """The fellow members of these organisations and networks, and the data-bearing categories (see
     ``_VISIBILITY_INPUTS``), read in the request's transaction."""
     found: dict[tuple[str, int], set[int]] = {}
-    for kind, key, member in db.session.execute(
+    for kind, key, member in db.read(
             _VISIBILITY_INPUTS, {"organisation_ids": organisation_ids, "network_ids": network_ids}):
         found.setdefault((kind, key), set()).add(member)
     return found

@@ -56,7 +56,7 @@ _UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bind
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
+    return db.read(_UNREAD, {"user_id": user.id}).scalar() or 0
 
 
 def inbox(user: User) -> list[Notification]:

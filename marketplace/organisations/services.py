@@ -113,8 +113,8 @@ def network_overview(organisation: Organisation, limit: int | None = None) -> Ne
     """``organisation``'s networks by name, and the other members of them by name: the first ``limit`` and how
     many in all. One statement, however large the network (a national one has hundreds of members)."""
     # The limit is a parameter of the statement built once, and "no limit" a number both engines take.
-    rows = db.session.execute(_NETWORK_OVERVIEW, {"organisation_id": organisation.id,
-                                                  "limit": 2**31 - 1 if limit is None else limit}).all()
+    rows = db.read(_NETWORK_OVERVIEW, {"organisation_id": organisation.id,
+                                  "limit": 2**31 - 1 if limit is None else limit}).all()
     # A UNION ALL keeps no order: each row brings its position in its own list, in the database's collation.
     rows.sort(key=lambda row: (row[0], row[2]))
     neighbour_rows = [row for row in rows if row[0]]

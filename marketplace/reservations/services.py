@@ -122,7 +122,7 @@ def count_incoming_reservations(user: User, statuses: list[ReservationStatus] | 
         return 0
     if statuses:
         incoming = incoming.where(Reservation.status.in_(statuses))
-    return db.session.scalar(incoming.with_only_columns(func.count(Reservation.id))) or 0
+    return db.read(incoming.with_only_columns(func.count(Reservation.id))).scalar() or 0
 
 
 def reservations_of_item(user: User, item: Item) -> list[Reservation]:

@@ -32,7 +32,7 @@ PAGES = {
     "/reservations?view=incoming": 8,
     "/report": 37,  # the report, the same for the period before, and three appendices
     "/inventory": 9,
-    "/projects": 14,
+    "/projects": 15,  # with the COUNT of its pager
     "/projects/{project}": 14,
 }
 
