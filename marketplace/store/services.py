@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
-from marketplace.db import db, utcnow
+from marketplace.db import ListPage, db, utcnow
 from marketplace.errors import Conflict, Forbidden, NotVisible
 from marketplace.i18n import oslo_date
 from marketplace.listings.models import DisposalReason, Item, ItemStatus
@@ -32,6 +32,7 @@ STORE_LISTING_DAYS = 90
 # Items that still stand somewhere: not handed over, not written off.
 STANDING = (ItemStatus.DRAFT, ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED)
 MAX_NOTE = 1000
+STOCK_PAGE_SIZE = 50  # items of a store a page, the latest arrivals first
 
 
 class StoreError(ValueError):
@@ -76,13 +77,13 @@ def find_store(actor: User, location_id: int) -> Location:
     return store
 
 
-def stock(actor: User, store: Location) -> list[Item]:
-    """The items standing in ``store`` (not handed over, not written off), the latest arrivals first."""
+def stock(actor: User, store: Location, page: int = 1) -> ListPage:
+    """Page ``page`` of the items standing in ``store`` (not handed over, not written off), the latest arrivals
+    first."""
     if not can_run_store(actor, store.municipality):
         raise Forbidden
-    return list(db.session.scalars(visible_items(actor).where(Item.location_id == store.id,
-                                                               Item.status.in_(STANDING))
-                                   .order_by(Item.location_since.desc(), Item.id.desc())))
+    standing = visible_items(actor).where(Item.location_id == store.id, Item.status.in_(STANDING))
+    return db.page(standing.order_by(Item.location_since.desc(), Item.id.desc()), page, STOCK_PAGE_SIZE)
 
 
 def find_location(location_id: int | None) -> Location | None:

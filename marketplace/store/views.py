@@ -33,7 +33,8 @@ def stores():
 @blueprint.get("/store/<int:location_id>")
 def stock(location_id: int):
     store = services.find_store(current_user, location_id)
-    return render_template("store/stock.html", store=store, items=services.stock(current_user, store))
+    found = services.stock(current_user, store, parse_id(request.args.get("page")) or 1)
+    return render_template("store/stock.html", store=store, found=found)
 
 
 def _chosen_location():

@@ -100,7 +100,7 @@ def test_write_off_closes_the_listing_with_reason_and_note(places):
         store.move_item(places.store_keeper_a, item, places.pickup)
     with pytest.raises(listings.TransitionError):
         listings.publish_item(places.caretaker_a, item)
-    assert store.stock(places.store_keeper_a, places.store) == []
+    assert store.stock(places.store_keeper_a, places.store).rows == []
 
 
 def test_write_off_is_refused_while_a_reservation_holds_some(places):
@@ -128,7 +128,7 @@ def test_store_keepers_see_the_stock_of_their_stores_drafts_included(places):
     draft = make_item(places.caretaker_a, title="Utkast på lager", publish=False, location=places.store)
     published = make_item(places.caretaker_a, title="Utlyst på lager", location=places.store)
     elsewhere = make_item(places.caretaker_a, title="Utkast på skolen", publish=False)
-    assert {i.id for i in store.stock(places.store_keeper_a, places.store)} == {published.id, draft.id}
+    assert {i.id for i in store.stock(places.store_keeper_a, places.store).rows} == {published.id, draft.id}
     assert listings.find_visible_item(places.store_keeper_a, draft.id) is not None
     assert listings.find_visible_item(places.store_keeper_a, elsewhere.id) is None  # as a member: not drafts
     assert listings.find_visible_item(places.member_a, draft.id) is None

@@ -1,10 +1,13 @@
 """The reuse store's pages and actions over HTTP: store keepers and caretakers of the municipality only."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from marketplace.audit.models import AuditEvent
-from marketplace.db import db
+from marketplace.db import db, utcnow
 from marketplace.listings.models import Item, ItemStatus
+from marketplace.store import services
 from tests.conftest import fresh, login
 from tests.factories import make_item, make_location
 
@@ -82,3 +85,18 @@ def test_others_are_refused(client, region, catalogue):
     assert client.get(f"/store/{region.pickup.id}").status_code == 404
     row = item_row(region.item.id)
     assert row.location_id is None and row.status == ItemStatus.PUBLISHED
+
+
+def test_a_store_s_stock_comes_a_page_at_a_time_latest_arrivals_first(client, region, catalogue, monkeypatch):
+    monkeypatch.setattr(services, "STOCK_PAGE_SIZE", 2)
+    setup_store(region)
+    items = [region.item, *(make_item(region.caretaker_a, title=f"Pult {number}") for number in range(2))]
+    for minutes, item in enumerate(items):
+        services.take_into_store(region.store_keeper_a, item, region.store, now=utcnow() + timedelta(minutes=minutes))
+    db.session.commit()
+    login(client, "store@a.example")
+    pages = [client.get(f"/store/{region.store.id}?page={number}").get_data(as_text=True) for number in (1, 2, 3)]
+    assert all("3 gjenstander på lager" in page for page in pages)
+    assert "Pult 1" in pages[0] and "Pult 0" in pages[0] and "Stoler til lageret" in pages[1]
+    assert "Stoler til lageret" not in pages[0] and 'rel="next"' in pages[0] and 'rel="prev"' in pages[1]
+    assert 'id="beyond-last"' in pages[2] and f'href="/store/{region.store.id}?page=2"' in pages[2]
