@@ -1,16 +1,21 @@
-"""The header's menus are kept rendered per worker (marketplace/fragments.py): what is kept must follow each
-person's roles, language and page exactly as a fresh render would."""
+"""The header's menus and the item cards are kept rendered per worker (marketplace/fragments.py): what is kept
+must follow each person's roles, language and page, and each item's values, exactly as a fresh render would."""
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 from jinja2 import Environment
 from sqlalchemy import select
 
 from marketplace import fragments
 from marketplace.accounts.models import Membership, Role
-from marketplace.db import db
+from marketplace.db import db, utcnow
 from marketplace.fragments import FragmentCache
+from marketplace.reservations import services as reservations
+from marketplace.reservations.models import WouldBuyNew
 from tests.conftest import login
+from tests.factories import make_item
 
 OUR_LISTINGS = 'href="/items/ours"'
 AUDIT_LOG = 'href="/admin/audit"'
@@ -94,3 +99,29 @@ def test_nothing_is_kept_while_templates_reload_on_change():
     environment, _ = _counting_environment(auto_reload=True)
     template = environment.from_string("{% cache 1 %}{{ render() }}{% endcache %}")
     assert [template.render(), template.render()] == ["1", "2"]
+
+
+def _card(html: str, title: str) -> str:
+    return re.search(rf'<li class="item-card">(?:(?!</li>).)*?{re.escape(title)}.*?</li>', html, re.DOTALL).group(0)
+
+
+def test_a_kept_card_follows_its_item_and_the_language(web_app, region, catalogue):
+    """Cards are kept by all they show: a reservation that lowers what is available, or another language, is
+    another card, at once, in the same worker."""
+    chairs = make_item(region.caretaker_a, "office_chair", title="Kontorstoler", quantity=Decimal(10),
+                       now=utcnow() - timedelta(days=30))
+    db.session.commit()
+    member, caretaker = web_app.test_client(), web_app.test_client()
+    login(member, "member@b.example")
+    login(caretaker, "caretaker@a.example")
+    for _ in range(2):
+        assert "10 stk. ledige" in _card(member.get("/").get_data(as_text=True), "Kontorstoler")
+        assert "10 stk. ledige" in _card(caretaker.get("/items/ours").get_data(as_text=True), "Kontorstoler")
+    reservations.reserve(region.member_b, chairs.id, Decimal(3), would_buy_new=WouldBuyNew.YES)
+    db.session.commit()
+    assert "7 av 10 stk. ledige" in _card(member.get("/").get_data(as_text=True), "Kontorstoler")
+    ours = _card(caretaker.get("/items/ours").get_data(as_text=True), "Kontorstoler")
+    assert "7 av 10 stk. ledige" in ours and "Publisert" in ours  # our listings show the status; the home page not
+    assert "Publisert" not in _card(member.get("/").get_data(as_text=True), "Kontorstoler")
+    member.post("/language", data={"locale": "en"})
+    assert "7 of 10 pieces available" in _card(member.get("/").get_data(as_text=True), "Kontorstoler")
