@@ -1,14 +1,18 @@
 """PostgreSQL's text index stores each document without its positions (migration 0035): narrower rows for a
-word's matches to be read from, the same matches, and a one-word query ranked as with the positions."""
+word's matches to be read from, the same matches, and a one-word query ranked as with the positions. A national
+market's matches are not narrowed by municipality."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
 
 from marketplace.db import db
-from marketplace.search import index
+from marketplace.search import index, services
+from marketplace.search.services import SearchParams
 from marketplace.search.text import query_terms
+from tests.conftest import counting_queries
 from tests.factories import make_item
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -73,3 +77,20 @@ def test_a_one_word_query_ranks_each_document_as_with_its_positions(indexed, que
         assert stored == positioned, (query, document)
         matched += stored > 1e-10
     assert matched  # every query finds something here, so the ranks compared are not all "no match"
+
+
+@pytest.mark.parametrize("reach, regional", [(100, True), (0, False)])
+def test_only_a_regional_market_narrows_the_text_index_by_municipality(indexed, region, app, monkeypatch, reach,
+                                                                        regional):
+    """A regional viewer's matches are narrowed to their municipalities in the text index; a national viewer's
+    are not (their municipalities are nearly all: a bitmap of every document), and their windowed statement is
+    not compiled (JIT). Either way the visible matches are the same (the visibility join decides)."""
+    monkeypatch.setattr(index, "WINDOWED_REACH", reach)
+    with counting_queries(app) as statements:
+        result = services.search(region.member_a, SearchParams.from_args(MultiDict({"q": "stol"})),
+                                 now=T0 + timedelta(days=30))
+    searched = [statement for statement in statements if "to_tsquery" in statement]
+    assert len(searched) == 1
+    assert ("item_search.municipality_id IN" in searched[0]) == regional
+    assert any("set_config('jit', 'off', true)" in statement for statement in statements) != regional
+    assert len(result.items) == 2  # both chairs of A (the desk and the draft are no "stol")
