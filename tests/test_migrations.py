@@ -229,3 +229,51 @@ def test_a_measure_unit_arrives_with_its_revision_and_holds_the_way_back(empty_d
                 connection.execute(text(f"UPDATE categories SET unit = '{unit}' WHERE id = 1"))
     finally:
         engine.dispose()
+
+
+def test_the_text_index_is_stripped_of_positions_and_still_follows_its_items(empty_database_url):
+    """0035 rebuilds PostgreSQL's text index with its documents stripped: every row kept with its municipality
+    and publication, the keys and indexes back, and the trigger of 0032 still keeps it in step."""
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL's text index is a tsvector")
+    upgrade(empty_database_url, "0034")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT_MUNICIPALITY, [{"id": 1, "slug": "k"}, {"id": 2, "slug": "l"}])
+            connection.execute(text(
+                "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+                "VALUES (1, 'table', 'furniture', 'Bord', 'Table', 'piece', false, 1)"))
+            for item_id, status in ((10, "published"), (11, "draft")):
+                connection.execute(text(
+                    "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, "
+                    "quantity, quantity_available, dimensions, brand, model, colour, building, room, "
+                    "pickup_instructions, would_be_discarded, figures_source, asset_tag, serial_number, created_at, "
+                    "updated_at, published_at) VALUES (:id, 1, 1, :status, 'Bord', '', 'good', 1, 1, '', '', '', '', "
+                    "'', '', '', false, 'category', '', '', now(), now(), '2026-01-02 10:00:00+00')"),
+                    {"id": item_id, "status": status})
+                connection.execute(text(
+                    "INSERT INTO item_search (item_id, municipality_id, published_at, document) SELECT id, "
+                    "municipality_id, CASE WHEN status = 'published' THEN published_at END, "
+                    "to_tsvector('simple', 'skrivebord krivebord bord hev senk') FROM items WHERE id = :id"),
+                    {"id": item_id})
+        upgrade(empty_database_url)
+        with engine.begin() as connection:
+            rows = connection.execute(text(
+                "SELECT item_id, document::text, municipality_id, published_at IS NOT NULL FROM item_search "
+                "ORDER BY item_id")).all()
+            assert [tuple(row) for row in rows] == [
+                (10, "'bord' 'hev' 'krivebord' 'senk' 'skrivebord'", 1, True),
+                (11, "'bord' 'hev' 'krivebord' 'senk' 'skrivebord'", 1, False)]
+            connection.execute(text("UPDATE items SET municipality_id = 2, status = 'published' WHERE id = 11"))
+            assert connection.execute(text(
+                "SELECT municipality_id, published_at IS NOT NULL FROM item_search WHERE item_id = 11")).one() == (
+                2, True)
+            matching = text("SELECT count(*) FROM item_search WHERE document @@ to_tsquery('simple', 'bord:* & hev:*')")
+            assert connection.execute(matching).scalar() == 2
+            indexes = {row[0] for row in connection.execute(text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'item_search'"))}
+            assert indexes == {"item_search_pkey", "ix_item_search_document", "ix_item_search_municipality",
+                               "ix_item_search_published"}
+    finally:
+        engine.dispose()

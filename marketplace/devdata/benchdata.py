@@ -313,10 +313,11 @@ def generate(items: int = 100_000, municipalities: int = 50, *, network_size: in
             progress(f"Items: {number + 1}/{items}")
     if postgres:
         progress("Text index …")
-        connection.execute(text(  # the publication copied from the item, as ``SearchIndex.save`` copies it
+        connection.execute(text(  # the publication copied from the item, the document stripped, as ``save`` does
             "INSERT INTO item_search (item_id, municipality_id, published_at, document) "
             "SELECT item_id, bench_documents.municipality_id, CASE WHEN status = 'published' THEN published_at END, "
-            "to_tsvector('simple', document) FROM bench_documents JOIN items ON items.id = item_id ORDER BY item_id"))
+            "strip(to_tsvector('simple', document)) FROM bench_documents JOIN items ON items.id = item_id "
+            "ORDER BY item_id"))
         connection.execute(text("DROP TABLE bench_documents"))
     words = texts.words
     vocabulary.add_all(session, words)

@@ -22,6 +22,12 @@ from marketplace.search.text import query_terms
 # item's municipality (migration 0014) and its publication time while it is published (0032; a trigger on items
 # keeps both in step). Both are created by migration 0003, outside the ORM models (Alembic is told to ignore them).
 INDEX_TABLE = "item_search"
+# PostgreSQL: a document as it is stored, from its text ``:doc``: its words without their positions (migration
+# 0035). A search matches by word and prefix only; positions made each row half as wide again (about 600 bytes
+# instead of 400), so a word's matches were read from a third more blocks. A one-word query ranks as before (a
+# document holds each word once, at one position); documents matching a query of several words rank alike,
+# however close the words stand.
+DOCUMENT = "strip(to_tsvector('simple', :doc))"
 # The windows of publication time in which a text search looks for its newest matches, newest first (``newest``);
 # the last one reaches back to the first item.
 WINDOWS = (timedelta(days=30),)
@@ -34,7 +40,7 @@ BROAD_MATCHES = 15_000
 WINDOWED_REACH = 100
 # What a windowed text-search statement is planned with (``SearchIndex.planned``), each transaction-local.
 PLANNER_SETTINGS = (("enable_seqscan", "off"), ("max_parallel_workers_per_gather", "0"), ("enable_hashjoin", "off"),
-                    ("enable_mergejoin", "off"))
+                    ("enable_mergejoin", "off"), ("jit", "off"))
 
 
 @dataclass(frozen=True)
@@ -64,12 +70,13 @@ class SearchIndex:
     def save(self, session: Session, item_id: int, document: str) -> None:
         if self.postgres:
             # The item's municipality and publication are copied from its row, so the index cannot disagree with
-            # it (and the trigger of migration 0032 copies them again whenever they change).
+            # it (and the trigger of migration 0032 copies them again whenever they change). The document is
+            # stripped of its positions (``DOCUMENT``).
             session.execute(
                 text(
                     "INSERT INTO item_search (item_id, municipality_id, published_at, document) "
                     "SELECT id, municipality_id, CASE WHEN status = 'published' THEN published_at END, "
-                    "to_tsvector('simple', :doc) FROM items WHERE id = :id "
+                    f"{DOCUMENT} FROM items WHERE id = :id "
                     "ON CONFLICT (item_id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, "
                     "published_at = EXCLUDED.published_at, document = EXCLUDED.document"
                 ),
@@ -104,6 +111,8 @@ class SearchIndex:
         on two cores, for each part of the statement that planned them, even a part never run) than the part
         they shared; and with the visible items underestimated (26,000 for 93,000) the planner hashed a broad
         word's 33,000 matches in the window (480 ms) where walking the newest-first index finds 1,001 (100 ms).
+        Nor is it compiled (JIT): its estimated cost (about 250,000 at 1,000,000 items, over ``jit_above_cost``)
+        made PostgreSQL spend about 60 ms compiling a statement that runs in 100-200.
         """
         if not self.postgres:
             yield
@@ -191,7 +200,10 @@ class SearchIndex:
         ``municipality_ids`` (None: all) narrows the matches on PostgreSQL to the viewer's reachable
         municipalities before they are joined to the visible items: the index's bitmap of a broad word is ANDed
         with theirs, so only those documents are read and ranked (a quarter of them for a viewer who reaches a
-        fifth of the region). It is a narrowing only; what is visible is still decided by the join.
+        fifth of the region). It is a narrowing only; what is visible is still decided by the join. A national
+        market (more than ``WINDOWED_REACH``) is not narrowed: it reaches nearly every municipality, so the bitmap
+        of the municipalities listed every document (1,000,000 entries, 40 ms) and narrowed nothing, and the
+        planner chose it whenever its estimate of 358 values fell to 63 % of the rows (as after an ANALYZE).
 
         On PostgreSQL the rank is computed from the document where it is selected, so a statement that limits
         the matches first ranks only those it keeps."""
@@ -205,7 +217,7 @@ class SearchIndex:
                           column("document"))
             matches = (select(index.c.item_id, index.c.published_at, index.c.document)
                        .where(index.c.document.op("@@")(ts)))
-            if municipality_ids is not None:
+            if municipality_ids is not None and len(municipality_ids) <= WINDOWED_REACH:
                 matches = matches.where(index.c.municipality_id.in_(municipality_ids))
             found = matches.subquery("matches")
             return Matches(found, -func.ts_rank(found.c.document, ts), found.c.published_at, ts)
