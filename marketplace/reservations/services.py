@@ -28,6 +28,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import Item, ItemStatus
 from marketplace.listings.permissions import can_manage_item
 from marketplace.notifications import services as notifications
+from marketplace.organisations.models import Municipality
 from marketplace.reservations import notices
 from marketplace.reservations.forms import STATUS_LABELS
 from marketplace.reservations.models import (
@@ -108,21 +109,32 @@ def own_reservations(user: User) -> Select[tuple[Reservation]]:
 def incoming_reservations(user: User) -> Select[tuple[Reservation]] | None:
     """The query of the reservations of the items of the user's municipality, if the user handles them; None
     otherwise (deny by default)."""
+    municipality = _handled_municipality(user)
+    return None if municipality is None else select(Reservation).where(Reservation.municipality_id == municipality.id)
+
+
+def _handled_municipality(user: User) -> Municipality | None:
+    """The municipality whose items' reservations ``user`` handles (its caretakers do), or None."""
     municipality = user.municipality
     if municipality is None or not has_organisation_role(user, municipality, Role.CARETAKER):
         return None
-    return select(Reservation).where(Reservation.municipality_id == municipality.id)
+    return municipality
+
+
+# The home page's "waiting for an answer", built once.
+_INCOMING_COUNT = select(func.count(Reservation.id)).where(
+    Reservation.municipality_id == bindparam("municipality_id"),
+    Reservation.status.in_(bindparam("statuses", expanding=True)))
 
 
 def count_incoming_reservations(user: User, statuses: list[ReservationStatus] | None = None) -> int:
     """How many ``incoming_reservations`` there are in ``statuses`` (all: None), counted in SQL (the home page's
     "waiting for an answer")."""
-    incoming = incoming_reservations(user)
-    if incoming is None:
+    municipality = _handled_municipality(user)
+    if municipality is None:
         return 0
-    if statuses:
-        incoming = incoming.where(Reservation.status.in_(statuses))
-    return db.read(incoming.with_only_columns(func.count(Reservation.id))).scalar() or 0
+    return db.read(_INCOMING_COUNT, {"municipality_id": municipality.id,
+                                     "statuses": statuses or list(ReservationStatus)}).scalar() or 0
 
 
 def reservations_of_item(user: User, item: Item) -> list[Reservation]:

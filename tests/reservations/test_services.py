@@ -170,7 +170,13 @@ def test_permission_matrix(setup):
     assert overview.newest_first(setup.caretaker_b, overview.INCOMING, None, 1, 25) == ListPage([], 0, 1, 25)
     assert overview.newest_first(setup.caretaker_a, overview.INCOMING, None, 1, 25) == ListPage([reservation], 1, 1, 25)
     assert overview.newest_first(setup.member_b, overview.MINE, None, 1, 25) == ListPage([reservation], 1, 1, 25)
+    # The home page's "waiting for an answer": the owner side's caretakers only, in the statuses asked for.
+    assert [services.count_incoming_reservations(user, [ReservationStatus.REQUESTED])
+            for user in (setup.caretaker_a, setup.caretaker_b, setup.member_a)] == [1, 0, 0]
+    assert services.count_incoming_reservations(setup.caretaker_a, [ReservationStatus.APPROVED]) == 0
     services.cancel(setup.member_b, reservation)
+    assert services.count_incoming_reservations(setup.caretaker_a, [ReservationStatus.REQUESTED]) == 0
+    assert services.count_incoming_reservations(setup.caretaker_a) == 1  # every status
     assert setup.chairs.quantity_available == 10
 
 
