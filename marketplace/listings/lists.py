@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import User
 from marketplace.db import ListPage, db, utcnow
 from marketplace.listings.models import (INVENTORY_STATUSES, Category, Condition, Item, ItemOffer, ItemStatus,
                                          MeasureUnit, Photo)
-from marketplace.listings.visibility import visible_items_clause
+from marketplace.listings.visibility import kept_clause, visibility_key, visible_items_clause
 from marketplace.locations.models import Location
 from marketplace.organisations.models import Organisation, Unit
 
@@ -80,9 +81,16 @@ def cards(ids: list[int]) -> list[Card]:
 
 def recent_items(user: User, limit: int = 6) -> list[Card]:
     """The newest published items ``user`` can see, for the home page."""
-    newest = select(Item.id).where(visible_items_clause(user, utcnow()), Item.status == ItemStatus.PUBLISHED) \
-        .order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
-    return cards(list(db.read(newest).scalars()))
+    newest = _newest(visibility_key(user))
+    return cards(list(db.read(newest, {"visible_at": utcnow(), "limit": limit}).scalars()))
+
+
+@lru_cache(maxsize=1024)
+def _newest(key) -> Select:
+    """The statement of ``recent_items`` for a key of ``visibility_key``, built once per key (every home page runs
+    it: building it anew cost more than running it)."""
+    return (select(Item.id).where(kept_clause(key), Item.status == ItemStatus.PUBLISHED)
+            .order_by(Item.published_at.desc(), Item.id.desc()).limit(bindparam("limit")))
 
 
 def my_municipality_items(user: User, statuses: list[ItemStatus] | None = None, page: int = 1,

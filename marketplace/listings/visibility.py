@@ -75,7 +75,7 @@ class Visibility:
 # reach the municipalities, ("stages", ("network", "partner") or one of them, the data-bearing category ids).
 Rule = tuple
 Plan = tuple[tuple[Rule, tuple[int, ...]], ...]  # each rule with the municipalities it holds for
-ConditionAt = Callable[[datetime], ColumnElement[bool]]  # a condition on items at a moment
+ConditionAt = Callable[[datetime | ColumnElement], ColumnElement[bool]]  # a condition on items at a moment
 
 
 def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
@@ -91,16 +91,44 @@ def visibility(user: User, now: datetime) -> Visibility:
     items' visibility index seeks; the CASE is checked on each index entry (no row is read) and, being opaque to
     the planners, it is neither split into several index scans nor badly estimated as a chain of ORs.
     """
-    if not is_signed_in(user):
-        return Visibility(false(), ())
-    if is_site_admin(user):
+    key = visibility_key(user)
+    if key is True:
         return Visibility(true(), None)
-    plan = visibility_plan(user)
-    if not plan:
+    if key is False:
         return Visibility(false(), ())
+    return Visibility(_clause(key, now), _built(key)[0])
+
+
+def visibility_key(user: User) -> Plan | bool:
+    """What decides what ``user`` sees, as a key for SQL kept per worker: True (everything: a site admin), False
+    (nothing), or what they see where (``visibility_plan``)."""
+    if not is_signed_in(user):
+        return False
+    if is_site_admin(user):
+        return True
+    return visibility_plan(user) or False
+
+
+# The moment, as a parameter: a statement kept per key (``kept_clause``) is given it when it runs.
+VISIBLE_AT = bindparam("visible_at")
+
+
+@lru_cache(maxsize=1024)
+def kept_clause(key: Plan | bool) -> ColumnElement[bool]:
+    """The visibility clause for a key of ``visibility_key``, with the moment as the parameter ``visible_at``
+    (``VISIBLE_AT``), so a statement that includes it can be built once per key and kept: the home page's newest
+    items. The same SQL as ``visibility``'s (tested: they agree for every person and moment)."""
+    if key is True:
+        return true()
+    if key is False:
+        return false()
+    return _clause(key, VISIBLE_AT)
+
+
+def _clause(plan: Plan, moment) -> ColumnElement[bool]:
     reachable, whens = _built(plan)
-    return Visibility(and_(Item.municipality_id.in_(reachable), case(
-        *((municipalities, condition_at(now)) for municipalities, condition_at in whens), else_=false())), reachable)
+    return and_(Item.municipality_id.in_(reachable), case(
+        *((municipalities, condition_at(moment)) for municipalities, condition_at in whens), else_=false()))
 
 
 def visibility_plan(user: User) -> Plan:
