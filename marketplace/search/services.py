@@ -198,8 +198,14 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
     if params.conditions and "condition" not in skip:
         conditions.append(columns.condition.in_([Condition(value) for value in params.conditions]))
     if params.municipalities and "municipality" not in skip:
-        conditions.append(columns.municipality_id.in_(
-            select(Organisation.id).where(Organisation.slug.in_(params.municipalities))))
+        # A list of one-row subqueries, not ``IN (SELECT … WHERE slug IN …)``: SQLite then knows the list is as
+        # short as the choice and seeks the items' visibility index by it, where it used to seek by the
+        # visibility clause's list of every reachable municipality and check the choice on each entry (a tenth of
+        # the entries read: 8.9 → 0.8 ms to count one municipality's items at 100,000 items). A slug that names
+        # no municipality is NULL in the list and matches nothing, as before.
+        conditions.append(columns.municipality_id.in_([
+            select(Organisation.id).where(Organisation.slug == slug).scalar_subquery()
+            for slug in params.municipalities]))
     if params.unit and "unit" not in skip:
         conditions.append(columns.unit_id == params.unit)
     return conditions
