@@ -212,13 +212,15 @@ def _facet_conditions(params: SearchParams, columns, skip: frozenset[str] = froz
 
 
 def _filtered(visible: Visibility, params: SearchParams, now: datetime, skip: frozenset[str] = frozenset(),
-              walked: bool = False):
+              walked: bool = False, matches: Matches | None = None):
     """The published items matching ``params`` that the viewer may see (``visible``, built once per search),
     leaving out the filters named in ``skip`` (so the facets can be counted without their own choices).
-    Returns the query and the text index's matches (``index.Matches``, with their rank; None without words)."""
+    Returns the query and the text index's matches (``index.Matches``, with their rank; None without words);
+    ``matches`` given (of ``params.q``) are used as they are, not built again."""
     query = select(Item).where(visible.clause, Item.status == ItemStatus.PUBLISHED,
                                *_facet_conditions(params, Item, skip))
-    matches = search_index().matches(params.q, visible.municipality_ids) if params.q else None
+    if matches is None and params.q:
+        matches = search_index().matches(params.q, visible.municipality_ids)
     if matches is not None and walked:  # the word as a filter (``SearchIndex.newest_or_walked``)
         query = query.where((Item.id + 0).in_(matches.ids))
     elif matches is not None:
@@ -319,7 +321,7 @@ def _text_sample(visible, params: SearchParams, now: datetime, *, limit: int, gr
         base = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
             Item.published_at.desc(), Item.id.desc()).limit(limit + 1).cte("base").prefix_with("MATERIALIZED")
     else:  # SQLite: every match ranked, or the newest of a broad word's
-        walked = _filtered(visible, params, now, skip=skip, walked=True)[0]
+        walked = _filtered(visible, params, now, skip=skip, walked=True, matches=matches)[0]
         narrowed = skip != FACET_FILTERS and _has_facet_filters(params)
         base = (search_index().newest_or_walked(query, walked, matches, columns, limit + 1, narrowed).cte("base")
                 .prefix_with("MATERIALIZED"))
