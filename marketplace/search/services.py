@@ -44,7 +44,7 @@ MAX_QUERY_LENGTH = 200
 EXACT_COUNT_LIMIT = 1000
 FEW_HITS_COUNTED = 3
 # A text search's sample, as plain columns (type_coerce renders as the column): a table's columns copy their foreign
-# keys into every derived table they pass through, a fifth of the Python of building the statement (decision 56).
+# keys into every derived table they pass through, a fifth of the Python of building the statement (decision 58).
 _SAMPLED = tuple(type_coerce(column, column.type).label(column.key) for column in (
     Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id, Item.unit_id))
 
