@@ -52,20 +52,44 @@ def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime
     """The corrected search for ``params`` if one finds more than ``exact_total`` items for ``user``, who sees
     ``visible``."""
     query_words = list(dict.fromkeys(text.words(params.q)))[: text.MAX_QUERY_TERMS]
+    if len(query_words) == 1:
+        return _one_word(user, params, query_words[0], exact_total, now, visible)
     corrections: dict[str, vocabulary.Candidate] = {}
     for word in [word for word in query_words if _correctable(word)][:MAX_WORDS_CORRECTED]:
-        if len(query_words) == 1:
-            found = exact_total  # one word alone finds what the query found: few, or a correction may find more
-        else:
-            found = _hits(visible, params, word, now)
-            if found:
-                continue  # a word of a longer query that finds something alone is meant as written
-        for candidate in [c for c in vocabulary.candidates(db.session, word) if c.word != word][:MAX_TRIED]:
-            if _hits(visible, params, candidate.word, now) > found:
+        if _hits(visible, params, word, now):
+            continue  # a word of a longer query that finds something alone is meant as written
+        for candidate in _candidates(word):
+            if _hits(visible, params, candidate.word, now):
                 corrections[word] = candidate
                 break
-    if not corrections:
+    return _similar(user, params, corrections, exact_total, now, visible) if corrections else None
+
+
+def _one_word(user: User, params: SearchParams, word: str, exact_total: int, now: datetime,
+              visible: Visibility) -> Suggestion | None:
+    """A one-word query finds what the word alone finds, so a candidate is the correction if it finds more than
+    ``exact_total``. The closest is searched at once: the search that shows its first hits counts them too, and
+    the closest mostly finds more (one statement fewer than counting it first). The others, tried only when it
+    does not, are counted first (``_hits``): a miss costs less to count than to search."""
+    if not _correctable(word):
         return None
+    for number, candidate in enumerate(_candidates(word)):
+        if number and _hits(visible, params, candidate.word, now) <= exact_total:
+            continue
+        similar = _similar(user, params, {word: candidate}, exact_total, now, visible)
+        if similar is not None or number:
+            return similar
+    return None
+
+
+def _candidates(word: str) -> list[vocabulary.Candidate]:
+    """The closest ``MAX_TRIED`` words of the vocabulary, ``word`` itself left out."""
+    return [candidate for candidate in vocabulary.candidates(db.session, word) if candidate.word != word][:MAX_TRIED]
+
+
+def _similar(user: User, params: SearchParams, corrections: dict[str, vocabulary.Candidate], exact_total: int,
+             now: datetime, visible: Visibility) -> Suggestion | None:
+    """The search with ``corrections``, its first hits shown, if it finds more than ``exact_total`` items."""
     corrected = replace(params, q=_rewrite(params.q, corrections), page=1)
     similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False,
                               visible=visible, cards=True)

@@ -281,6 +281,17 @@ def test_each_facet_counts_its_values_under_every_other_filter(setup, args):
         assert shown == expected, facet
 
 
+def test_a_municipality_slug_that_names_none_matches_nothing(setup):
+    """The municipality facet is a list of one-row subqueries (one per slug, for SQLite's choice of index): a slug
+    without a municipality is NULL there and must neither match nor widen anything."""
+    found, _ = ids(setup.member_a, municipality=["kommune-b", "no-such-place"])
+    assert found == [setup.desk.id]
+    found, result = ids(setup.member_a, municipality="no-such-place", q="stol")
+    assert found == [] and result.total == 0
+    found, _ = ids(setup.member_a, municipality=["kommune-a", "kommune-c"], q="stol")  # C: not reachable
+    assert set(found) == {setup.chair.id, setup.stack.id}
+
+
 def test_a_chosen_filter_value_without_matches_stays_visible(setup):
     _found, result = ids(setup.member_a, q="hev senk", condition="worn")
     conditions = {value.value: (value.count, value.selected) for value in result.facets["condition"]}

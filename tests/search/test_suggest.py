@@ -103,9 +103,10 @@ def test_enough_exact_hits_need_no_suggestion_and_no_extra_statement(setup, app)
         services.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER)
     with counting_queries(app) as misspelt:
         assert suggest.search(setup.member_b, SearchParams(q="kontorstl"), now=LATER).suggestion.q == "kontorstol"
-    # The candidates, the correction's count under visibility, the close matches, their rows with their photos
-    # (and on PostgreSQL the planner setting around the close matches' text search, as around every one).
-    assert len(misspelt) == len(exact_only) + 4 + (2 if db.engine.dialect.name == "postgresql" else 0)
+    # The candidates, the close matches (which count them too: the closest word is not counted first), their rows
+    # with their photos (and on PostgreSQL the planner setting around the close matches' text search, as around
+    # every one).
+    assert len(misspelt) == len(exact_only) + 3 + (2 if db.engine.dialect.name == "postgresql" else 0)
     assert forgiving(setup.member_b, q="eik").suggestion is None  # one exact hit, and nothing close finds more
     assert forgiving(setup.member_b).suggestion is None  # no words, nothing to correct
 
@@ -121,6 +122,24 @@ def test_a_word_only_in_hidden_items_is_never_suggested(setup, word, typo):
         result = forgiving(user, q=typo)
         assert result.total == 0 and result.suggestion is None
         assert forgiving(user, q=word).total == 0
+
+
+def test_when_the_closest_word_is_hidden_the_next_close_word_is_suggested(setup, app):
+    """The closest candidate of a one-word query is searched at once; when it finds no more than the query (here a
+    draft's word), the next ones are counted first and the first that finds more is suggested."""
+    shown = make_item(setup.caretaker_b, "desk", title="Pianokraks", now=T0)
+    db.session.commit()
+    close = [candidate.word for candidate in vocabulary.candidates(db.session, "pianokrakx")]
+    assert close[:2] == ["pianokrakk", "pianokraks"]  # the closest is the draft's word
+    with counting_queries(app) as statements:
+        found = forgiving(setup.member_b, q="pianokrakx")
+    assert found.suggestion.q == "pianokraks" and ids(found.suggestion) == [shown.id]
+    assert found.suggestion.result.total == 1
+    # The query, the candidates, the draft's word searched (nothing), the next word counted, then searched, and
+    # its rows; the visibility inputs once (and on PostgreSQL the planner setting around each text search).
+    texts = [statement for statement in statements if "item_search" in statement and "MATCH" in statement
+             or "@@" in statement]
+    assert len(texts) == 4
 
 
 def test_a_hidden_word_becomes_a_suggestion_once_shared(setup):
