@@ -130,19 +130,25 @@ def prepare_region(app, args) -> dict:
     """Migrate, install the catalogue, generate the region unless the database has items; what was done."""
     from sqlalchemy import func, select
 
-    from marketplace.db import db, upgrade
+    from marketplace.db import current_revision, db, upgrade
     from marketplace.devdata import benchdata
     from marketplace.impact.services import install_default_factors
     from marketplace.listings.models import Item
 
     with app.app_context():
         log("Migrating the database (marketplace init) …")
+        revision = current_revision(app.config["DATABASE_URL"])
         upgrade(app.config["DATABASE_URL"])
         install_default_factors(progress=log)
         db.session.commit()
         existing = db.session.scalar(select(func.count()).select_from(Item))
         if existing:
             log(f"The database already has {existing} items: measuring them as they are.")
+            if revision != current_revision(app.config["DATABASE_URL"]):
+                # A migration that rebuilt a table (0035: the text index) leaves it without a visibility map until
+                # autovacuum comes by; measured at once, q=stol+municipality took 57 instead of 42 ms of bare SQL.
+                log("A migration ran: refreshing the statistics as autovacuum would …")
+                benchdata.analyze()
             return {"generated": False, "items": existing}
         log(f"Generating {args.items} items in {args.municipalities} municipalities …")
         started = time.perf_counter()
