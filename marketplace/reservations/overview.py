@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from marketplace.accounts.models import User
@@ -39,15 +39,20 @@ class Tabs:
     waiting: int  # incoming requests that need an answer
 
 
+# The tabs' figures, built once (every view of the page counts them).
+_MINE = select(func.count(Reservation.id)).where(Reservation.requester_id == bindparam("user_id"))
+# Both incoming figures in one statement: the page's statements stay as few however many tabs it counts.
+_WAITING = case((Reservation.status == ReservationStatus.REQUESTED, 1))
+_INCOMING = (select(func.count(Reservation.id), func.count(_WAITING))
+             .where(Reservation.municipality_id == bindparam("municipality_id")))
+
+
 def choose_tab(user: User, requested: str | None) -> Tabs:
-    mine = _count(Reservation.requester_id == user.id)
+    mine = db.read(_MINE, {"user_id": user.id}).scalar() or 0
     municipality = user.municipality
     if municipality is None or not can_list_items(user):
         return Tabs(chosen=MINE, mine=mine, incoming=None, waiting=0)
-    # Both figures in one statement: the page's statements stay as few however many tabs it counts.
-    is_waiting = case((Reservation.status == ReservationStatus.REQUESTED, 1))
-    incoming, waiting = db.session.execute(select(func.count(Reservation.id), func.count(is_waiting))
-                                           .where(Reservation.municipality_id == municipality.id)).one()
+    incoming, waiting = db.read(_INCOMING, {"municipality_id": municipality.id}).one()
     if requested in (MINE, INCOMING):
         chosen = requested
     else:
@@ -118,10 +123,6 @@ def _listed(user: User, tab: str):
     """The reservations of the tab as ``user`` may see them: their own, or those of their municipality's items
     if they handle them; None when the user has no such tab (deny by default)."""
     return services.incoming_reservations(user) if tab == INCOMING else services.own_reservations(user)
-
-
-def _count(*conditions) -> int:
-    return db.session.scalar(select(func.count(Reservation.id)).where(*conditions)) or 0
 
 
 def openable(user: User, reservation_ids: list[int]) -> set[int]:

@@ -355,11 +355,15 @@ def leave_waitlist(actor: User, entry: WaitlistEntry, now: datetime | None = Non
     db.session.flush()
 
 
+# The reservations page's waitlist, built once.
+_MY_WAITLIST = select(WaitlistEntry).where(
+    WaitlistEntry.user_id == bindparam("user_id"),
+    WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED]),
+).order_by(WaitlistEntry.created_at)
+
+
 def my_waitlist(user: User) -> list[WaitlistEntry]:
-    return list(db.session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.user_id == user.id,
-        WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED]),
-    ).order_by(WaitlistEntry.created_at)))
+    return list(db.session.scalars(_MY_WAITLIST, {"user_id": user.id}))
 
 
 def open_offer(user: User, item: Item, now: datetime | None = None) -> WaitlistEntry | None:
