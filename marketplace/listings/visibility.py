@@ -125,7 +125,8 @@ def kept_clause(key: Plan | bool) -> ColumnElement[bool]:
     return _clause(key, VISIBLE_AT)
 
 
-def _clause(plan: Plan, moment) -> ColumnElement[bool]:
+def _clause(plan: Plan, moment: datetime | ColumnElement) -> ColumnElement[bool]:
+    """The clause of a plan at ``moment``: a time (``visibility``) or the parameter ``VISIBLE_AT``."""
     reachable, whens = _built(plan)
     return and_(Item.municipality_id.in_(reachable), case(
         *((municipalities, condition_at(moment)) for municipalities, condition_at in whens), else_=false()))
