@@ -50,6 +50,11 @@ def parse_id(text: str | None) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def page_or_first(text: str | None) -> int:
+    """A list's page number from the address (``?page=``): the first page when it names none."""
+    return parse_id(text) or 1
+
+
 def parse_ids(values: Iterable[str]) -> list[int]:
     """The ids among form values (a list of checkboxes or hidden fields), leaving out what cannot name a row."""
     return [number for value in values if (number := parse_id(value)) is not None]

@@ -17,6 +17,16 @@ INSERT_MUNICIPALITY = text(
     "INSERT INTO organisations (id, kind, slug, name, created_at, network_share_days, hold_days, pickup_grace_days, "
     "waitlist_offer_hours, displacement_unknown) "
     "VALUES (:id, 'municipality', :slug, :slug, '2026-01-01 00:00:00', 3, 5, 2, 48, 0.7)")
+# A category and its items as the text index's migrations (0014, 0035) know them; PostgreSQL only (now()).
+INSERT_TABLE_CATEGORY = text(
+    "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
+    "VALUES (1, 'table', 'furniture', 'Bord', 'Table', 'piece', false, 1)")
+INSERT_TABLE = text(
+    "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, quantity, "
+    "quantity_available, dimensions, brand, model, colour, building, room, pickup_instructions, would_be_discarded, "
+    "figures_source, asset_tag, serial_number, created_at, updated_at, published_at) VALUES (:id, :municipality, 1, "
+    ":status, 'Bord', '', 'good', 1, 1, '', '', '', '', '', '', '', false, 'category', '', '', now(), now(), "
+    ":published_at)")
 
 
 @pytest.fixture
@@ -133,17 +143,10 @@ def test_the_text_index_learns_each_items_municipality(empty_database_url):
     try:
         with engine.begin() as connection:
             connection.execute(INSERT_MUNICIPALITY, [{"id": 1, "slug": "k"}, {"id": 2, "slug": "l"}])
-            connection.execute(text(
-                "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
-                "VALUES (1, 'table', 'furniture', 'Bord', 'Table', 'piece', false, 1)"))
+            connection.execute(INSERT_TABLE_CATEGORY)
             for item_id, municipality_id in ((10, 1), (11, 2)):
-                connection.execute(text(
-                    "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, "
-                    "quantity, quantity_available, dimensions, brand, model, colour, building, room, "
-                    "pickup_instructions, would_be_discarded, figures_source, asset_tag, serial_number, created_at, "
-                    "updated_at) VALUES (:id, :municipality, 1, 'draft', 'Bord', '', 'good', 1, 1, '', '', '', '', "
-                    "'', '', '', false, 'category', '', '', now(), now())"),
-                    {"id": item_id, "municipality": municipality_id})
+                connection.execute(INSERT_TABLE, {"id": item_id, "municipality": municipality_id, "status": "draft",
+                                                  "published_at": None})
                 connection.execute(text("INSERT INTO item_search (item_id, document) "
                                         "VALUES (:id, to_tsvector('simple', 'bord'))"), {"id": item_id})
         upgrade(empty_database_url)
@@ -241,17 +244,10 @@ def test_the_text_index_is_stripped_of_positions_and_still_follows_its_items(emp
     try:
         with engine.begin() as connection:
             connection.execute(INSERT_MUNICIPALITY, [{"id": 1, "slug": "k"}, {"id": 2, "slug": "l"}])
-            connection.execute(text(
-                "INSERT INTO categories (id, slug, \"group\", name_nb, name_en, unit, holds_data, position) "
-                "VALUES (1, 'table', 'furniture', 'Bord', 'Table', 'piece', false, 1)"))
+            connection.execute(INSERT_TABLE_CATEGORY)
             for item_id, status in ((10, "published"), (11, "draft")):
-                connection.execute(text(
-                    "INSERT INTO items (id, municipality_id, category_id, status, title, description, condition, "
-                    "quantity, quantity_available, dimensions, brand, model, colour, building, room, "
-                    "pickup_instructions, would_be_discarded, figures_source, asset_tag, serial_number, created_at, "
-                    "updated_at, published_at) VALUES (:id, 1, 1, :status, 'Bord', '', 'good', 1, 1, '', '', '', '', "
-                    "'', '', '', false, 'category', '', '', now(), now(), '2026-01-02 10:00:00+00')"),
-                    {"id": item_id, "status": status})
+                connection.execute(INSERT_TABLE, {"id": item_id, "municipality": 1, "status": status,
+                                                  "published_at": "2026-01-02 10:00:00+00"})
                 connection.execute(text(
                     "INSERT INTO item_search (item_id, municipality_id, published_at, document) SELECT id, "
                     "municipality_id, CASE WHEN status = 'published' THEN published_at END, "

@@ -15,7 +15,7 @@ from flask_login import current_user
 from marketplace.db import utcnow
 from marketplace.errors import Conflict
 from marketplace.i18n import oslo_date
-from marketplace.inputs import parse_id
+from marketplace.inputs import page_or_first
 from marketplace.inventory import fleet, services
 from marketplace.inventory.forms import (STATUS_LABELS, USER_GROUP_LABELS, DetailsForm, EnoughForm, OfferForm,
                                         RegisterForm, RepairForm, StatusForm, chosen_group)
@@ -58,7 +58,7 @@ def overview():
     if not can_see_inventory(current_user, current_user.municipality):
         abort(403)
     filters = _filters()
-    found = services.inventory(current_user, filters, parse_id(request.args.get("page")) or 1, services.PER_PAGE)
+    found = services.inventory(current_user, filters, page_or_first(request.args.get("page")), services.PER_PAGE)
     places = services.places(current_user)
     return render_template(
         "inventory/list.html", found=found, filters=filters, categories=listings.categories(),
@@ -243,7 +243,7 @@ def fleet_overview():
     if not can_see_inventory(current_user, current_user.municipality):
         abort(403)
     filters = _fleet_filters()
-    found = fleet.fleet(current_user, filters, parse_id(request.args.get("page")) or 1, fleet.PER_PAGE)
+    found = fleet.fleet(current_user, filters, page_or_first(request.args.get("page")), fleet.PER_PAGE)
     form = EnoughForm(request.args, prefix="need", categories=fleet.ict_categories(), locale=str(get_locale()))
     answer = _enough_answer(form)
     return render_template("inventory/fleet.html", found=found, filters=filters, form=form, answer=answer,

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from marketplace import assets
 from marketplace.listings import erasure as data_erasure
 from marketplace.errors import NotVisible
-from marketplace.inputs import parse_id, parse_ids
+from marketplace.inputs import page_or_first, parse_id, parse_ids
 from marketplace.listings import importer, labels, lists, spreadsheet
 from marketplace.listings import photos as photo_files
 from marketplace.listings import services, sharing, uploads, visibility
@@ -85,7 +85,7 @@ def ours():
         abort(403)
     status = request.args.get("status", "")
     statuses = [ItemStatus(status)] if status in MARKET_STATUSES else None
-    found = lists.my_municipality_items(current_user, statuses, parse_id(request.args.get("page")) or 1)
+    found = lists.my_municipality_items(current_user, statuses, page_or_first(request.args.get("page")))
     return render_template("listings/ours.html", found=found, status=status if statuses else "",
                            statuses=MARKET_STATUSES,
                            label_units=labels.label_units(current_user))

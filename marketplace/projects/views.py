@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from marketplace.db import utcnow
 from marketplace.errors import Conflict
 from marketplace.i18n import oslo_date
-from marketplace.inputs import parse_id
+from marketplace.inputs import page_or_first, parse_id
 from marketplace.listings import services as listings
 from marketplace.locations import services as locations
 from marketplace.projects import (
@@ -48,7 +48,7 @@ def _show_errors(form, errors: dict[str, str], fallback) -> None:
 def overview():
     if not permissions.can_see_projects(current_user, current_user.municipality):
         abort(403)
-    found = services.projects(current_user, parse_id(request.args.get("page")) or 1)
+    found = services.projects(current_user, page_or_first(request.args.get("page")))
     figures = progress_of(found.rows, oslo_date(utcnow()))
     return render_template("projects/list.html", found=found, projects=list(zip(found.rows, figures)))
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import Conflict
-from marketplace.inputs import parse_id
+from marketplace.inputs import page_or_first, parse_id
 from marketplace.listings import services as listings
 from marketplace.listings.signals import item_page
 from marketplace.locations.permissions import can_run_store
@@ -33,7 +33,7 @@ def stores():
 @blueprint.get("/store/<int:location_id>")
 def stock(location_id: int):
     store = services.find_store(current_user, location_id)
-    found = services.stock(current_user, store, parse_id(request.args.get("page")) or 1)
+    found = services.stock(current_user, store, page_or_first(request.args.get("page")))
     return render_template("store/stock.html", store=store, found=found)
 
 

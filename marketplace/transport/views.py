@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from marketplace.errors import Forbidden
 from marketplace.i18n import oslo_date
-from marketplace.inputs import parse_id
+from marketplace.inputs import page_or_first
 from marketplace.db import utcnow
 from marketplace.reservations import services as reservations
 from marketplace.reservations.signals import reservation_page
@@ -70,7 +70,7 @@ def queue():
         raise Forbidden
     status = request.args.get("status", "")
     chosen = TransportStatus(status) if status in {s.value for s in TransportStatus} else None
-    found = services.queue(current_user, chosen, parse_id(request.args.get("page")) or 1)
+    found = services.queue(current_user, chosen, page_or_first(request.args.get("page")))
     return render_template("transport/queue.html", found=found, status=status if chosen else "",
                            statuses=list(TransportStatus), today=oslo_date(utcnow()))
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.db import utcnow
-from marketplace.inputs import parse_id, parse_ids
+from marketplace.inputs import page_or_first, parse_id, parse_ids
 from marketplace.listings import services as listings
 from marketplace.listings.permissions import can_list_items_for
 from marketplace.wanted import matching, permissions, services
@@ -33,10 +33,6 @@ def _input(form, input_class):
     return notice_input(form.input_values(), input_class)
 
 
-def _page() -> int:
-    return parse_id(request.args.get("page")) or 1
-
-
 def _show_errors(form, error: services.WantedError) -> None:
     for name, message in error.errors.items():
         field = getattr(form, name, None) or form.title
@@ -47,7 +43,7 @@ def _show_errors(form, error: services.WantedError) -> None:
 
 @blueprint.get("/wanted")
 def notices():
-    found = services.open_notices(current_user, page=_page())
+    found = services.open_notices(current_user, page=page_or_first(request.args.get("page")))
     return render_template("wanted/notices.html", found=found, ours=False)
 
 
@@ -55,7 +51,8 @@ def notices():
 def ours():
     if not permissions.can_post_notice(current_user):
         abort(403)
-    return render_template("wanted/notices.html", found=services.our_notices(current_user, _page()), ours=True)
+    found = services.our_notices(current_user, page_or_first(request.args.get("page")))
+    return render_template("wanted/notices.html", found=found, ours=True)
 
 
 @blueprint.route("/wanted/new", methods=["GET", "POST"])
@@ -119,7 +116,8 @@ def close(notice_id: int, status: str):
 def needs():
     if not permissions.can_post_notice(current_user):
         abort(403)
-    return render_template("wanted/needs.html", found=services.our_needs(current_user, _page()),
+    found = services.our_needs(current_user, page_or_first(request.args.get("page")))
+    return render_template("wanted/needs.html", found=found,
                            awaiting=services.needs_awaiting_approval(current_user))
 
 
