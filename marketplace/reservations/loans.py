@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import lazyload
 
 from marketplace.accounts import privacy, signals as account_signals
 from marketplace.accounts.models import User
@@ -260,6 +261,7 @@ def history_of_item(user: User, item: Item) -> list[tuple[Reservation, list[Loan
         return []
     loans = list(db.session.scalars(select(Reservation).where(
         Reservation.item_id == item.id, Reservation.status.in_(LOAN_STATUSES))
+        .options(lazyload(Reservation.item))  # the page's own item, in the session already
         .order_by(Reservation.due_at.desc(), Reservation.id.desc())))
     returns: dict[int, list[LoanReturn]] = {loan.id: [] for loan in loans}
     if loans:
