@@ -1,6 +1,7 @@
 """The main signed-in pages read a fixed number of statements, whatever the number of rows behind them: each page
 is counted, the region grows two and a half times (items, reservations both ways, inventory, municipalities in the
-network, building projects with needs covered both ways), and the page is counted again. A page that loads a row's relation one row at a time fails here."""
+network, building projects with needs covered both ways), and the page is counted again. A page that loads a row's
+relation one row at a time fails here."""
 
 from datetime import timedelta
 from decimal import Decimal
