@@ -30,3 +30,48 @@ def test_get_or_404(app):
 
     with pytest.raises(NotFound):
         db.get_or_404(AuditEvent, 123456)
+
+
+# --- PostgreSQL: columns described when asked ----------------------------------------------------------------
+
+DESCRIBED = [
+    "SELECT id, email, created_at FROM users",  # columns, no rows
+    "SELECT 1 AS one, 'to'::text AS two, 2.5::numeric(4, 2) AS three, now() AS four",
+    "SELECT",  # a row without columns
+    "UPDATE users SET name = name WHERE false",  # no result set
+    "SELECT 1 WHERE false",
+]
+
+
+def _descriptions(cursor, statement: str):
+    cursor.execute(statement)
+    described = cursor.description
+    if described is None:
+        return None
+    return [(column.name, column.type_code, column.display_size, column.internal_size, column.precision,
+             column.scale, column.null_ok, tuple(column)) for column in described]
+
+
+def test_a_result_s_columns_are_described_as_psycopg_describes_them(app):
+    """The engine's cursors describe each column when asked (decision 59): the same names, types and sizes as
+    psycopg's own cursor, for results with columns, without, and for statements without a result."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the lazily described cursor is PostgreSQL's (psycopg)")
+    import psycopg
+
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        ours = connection.cursor()
+        assert type(ours) is not psycopg.Cursor, "the engine's connections make the lazily described cursor"
+        theirs = psycopg.Cursor(connection)
+        for statement in DESCRIBED:
+            assert _descriptions(ours, statement) == _descriptions(theirs, statement), statement
+        ours.execute("SELECT 1 AS first, 2 AS second")
+        columns = ours.description
+        ours.execute("SELECT 3 AS third")  # read after the cursor moved on: still the first result's columns
+        assert [column.name for column in columns] == ["first", "second"] and len(columns) == 2
+        assert columns[-1].name == "second" and [column.name for column in columns[0:1]] == ["first"]
+    finally:
+        raw.rollback()
+        raw.close()
