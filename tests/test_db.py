@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
@@ -57,8 +58,6 @@ def test_a_result_s_columns_are_described_as_psycopg_describes_them(app):
     psycopg's own cursor, for results with columns, without, and for statements without a result."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the lazily described cursor is PostgreSQL's (psycopg)")
-    import psycopg
-
     raw = db.engine.raw_connection()
     try:
         connection = raw.driver_connection

@@ -13,9 +13,9 @@ from marketplace.inventory import services as inventory
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Municipality
 from marketplace.projects import services as projects
+from marketplace.reservations import overview
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import WouldBuyNew
-from marketplace.reservations import overview
 from tests.conftest import counting_queries, login
 from tests.factories import category, item_input, make_item
 
