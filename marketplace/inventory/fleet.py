@@ -33,7 +33,6 @@ from marketplace.inventory.services import InventoryError
 from marketplace.listings import services as listings
 from marketplace.listings.models import (INVENTORY_STATUSES, Category, CategoryGroup, Item, ItemStatus,
                                          UserGroup)
-from marketplace.listings.visibility import visibility
 from marketplace.organisations.models import Municipality
 from marketplace.search import services as search
 
@@ -308,7 +307,7 @@ def enough(actor: User, category: Category | None, quantity: Decimal | None, use
     if errors:
         raise FleetError(errors)
     now = now or utcnow()
-    market = search.matching_items(visibility(actor, now), search.SearchParams(categories=(category.slug,)), now)
+    market = search.matching_items(actor, search.SearchParams(categories=(category.slug,)), now)
     offered = market.with_only_columns(Item.municipality_id, Item.quantity_available).subquery()
     own_surplus = network = Decimal(0)
     for municipality_id, amount in db.session.execute(

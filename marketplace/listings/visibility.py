@@ -96,7 +96,7 @@ def visibility(user: User, now: datetime) -> Visibility:
         return Visibility(true(), None)
     if key is False:
         return Visibility(false(), ())
-    return Visibility(_clause(key, now), _built(key)[0])
+    return Visibility(_clause(key, now), reachable_municipalities(key))
 
 
 def visibility_key(user: User) -> Plan | bool:
@@ -107,6 +107,13 @@ def visibility_key(user: User) -> Plan | bool:
     if is_site_admin(user):
         return True
     return visibility_plan(user) or False
+
+
+def reachable_municipalities(key: Plan | bool) -> tuple[int, ...] | None:
+    """The municipalities whose items a key of ``visibility_key`` may show (None: all, for a site admin)."""
+    if key is True:
+        return None
+    return _built(key)[0] if key else ()
 
 
 # The moment, as a parameter: a statement kept per key (``kept_clause``) is given it when it runs.

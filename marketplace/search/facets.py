@@ -77,7 +77,7 @@ class Facets:
     def count(self, rows, by_unit: bool, exact: bool = True) -> tuple[int, dict[str, list[FacetValue]]]:
         """The total and every facet from grouped count rows (category, condition, municipality[, unit],
         count: with the unit facet if they are grouped ``by_unit`` too), applying the facet filters as
-        ``services._facet_conditions`` does in SQL. A facet counts the groups that pass every other facet
+        ``statements._facet_conditions`` does in SQL. A facet counts the groups that pass every other facet
         filter, so a chosen facet still shows its alternatives. Not ``exact`` (the rows count a sample of the
         matches, the newest): the values found are listed without counts."""
         if rows:  # without rows only the chosen values are listed, under their own keys: no label is read

@@ -10,9 +10,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import (ColumnElement, Select, Subquery, bindparam, case, column, func, literal, literal_column,
-                        select, table, text, union_all)
+from sqlalchemy import (BindParameter, ColumnElement, Select, Subquery, bindparam, case, column, func, literal,
+                        literal_column, select, table, text, union_all)
 from sqlalchemy.orm import Session
 
 from marketplace.listings.models import Item
@@ -127,8 +128,7 @@ class SearchIndex:
             f"set_config('{name}', :value_{number}, true)" for number, name in enumerate(names))),
             {f"value_{number}": value for number, value in enumerate(previous[:len(names)])})
 
-    def newest(self, query: Select, matches: Matches, columns: Sequence[ColumnElement], size: int,
-               now: datetime) -> Select:
+    def newest(self, query: Select, matches: Matches, columns: Sequence[ColumnElement], size: BindParameter) -> Select:
         """The newest ``size`` rows of ``query`` (items joined to ``matches``, PostgreSQL), newest first by
         publication, with ``columns`` and their ``rank``, read a window of publication time at a time.
 
@@ -139,7 +139,7 @@ class SearchIndex:
         fewer than ``size`` (its condition is a count of theirs, which PostgreSQL evaluates once, before the
         window), so a broad word is answered from the last day and a rare one reads every window."""
         listed = matches.published_at
-        bounds = [now - span for span in WINDOWS]
+        bounds = [bindparam(f"window_start_{number}") for number in range(len(WINDOWS))]
         windows = []
         found = None
         for number, lower in enumerate([*bounds, None]):
@@ -160,7 +160,7 @@ class SearchIndex:
         return select(*(picked.c[column.key] for column in columns), matches.rank_by_id(picked.c.id).label("rank"))
 
     def newest_or_walked(self, query: Select, walked: Select, matches: Matches, columns: Sequence[ColumnElement],
-                         size: int, narrowed: bool = False) -> Select:
+                         size: BindParameter, narrowed: bool = False) -> Select:
         """The newest ``size`` rows of ``query`` (items joined to ``matches``, SQLite) with ``columns`` and their
         ``rank``, newest first by publication; for a broad word, from ``walked`` instead.
 
@@ -176,13 +176,13 @@ class SearchIndex:
         limits, and SQLite runs one of the two halves."""
         ranked = query.with_only_columns(*columns, matches.rank.label("rank")).order_by(
             Item.published_at.desc(), Item.id.desc())
-        broad = func.count() >= BROAD_MATCHES
+        broad = func.count() >= bindparam("broad_matches")
         # The choice is in each half's LIMIT (0 for the other): SQLite computes a LIMIT once, before the half,
         # and skips a half limited to 0, where a condition in WHERE would be tested on each row it reads. The
         # two limits come from one count: a count in each LIMIT was made twice (up to 0.7 ms each at 100,000
         # items, the part of decision 52's extra cost for middling words that was in the statement).
         limits = (select(case((broad, 0), else_=size).label("ranked"), case((broad, size), else_=0).label("walked"))
-                  .select_from(matches.ids.limit(BROAD_MATCHES).subquery("counted"))
+                  .select_from(matches.ids.limit(bindparam("broad_matches")).subquery("counted"))
                   .cte("limits").prefix_with("MATERIALIZED"))
         ranked = ranked.limit(select(limits.c.ranked).scalar_subquery()).subquery("ranked")
         # Narrowed by facets, the newest-first index would be crossed end to end for a municipality's few items:
@@ -193,9 +193,22 @@ class SearchIndex:
                   .subquery("walked"))
         return union_all(select(ranked), select(newest))
 
-    def matches(self, query: str, municipality_ids: Sequence[int] | None = None) -> Matches | None:
-        """The items that match every term of ``query`` (see ``Matches``), or None when the query has no
-        searchable words.
+    def values(self, query: str, now: datetime) -> dict[str, Any]:
+        """The parameters of this index's statements (``matches``, ``newest``, ``newest_or_walked``) for a search
+        of ``query`` at ``now``: its words as the index reads them (``words``: without searchable words, none),
+        where each window of publication time begins, and when a word counts as broad."""
+        terms = query_terms(query)
+        values: dict[str, Any] = {f"window_start_{number}": now - span for number, span in enumerate(WINDOWS)}
+        values["broad_matches"] = BROAD_MATCHES
+        if terms and self.postgres:
+            values["words"] = " & ".join(f"{term}:*" for term in terms)  # terms are [a-z0-9] only: no syntax gets in
+        elif terms:
+            values["words"] = " AND ".join(f'"{term}"*' for term in terms)
+        return values
+
+    def matches(self, municipality_ids: Sequence[int] | None = None) -> Matches:
+        """The items that match every word of the parameter ``words`` (see ``values``; a query without searchable
+        words has no matches to look for), as ``Matches``.
 
         ``municipality_ids`` (None: all) narrows the matches on PostgreSQL to the viewer's reachable
         municipalities before they are joined to the visible items: the index's bitmap of a broad word is ANDed
@@ -207,12 +220,9 @@ class SearchIndex:
 
         On PostgreSQL the rank is computed from the document where it is selected, so a statement that limits
         the matches first ranks only those it keeps."""
-        terms = query_terms(query)
-        if not terms:
-            return None
+        words = bindparam("words")
         if self.postgres:
-            tsquery = " & ".join(f"{term}:*" for term in terms)  # terms are [a-z0-9] only: no syntax gets in
-            ts = func.to_tsquery("simple", bindparam("tsquery", tsquery, literal_execute=False))
+            ts = func.to_tsquery("simple", words)
             index = table(INDEX_TABLE, column("item_id"), column("municipality_id"), column("published_at"),
                           column("document"))
             matches = (select(index.c.item_id, index.c.published_at, index.c.document)
@@ -221,9 +231,8 @@ class SearchIndex:
                 matches = matches.where(index.c.municipality_id.in_(municipality_ids))
             found = matches.subquery("matches")
             return Matches(found, -func.ts_rank(found.c.document, ts), found.c.published_at, ts)
-        expression = " AND ".join(f'"{term}"*' for term in terms)
         index = table(INDEX_TABLE, column("rowid"))
-        match = literal_column("item_search").op("MATCH")(bindparam("fts", expression))
+        match = literal_column("item_search").op("MATCH")(words)
         found = (select(index.c.rowid.label("item_id"), literal_column("bm25(item_search)").label("rank"))
                  .where(match).subquery("matches"))
         return Matches(found, found.c.rank, ids=select(index.c.rowid).where(match))

@@ -14,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
-from marketplace.listings.models import Item
-from marketplace.listings.visibility import Visibility, visibility
-from marketplace.search import services, text, vocabulary
+from marketplace.listings.visibility import Plan, visibility_key
+from marketplace.search import services, statements, text, vocabulary
 from marketplace.search.services import SearchParams, SearchResult
 
 FEW_HITS = 3  # fewer exact hits than this, and close spellings are tried
@@ -40,33 +37,33 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
     """``services.search`` with facets and its items read as cards, and when it finds fewer than ``FEW_HITS`` items
     for a text query, a ``Suggestion`` in ``result.suggestion`` (or None)."""
     now = now or utcnow()
-    visible = visibility(user, now)  # built once, for the search and the suggestion's searches alike
-    result = services.search(user, params, locale=locale, now=now, visible=visible, cards=True)
+    key = visibility_key(user)  # found once, for the search and the suggestion's searches alike
+    result = services.search(user, params, locale=locale, now=now, key=key, cards=True)
     if result.total < FEW_HITS and text.query_terms(params.q):
-        result.suggestion = suggestion(user, params, result.total, now, visible)
+        result.suggestion = suggestion(user, params, result.total, now, key)
     return result
 
 
 def suggestion(user: User, params: SearchParams, exact_total: int, now: datetime,
-               visible: Visibility) -> Suggestion | None:
+               key: Plan | bool) -> Suggestion | None:
     """The corrected search for ``params`` if one finds more than ``exact_total`` items for ``user``, who sees
-    ``visible``."""
+    ``key`` (what they see: ``visibility_key``)."""
     query_words = list(dict.fromkeys(text.words(params.q)))[: text.MAX_QUERY_TERMS]
     if len(query_words) == 1:
-        return _one_word(user, params, query_words[0], exact_total, now, visible)
+        return _one_word(user, params, query_words[0], exact_total, now, key)
     corrections: dict[str, vocabulary.Candidate] = {}
     for word in [word for word in query_words if _correctable(word)][:MAX_WORDS_CORRECTED]:
-        if _hits(visible, params, word, now):
+        if _hits(key, params, word, now):
             continue  # a word of a longer query that finds something alone is meant as written
         for candidate in _candidates(word):
-            if _hits(visible, params, candidate.word, now):
+            if _hits(key, params, candidate.word, now):
                 corrections[word] = candidate
                 break
-    return _similar(user, params, corrections, exact_total, now, visible) if corrections else None
+    return _similar(user, params, corrections, exact_total, now, key) if corrections else None
 
 
 def _one_word(user: User, params: SearchParams, word: str, exact_total: int, now: datetime,
-              visible: Visibility) -> Suggestion | None:
+              key: Plan | bool) -> Suggestion | None:
     """A one-word query finds what the word alone finds, so a candidate is the correction if it finds more than
     ``exact_total``. The closest is searched at once: the search that shows its first hits counts them too, and
     the closest mostly finds more (one statement fewer than counting it first). The others, tried only when it
@@ -74,9 +71,9 @@ def _one_word(user: User, params: SearchParams, word: str, exact_total: int, now
     if not _correctable(word):
         return None
     for number, candidate in enumerate(_candidates(word)):
-        if number and _hits(visible, params, candidate.word, now) <= exact_total:
+        if number and _hits(key, params, candidate.word, now) <= exact_total:
             continue
-        similar = _similar(user, params, {word: candidate}, exact_total, now, visible)
+        similar = _similar(user, params, {word: candidate}, exact_total, now, key)
         if similar is not None or number:
             return similar
     return None
@@ -88,11 +85,11 @@ def _candidates(word: str) -> list[vocabulary.Candidate]:
 
 
 def _similar(user: User, params: SearchParams, corrections: dict[str, vocabulary.Candidate], exact_total: int,
-             now: datetime, visible: Visibility) -> Suggestion | None:
+             now: datetime, key: Plan | bool) -> Suggestion | None:
     """The search with ``corrections``, its first hits shown, if it finds more than ``exact_total`` items."""
     corrected = replace(params, q=_rewrite(params.q, corrections), page=1)
     similar = services.search(user, replace(corrected, per_page=SIMILAR_PER_PAGE), now=now, with_facets=False,
-                              visible=visible, cards=True)
+                              key=key, cards=True)
     if similar.total <= exact_total:
         return None
     return Suggestion(q=corrected.q, params=corrected, result=similar)
@@ -102,10 +99,12 @@ def _correctable(word: str) -> bool:
     return len(word) >= text.MIN_VOCABULARY_WORD and any(char.isalpha() for char in word)
 
 
-def _hits(visible: Visibility, params: SearchParams, word: str, now: datetime) -> int:
+def _hits(key: Plan | bool, params: SearchParams, word: str, now: datetime) -> int:
     """How many items (up to ``FEW_HITS``) the viewer finds for ``word`` alone with the search's filters."""
-    found = services.matching_items(visible, replace(params, q=word), now).with_only_columns(Item.id).limit(FEW_HITS)
-    return db.session.scalar(select(func.count()).select_from(found.subquery()))
+    alone = replace(params, q=word)
+    index = services.search_index()
+    values = statements.values(alone, now, index, limit=services.exact_count_limit())
+    return services.capped_count(statements.Shape.of(key, alone, index), values, FEW_HITS)
 
 
 def _rewrite(query: str, corrections: dict[str, vocabulary.Candidate]) -> str:

@@ -10,7 +10,7 @@ from marketplace.db import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Item
 from marketplace.notifications.models import Notification
-from marketplace.search import services
+from marketplace.search import services, statements
 from marketplace.search.services import SearchParams
 from tests.conftest import counting_queries
 from tests.factories import make_item
@@ -303,22 +303,25 @@ def test_counts_and_pages_are_answered_from_the_visibility_indexes(setup, app):
     and a page in date order read index entries only, never the item rows (SQLite shows it plainly)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's choice depends on its statistics")
-    from marketplace.listings.visibility import visibility
+    from marketplace.listings.visibility import visibility_key
 
-    visible = visibility(setup.member_b, LATER)
-    query, matches = services._filtered(visible, SearchParams(), LATER)
-    grouped = query.with_only_columns(Item.category_id, Item.condition, Item.municipality_id, func.count()) \
-        .group_by(Item.category_id, Item.condition, Item.municipality_id)
-    page = services._ordered(query.with_only_columns(Item.id), SearchParams(), matches).limit(24).offset(480)
+    shape = statements.Shape.of(visibility_key(setup.member_b), SearchParams(), services.search_index())
+    grouped = statements.grouped(shape, by_unit=False)
+    page = statements.page(shape)
+    values = statements.values(SearchParams(page=21), LATER, services.search_index(), limit=1000)
 
     def plan(statement) -> str:
-        compiled = statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
-        rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
-                                                       tuple(compiled.params[name] for name in compiled.positiontup))
+        compiled = statement.compile(db.engine)
+        expanded = compiled.construct_expanded_state(compiled.construct_params(values, extracted_parameters=None))
+        rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + expanded.statement,
+                                                       tuple(expanded.positional_parameters))
         return " | ".join(row[3] for row in rows)
 
-    assert "COVERING INDEX ix_items_visibility " in plan(grouped)
-    assert "COVERING INDEX ix_items_visibility_newest" in plan(page)
+    # The grouped count is of the newest items (the sample of ``statements.grouped``), so it walks the newest-first
+    # visibility index; either way, by a covering index of the items, never their rows.
+    assert "SEARCH items USING COVERING INDEX ix_items_visibility_newest" in plan(grouped)
+    assert "SEARCH items USING COVERING INDEX ix_items_visibility_newest" in plan(page)
+    assert not any("items" in step and "COVERING" not in step for step in (plan(grouped) + plan(page)).split(" | "))
 
 
 def test_a_text_search_reads_the_text_index_once(setup, app):
