@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import bindparam, literal, null, select, union_all
 
 from marketplace.db import db
 from marketplace.listings.models import Category, CategoryGroup, Condition
@@ -43,6 +43,19 @@ class _Category:
         return self.name_en if locale == "en" else self.name_nb
 
 
+_NOTHING = null().label("group")
+# The labels of a search's facets: every category, and the municipalities and units counted. Built once: building
+# it anew cost more than running it.
+_LABELS = union_all(
+    select(literal("category").label("kind"), Category.id, Category.slug, Category.group.label("group"),
+           Category.name_nb.label("name"), Category.name_en.label("name_en")),
+    select(literal("municipality"), Organisation.id, Organisation.slug, _NOTHING, Organisation.name, null())
+    .where(Organisation.id.in_(bindparam("municipality_ids", expanding=True))),
+    select(literal("unit"), Unit.id, null(), _NOTHING, Unit.name, null())
+    .where(Unit.id.in_(bindparam("unit_ids", expanding=True))),
+)
+
+
 class Facets:
     """Turns grouped counts into facet values; the labels (the catalogue's categories, and the municipalities and
     units counted) come from one small read, not from joins."""
@@ -56,16 +69,9 @@ class Facets:
         self.unit_names: dict[int, str] = {}
 
     def _labels(self, municipality_ids, unit_ids) -> None:
-        """Every category, and these municipalities and units, in one statement."""
-        nothing = null().label("group")
-        statement = union_all(
-            select(literal("category").label("kind"), Category.id, Category.slug, Category.group.label("group"),
-                   Category.name_nb.label("name"), Category.name_en.label("name_en")),
-            select(literal("municipality"), Organisation.id, Organisation.slug, nothing, Organisation.name,
-                   null()).where(Organisation.id.in_(sorted(municipality_ids))),
-            select(literal("unit"), Unit.id, null(), nothing, Unit.name, null()).where(Unit.id.in_(sorted(unit_ids))),
-        )
-        for kind, id_, slug, group, name, name_en in db.session.execute(statement):
+        """Every category, and these municipalities and units, in one statement (``_LABELS``)."""
+        for kind, id_, slug, group, name, name_en in db.read(
+                _LABELS, {"municipality_ids": sorted(municipality_ids), "unit_ids": sorted(unit_ids)}):
             if kind == "category":
                 self.categories[id_] = _Category(slug, CategoryGroup(group).value, name, name_en)
             elif kind == "municipality":

@@ -31,8 +31,9 @@ FACET_FILTERS = frozenset({"group", "category", "condition", "municipality", "un
 # keys into every derived table they pass through, a fifth of the Python of building the statement (decision 58).
 _SAMPLED = tuple(type_coerce(column, column.type).label(column.key) for column in (
     Item.id, Item.published_at, Item.quantity, Item.category_id, Item.condition, Item.municipality_id, Item.unit_id))
-# Statements kept per worker: a few shapes for each person searching (``Shape.key``) is a few hundred kB each.
-KEPT = 512
+# Statements kept per worker, of each kind: a few shapes for each person searching (``Shape.key``: a member's is
+# their own). A text sample is about 100 kB (measured), so at most about 25 MB a worker.
+KEPT = 256
 
 
 @dataclass(frozen=True)

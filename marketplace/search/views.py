@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.locations.services import visible_locations
+from marketplace.locations.services import location_choices
 from marketplace.search import services, suggest
 from marketplace.search.services import SearchParams
 
@@ -17,7 +17,7 @@ def results():
     result = suggest.search(current_user, params, locale=str(get_locale()))
     return render_template("search/results.html", result=result, params=params, thin_result=THIN_RESULT,
                            count_limit=services.exact_count_limit(),
-                           locations=visible_locations(current_user))
+                           locations=location_choices(current_user))
 
 
 @blueprint.get("/searches")

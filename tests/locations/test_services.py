@@ -102,6 +102,19 @@ def test_visible_locations_are_the_own_municipalitys_active_ones(region):
     assert pickup in services.visible_locations(region.site_admin)
 
 
+def test_the_location_choices_are_the_visible_locations_by_id_and_name(region):
+    pickup = make_location(region.admin_a, region.a, "Porten", "pickup")
+    make_location(region.admin_a, region.a, "Lager")
+    archived = make_location(region.admin_a, region.a, "Gammelt lager")
+    services.set_location_archived(region.admin_a, archived, True)
+    make_location(find_admin_b(region), region.b, "B-lager")
+    for user in (region.member_a, region.member_b, region.partner_user, region.site_admin, region.admin_a):
+        choices = [(choice.id, choice.name) for choice in services.location_choices(user)]
+        assert choices == [(location.id, location.name) for location in services.visible_locations(user)]
+    assert [choice.name for choice in services.location_choices(region.member_a)] == ["Porten", "Lager"]
+    assert pickup.id not in [choice.id for choice in services.location_choices(region.member_b)]
+
+
 def test_an_item_stands_at_a_location_of_its_own_municipality(region, catalogue):
     store = make_location(region.admin_a, region.a, "Lager")
     archived = make_location(region.admin_a, region.a, "Gammelt lager")

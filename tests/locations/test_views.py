@@ -81,6 +81,8 @@ def test_the_item_page_and_form_show_where_it_stands(client, region, catalogue):
         assert text in html, text
     assert "Ombrukslageret" in client.get("/items").get_data(as_text=True)  # the card
     assert f"/items?location={store.id}" in html
+    filtered = client.get(f"/items?location={store.id}").get_data(as_text=True)  # the search's own filter
+    assert f'<option value="{store.id}" selected>Ombrukslageret</option>' in filtered
     client.post("/logout")
     login(client, "caretaker@a.example")
     form = client.get(f"/items/{item.id}/edit").get_data(as_text=True)
