@@ -10,11 +10,12 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
@@ -29,7 +30,7 @@ from marketplace.listings.models import (
 from marketplace.listings.signals import item_deleting, item_saved
 from marketplace.notifications import services as notifications
 from marketplace.listings.permissions import can_list_items_for, can_manage_item
-from marketplace.listings.visibility import visible_items_clause
+from marketplace.listings.visibility import Plan, kept_clause, visibility_key, visible_items_clause
 from marketplace.locations.models import Location
 from marketplace.organisations.models import Municipality, Unit
 
@@ -92,10 +93,17 @@ def visible_items(user: User, now: datetime | None = None) -> Select[tuple[Item]
     return select(Item).where(visible_items_clause(user, now or utcnow()))
 
 
+@lru_cache(maxsize=1024)
+def _visible_item(key: Plan | bool) -> Select[tuple[Item]]:
+    """``find_visible_item``'s statement for a key of ``visibility_key``, built once (every item page runs it:
+    building it anew cost more than running it)."""
+    return select(Item).where(kept_clause(key), Item.id == bindparam("item_id"))
+
+
 def find_visible_item(user: User, item_id: int, now: datetime | None = None) -> Item | None:
     """The item if ``user`` can see it, else None: for rules that decide themselves what an unseen item means.
     Views load with ``find_item``."""
-    return db.session.scalar(visible_items(user, now).where(Item.id == item_id))
+    return db.session.scalar(_visible_item(visibility_key(user)), {"visible_at": now or utcnow(), "item_id": item_id})
 
 
 def find_item(user: User, item_id: int, now: datetime | None = None) -> Item:
