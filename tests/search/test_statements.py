@@ -1,6 +1,7 @@
 """A search's statements are built once per shape and kept (``search.statements``): a kept statement binds each
 search's own values, never those of the search it was built for, and a value left out is an error."""
 
+from dataclasses import fields, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -62,8 +63,7 @@ def _search(user, args, now=LATER):
 
 
 def _shape(user, args):
-    return statements.Shape.of(visibility_key(user), SearchParams.from_args(MultiDict(args)),
-                               services.search_index())
+    return _shape_of(visibility_key(user), SearchParams.from_args(MultiDict(args)))
 
 
 @pytest.mark.parametrize("first, second", PAIRS)
@@ -112,3 +112,22 @@ def test_a_value_left_out_is_an_error_not_an_earlier_one(setup):
         with pytest.raises(StatementError):
             db.read(statements.page(shape), {key: value for key, value in values.items() if key != name})
         db.session.rollback()
+
+
+def test_every_filter_and_order_is_part_of_the_shape(setup):
+    """A filter missing from ``Shape`` would let searches with and without it share a statement: every field of a
+    search but its page and size must change the shape (a new field must be listed here)."""
+    chosen = {"q": "stol", "group": "furniture", "categories": ("desk",), "conditions": ("good",),
+              "municipalities": ("kommune-a",), "unit": 1, "location": 1, "available_now": True, "offer": "lend",
+              "min_quantity": Decimal(1), "sort": "quantity"}
+    assert set(chosen) == {field.name for field in fields(SearchParams)} - {"page", "per_page", "ignored"}
+    key, plain = visibility_key(setup.member_a), SearchParams()
+    for name, value in chosen.items():
+        assert _shape_of(key, replace(plain, **{name: value})) != _shape_of(key, plain), name
+    one, two = replace(plain, municipalities=("a",)), replace(plain, municipalities=("a", "b"))
+    assert _shape_of(key, one) != _shape_of(key, two)
+    assert _shape_of(key, replace(plain, page=3, per_page=48)) == _shape_of(key, plain)
+
+
+def _shape_of(key, params):
+    return statements.Shape.of(key, params, services.search_index())
