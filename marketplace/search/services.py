@@ -118,10 +118,9 @@ class _Sample:
 
 def _text_sample(shape: statements.Shape, values: dict[str, Any], *, grouped: bool, by_unit: bool,
                  skip: frozenset[str] = statements.FACET_FILTERS) -> _Sample:
-    """The page and counts of a text search from its sample (``statements.text_sample``)."""
-    statement = statements.text_sample(shape, grouped, by_unit, skip)
-    with shape.index.planned(db.session, shape.windowed):
-        rows = db.read(statement, values).all()
+    """The page and counts of a text search from its sample (``statements.text_sample``). Run it inside
+    ``SearchIndex.planned``."""
+    rows = db.read(statements.text_sample(shape, grouped, by_unit, skip), values).all()
     page_ids = sorted((row[-1], row[-2]) for row in rows if row[-1] is not None)
     count_rows = [tuple(row[:-2]) for row in rows if row[-1] is None]
     ids = [item_id for _position, item_id in page_ids]
@@ -158,12 +157,13 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
     by_unit = bool(params.municipalities or params.unit)
     reach = None
     if shape.words:
-        sample = _text_sample(shape, values, grouped=with_facets, by_unit=by_unit)
-        page_ids, rows, exact = sample.page_ids, sample.rows, sample.size <= limit
-        total = sample.matched if exact else sample.size
-        if not exact and shape.facet_filtered:  # more matches than counted, but the chosen facets may leave few
-            chosen = _text_sample(shape, values, grouped=False, by_unit=False, skip=frozenset())
-            page_ids, total = chosen.page_ids, chosen.size
+        with index.planned(db.session, shape.windowed):  # set once for both samples
+            sample = _text_sample(shape, values, grouped=with_facets, by_unit=by_unit)
+            page_ids, rows, exact = sample.page_ids, sample.rows, sample.size <= limit
+            total = sample.matched if exact else sample.size
+            if not exact and shape.facet_filtered:  # more matches than counted, but the chosen facets may leave few
+                chosen = _text_sample(shape, values, grouped=False, by_unit=False, skip=frozenset())
+                page_ids, total = chosen.page_ids, chosen.size
         if total > limit:
             reach = None if params.effective_sort == "newest" else limit
             if reach is None and params.page * params.per_page > limit:  # beyond the newest: from the index

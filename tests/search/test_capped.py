@@ -4,13 +4,14 @@ ranked among the newest matches or read newest first from the index; and everyth
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
 from marketplace.db import db
 from marketplace.listings.models import ItemStatus
 from marketplace.search import services
 from marketplace.search.services import SearchParams
-from tests.conftest import login
+from tests.conftest import counting_queries, login
 from tests.factories import make_item
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -82,6 +83,22 @@ def test_chosen_facets_that_leave_few_matches_are_counted_and_ranked_exactly(set
     assert not result.facets_counted  # the facets count the search without its own choices: over the limit
     chosen = {value.value: value for value in result.facets["municipality"]}
     assert chosen["kommune-b"].selected and chosen["kommune-b"].count is None
+
+
+def test_both_samples_of_a_faceted_search_share_one_planner_setting_which_is_put_back(setup, limit, app):
+    """PostgreSQL plans a text search's samples with the planner setting of ``SearchIndex.planned``: set once for
+    the two samples of a faceted search above the limit, and put back before any other statement runs."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    limit(3)
+    with counting_queries(app) as statements:
+        result = found(setup.member_a, q="stol", municipality="kommune-b")
+    assert ids(result) == [setup.chair_b.id]
+    settings = [number for number, statement in enumerate(statements) if "set_config" in statement]
+    samples = [number for number, statement in enumerate(statements) if "item_search" in statement]
+    assert len(samples) == 2 and len(settings) == 2
+    assert settings[0] < samples[0] and samples[1] < settings[1]
+    assert db.session.scalar(text("SELECT current_setting('enable_seqscan')")) == "on"
 
 
 @pytest.mark.parametrize("args", [{}, {"q": "stol", "sort": "newest"}, {"group": "furniture"},
