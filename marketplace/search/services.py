@@ -30,7 +30,7 @@ from marketplace.search import permissions, statements, text, vocabulary
 from marketplace.search.facets import Facets, FacetValue
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
-from marketplace.search.params import MAX_PAGE, PER_PAGE_CHOICES, SORTS, SearchParams  # noqa: F401  (their home)
+from marketplace.search.params import MAX_PAGE, SearchParams
 
 # Matches counted exactly (and ranked, for a text search): above it, "more than 1 000" (decision 46). Setting
 # ``SEARCH_EXACT_COUNT_LIMIT`` changes it; it is never below what the typo suggestions count.
