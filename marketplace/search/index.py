@@ -137,7 +137,8 @@ class SearchIndex:
         for visibility are that window's few, however many thousands of matches the word has; their documents
         are ranked only once the newest are picked. A window is read only while the windows before it found
         fewer than ``size`` (its condition is a count of theirs, which PostgreSQL evaluates once, before the
-        window), so a broad word is answered from the last day and a rare one reads every window."""
+        window), so a broad word is answered from the last day and a rare one reads every window. The windows
+        begin at the parameters ``window_start_<n>`` (``values``), so the statement can be kept."""
         listed = matches.published_at
         bounds = [bindparam(f"window_start_{number}") for number in range(len(WINDOWS))]
         windows = []
