@@ -100,13 +100,17 @@ def _facet_conditions(shape: Shape, columns, skip: frozenset[str] = frozenset())
     if shape.conditions and "condition" not in skip:
         conditions.append(columns.condition.in_(bindparam("conditions", expanding=True)))
     if shape.municipalities and "municipality" not in skip:
-        # One-row subqueries, one a slug: SQLite seeks the visibility index by these, not every reachable one.
-        conditions.append(columns.municipality_id.in_([
-            select(Organisation.id).where(Organisation.slug == bindparam(f"municipality_{number}")).scalar_subquery()
-            for number in range(shape.municipalities)]))
+        conditions.append(columns.municipality_id.in_(_chosen_municipalities(shape)))
     if shape.unit and "unit" not in skip:
         conditions.append(columns.unit_id == bindparam("unit"))
     return conditions
+
+
+def _chosen_municipalities(shape: Shape) -> list:
+    """The chosen municipalities' ids as one-row subqueries, one a slug: SQLite seeks the visibility index by
+    these, not every reachable one; a slug that names no municipality is NULL, and matches nothing."""
+    return [select(Organisation.id).where(Organisation.slug == bindparam(f"municipality_{number}")).scalar_subquery()
+            for number in range(shape.municipalities)]
 
 
 def _filtered(shape: Shape, skip: frozenset[str] = frozenset(), walked: bool = False,
@@ -118,7 +122,8 @@ def _filtered(shape: Shape, skip: frozenset[str] = frozenset(), walked: bool = F
     query = select(Item).where(kept_clause(shape.key), Item.status == ItemStatus.PUBLISHED,
                                *_facet_conditions(shape, Item, skip))
     if shape.words:
-        matches = matches or shape.index.matches(reachable_municipalities(shape.key))
+        chosen = _chosen_municipalities(shape) if shape.municipalities and "municipality" not in skip else None
+        matches = matches or shape.index.matches(reachable_municipalities(shape.key), chosen)
         if walked:
             query = query.where((Item.id + 0).in_(matches.ids))
         else:

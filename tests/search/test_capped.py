@@ -85,6 +85,22 @@ def test_chosen_facets_that_leave_few_matches_are_counted_and_ranked_exactly(set
     assert chosen["kommune-b"].selected and chosen["kommune-b"].count is None
 
 
+def test_a_word_searched_in_chosen_municipalities_reads_only_their_documents(setup, limit, app):
+    """Narrowed to municipalities, PostgreSQL reads the word's matches of those municipalities only (``chosen`` of
+    ``SearchIndex.matches``): a narrowing, never a widening, so visibility still decides."""
+    limit(3)  # above it: the second sample, with the chosen municipality, is read
+    with counting_queries(app) as statements:
+        result = found(setup.member_a, q="stol", municipality="kommune-b")
+    assert ids(result) == [setup.chair_b.id] and result.total == 1
+    narrowed = [statement for statement in statements
+                if "item_search.municipality_id IN ((SELECT organisations.id" in statement]
+    assert len(narrowed) == (1 if db.engine.dialect.name == "postgresql" else 0)
+    assert ids(found(setup.member_a, q="stol", municipality="kommune-c")) == []  # C's chair: not shared with A
+    assert ids(found(setup.member_a, q="stol", municipality=["kommune-c", "kommune-b"])) == [setup.chair_b.id]
+    assert ids(found(setup.member_a, q="stol", municipality="nowhere")) == []
+    assert setup.hidden_c.id in ids(found(setup.site_admin, q="stol", municipality="kommune-c"))
+
+
 def test_both_samples_of_a_faceted_search_share_one_planner_setting_which_is_put_back(setup, limit, app):
     """PostgreSQL plans a text search's samples with the planner setting of ``SearchIndex.planned``: set once for
     the two samples of a faceted search above the limit, and put back before any other statement runs."""
