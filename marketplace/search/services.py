@@ -80,12 +80,22 @@ def unindex_item(item: Item) -> None:
     search_index().remove(db.session, item.id)
 
 
+def _prepared(key: Plan | bool, params: SearchParams, now: datetime) -> tuple[statements.Shape, dict[str, Any]]:
+    """The shape of a search by a viewer who sees what ``key`` says, and its values at ``now``."""
+    index = search_index()
+    return statements.Shape.of(key, params, index), statements.values(params, now, index, limit=exact_count_limit())
+
+
 def matching_items(user: User, params: SearchParams, now: datetime) -> Select:
     """The published items matching ``params`` that ``user`` may see at ``now``, every filter applied, with their
     values bound: a query to build on."""
-    index = search_index()
-    shape = statements.Shape.of(visibility_key(user), params, index)
-    return statements.matching(shape).params(statements.values(params, now, index, limit=exact_count_limit()))
+    shape, values = _prepared(visibility_key(user), params, now)
+    return statements.matching(shape).params(values)
+
+
+def count_matching(key: Plan | bool, params: SearchParams, now: datetime, limit: int) -> int:
+    """How many items match ``params`` for a viewer who sees what ``key`` says, counting no further than ``limit``."""
+    return _capped_count(*_prepared(key, params, now), limit)
 
 
 def _rows_of(ids: list[int], cards: bool) -> list[Item] | list[lists.Card]:
@@ -134,7 +144,7 @@ def _page_ids(shape: statements.Shape, values: dict[str, Any]) -> list[int]:
     return list(db.read(statements.page(shape), values).scalars())
 
 
-def capped_count(shape: statements.Shape, values: dict[str, Any], limit: int) -> int:
+def _capped_count(shape: statements.Shape, values: dict[str, Any], limit: int) -> int:
     """How many items match ``shape`` with ``values``, counting no further than ``limit``."""
     return db.read(statements.capped_count(shape), values | {"count_limit": limit}).scalar_one()
 
@@ -149,15 +159,13 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
     in that order. With ``cards``, the items are read as cards show them (``listings.lists``), not with all their
     photos. Its statements are kept per shape (``statements``)."""
     now = now or utcnow()
-    index = search_index()
-    shape = statements.Shape.of(visibility_key(user) if key is None else key, params, index)
+    shape, values = _prepared(visibility_key(user) if key is None else key, params, now)
     limit = exact_count_limit()
-    values = statements.values(params, now, index, limit=limit)
     # The unit facet is shown once the search is narrowed to municipalities (units belong to one) or a unit.
     by_unit = bool(params.municipalities or params.unit)
     reach = None
     if shape.words:
-        with index.planned(db.session, shape.windowed):  # set once for both samples
+        with shape.index.planned(db.session, shape.windowed):  # set once for both samples
             sample = _text_sample(shape, values, grouped=with_facets, by_unit=by_unit)
             page_ids, rows, exact = sample.page_ids, sample.rows, sample.size <= limit
             total = sample.matched if exact else sample.size
@@ -174,7 +182,7 @@ def search(user: User, params: SearchParams, *, locale: str = "nb", now: datetim
         rows = db.read(statements.grouped(shape, by_unit), values).all() if with_facets else []
         exact = with_facets and sum(row[-1] for row in rows) <= limit
         total = (0 if exact else limit + 1 if with_facets and not shape.facet_filtered
-                 else capped_count(shape, values, limit + 1))
+                 else _capped_count(shape, values, limit + 1))
     if with_facets:
         counted, facets = Facets(params, locale).count(rows, by_unit, exact)
         total = counted if exact else total

@@ -17,7 +17,7 @@ from datetime import datetime
 from marketplace.accounts.models import User
 from marketplace.db import db, utcnow
 from marketplace.listings.visibility import Plan, visibility_key
-from marketplace.search import services, statements, text, vocabulary
+from marketplace.search import services, text, vocabulary
 from marketplace.search.services import SearchParams, SearchResult
 
 FEW_HITS = 3  # fewer exact hits than this, and close spellings are tried
@@ -101,10 +101,7 @@ def _correctable(word: str) -> bool:
 
 def _hits(key: Plan | bool, params: SearchParams, word: str, now: datetime) -> int:
     """How many items (up to ``FEW_HITS``) the viewer finds for ``word`` alone with the search's filters."""
-    alone = replace(params, q=word)
-    index = services.search_index()
-    values = statements.values(alone, now, index, limit=services.exact_count_limit())
-    return services.capped_count(statements.Shape.of(key, alone, index), values, FEW_HITS)
+    return services.count_matching(key, replace(params, q=word), now, FEW_HITS)
 
 
 def _rewrite(query: str, corrections: dict[str, vocabulary.Candidate]) -> str:
