@@ -17,7 +17,7 @@ from marketplace.search.services import SearchParams
 from tests.factories import make_item
 from tests.search.test_services import LATER, T0
 
-KEPT = (statements.page, statements.grouped, statements.capped_count, statements.text_sample)
+KEPT_STATEMENTS = (statements.page, statements.grouped, statements.capped_count, statements.text_sample)
 
 # Pairs of searches of one shape (the same filters chosen, the same order) with different values: each finds
 # something else, so a statement that kept the first one's values would answer the second wrongly.
@@ -50,7 +50,7 @@ def setup(region, catalogue):
 
 
 def _forget_kept() -> None:
-    for kept in KEPT:
+    for kept in KEPT_STATEMENTS:
         kept.cache_clear()
 
 
