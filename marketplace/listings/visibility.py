@@ -1,6 +1,6 @@
-"""Who may see which listings: one SQL condition, ``visible_items_clause`` (or ``visibility``, which also names
-the municipalities it reaches), that every list, detail, photo and export query includes; so a count, a page or
-a photo URL can never show what the condition hides. Deny by default.
+"""Who may see which listings: one SQL condition, ``visible_items_clause`` (or ``kept_clause``, the same with the
+moment as a parameter), that every list, detail, photo and export query includes; so a count, a page or a photo
+URL can never show what the condition hides. Deny by default.
 """
 
 from __future__ import annotations
@@ -60,16 +60,6 @@ def store_ids(municipality_ids: list[int]) -> list[int]:
                                                              Location.kind == LocationKind.STORE)))
 
 
-@dataclass(frozen=True)
-class Visibility:
-    """What a user may see at a moment: ``clause``, the SQL condition on items, and ``municipality_ids``, the
-    municipalities it reaches (None: all, for a site admin), for narrowing a table outside ``items`` (the text
-    index) before it is joined to them. Only ``clause`` decides what is visible; the ids never widen it."""
-
-    clause: ColumnElement[bool]
-    municipality_ids: tuple[int, ...] | None
-
-
 # A rule of what a user sees in a group of municipalities, as plain data, so that the SQL built from it can be
 # kept: ("caretaker",), ("member", user id), ("store_keeper", user id, store ids), or the sharing stages that
 # reach the municipalities, ("stages", ("network", "partner") or one of them, the data-bearing category ids).
@@ -79,24 +69,14 @@ ConditionAt = Callable[[datetime | ColumnElement], ColumnElement[bool]]  # a con
 
 
 def visible_items_clause(user: User, now: datetime) -> ColumnElement[bool]:
-    """The SQL condition for the items ``user`` may see at ``now``. Deny by default."""
-    return visibility(user, now).clause
+    """The SQL condition for the items ``user`` may see at ``now``. Deny by default.
 
-
-def visibility(user: User, now: datetime) -> Visibility:
-    """What ``user`` may see at ``now`` (see ``Visibility``). Deny by default.
-
-    The clause's shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE WHEN
+    Its shape is for the planners: ``municipality_id IN (every reachable municipality) AND CASE WHEN
     municipality_id IN (...) THEN (what the user sees there) ... ELSE false END``. The first part is what the
     items' visibility index seeks; the CASE is checked on each index entry (no row is read) and, being opaque to
     the planners, it is neither split into several index scans nor badly estimated as a chain of ORs.
     """
-    key = visibility_key(user)
-    if key is True:
-        return Visibility(true(), None)
-    if key is False:
-        return Visibility(false(), ())
-    return Visibility(_clause(key, now), reachable_municipalities(key))
+    return _clause(visibility_key(user), now)
 
 
 def visibility_key(user: User) -> Plan | bool:
@@ -124,17 +104,18 @@ VISIBLE_AT = bindparam("visible_at")
 def kept_clause(key: Plan | bool) -> ColumnElement[bool]:
     """The visibility clause for a key of ``visibility_key``, with the moment as the parameter ``visible_at``
     (``VISIBLE_AT``), so a statement that includes it can be built once per key and kept: the home page's newest
-    items. The same SQL as ``visibility``'s (tested: they agree for every person and moment)."""
+    items, an item, a search. The same SQL as ``visible_items_clause``'s (tested: they agree for every person and
+    moment)."""
+    return _clause(key, VISIBLE_AT)
+
+
+def _clause(key: Plan | bool, moment: datetime | ColumnElement) -> ColumnElement[bool]:
+    """The clause of a key at ``moment``: a time (``visible_items_clause``) or the parameter ``VISIBLE_AT``."""
     if key is True:
         return true()
     if key is False:
         return false()
-    return _clause(key, VISIBLE_AT)
-
-
-def _clause(plan: Plan, moment: datetime | ColumnElement) -> ColumnElement[bool]:
-    """The clause of a plan at ``moment``: a time (``visibility``) or the parameter ``VISIBLE_AT``."""
-    reachable, whens = _built(plan)
+    reachable, whens = _built(key)
     return and_(Item.municipality_id.in_(reachable), case(
         *((municipalities, condition_at(moment)) for municipalities, condition_at in whens), else_=false()))
 
