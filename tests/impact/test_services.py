@@ -55,6 +55,20 @@ def test_municipal_override_takes_effect_from_its_date(setup):
     assert len(services.override_history(setup.a)) == 2  # history kept
 
 
+def test_of_two_overrides_from_the_same_day_the_later_counts_field_by_field_over_the_default(setup):
+    chair, desk = category("office_chair"), category("desk")
+    for kgco2e_new, mass_kg, source in ((Decimal("55"), None, "EPD 1"), (None, Decimal("12"), "EPD 1, corrected")):
+        services.add_override(setup.admin_a, setup.a, chair, effective_from=date(2026, 7, 1), kgco2e_new=kgco2e_new,
+                              mass_kg=mass_kg, price_new_nok=None, source=source)
+    for category_ids in (None, [chair.id, desk.id]):
+        factors = services.factors_in_force(setup.a, date(2026, 7, 1), category_ids)
+        default = services.factors_in_force(setup.b, date(2026, 7, 1), category_ids)
+        assert factors[chair.id].mass_kg == Decimal("12") and factors[chair.id].kgco2e_new == Decimal("70")
+        assert factors[chair.id].sources.startswith("EPD 1, corrected (municipality, from 2026-07-01); default: ")
+        assert factors[chair.id].overridden_by == "municipality" and default[chair.id].overridden_by is None
+        assert factors[desk.id] == default[desk.id]
+
+
 def test_the_figures_of_some_categories_are_those_of_the_whole_set(setup):
     chair, laptop = category("office_chair"), category("laptop")
     services.add_override(setup.admin_a, setup.a, chair, effective_from=date(2026, 7, 1),

@@ -26,7 +26,7 @@ PAGES = {
     "/": 9,
     "/items": 9,
     "/items?q=stol&condition=good": 9,
-    "/items/{item}": 10,
+    "/items/{item}": 8,
     "/items/ours": 8,
     "/reservations": 8,
     "/reservations?view=incoming": 8,
