@@ -346,25 +346,40 @@ def processes_cpu_seconds(pids) -> float | None:
     return total
 
 
-def server_cpu_seconds(master_pid: int) -> float | None:
-    """CPU seconds used so far by a gunicorn master and its live workers (Linux /proc), or None elsewhere."""
-    total = 0.0
+def _process_stats() -> list[str] | None:
+    """The ``stat`` line of every live process (Linux /proc), or None where /proc cannot tell."""
     try:
         entries = os.listdir("/proc")
     except OSError:
         return None
+    stats = []
     for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                stat = file.read()
-        except OSError:
-            continue  # ended meanwhile
-        parent = int(stat.rpartition(")")[2].split()[1])
-        if int(entry) == master_pid or parent == master_pid:
-            total += _stat_cpu_seconds(stat)
-    return total
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as file:
+                    stats.append(file.read())
+            except OSError:
+                continue  # ended meanwhile
+    return stats
+
+
+def server_cpu_seconds(master_pid: int) -> float | None:
+    """CPU seconds used so far by a gunicorn master and its live workers (Linux /proc), or None elsewhere."""
+    stats = _process_stats()
+    if stats is None:
+        return None
+    return sum(_stat_cpu_seconds(stat) for stat in stats
+               if master_pid in (int(stat.partition(" ")[0]), int(stat.rpartition(")")[2].split()[1])))
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's live processes on this machine (Linux /proc), or None
+    where /proc cannot tell: the database's part of the load when it runs beside the app, as on CI. A process
+    that ends in between takes its seconds with it; the app's pooled connections stay for the whole window."""
+    stats = _process_stats()
+    if stats is None:
+        return None
+    return sum(_stat_cpu_seconds(stat) for stat in stats if stat.partition("(")[2].startswith("postgres)"))
 
 
 def percentile(sorted_values, fraction: float) -> float:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _load import KeepAlive, processes_cpu_seconds, raw_request, server_cpu_seconds  # noqa: E402
+from _load import (KeepAlive, database_cpu_seconds, processes_cpu_seconds, raw_request,  # noqa: E402
+                   server_cpu_seconds)
 
 # Searches as people make them: words, facets, a municipality, everything newest first.
 PAGE_SEARCHES = ("q=stol", "q=pult&condition=good", "group=furniture", "category=bookshelf", "q=skap&available=1",
@@ -228,8 +229,10 @@ def run_slice(chosen: Slice, warmup: float, seconds: float) -> dict:
         _sleep_until(window[0])
         load_average = os.getloadavg()[0]
         server_start, client_start = server_cpu_seconds(chosen.server.pid), processes_cpu_seconds(pids)
+        database_start = database_cpu_seconds()
         _sleep_until(window[1])
         server_end, client_end = server_cpu_seconds(chosen.server.pid), processes_cpu_seconds(pids)
+        database_end = database_cpu_seconds()
         stop.set()
         reports = [results.get(timeout=60) for _ in processes]
         for process in processes:
@@ -255,6 +258,7 @@ def run_slice(chosen: Slice, warmup: float, seconds: float) -> dict:
         "connections": sum(report["connections"] for report in reports),
         "server_cpu": None if server_start is None else server_end - server_start,
         "client_cpu": None if None in (client_start, client_end) else client_end - client_start,
+        "database_cpu": None if None in (database_start, database_end) else database_end - database_start,
         "load_average": round(load_average, 2),
     }
 

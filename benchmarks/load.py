@@ -155,6 +155,7 @@ def summary(outcomes: list[dict], cpus: int) -> dict:
         error_requests.update(outcome["error_requests"])
     server_cpu = [outcome["server_cpu"] for outcome in outcomes]
     client_cpu = [outcome["client_cpu"] for outcome in outcomes]
+    database_cpu = [outcome["database_cpu"] for outcome in outcomes]
     return {
         "seconds": seconds, "count": count, "rps": count / seconds if seconds else 0.0,
         "p50": percentile(latencies, 0.50) * 1000, "p95": percentile(latencies, 0.95) * 1000,
@@ -166,6 +167,7 @@ def summary(outcomes: list[dict], cpus: int) -> dict:
         "server_cpu_share": (sum(server_cpu) / (seconds * cpus)) if seconds and None not in server_cpu else None,
         "client_cpu_share": (sum(client_cpu) / (seconds * cpus)) if seconds and None not in client_cpu else None,
         "client_cpu_ms": (sum(client_cpu) / count * 1000) if count and None not in client_cpu else None,
+        "database_cpu_ms": (sum(database_cpu) / count * 1000) if count and None not in database_cpu else None,
         "connections": sum(outcome["connections"] for outcome in outcomes),
         "load_average": max(outcome["load_average"] for outcome in outcomes),
     }
@@ -312,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
              alone_server_cpu_per_request=rounded(alone[kind]["server_cpu_ms"]) if kind in alone else None)
     emit("server_cpu_per_request", rounded(load["server_cpu_ms"], 3), "ms",
          server_cpu_share=rounded(load["server_cpu_share"], 3))
+    if engine == "postgresql":  # its server's processes, when it runs on this machine (0 when it does not)
+        emit("database_cpu_per_request", rounded(load["database_cpu_ms"], 3), "ms",
+             single_client=rounded(one["database_cpu_ms"], 3))
     emit("client_cpu_share", rounded(load["client_cpu_share"], 4), "share",
          client_cpu_per_request=rounded(load["client_cpu_ms"], 3))
     emit("single_client", round(one["rps"], 1), "req/s", p50=round(one["p50"], 1), p95=round(one["p95"], 1),
@@ -329,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         f"errors {dict(load['errors'])}, business {sum(load['business'].values())}; single client p95 "
         f"{one['p95']:.0f} ms; hello {bare['rps']:.0f} req/s ({engine}, {args.workers} {app.worker_class} workers, "
         f"{args.clients} clients)")
+    if load["server_cpu_ms"] is not None:
+        database = f", the database's {load['database_cpu_ms']:.1f}" if engine == "postgresql" else ""
+        log(f"CPU per request of the mixed load: the app's {load['server_cpu_ms']:.1f} ms{database}")
     return 1 if sum(all_errors.values()) else 0
 
 
