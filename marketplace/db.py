@@ -8,8 +8,8 @@ wraps around each view):
   (a refused login still records its attempt; a listing form with errors keeps the photos that arrived),
   and rolls back when its view raises. So a service checks its input before it writes: a refusal leaves
   nothing behind to commit.
-- A read-only request (GET, HEAD, OPTIONS) commits only if its view wrote something after all (no page
-  does: a GET should change nothing); otherwise its transaction just ends.
+- A read-only request (GET, HEAD, OPTIONS) commits as well: a GET should change nothing, so it commits nothing,
+  but a COMMIT keeps what the connection has prepared, where a ROLLBACK would make psycopg forget it.
 - When the database asks for the work to be tried again (a PostgreSQL serialization failure or deadlock,
   SQLite still locked after its busy timeout), from the view or from the commit, it rolls back, puts the
   cookie session (flashed messages, sign-in) back as it was before, and runs the view again: at most
@@ -43,7 +43,7 @@ from flask_babel import gettext as _
 from sqlalchemy import DateTime, Enum, MetaData, Select, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -125,13 +125,27 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Tables whose statements PostgreSQL plans anew each time, for their values: psycopg never prepares them. Every
+# other statement is prepared once a connection has run it five times (psycopg's threshold), and PostgreSQL may
+# then keep one plan for any values (its generic plan). A text search's best plan depends on its words: a broad
+# word walks the newest items and looks each up in the index, a rare one reads its few matches from the index;
+# one plan for every word would make one of them many times slower (decision 62).
+PLANNED_FOR_THEIR_VALUES = ("item_search",)
+
+
 class _DescribedWhenAsked(psycopg.Cursor):
-    """A psycopg cursor whose ``description`` describes each column only when it is read.
+    """A psycopg cursor whose ``description`` describes each column only when it is read, and which never
+    prepares a statement over the tables of ``PLANNED_FOR_THEIR_VALUES``.
 
     SQLAlchemy reads ``cursor.description`` after every statement, but once a statement's compiled form has
     met its result (every statement after the first of a worker), it only asks whether there is one. psycopg
     builds a ``Column`` for every column of the result each time: about a tenth of a page's CPU on PostgreSQL
     (160 columns for the home page). Here they are built from the same result the first time they are read."""
+
+    def execute(self, query, params=None, *, prepare: bool | None = None, binary: bool | None = None):
+        if prepare is None and isinstance(query, str) and any(table in query for table in PLANNED_FOR_THEIR_VALUES):
+            prepare = False
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
     @property
     def description(self) -> Sequence[psycopg.Column] | None:
@@ -198,7 +212,6 @@ class Database:
             raise ValueError("DATABASE_ENGINE must be an engine on DATABASE_URL")
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
         readers = sessionmaker(engine, expire_on_commit=False)
-        _note_writes(readers)
         app.extensions["db"] = {
             "engine": engine,
             "readers": readers,
@@ -322,19 +335,6 @@ def _end(session: Session, ending: Callable[[], object]) -> None:
         session.invalidate()
 
 
-def _note_writes(sessions: sessionmaker) -> None:
-    """Mark a session that has written, so a read-only request whose view wrote after all still commits."""
-
-    @event.listens_for(sessions, "after_flush")
-    def on_flush(session: Session, _context: Any) -> None:
-        session.info["wrote"] = True
-
-    @event.listens_for(sessions, "do_orm_execute")
-    def on_execute(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            state.session.info["wrote"] = True
-
-
 def is_retryable(error: DBAPIError) -> bool:
     """Whether the database refused the work only for now, so running it again may well succeed."""
     cause = error.orig
@@ -361,13 +361,13 @@ class _Attempt:
 
 
 def _commit() -> list[Callable[[], object]]:
-    """Commit what the view wrote; return the work that waited for the commit."""
+    """Commit the view's transaction; return the work that waited for the commit. A read-only request's is
+    committed too, with nothing in it: psycopg forgets the statements it has prepared on a connection at every
+    rollback, so ending each page with one made PostgreSQL plan every statement of every page anew (decision 62)."""
     session = db._request_session()
     if session is None:
         return []
-    wrote = session.info.get("wrote") or session.new or session.dirty or session.deleted
-    if request.method not in READ_ONLY_METHODS or wrote:
-        session.commit()
+    session.commit()
     return session.info.pop("after_commit", [])
 
 

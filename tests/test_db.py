@@ -74,3 +74,33 @@ def test_a_result_s_columns_are_described_as_psycopg_describes_them(app):
     finally:
         raw.rollback()
         raw.close()
+
+
+# --- PostgreSQL: statements prepared, but a text search planned for its words ------------------------------
+
+def _prepared_statements(cursor) -> list[str]:
+    cursor.execute("SELECT statement FROM pg_prepared_statements")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_statement_is_prepared_on_its_connection_but_one_over_the_text_index_never(app):
+    """psycopg prepares a statement a connection has run five times, and PostgreSQL may then plan it once for any
+    values; a text search's plan depends on its words, so the engine's cursors never prepare one (decision 62).
+    What a connection has prepared survives a commit."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (psycopg)")
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        plain = "SELECT count(*) FROM users WHERE id > %s"
+        searched = "SELECT count(*) FROM item_search WHERE item_id > %s"
+        for number in range(7):
+            cursor.execute(plain, (number,))
+            cursor.execute(searched, (number,))
+            raw.commit()
+        prepared = _prepared_statements(cursor)
+        assert any("FROM users" in statement for statement in prepared), prepared
+        assert not any("item_search" in statement for statement in prepared), prepared
+    finally:
+        raw.rollback()
+        raw.close()

@@ -78,6 +78,11 @@ def client(web_app, runs):
         return "written"
 
     @public
+    def read():
+        found = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "uow-none"))
+        return f"read {found}"
+
+    @public
     def refuse():
         record("uow-refused")
         raise Conflict("No.")
@@ -121,6 +126,7 @@ def client(web_app, runs):
     for rule, view, methods in (
         ("/test/write", write, ["POST"]),
         ("/test/read-and-write", read_and_write, ["GET"]),
+        ("/test/read", read, ["GET"]),
         ("/test/refuse", refuse, ["POST"]),
         ("/test/flaky/<kind>/<int:times>", flaky, ["POST"]),
         ("/test/flaky-page", flaky_page, ["POST"]),
@@ -156,6 +162,23 @@ def test_a_view_that_raises_is_rolled_back(app, client):
 def test_a_read_only_request_that_wrote_after_all_commits(app, client):
     assert client.get("/test/read-and-write").status_code == 200
     assert recorded("uow-get") == 1
+
+
+def test_a_read_only_request_ends_its_transaction_with_a_commit_not_a_rollback(app, client, web_app):
+    """A rollback makes psycopg forget the statements it has prepared on the connection (decision 62), so a page
+    that only reads commits its transaction of nothing."""
+    ended = []
+    engine = web_app.extensions["db"]["engine"]
+    listeners = {"commit": lambda _connection: ended.append("commit"),
+                 "rollback": lambda _connection: ended.append("rollback")}
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        assert client.get("/test/read").text == "read 0"
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+    assert ended == ["commit"]
 
 
 @pytest.mark.parametrize("kind", RETRYABLE)
