@@ -16,6 +16,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import lazyload
 
 from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import Membership, Role, User
@@ -96,8 +97,9 @@ def visible_items(user: User, now: datetime | None = None) -> Select[tuple[Item]
 @lru_cache(maxsize=1024)
 def _visible_item(key: Plan | bool) -> Select[tuple[Item]]:
     """``find_visible_item``'s statement for a key of ``visibility_key``, built once (every item page runs it:
-    building it anew cost more than running it)."""
-    return select(Item).where(kept_clause(key), Item.id == bindparam("item_id"))
+    building it anew cost more than running it). The photos are read when first used, in one statement as
+    before, and not at all by the many callers that only check or change the item (a reservation)."""
+    return select(Item).where(kept_clause(key), Item.id == bindparam("item_id")).options(lazyload(Item.photos))
 
 
 def find_visible_item(user: User, item_id: int, now: datetime | None = None) -> Item | None:
