@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, delete, func, select, update
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm import defaultload, joinedload, lazyload, load_only
 
 from marketplace.accounts import privacy
 from marketplace.accounts import signals as account_signals
@@ -65,8 +65,14 @@ class TransitionError(Conflict):
     """The reservation's status does not allow this (409)."""
 
 
+# A reservation is read with its item, people and organisations (joined), but not the item's photos or the
+# requester's memberships, which few of its steps use: those are read when first used.
+_FOUND = (defaultload(Reservation.item).lazyload(Item.photos),
+          defaultload(Reservation.requester).lazyload(User.memberships))
+
+
 def find_reservation(user: User, reservation_id: int) -> Reservation:
-    reservation = db.session.get(Reservation, reservation_id)
+    reservation = db.session.get(Reservation, reservation_id, options=_FOUND)
     if reservation is None or not can_see_reservation(user, reservation):
         raise NotVisible
     return reservation
