@@ -240,10 +240,13 @@ def log_in(port: int, email: str, name: str, password: str = DEMO_PASSWORD) -> s
     if status != 302 or session is None:
         raise BenchmarkError(f"signing in as {email} failed: POST /login answered {status}")
     cookie = f"{SESSION_COOKIE}={session}"
-    status, _headers, body = http_request(port, "GET", "/", headers={"Cookie": cookie})
+    status, headers, body = http_request(port, "GET", "/", headers={"Cookie": cookie})
     if status != 200 or name.encode() not in body:
         raise BenchmarkError(f"after signing in, GET / answered {status} without {name!r}: not the home")
-    return cookie
+    # The first page after signing in stores the form token in the session, as a browser then keeps it; sending
+    # the older cookie would make every later page mint and sign a token anew, which no browser costs us.
+    refreshed = session_cookie(headers)
+    return f"{SESSION_COOKIE}={refreshed}" if refreshed else cookie
 
 
 # --- the load processes' client -----------------------------------------------------------------------------
