@@ -107,7 +107,7 @@ def summary(samples: list[float]) -> dict:
 # --- the app ----------------------------------------------------------------------------------------------------
 
 
-def make_app(database_url: str, temporary: Path):
+def make_app(database_url: str, temporary: Path, exact_count_limit: int | None = None):
     """The app with a production configuration (cookies allowed over the test client's plain http)."""
     for key in [key for key in os.environ if key.startswith("MARKETPLACE_") or key == "DATABASE_URL"]:
         del os.environ[key]  # nothing from the calling shell leaks into the measurement
@@ -123,7 +123,7 @@ def make_app(database_url: str, temporary: Path):
         "UPLOAD_DIR": str(temporary / "uploads"),
         "MAIL_BACKEND": "outbox",  # nothing is sent while searching, but production demands a mail setting
         "MAIL_OUTBOX": str(temporary / "outbox"),
-    })
+    } | ({"SEARCH_EXACT_COUNT_LIMIT": exact_count_limit} if exact_count_limit else {}))
 
 
 def prepare_region(app, args) -> dict:
@@ -382,6 +382,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--viewer", help="e-mail of the user to search as (default: the first generated member)")
     parser.add_argument("--only", action="append", default=[], help="measure only the searches with this name "
                         "(repeatable)")
+    parser.add_argument("--exact-count-limit", type=int,
+                        help="matches counted exactly (SEARCH_EXACT_COUNT_LIMIT; default the app's, 1000)")
     parser.add_argument("--explain", action="store_true", help="print the query plans of each search to stderr")
     args = parser.parse_args(argv)
     for name, value in PROFILES[args.profile].items():
@@ -409,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url = args.database_url
         engine_name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
 
-        app = make_app(database_url, temporary)
+        app = make_app(database_url, temporary, args.exact_count_limit)
         prepared = prepare_region(app, args)
         if prepared["generated"]:
             lines.append({"measure": "generate_seconds", "value": round(prepared["seconds"], 2), "unit": "s",

@@ -82,6 +82,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_REFRESH_EACH_REQUEST": False,
         # Days an invitation link works before the admin must send a new one.
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        # Matches a search counts exactly; above it, "more than" (decision 46). A national market may lower it.
+        "SEARCH_EXACT_COUNT_LIMIT": _env_int("SEARCH_EXACT_COUNT_LIMIT", 1000),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Requests above this size are refused with 413 before they are read (8 phone photos fit).
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024,

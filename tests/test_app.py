@@ -45,9 +45,11 @@ def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
     monkeypatch.setenv("MARKETPLACE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgres://someone@db.example/market")
     monkeypatch.setenv("MARKETPLACE_MAX_UPLOAD_MB", "5")
+    monkeypatch.setenv("MARKETPLACE_SEARCH_EXACT_COUNT_LIMIT", "200")
     app = create_app({"SECRET_KEY": "k" * 40})
     assert app.config["DATABASE_URL"] == "postgresql+psycopg://someone@db.example/market"
     assert app.config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+    assert app.config["SEARCH_EXACT_COUNT_LIMIT"] == 200
 
 
 def test_bad_numbers_in_the_environment_are_explained(monkeypatch, tmp_path):

@@ -32,9 +32,7 @@ from marketplace.search.index import SearchIndex
 from marketplace.search.models import SavedSearch, SavedSearchHit
 from marketplace.search.params import MAX_PAGE, SearchParams
 
-# Matches counted exactly (and ranked, for a text search): above it, "more than 1 000" (decision 46). Setting
-# ``SEARCH_EXACT_COUNT_LIMIT`` changes it; it is never below what the typo suggestions count.
-EXACT_COUNT_LIMIT = 1000
+# What a search counts exactly is never below what the typo suggestions count (``exact_count_limit``).
 FEW_HITS_COUNTED = 3
 
 
@@ -111,9 +109,10 @@ def _rows_of(ids: list[int], cards: bool) -> list[Item] | list[lists.Card]:
 
 
 def exact_count_limit() -> int:
-    """How many matches a search counts exactly (app config ``SEARCH_EXACT_COUNT_LIMIT``); above it the total is
-    "more than" that and the facets list their values without counts (decision 46)."""
-    return max(FEW_HITS_COUNTED, int(current_app.config.get("SEARCH_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)))
+    """How many matches a search counts exactly, and ranks for a text search (``SEARCH_EXACT_COUNT_LIMIT``, 1,000
+    unless set); above it the total is "more than" that and the facets list their values without counts
+    (decision 46)."""
+    return max(FEW_HITS_COUNTED, int(current_app.config["SEARCH_EXACT_COUNT_LIMIT"]))
 
 
 @dataclass
